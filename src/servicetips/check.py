@@ -1,0 +1,44 @@
+"""One entry point for "is the library right?", shared by `tips check` and the site build.
+
+Runs validation and the schedule checks in order and returns everything the
+later stages need, so the CLI and the build can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Optional
+
+from .model import Library
+from .problems import Problem, is_failure
+from .schedule import Schedule, build_schedule, check_schedule
+from .validate import validate_library
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The library, its schedule as of a date, and every problem found."""
+
+    library: Library
+    schedule: Schedule
+    problems: list[Problem]
+    files_checked: int
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not is_failure(self.problems)
+
+
+def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None) -> CheckReport:
+    """Validate the library at `root` and compute its schedule as of `as_of`."""
+    validation = validate_library(root, only=only)
+    problems = list(validation.problems)
+    selected = None if only is None else {str(Path(p).resolve()) for p in only}
+    for problem in check_schedule(validation.library, as_of):
+        if selected is None or str((Path.cwd() / problem.path).resolve()) in selected:
+            problems.append(problem)
+    schedule = build_schedule(validation.library, as_of)
+    return CheckReport(validation.library, schedule, sorted(problems), validation.files_checked)

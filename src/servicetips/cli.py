@@ -1,0 +1,233 @@
+"""The `tips` command: check, new, schema, week, schedule.
+
+Each command calls one core function and turns its result into output and an
+exit code: 0 clean, 1 problems found, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from . import __version__
+from .changes import ChangesError, changed_files
+from .check import CheckReport, check_library
+from .dates import resolve_as_of
+from .problems import format_problems
+from .scaffold import ScaffoldError, new_tip
+from .schema import fields_table_markdown, tip_json_schema_text
+from .validate import VOCABULARY_FILES, validate_library
+
+AUTO_BASE = "\0auto"
+
+
+def _as_of(value: Optional[str]) -> date:
+    try:
+        return resolve_as_of(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of / TIPS_AS_OF") from None
+
+
+def _root(value: str) -> Path:
+    root = Path(value)
+    if not root.is_dir():
+        raise click.UsageError(f"{value}: no such folder; run from the repository root or pass --root")
+    return root
+
+
+root_option = click.option("--root", default="tips", show_default=True, envvar="TIPS_ROOT",
+                           help="The tips folder (with tags.yml, authors.yml and schedule.yml).")
+as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+                            help="The date to compute weeks for (default: TIPS_AS_OF, SOURCE_DATE_EPOCH, today UTC).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tips")
+def main() -> None:
+    """Service Tips: check, create and schedule the tips in tips/."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
+              help="text for people, github for workflow annotations, json for tools.")
+@click.option("--changed", "changed", is_flag=False, flag_value=AUTO_BASE, default=None, metavar="[BASE]",
+              help="Check only the files changed since BASE (default origin/main, else HEAD).")
+@root_option
+@as_of_option
+def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, as_of: Optional[str]) -> None:
+    """Check the library (or PATHS, in the context of the whole library).
+
+    Prints every problem as `path:line:col: CODE message` with a hint, then a
+    summary. Exits 0 when there are no errors, 1 otherwise.
+
+    \b
+    Examples:
+      tips check
+      tips check tips/pause-before-you-answer.md
+      tips check --changed origin/main --format github
+    """
+    library_root = _root(root)
+    when = _as_of(as_of)
+    only: Optional[list[Path]] = None
+    if paths and changed is not None:
+        raise click.UsageError("give either PATHS or --changed, not both")
+    if paths:
+        only = []
+        for path in paths:
+            if not path.exists():
+                raise click.UsageError(f"{path}: no such file")
+            if path.resolve().parent != library_root.resolve() and path.resolve() != library_root.resolve():
+                raise click.UsageError(f"{path} is not in {root}/; tips live directly in the tips folder")
+            only.append(path)
+        if any(p.resolve() == library_root.resolve() for p in only):
+            only = None
+    elif changed is not None:
+        try:
+            base, files = changed_files(library_root, None if changed == AUTO_BASE else changed)
+        except ChangesError as exc:
+            raise click.UsageError(f"--changed: {exc}") from None
+        if any(f.name in VOCABULARY_FILES for f in files):
+            only = None  # a vocabulary change can break any tip: check them all
+        else:
+            only = [f for f in files if f.suffix == ".md" and f.parent == library_root.resolve()]
+        if fmt == "text":
+            click.echo(f"checking files changed since {base}", err=True)
+    report = check_library(library_root, when, only=only)
+    click.echo(format_problems(report.problems, fmt, report.files_checked))
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--tag", "tags", multiple=True, required=True, help="A tag from tips/tags.yml (1-3, repeatable).")
+@click.option("--author", default="editorial-team", show_default=True, help="A key of tips/authors.yml.")
+@click.option("--summary", default="", help="One sentence for the summary (you can edit it later).")
+@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Publication date (default: the as-of date).")
+@root_option
+@as_of_option
+def new(title: str, tags: tuple[str, ...], author: str, summary: str, published, root: str,
+        as_of: Optional[str]) -> None:
+    """Start a new tip: write tips/<slug>.md with front matter and an outline.
+
+    \b
+    Example:
+      tips new "Name the next step" --tag recovery --tag empathy --author maria-lopez
+    """
+    library = validate_library(_root(root)).library
+    day = published.date() if published else _as_of(as_of)
+    try:
+        created = new_tip(library, title, list(tags), author, day, summary=summary)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {created.path}")
+    click.echo(f"next: write the tip below the outline, then run `tips check {created.path}` and `make serve`")
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@click.option("--fields-table", is_flag=True, help="Print the Markdown table of fields instead.")
+@root_option
+def schema(output: Optional[Path], fields_table: bool, root: str) -> None:
+    """Print the JSON Schema of a tip's front matter (for editors' YAML support).
+
+    \b
+    Example:
+      tips schema -o schema/tip.schema.json
+    """
+    library = validate_library(_root(root)).library if Path(root).is_dir() else None
+    text = fields_table_markdown() if fields_table else tip_json_schema_text(library)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _checked(root: str, as_of: Optional[str]) -> CheckReport:
+    report = check_library(_root(root), _as_of(as_of))
+    if not report.ok:
+        click.echo(format_problems(report.problems, "text", report.files_checked), err=True)
+        sys.exit(1)
+    return report
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@root_option
+@as_of_option
+def week(fmt: str, root: str, as_of: Optional[str]) -> None:
+    """Show this week's tip of the week.
+
+    \b
+    Examples:
+      tips week
+      tips week --as-of 2026-12-28 --format json
+    """
+    from .feeds import week_payload  # noqa: PLC0415 - feeds are only needed here
+
+    report = _checked(root, as_of)
+    slot = report.schedule.this_week
+    if slot is None:
+        click.echo(f"{report.schedule.current}: no tip of the week (the schedule starts "
+                   f"{report.library.settings.first_week})", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps(week_payload(slot, site_url=None), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{slot.week} · {slot.week.date_range_label()}{' (pinned)' if slot.pinned else ''}")
+    click.echo(f"{slot.tip.title}\n{slot.tip.summary}\ntips/{slot.tip.slug}.md")
+
+
+@main.command()
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(0, 520),
+              help="How many upcoming weeks to plan.")
+@click.option("--past", default=8, show_default=True, type=click.IntRange(0, 5200),
+              help="How many past weeks to show.")
+@root_option
+@as_of_option
+def schedule(weeks: int, past: int, root: str, as_of: Optional[str]) -> None:
+    """Show past and upcoming weeks with their tips, pins and gaps.
+
+    \b
+    Example:
+      tips schedule --weeks 12
+    """
+    from .schedule import build_schedule  # noqa: PLC0415
+
+    report = _checked(root, as_of)
+    plan = build_schedule(report.library, report.schedule.as_of, upcoming=weeks)
+    current = plan.current
+    shown = [s for s in plan.slots if s.week > current or s.week >= _weeks_back(current, past)]
+    for slot in shown:
+        marker = "now " if slot.week == current else ("next" if slot.week > current else "    ")
+        if slot.tip is None:
+            click.echo(f"{marker} {slot.week}  {slot.week.date_range_label():<26} -- gap: no eligible tip --")
+            continue
+        flags = " [pinned]" if slot.pinned else (" [repeat]" if not slot.fresh else "")
+        click.echo(f"{marker} {slot.week}  {slot.week.date_range_label():<26} {slot.tip.slug}{flags}")
+
+
+def _weeks_back(week, count: int):
+    for _ in range(count):
+        week = week.previous()
+    return week
+
+
+@main.command()
+def codes() -> None:
+    """List every problem code `tips check` reports, with what it means."""
+    from .problems import CODES  # noqa: PLC0415
+
+    for code, meaning in CODES.items():
+        click.echo(f"{code:<9} {meaning}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,116 @@
+"""ISO weeks and the one `as_of` date everything time-dependent is computed from.
+
+Weeks run Monday 00:00 UTC to Sunday 23:59:59 UTC. `as_of` comes from, in
+order: an explicit value (`--as-of`), `TIPS_AS_OF=YYYY-MM-DD`,
+`SOURCE_DATE_EPOCH` (seconds, for reproducible builds), else today in UTC.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Mapping, Optional
+
+_WEEK_TEXT = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class IsoWeek:
+    """An ISO 8601 week such as 2026-W48."""
+
+    year: int
+    week: int
+
+    JSON_PATTERN = r"^\d{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
+
+    @classmethod
+    def parse(cls, text: str) -> "IsoWeek":
+        """Parse `YYYY-Www`; raise ValueError with an editor-friendly message otherwise."""
+        if not isinstance(text, str):
+            raise ValueError(f"{text!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W48")
+        match = _WEEK_TEXT.match(text.strip())
+        if not match:
+            raise ValueError(f"{text!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W48")
+        year, week = int(match.group(1)), int(match.group(2))
+        last = weeks_in_year(year) if 1 <= year <= 9998 else 0
+        if not 1 <= week <= last:
+            raise ValueError(f"{text!r} does not exist: {year} has ISO weeks W01 to W{last:02d}")
+        return cls(year, week)
+
+    @classmethod
+    def of(cls, day: date) -> "IsoWeek":
+        """The week that contains `day`."""
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def start(self) -> datetime:
+        """Monday 00:00 UTC: the moment the week starts, and its feed item's date."""
+        return datetime.combine(self.monday, time(0, 0), tzinfo=timezone.utc)
+
+    def next(self) -> "IsoWeek":
+        return IsoWeek.of(self.monday + timedelta(days=7))
+
+    def previous(self) -> "IsoWeek":
+        return IsoWeek.of(self.monday - timedelta(days=7))
+
+    def until(self, last: "IsoWeek") -> list["IsoWeek"]:
+        """Every week from this one to `last`, both included."""
+        weeks, current = [], self
+        while current <= last:
+            weeks.append(current)
+            current = current.next()
+        return weeks
+
+    def date_range_label(self) -> str:
+        """Human dates of the week, e.g. '23-29 Nov 2026' or '28 Dec 2026 - 3 Jan 2027'."""
+        mon, sun = self.monday, self.sunday
+        if mon.year != sun.year:
+            return f"{mon.day} {mon:%b %Y} - {sun.day} {sun:%b %Y}"
+        if mon.month != sun.month:
+            return f"{mon.day} {mon:%b} - {sun.day} {sun:%b %Y}"
+        return f"{mon.day}-{sun.day} {sun:%b %Y}"
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+
+def weeks_in_year(year: int) -> int:
+    """52 or 53: the ISO week number of 28 December is the year's last week."""
+    return date(year, 12, 28).isocalendar().week
+
+
+def parse_as_of(text: str) -> date:
+    """Parse a YYYY-MM-DD `as_of`; raise ValueError naming the expected form."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23") from None
+
+
+def resolve_as_of(explicit: Optional[str] = None, environ: Optional[Mapping[str, str]] = None) -> date:
+    """The build date: explicit value, else TIPS_AS_OF, else SOURCE_DATE_EPOCH, else today (UTC)."""
+    env = os.environ if environ is None else environ
+    if explicit:
+        return parse_as_of(explicit)
+    if env.get("TIPS_AS_OF"):
+        return parse_as_of(env["TIPS_AS_OF"])
+    if env.get("SOURCE_DATE_EPOCH"):
+        try:
+            seconds = int(env["SOURCE_DATE_EPOCH"])
+        except ValueError:
+            raise ValueError(f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']!r} is not a number of seconds") from None
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).date()
+    return datetime.now(tz=timezone.utc).date()

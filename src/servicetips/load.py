@@ -1,0 +1,211 @@
+"""Read tip files and the vocabularies: bytes -> text -> front matter + body.
+
+Reading is the only place that touches the file system for tips. It never
+raises for bad content: every problem becomes a located `Problem`, and a file
+with problems simply yields no front matter to validate.
+
+The front matter is split by hand rather than with python-frontmatter because
+every error must name a line in the file, and python-frontmatter's split does
+not keep positions. YAML is parsed with libyaml's safe C loader (no
+`!!python/...` tags), without the implicit timestamp type, so dates reach the
+schema as text and a bad date is reported as a field error instead of
+aborting the whole parse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from .problems import Problem, display_path
+
+MAX_FILE_BYTES = 256 * 1024  # a 400-word tip is ~3 KB; this leaves a wide margin
+MAX_FRONT_MATTER_LINES = 200  # a tip's front matter is ~10 lines
+_FENCE = re.compile(r"^---[ \t]*$")
+
+try:  # libyaml is part of PyYAML's wheels; the pure-Python loader is the fallback.
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - only without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+
+class TipYamlLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe YAML loader that keeps dates and timestamps as strings."""
+
+
+TipYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class SourceFile:
+    """One tip file as read: its text split into front matter and body, with positions."""
+
+    path: Path
+    display: str
+    slug: str
+    text: str = ""
+    data: Optional[dict] = None
+    front_matter: str = ""
+    body: str = ""
+    body_line: int = 1
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, line: int, col: int, code: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.display, line, col, code, message, hint))
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML with the project's safe loader (raises yaml.YAMLError / RecursionError)."""
+    return yaml.load(text, Loader=TipYamlLoader)
+
+
+def read_tip(path: Path, root: Optional[Path] = None) -> SourceFile:
+    """Read and split one tip file; content problems are recorded on the result, never raised."""
+    source = SourceFile(path=path, display=display_path(path, root), slug=path.name[: -len(".md")] if path.name.endswith(".md") else path.stem)
+    raw = _read_bytes(source, root)
+    if raw is None:
+        return source
+    text = _decode(source, raw)
+    if text is None:
+        return source
+    source.text = text
+    _split(source, text)
+    if source.problems:
+        return source
+    _parse_front_matter(source)
+    return source
+
+
+def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
+    path = source.path
+    try:
+        if root is not None and path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root.resolve()):
+                source.problem(1, 1, "ENC005", f"the file is a link to {target}, outside the library",
+                               "copy the tip into tips/ instead of linking to it")
+                return None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            source.problem(1, 1, "ENC004", f"the file is {size:,} bytes; a tip file is at most {MAX_FILE_BYTES:,}",
+                           "a tip is 150-400 words: shorten it or split it into several tips")
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        source.problem(1, 1, "ENC005", f"the file cannot be read: {exc.strerror or exc}",
+                       "check that it is a regular, readable file inside tips/")
+        return None
+    if not raw.strip():
+        source.problem(1, 1, "ENC002", "the file is empty",
+                       "start it with front matter, or create it with `tips new \"Title\" --tag TAG`")
+        return None
+    return raw
+
+
+def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    line = before.count(newline) + 1
+    col = offset - (before.rfind(newline) + 1) + 1
+    return line, col
+
+
+def _decode(source: SourceFile, raw: bytes) -> Optional[str]:
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line, col = _line_col(raw, nul)
+        source.problem(line, col, "ENC003", "the file contains a NUL byte",
+                       "a tip is plain UTF-8 text: remove the NUL byte (often left by a binary paste)")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw, exc.start)
+        source.problem(line, col, "ENC001", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                       "save the file as UTF-8 in your editor")
+        return None
+    # A BOM and Windows line endings are accepted: editors add them silently.
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split(source: SourceFile, text: str) -> None:
+    lines = text.split("\n")
+    if not _FENCE.match(lines[0]):
+        hint = "add a line `---` before the front matter" if ":" in lines[0] else (
+            "start the file with front matter between `---` lines; `tips new` writes a valid one")
+        source.problem(1, 1, "FM001", "the file does not start with front matter (a `---` line)", hint)
+        return
+    for index in range(1, len(lines)):
+        if _FENCE.match(lines[index]):
+            break
+        if index > MAX_FRONT_MATTER_LINES:
+            source.problem(1, 1, "FM005", f"the front matter is longer than {MAX_FRONT_MATTER_LINES} lines",
+                           "a tip's front matter is about ten lines; check for a missing closing `---`")
+            return
+    else:
+        source.problem(1, 1, "FM002", "the front matter is not closed by a `---` line",
+                       "add a line `---` after the last front-matter key")
+        return
+    source.front_matter = "\n".join(lines[1:index])
+    source.body = "\n".join(lines[index + 1:])
+    source.body_line = index + 2
+
+
+def _parse_front_matter(source: SourceFile) -> None:
+    try:
+        data = parse_yaml(source.front_matter)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 2  # +1 for 0-based marks, +1 for the opening `---`
+        col = mark.column + 1 if mark else 1
+        reason = exc.problem or exc.context or "invalid YAML"
+        source.problem(line, col, "FM003", f"the front matter is not valid YAML: {reason}",
+                       "quote values that contain ': ' or start with a special character, e.g. title: \"Why: a story\"")
+        return
+    except yaml.YAMLError as exc:
+        source.problem(2, 1, "FM003", f"the front matter is not valid YAML: {exc}",
+                       "check the YAML syntax of the front matter")
+        return
+    except RecursionError:
+        source.problem(2, 1, "FM005", "the front matter is nested too deeply",
+                       "front-matter values are text, a list of tags, or a small `source:` mapping")
+        return
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping of keys to values"
+        source.problem(2 if source.front_matter else 1, 1, "FM004", f"the front matter is {kind}",
+                       "write one `key: value` per line, e.g. `title: Pause before you answer`")
+        return
+    source.data = data
+
+
+def read_vocabulary(path: Path, root: Path, what: str) -> tuple[Any, list[Problem]]:
+    """Read a YAML vocabulary file (tags.yml, authors.yml, schedule.yml); problems instead of exceptions."""
+    display = display_path(path, root.parent)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} is missing; it lists the {what}",
+                              f"create {display}")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} cannot be read: {exc}", "save it as UTF-8 text")]
+    try:
+        data = parse_yaml(text.lstrip("\ufeff"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return None, [Problem(display, (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1, "VOC001",
+                              f"{path.name} is not valid YAML: {exc.problem or exc.context}", "fix the YAML syntax")]
+    except (yaml.YAMLError, RecursionError) as exc:
+        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} is not valid YAML: {exc}", "fix the YAML syntax")]
+    if not isinstance(data, dict) or not data:
+        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} must be a mapping of {what}",
+                              "see the contributing guide for its format")]
+    return data, []

@@ -1,0 +1,301 @@
+"""The tip schema, defined once.
+
+`TipFrontMatter` is the single source of truth for what a tip's front matter
+may contain: the validator, the JSON Schema for editors (`tips schema`) and the
+fields table on the contributing page are all derived from it. Rules that need
+the library's vocabularies (tags, authors) read them from the validation
+context, so the model stays a pure description of one file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .dates import IsoWeek
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TITLE_LENGTH = (3, 80)
+SUMMARY_MAX = 160
+TAGS_PER_TIP = (1, 3)
+
+# What counts as markup in a plain-text field. `<` and `&` on their own are
+# fine ("Reply in < 2 hours & say thanks"); a tag, an entity or Markdown
+# syntax is not, because these fields are shown in places that render neither.
+_MARKUP = [
+    (re.compile(r"</?[A-Za-z!?][^>]*>?"), "an HTML tag"),
+    (re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"), "an HTML entity"),
+    (re.compile(r"`"), "a backtick (Markdown code)"),
+    (re.compile(r"\*"), "an asterisk (Markdown emphasis)"),
+    (re.compile(r"(?:^|\W)__?\w.*?\w__?(?:\W|$)|(?:^|\s)_|_(?:\s|$)"), "an underscore (Markdown emphasis)"),
+    (re.compile(r"\[|\]"), "a square bracket (Markdown link)"),
+    (re.compile(r"^\s*(?:#|>|[-+] |\d+\. )"), "a leading Markdown block marker"),
+    (re.compile(r"~~"), "a strikethrough marker"),
+    (re.compile(r"(?i)\b(?:javascript|vbscript|data):"), "a script URL"),
+]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def _fail(code: str, message: str, **context: Any) -> PydanticCustomError:
+    # The error type is our problem code, so the validator can report it as is.
+    return PydanticCustomError(code, message, context)
+
+
+def check_plain_text(value: str, *, what: str, min_len: int = 1, max_len: int = 10_000) -> str:
+    """Check that a front-matter string is non-empty plain text within its length limits."""
+    stripped = value.strip()
+    if not stripped:
+        raise _fail("TEXT001", f"{what} is empty")
+    if _CONTROL.search(value):
+        raise _fail("TEXT004", f"{what} contains a line break or control character")
+    for pattern, name in _MARKUP:
+        match = pattern.search(stripped)
+        if match:
+            raise _fail("TEXT003", f"{what} contains {name}: {match.group(0).strip()!r}; it must be plain text")
+    if not min_len <= len(stripped) <= max_len:
+        raise _fail(
+            "TEXT002",
+            f"{what} is {len(stripped)} characters long; it must be {min_len}-{max_len}",
+        )
+    return stripped
+
+
+def _plain(what: str, min_len: int = 1, max_len: int = 10_000):
+    return AfterValidator(lambda v: check_plain_text(v, what=what, min_len=min_len, max_len=max_len))
+
+
+def _parse_iso_date(value: Any) -> Any:
+    # YAML timestamps are loaded as strings (see load.py), so a date arrives
+    # here as text; anything else (a number, a list) is a type error.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise _fail("TYPE001", "published must be a date written as YYYY-MM-DD")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise _fail("DATE001", f"{value!r} is not a date in the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise _fail("DATE001", f"{value!r} is not a real date ({exc})") from None
+
+
+def _check_week(value: str) -> str:
+    try:
+        return str(IsoWeek.parse(value))
+    except ValueError as exc:
+        raise _fail("WEEK001", str(exc)) from None
+
+
+def _check_url(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"https?://[^\s/$.?#][^\s<>\"]*", value):
+        raise _fail("URL001", f"{value!r} is not an absolute http:// or https:// URL")
+    return value
+
+
+PlainTitle = Annotated[str, _plain("title", *TITLE_LENGTH)]
+PlainSummary = Annotated[str, _plain("summary", 1, SUMMARY_MAX)]
+IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
+IsoWeekText = Annotated[
+    str,
+    AfterValidator(_check_week),
+    WithJsonSchema({"type": "string", "pattern": IsoWeek.JSON_PATTERN, "examples": ["2026-W48"]}),
+]
+HttpUrlText = Annotated[str, AfterValidator(_check_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+
+
+class Source(BaseModel):
+    """Where the idea of a tip came from. Facts and ideas only: the tip is our own writing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Annotated[str, _plain("source title", 1, 200)] = Field(description="Title of the article or book.")
+    author: Optional[Annotated[str, _plain("source author", 1, 120)]] = Field(
+        default=None, description="Who wrote it, when known."
+    )
+    url: Optional[HttpUrlText] = Field(default=None, description="Where to read it (http or https).")
+
+
+class TipFrontMatter(BaseModel):
+    """The front matter of a tip, `tips/<slug>.md`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="Service Tips: tip front matter",
+        json_schema_extra={"$comment": "Generated by `tips schema` from servicetips.model; do not edit by hand."},
+    )
+
+    title: PlainTitle = Field(
+        description=f"The tip's headline. Plain text, {TITLE_LENGTH[0]}-{TITLE_LENGTH[1]} characters, unique in the library.",
+        examples=["Pause before you answer"],
+    )
+    summary: PlainSummary = Field(
+        description=f"One sentence that says what the reader gains. Plain text, at most {SUMMARY_MAX} characters.",
+        examples=["One breath before replying keeps a complaint from becoming two."],
+    )
+    tags: list[Annotated[str, _plain("tag", 1, 40)]] = Field(
+        description=f"{TAGS_PER_TIP[0]}-{TAGS_PER_TIP[1]} tags from tips/tags.yml, no repeats.",
+        examples=[["reputation", "empathy"]],
+    )
+    author: Annotated[str, _plain("author", 1, 60)] = Field(
+        description="A key of tips/authors.yml.", examples=["editorial-team"]
+    )
+    published: IsoDate = Field(
+        description="The date the tip was first published, YYYY-MM-DD. It is not scheduled before this date's week.",
+        examples=["2026-11-02"],
+    )
+    week: Optional[IsoWeekText] = Field(
+        default=None,
+        description="Optional: pin the tip as tip of this ISO week (YYYY-Www). One tip per week.",
+    )
+    source: Optional[Source] = Field(
+        default=None,
+        description="Optional: credit for the article the idea came from (title, author, url).",
+    )
+    draft: StrictBool = Field(
+        default=False,
+        description="Optional: true keeps the tip out of the site and the schedule; it is still checked.",
+    )
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_in_vocabulary(cls, tags: list[str], info: ValidationInfo) -> list[str]:
+        low, high = TAGS_PER_TIP
+        if not low <= len(tags) <= high:
+            raise _fail("TAG003", f"the tip has {len(tags)} tags; it needs {low} to {high}")
+        seen: set[str] = set()
+        for tag in tags:
+            if tag in seen:
+                raise _fail("TAG002", f"tag {tag!r} is listed twice")
+            seen.add(tag)
+        vocabulary = (info.context or {}).get("tags")
+        if vocabulary is not None:
+            for tag in tags:
+                if tag not in vocabulary:
+                    raise _fail("TAG001", f"tag {tag!r} is not in the vocabulary", value=tag)
+        return tags
+
+    @field_validator("author")
+    @classmethod
+    def _author_known(cls, author: str, info: ValidationInfo) -> str:
+        authors = (info.context or {}).get("authors")
+        if authors is not None and author not in authors:
+            raise _fail("AUTH001", f"author {author!r} is not in tips/authors.yml", value=author)
+        return author
+
+
+class TagInfo(BaseModel):
+    """One entry of the tag vocabulary, tips/tags.yml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Annotated[str, _plain("tag label", 1, 40)]
+    description: Annotated[str, _plain("tag description", 1, 600)]
+
+
+class AuthorInfo(BaseModel):
+    """One entry of tips/authors.yml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, _plain("author name", 1, 80)]
+    url: Optional[HttpUrlText] = None
+
+
+class ScheduleSettings(BaseModel):
+    """tips/schedule.yml: where the weekly schedule starts and how much the feeds carry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_week: IsoWeekText = Field(description="The first ISO week that has a tip of the week.")
+    feed_weeks: Annotated[int, Field(ge=1, le=520)] = Field(
+        default=52, description="How many of the newest weeks the feeds carry."
+    )
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+def count_words(text: str) -> int:
+    """Words in a Markdown body, as a reader would count them (punctuation ignored)."""
+    return len(_WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class Tip:
+    """A tip that passed validation: its slug, front matter and Markdown body."""
+
+    slug: str
+    path: str
+    meta: TipFrontMatter
+    body: str
+    body_line: int
+    front_matter: str = field(default="", repr=False, compare=False)
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def summary(self) -> str:
+        return self.meta.summary
+
+    @property
+    def tags(self) -> list[str]:
+        return self.meta.tags
+
+    @property
+    def published(self) -> date:
+        return self.meta.published
+
+    @cached_property
+    def words(self) -> int:
+        return count_words(self.body)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read at 200 words a minute, at least 1."""
+        return max(1, round(self.words / 200))
+
+
+@dataclass(frozen=True)
+class Library:
+    """The valid tips and the vocabularies they were checked against."""
+
+    root: Path
+    tips: tuple[Tip, ...]
+    tags: dict[str, TagInfo]
+    authors: dict[str, AuthorInfo]
+    settings: ScheduleSettings
+    by_slug: dict[str, Tip] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_slug", {t.slug: t for t in self.tips})
+
+    @cached_property
+    def published(self) -> tuple[Tip, ...]:
+        """Tips readers see: not drafts, newest first, then by slug for a stable order."""
+        live = [t for t in self.tips if not t.meta.draft]
+        return tuple(sorted(live, key=lambda t: (-t.published.toordinal(), t.slug)))
+
+    def tips_with_tag(self, tag: str) -> tuple[Tip, ...]:
+        """Published tips carrying `tag`, newest first."""
+        return tuple(t for t in self.published if tag in t.tags)

@@ -1,0 +1,158 @@
+"""Problems found in the library: one record per problem, and its output formats.
+
+Every check in the core reports `Problem` objects instead of raising, so an
+editor sees every problem of a run at once. The same list is printed by
+`tips check` (text, GitHub annotations or JSON) and by the site build.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    """How bad a problem is: errors fail the check and the build, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# Every problem code with a one-line description. The docs list is generated
+# from this table, so a new rule is documented by adding it here.
+CODES: dict[str, str] = {
+    "ENC001": "the file is not valid UTF-8",
+    "ENC002": "the file is empty",
+    "ENC003": "the file contains a NUL byte",
+    "ENC004": "the file is too large for a tip",
+    "ENC005": "the file cannot be read (a link outside the library, a folder, or no permission)",
+    "FM001": "the file does not start with front matter (`---`)",
+    "FM002": "the front matter is not closed by a `---` line",
+    "FM003": "the front matter is not valid YAML",
+    "FM004": "the front matter is not a mapping of keys to values",
+    "FM005": "the front matter is too long or too deeply nested",
+    "KEY001": "a required key is missing",
+    "KEY002": "an unknown key (typos are the commonest mistake)",
+    "TYPE001": "a value has the wrong type",
+    "TEXT001": "a text value is empty",
+    "TEXT002": "a text value is too short or too long",
+    "TEXT003": "a text value contains HTML or Markdown markup",
+    "TEXT004": "a text value contains a control character or line break",
+    "TAG001": "a tag is not in the vocabulary (tips/tags.yml)",
+    "TAG002": "a tag is listed twice",
+    "TAG003": "a tip needs 1 to 3 tags",
+    "AUTH001": "the author is not in tips/authors.yml",
+    "DATE001": "a date is not a valid ISO date (YYYY-MM-DD)",
+    "WEEK001": "a week is not a valid ISO week (YYYY-Www)",
+    "URL001": "a URL is not an absolute http(s) URL",
+    "SLUG001": "the file name is not a lowercase kebab-case slug",
+    "DUP001": "two tips have the same title",
+    "BODY001": "the body is empty",
+    "BODY002": "the body is too short or too long",
+    "BODY003": "the body has a level-1 heading (the title is the page's only H1)",
+    "BODY004": "the body contains raw HTML",
+    "BODY005": "a link or image uses a forbidden URL scheme (javascript:, data:, vbscript:)",
+    "BODY006": "a link points to a tip that does not exist",
+    "BODY007": "an image has no alt text",
+    "VOC001": "a vocabulary file (tags.yml, authors.yml, schedule.yml) is invalid",
+    "SCHED001": "a pinned week is before the schedule's first week",
+    "SCHED002": "a draft is pinned to a week",
+    "SCHED003": "two tips are pinned to the same week",
+    "SCHED004": "fewer than 4 upcoming weeks can be filled",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem at a place in a file: `path:line:col: CODE message`, plus a fix hint."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    hint: str = field(default="", compare=False)
+    severity: Severity = field(default=Severity.ERROR, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unregistered problem code {self.code!r}")
+
+    def as_text(self) -> str:
+        """The compiler-style line editors and CI logs read, with the hint indented below."""
+        level = "" if self.severity is Severity.ERROR else "warning: "
+        text = f"{self.path}:{self.line}:{self.col}: {self.code} {level}{self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_github(self) -> str:
+        """A GitHub Actions workflow command, shown as an annotation on the changed line."""
+        message = self.message + (f" (hint: {self.hint})" if self.hint else "")
+        return (
+            f"::{self.severity.value} file={_gh_property(self.path)},line={self.line},"
+            f"col={self.col},title={_gh_property(self.code)}::{_gh_data(message)}"
+        )
+
+    def as_dict(self) -> dict:
+        """A JSON-ready dict for tools."""
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+
+def _gh_data(value: str) -> str:
+    # Escaping rules of GitHub workflow commands: data escapes %, CR and LF.
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(value: str) -> str:
+    # Properties additionally escape the separators ':' and ','.
+    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def display_path(path: Path | str, root: Path | None = None) -> str:
+    """The path as editors type it: relative to the working folder when possible, with `/`."""
+    path = Path(path)
+    for base in (Path.cwd(), root):
+        if base is None:
+            continue
+        try:
+            return path.absolute().relative_to(base.absolute()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def is_failure(problems: list[Problem]) -> bool:
+    """True when any problem is an error (warnings alone never fail a check)."""
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+def summary_line(problems: list[Problem], files: int) -> str:
+    """The one-line summary printed after the problems."""
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    noun = "file" if files == 1 else "files"
+    if not problems:
+        return f"{files} {noun} checked: no problems"
+    parts = [f"{errors} error{'s' * (errors != 1)}"]
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return f"{files} {noun} checked: " + ", ".join(parts)
+
+
+def format_problems(problems: list[Problem], fmt: str, files: int) -> str:
+    """Render problems as `text` (with a summary line), `github` annotations, or `json`."""
+    ordered = sorted(problems)
+    if fmt == "json":
+        return json.dumps([p.as_dict() for p in ordered], indent=2, ensure_ascii=False)
+    if fmt == "github":
+        lines = [p.as_github() for p in ordered]
+        lines.append(summary_line(ordered, files))
+        return "\n".join(lines)
+    lines = [p.as_text() for p in ordered]
+    lines.append(summary_line(ordered, files))
+    return "\n".join(lines)

@@ -1,0 +1,171 @@
+"""The weekly schedule: which tip is tip of the week, for every ISO week.
+
+A pure function of the library and one `as_of` date. Rules:
+
+* Weeks start at `first_week` (tips/schedule.yml); each week gets one tip.
+* A tip pinned with `week:` takes that week.
+* Every other week is filled from the non-draft tips published *before* that
+  week's Monday. (A tip published on a Monday first counts for the next week:
+  the week had already started when it was published, and a week that has
+  started never changes.)
+* The fill goes in cycles: a tip does not come back until every eligible tip
+  has had a week in the current cycle. Within a cycle the tip shown longest
+  ago (never shown first, then oldest published, then slug) goes first,
+  skipping to the next one when it would repeat last week's first tag.
+
+Stability: a week's tip depends only on the tips published before it started
+and on the weeks before it, never on later weeks or later tips. So adding a
+tip (published today or later) or pinning a tip to a future week never changes
+a week that has already started. Backdating `published` to before a started
+week is the one edit that can rewrite history, and reviewers should refuse it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+from .dates import IsoWeek
+from .locate import FrontMatterLocator
+from .model import Library, Tip
+from .problems import Problem, Severity, display_path
+from .validate import SCHEDULE_FILE
+
+UPCOMING_WARNING_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class WeekSlot:
+    """One week of the schedule and its tip (None for a gap: no tip was eligible)."""
+
+    week: IsoWeek
+    tip: Optional[Tip]
+    pinned: bool = False
+    fresh: bool = False  # the tip had never been tip of the week before
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Every week from the first week to `last_week`, and which of them have started."""
+
+    as_of: date
+    current: IsoWeek
+    slots: tuple[WeekSlot, ...]
+
+    @property
+    def published(self) -> tuple[WeekSlot, ...]:
+        """Weeks that have started and have a tip, newest first. Nothing later is ever published."""
+        return tuple(s for s in reversed(self.slots) if s.week <= self.current and s.tip is not None)
+
+    @property
+    def this_week(self) -> Optional[WeekSlot]:
+        """The current week's slot, when it has a tip."""
+        for slot in self.slots:
+            if slot.week == self.current and slot.tip is not None:
+                return slot
+        return None
+
+    def upcoming(self) -> tuple[WeekSlot, ...]:
+        """Weeks after the current one that were planned (see `build_schedule(upcoming=...)`)."""
+        return tuple(s for s in self.slots if s.week > self.current)
+
+    def weeks_of(self, slug: str) -> tuple[IsoWeek, ...]:
+        """Published weeks in which the tip `slug` was tip of the week, newest first."""
+        return tuple(s.week for s in self.published if s.tip is not None and s.tip.slug == slug)
+
+
+def _pins(library: Library) -> dict[IsoWeek, Tip]:
+    # Valid pins only: drafts and duplicates are reported by check_schedule and
+    # a library with errors never publishes, but the CLI still shows a schedule.
+    pins: dict[IsoWeek, Tip] = {}
+    for tip in sorted(library.tips, key=lambda t: t.slug):
+        if tip.meta.week and not tip.meta.draft:
+            pins.setdefault(IsoWeek.parse(tip.meta.week), tip)
+    return pins
+
+
+def build_schedule(library: Library, as_of: date, upcoming: int = 0) -> Schedule:
+    """Compute the schedule up to the week of `as_of`, plus `upcoming` planned weeks."""
+    current = IsoWeek.of(as_of)
+    first = IsoWeek.parse(library.settings.first_week)
+    last = current
+    for _ in range(upcoming):
+        last = last.next()
+    pins = _pins(library)
+    by_age = sorted((t for t in library.tips if not t.meta.draft), key=lambda t: (t.published, t.slug))
+    pool: list[Tip] = []
+    next_to_join = 0
+    last_shown: dict[str, int] = {}
+    in_cycle: set[str] = set()
+    slots: list[WeekSlot] = []
+    previous_first_tag: Optional[str] = None
+
+    for index, week in enumerate(first.until(last) if first <= last else []):
+        while next_to_join < len(by_age) and by_age[next_to_join].published < week.monday:
+            pool.append(by_age[next_to_join])
+            next_to_join += 1
+        pinned = pins.get(week)
+        if pinned is not None:
+            tip = pinned
+        else:
+            tip = _pick(pool, in_cycle, last_shown, previous_first_tag)
+        if tip is None:
+            slots.append(WeekSlot(week, None))
+            previous_first_tag = None
+            continue
+        fresh = tip.slug not in last_shown
+        in_cycle.add(tip.slug)
+        if pool and all(t.slug in in_cycle for t in pool):
+            in_cycle.clear()  # everyone eligible has had a week: the next cycle starts
+        last_shown[tip.slug] = index
+        previous_first_tag = tip.tags[0]
+        slots.append(WeekSlot(week, tip, pinned=pinned is not None, fresh=fresh))
+    return Schedule(as_of=as_of, current=current, slots=tuple(slots))
+
+
+def _pick(pool: list[Tip], in_cycle: set[str], last_shown: dict[str, int],
+          previous_first_tag: Optional[str]) -> Optional[Tip]:
+    candidates = [t for t in pool if t.slug not in in_cycle] or pool
+    if not candidates:
+        return None
+    ordered = sorted(candidates, key=lambda t: (last_shown.get(t.slug, -1), t.published, t.slug))
+    for tip in ordered:
+        if tip.tags[0] != previous_first_tag:
+            return tip
+    return ordered[0]
+
+
+def check_schedule(library: Library, as_of: date) -> list[Problem]:
+    """Schedule problems for `tips check`: bad pins (errors) and too few upcoming tips (warning)."""
+    problems: list[Problem] = []
+    first = IsoWeek.parse(library.settings.first_week)
+    claimed: dict[IsoWeek, Tip] = {}
+    for tip in sorted(library.tips, key=lambda t: t.slug):
+        if not tip.meta.week:
+            continue
+        week = IsoWeek.parse(tip.meta.week)
+        line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
+        if tip.meta.draft:
+            problems.append(Problem(tip.path, line, col, "SCHED002", f"the tip is a draft but pinned to {week}",
+                                    "remove `draft: true` to publish it that week, or remove the `week:` line"))
+        if week < first:
+            problems.append(Problem(tip.path, line, col, "SCHED001",
+                                    f"{week} is before the schedule's first week, {first}",
+                                    f"pin it to {first} or later, or remove the `week:` line"))
+        if week in claimed and not tip.meta.draft:
+            problems.append(Problem(tip.path, line, col, "SCHED003",
+                                    f"{week} is already pinned by {claimed[week].path}",
+                                    "pin one tip per week: `tips schedule` shows the free weeks"))
+        elif not tip.meta.draft:
+            claimed[week] = tip
+    schedule = build_schedule(library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
+    upcoming = schedule.upcoming()
+    filled = sum(1 for s in upcoming if s.tip is not None and (s.pinned or s.fresh))
+    if upcoming and filled < UPCOMING_WARNING_WEEKS:
+        problems.append(Problem(
+            display_path(library.root / SCHEDULE_FILE, library.root.parent), 1, 1, "SCHED004",
+            f"only {filled} of the next {UPCOMING_WARNING_WEEKS} weeks get a tip that has not been tip of the week before",
+            "add new tips (or pin some) so readers do not see repeats; `tips schedule` shows the plan",
+            severity=Severity.WARNING))
+    return problems

@@ -1,0 +1,244 @@
+"""Validate the library: every rule, every file, all problems in one run.
+
+Input: the tips folder. Output: a `Library` of the valid tips plus the list of
+problems. Per-file rules come from the pydantic model (front matter) and
+body.py (Markdown body); rules across files (unique titles, links between
+tips) are checked here once all files are read. Nothing here raises for bad
+content, and each file is read once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from pydantic import BaseModel, ValidationError
+
+from .body import check_body
+from .load import SourceFile, read_tip, read_vocabulary
+from .locate import FrontMatterLocator
+from .model import SLUG_PATTERN, AuthorInfo, Library, ScheduleSettings, TagInfo, Tip, TipFrontMatter
+from .problems import CODES, Problem, display_path
+
+TAGS_FILE = "tags.yml"
+AUTHORS_FILE = "authors.yml"
+SCHEDULE_FILE = "schedule.yml"
+VOCABULARY_FILES = (TAGS_FILE, AUTHORS_FILE, SCHEDULE_FILE)
+FIELDS = tuple(TipFrontMatter.model_fields)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The result of validating a library: the valid tips and every problem found."""
+
+    library: Library
+    problems: list[Problem]
+    files_checked: int
+
+
+def did_you_mean(value: Any, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest choice, or '' when none is close."""
+    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _example(field: str) -> str:
+    examples = TipFrontMatter.model_fields[field].examples or ["..."]
+    value = examples[0]
+    if isinstance(value, list):
+        value = "[" + ", ".join(value) + "]"
+    return f"{field}: {value}"
+
+
+def _describe_type_error(field: str, error: dict) -> tuple[str, str]:
+    expected = {
+        "string_type": "text",
+        "list_type": "a list",
+        "bool_type": "true or false",
+        "model_type": "a mapping of keys to values",
+        "dict_type": "a mapping of keys to values",
+        "int_type": "a whole number",
+    }.get(error["type"], None)
+    got = type(error.get("input")).__name__ if "input" in error else "something else"
+    got = {"NoneType": "empty", "str": "text", "int": "a number", "float": "a number", "list": "a list",
+           "dict": "a mapping", "bool": "true/false"}.get(got, got)
+    message = f"{field} must be {expected}, not {got}" if expected else f"{field}: {error['msg']}"
+    hint = {
+        "tags": "write the tags as a list: tags: [reputation, empathy]",
+        "draft": "write draft: true or draft: false",
+        "source": "give source as a mapping with title (and optionally author, url) on indented lines",
+    }.get(field.split(".")[0], f"for example: {_example(field)}" if field in FIELDS else "")
+    return message, hint
+
+
+class _ModelErrors:
+    """Turns pydantic errors for one mapping into located problems."""
+
+    def __init__(self, source: SourceFile, locator: FrontMatterLocator, context: dict):
+        self.source = source
+        self.locator = locator
+        self.context = context
+
+    def add(self, error: dict, model: type[BaseModel], prefix: tuple = ()) -> None:
+        loc = prefix + tuple(error["loc"])
+        field = ".".join(str(p) for p in loc)
+        kind = error["type"]
+        ctx = error.get("ctx") or {}
+        if kind in CODES:
+            index = ctx.get("index")
+            at = loc + (index,) if index is not None else loc
+            line, col = self.locator.locate(at)
+            self.source.problem(line, col, kind, str(error["msg"]), self._hint(kind, loc, ctx))
+        elif kind == "missing":
+            line, col = 1, 1
+            hint = f"add the line `{_example(loc[-1])}`" if loc[-1] in FIELDS else f"add `{loc[-1]}:` under `{loc[0]}:`"
+            self.source.problem(line, col, "KEY001", f"required key {field!r} is missing", hint)
+        elif kind == "extra_forbidden":
+            line, col = self.locator.locate(loc, key=True)
+            parent = model.model_fields
+            if prefix or len(loc) > 1:
+                parent = TipFrontMatter.model_fields["source"].annotation.__args__[0].model_fields if loc[0] == "source" else parent
+            allowed = list(parent)
+            self.source.problem(line, col, "KEY002", f"unknown key {field!r}{did_you_mean(loc[-1], allowed)}",
+                                "allowed keys: " + ", ".join(allowed))
+        else:
+            line, col = self.locator.locate(loc)
+            message, hint = _describe_type_error(field, error)
+            self.source.problem(line, col, "TYPE001", message, hint)
+
+    def _hint(self, code: str, loc: tuple, ctx: dict) -> str:
+        if code == "TAG001":
+            tags = sorted(self.context.get("tags") or [])
+            return f"use one of: {', '.join(tags)}{did_you_mean(ctx.get('value', ''), tags)}; new tags are added to tips/tags.yml by a maintainer"
+        if code == "AUTH001":
+            authors = sorted(self.context.get("authors") or [])
+            return f"use one of: {', '.join(authors)}{did_you_mean(ctx.get('value', ''), authors)}; or add yourself to tips/authors.yml"
+        return {
+            "TEXT001": "write some text, or remove the key if it is optional",
+            "TEXT002": "titles are 3-80 characters, summaries at most 160",
+            "TEXT003": "write plain text: no HTML, no Markdown (* _ ` [ ]), no entities",
+            "TEXT004": "keep the value on one line with no control characters",
+            "TAG002": "list each tag once",
+            "TAG003": "pick 1 to 3 tags from tips/tags.yml",
+            "DATE001": "write the date as YYYY-MM-DD, e.g. published: 2026-11-02",
+            "WEEK001": "write the week as YYYY-Www, e.g. week: 2026-W48",
+            "URL001": "write the full address, e.g. https://example.org/article",
+        }.get(code, "")
+
+
+def _validate_vocabulary(path: Path, root: Path, model: type[BaseModel], what: str,
+                         problems: list[Problem], key_is_slug: bool) -> dict[str, Any]:
+    data, found = read_vocabulary(path, root, what)
+    problems.extend(found)
+    entries: dict[str, Any] = {}
+    for key, value in (data or {}).items():
+        display = display_path(path, root.parent)
+        if key_is_slug and not (isinstance(key, str) and SLUG_PATTERN.match(key)):
+            problems.append(Problem(display, 1, 1, "VOC001", f"key {key!r} in {path.name} is not lowercase kebab-case",
+                                    "use lowercase letters, digits and hyphens, e.g. customer-recovery"))
+            continue
+        try:
+            entries[key] = model.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            problems.append(Problem(display, 1, 1, "VOC001", f"{path.name}: entry {key!r}: "
+                                    f"{'.'.join(map(str, first['loc']))} {first['msg']}",
+                                    "see the contributing guide for the file's format"))
+    return entries
+
+
+def _validate_settings(root: Path, problems: list[Problem]) -> ScheduleSettings:
+    path = root / SCHEDULE_FILE
+    data, found = read_vocabulary(path, root, "schedule settings")
+    problems.extend(found)
+    try:
+        return ScheduleSettings.model_validate(data or {})
+    except ValidationError as exc:
+        if data is not None:
+            first = exc.errors()[0]
+            problems.append(Problem(display_path(path, root.parent), 1, 1, "VOC001",
+                                    f"{SCHEDULE_FILE}: {'.'.join(map(str, first['loc']))}: {first['msg']}",
+                                    "write e.g. first_week: 2026-W27"))
+        return ScheduleSettings.model_construct(first_week="2000-W01", feed_weeks=52)
+
+
+def tip_paths(root: Path) -> list[Path]:
+    """Every tip file of the library: the `*.md` files directly in the tips folder, sorted."""
+    return sorted(p for p in root.glob("*.md"))
+
+
+def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Validation:
+    """Read and validate the whole library at `root`.
+
+    With `only`, every file is still read (titles and links are checked across
+    the library), but the slower body checks run, and problems are reported,
+    for those files (and the vocabularies) alone.
+    """
+    root = Path(root)
+    problems: list[Problem] = []
+    tags = _validate_vocabulary(root / TAGS_FILE, root, TagInfo, "tags", problems, key_is_slug=True)
+    authors = _validate_vocabulary(root / AUTHORS_FILE, root, AuthorInfo, "authors", problems, key_is_slug=True)
+    settings = _validate_settings(root, problems)
+    context = {"tags": tags, "authors": authors}
+
+    selected = None if only is None else {p.resolve() for p in only}
+    sources = [read_tip(path, root) for path in tip_paths(root)]
+    valid: list[tuple[SourceFile, TipFrontMatter]] = []
+    for source in sources:
+        if not SLUG_PATTERN.match(source.slug):
+            suggestion = re.sub(r"[^a-z0-9]+", "-", source.slug.lower()).strip("-") or "my-tip"
+            source.problem(1, 1, "SLUG001", f"file name {source.path.name!r} is not a lowercase kebab-case slug",
+                           f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)")
+        if source.data is None:
+            continue
+        try:
+            meta = TipFrontMatter.model_validate(source.data, context=context)
+        except ValidationError as exc:
+            errors = _ModelErrors(source, FrontMatterLocator(source.front_matter), context)
+            for error in exc.errors(include_url=False):
+                errors.add(error, TipFrontMatter)
+            continue
+        if not source.problems:
+            valid.append((source, meta))
+
+    live_slugs = {s.slug for s, m in valid if not m.draft}
+    all_slugs = {s.slug for s in sources}
+    for source in sources:
+        if source.data is None or (selected is not None and source.path.resolve() not in selected):
+            continue
+        issues, links = check_body(source.body)
+        for issue in issues:
+            source.problem(source.body_line + issue.line - 1, issue.col, issue.code, issue.message, issue.hint)
+        for link in links:
+            if link.slug not in live_slugs:
+                where = "is a draft" if link.slug in all_slugs else "does not exist"
+                source.problem(source.body_line + link.line - 1, link.col, "BODY006",
+                               f"the link {link.target!r} points to tip {link.slug!r}, which {where}",
+                               f"link to an existing tip as [text](slug.md){did_you_mean(link.slug, live_slugs)}")
+    _check_unique_titles(valid)
+
+    tips = tuple(
+        Tip(slug=s.slug, path=s.display, meta=m, body=s.body, body_line=s.body_line, front_matter=s.front_matter)
+        for s, m in valid if not s.problems
+    )
+    for source in sources:
+        if selected is None or source.path.resolve() in selected:
+            problems.extend(source.problems)
+    library = Library(root=root, tips=tips, tags=tags, authors=authors, settings=settings)
+    checked = len(sources) if selected is None else len([s for s in sources if s.path.resolve() in selected])
+    return Validation(library=library, problems=problems, files_checked=checked)
+
+
+def _check_unique_titles(valid: list[tuple[SourceFile, TipFrontMatter]]) -> None:
+    seen: dict[str, SourceFile] = {}
+    for source, meta in valid:
+        key = " ".join(meta.title.casefold().split())
+        if key in seen:
+            line, col = FrontMatterLocator(source.front_matter).locate(("title",))
+            source.problem(line, col, "DUP001", f"the title {meta.title!r} is already used by {seen[key].display}",
+                           "give each tip its own title")
+        else:
+            seen[key] = source
