@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .model import Library
-from .problems import Problem, is_failure
+from .problems import Problem, display_path, is_failure
 from .schedule import Schedule, build_schedule, check_schedule
 from .validate import validate_library
 
@@ -36,9 +36,9 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     """Validate the library at `root` and compute its schedule as of `as_of`."""
     validation = validate_library(root, only=only)
     problems = list(validation.problems)
-    selected = None if only is None else {str(Path(p).resolve()) for p in only}
+    selected = None if only is None else {display_path(p, Path(root)) for p in only}
     for problem in check_schedule(validation.library, as_of):
-        if selected is None or str((Path.cwd() / problem.path).resolve()) in selected:
+        if selected is None or problem.path in selected:
             problems.append(problem)
     schedule = build_schedule(validation.library, as_of)
     return CheckReport(validation.library, schedule, sorted(problems), validation.files_checked)

@@ -160,14 +160,27 @@ def _split(source: SourceFile, text: str) -> None:
     source.body_line = index + 2
 
 
+def _yaml_error_position(exc: yaml.MarkedYAMLError, first_line: int) -> tuple[int, int, str]:
+    """Where an editor should look for a YAML error, in file lines, and what it is.
+
+    libyaml reports where it noticed the problem (often the end of the front
+    matter for an unclosed quote or bracket) and, as context, where the broken
+    construct started. The start is where the fix goes, so it is preferred.
+    """
+    mark = exc.context_mark or exc.problem_mark
+    line = mark.line + first_line if mark else first_line
+    col = mark.column + 1 if mark else 1
+    problem = exc.problem or "invalid YAML"
+    if exc.context and exc.problem_mark:
+        problem = f"{exc.context} starting here, {problem} (line {exc.problem_mark.line + first_line})"
+    return line, col, problem
+
+
 def _parse_front_matter(source: SourceFile) -> None:
     try:
         data = parse_yaml(source.front_matter)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else 2  # +1 for 0-based marks, +1 for the opening `---`
-        col = mark.column + 1 if mark else 1
-        reason = exc.problem or exc.context or "invalid YAML"
+        line, col, reason = _yaml_error_position(exc, first_line=2)
         source.problem(line, col, "FM003", f"the front matter is not valid YAML: {reason}",
                        "quote values that contain ': ' or start with a special character, e.g. title: \"Why: a story\"")
         return
@@ -200,9 +213,8 @@ def read_vocabulary(path: Path, root: Path, what: str) -> tuple[Any, list[Proble
     try:
         data = parse_yaml(text.lstrip("\ufeff"))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        return None, [Problem(display, (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1, "VOC001",
-                              f"{path.name} is not valid YAML: {exc.problem or exc.context}", "fix the YAML syntax")]
+        line, col, reason = _yaml_error_position(exc, first_line=1)
+        return None, [Problem(display, line, col, "VOC001", f"{path.name} is not valid YAML: {reason}", "fix the YAML syntax")]
     except (yaml.YAMLError, RecursionError) as exc:
         return None, [Problem(display, 1, 1, "VOC001", f"{path.name} is not valid YAML: {exc}", "fix the YAML syntax")]
     if not isinstance(data, dict) or not data:

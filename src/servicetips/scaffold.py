@@ -70,7 +70,7 @@ def new_tip(library: Library, title: str, tags: list[str], author: str, publishe
         summary=summary or "One sentence that says what the reader gains.",
         tags=list(dict.fromkeys(tags)),
         author=author,
-        published=published.isoformat(),
+        published=published,
     )
     text = frontmatter.dumps(post, sort_keys=False, default_flow_style=None, allow_unicode=True) + "\n"
     try:

@@ -140,7 +140,7 @@ def check_schedule(library: Library, as_of: date) -> list[Problem]:
     """Schedule problems for `tips check`: bad pins (errors) and too few upcoming tips (warning)."""
     problems: list[Problem] = []
     first = IsoWeek.parse(library.settings.first_week)
-    claimed: dict[IsoWeek, Tip] = {}
+    pinned: dict[IsoWeek, list[Tip]] = {}
     for tip in sorted(library.tips, key=lambda t: t.slug):
         if not tip.meta.week:
             continue
@@ -149,16 +149,19 @@ def check_schedule(library: Library, as_of: date) -> list[Problem]:
         if tip.meta.draft:
             problems.append(Problem(tip.path, line, col, "SCHED002", f"the tip is a draft but pinned to {week}",
                                     "remove `draft: true` to publish it that week, or remove the `week:` line"))
+            continue
         if week < first:
             problems.append(Problem(tip.path, line, col, "SCHED001",
                                     f"{week} is before the schedule's first week, {first}",
                                     f"pin it to {first} or later, or remove the `week:` line"))
-        if week in claimed and not tip.meta.draft:
-            problems.append(Problem(tip.path, line, col, "SCHED003",
-                                    f"{week} is already pinned by {claimed[week].path}",
+        pinned.setdefault(week, []).append(tip)
+    # Every tip of a clash is told, so checking one file alone still reports it.
+    for week, tips in pinned.items():
+        for tip in tips if len(tips) > 1 else ():
+            line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
+            others = ", ".join(t.path for t in tips if t is not tip)
+            problems.append(Problem(tip.path, line, col, "SCHED003", f"{week} is also pinned by {others}",
                                     "pin one tip per week: `tips schedule` shows the free weeks"))
-        elif not tip.meta.draft:
-            claimed[week] = tip
     schedule = build_schedule(library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
     upcoming = schedule.upcoming()
     filled = sum(1 for s in upcoming if s.tip is not None and (s.pinned or s.fresh))

@@ -233,12 +233,15 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
 
 
 def _check_unique_titles(valid: list[tuple[SourceFile, TipFrontMatter]]) -> None:
-    seen: dict[str, SourceFile] = {}
+    # Every file of a clash is told about the others, so checking just one of
+    # them (pre-commit, --changed) still reports the clash.
+    by_title: dict[str, list[SourceFile]] = {}
     for source, meta in valid:
-        key = " ".join(meta.title.casefold().split())
-        if key in seen:
+        by_title.setdefault(" ".join(meta.title.casefold().split()), []).append(source)
+    for clash in by_title.values():
+        if len(clash) < 2:
+            continue
+        for source in clash:
+            others = ", ".join(o.display for o in clash if o is not source)
             line, col = FrontMatterLocator(source.front_matter).locate(("title",))
-            source.problem(line, col, "DUP001", f"the title {meta.title!r} is already used by {seen[key].display}",
-                           "give each tip its own title")
-        else:
-            seen[key] = source
+            source.problem(line, col, "DUP001", f"the title is also used by {others}", "give each tip its own title")

@@ -1,0 +1,169 @@
+"""Every validation rule, one bad fixture each: code, line, column and message."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from libraries import FIXTURES, copy_library
+from servicetips.check import check_library
+from servicetips.problems import CODES
+
+AS_OF = date(2026, 11, 23)
+
+# (fixture in tests/fixtures/bad, code, line, col, text the message must contain)
+BAD = [
+    ("no-front-matter.md", "FM001", 1, 1, "does not start with front matter"),
+    ("unterminated-front-matter.md", "FM002", 1, 1, "not closed by a `---` line"),
+    ("yaml-syntax-error.md", "FM003", 3, 10, "while scanning a quoted scalar"),
+    ("front-matter-not-mapping.md", "FM004", 2, 1, "a list, not a mapping"),
+    ("not-utf8.md", "ENC001", 8, 4, "not valid UTF-8 (byte 0xe9)"),
+    ("empty-file.md", "ENC002", 1, 1, "the file is empty"),
+    ("nul-byte.md", "ENC003", 9, 1, "NUL byte"),
+    ("missing-key.md", "KEY001", 1, 1, "required key 'summary' is missing"),
+    ("unknown-key.md", "KEY002", 7, 1, "unknown key 'tag' (did you mean 'tags'?)"),
+    ("unknown-source-key.md", "KEY002", 8, 3, "unknown key 'source.titel' (did you mean 'title'?)"),
+    ("wrong-type.md", "TYPE001", 2, 8, "title must be text, not a number"),
+    ("draft-not-boolean.md", "TYPE001", 7, 8, "draft must be true or false"),
+    ("empty-string.md", "TEXT001", 3, 10, "summary is empty"),
+    ("title-too-short.md", "TEXT002", 2, 8, "title is 2 characters long; it must be 3-80"),
+    ("summary-too-long.md", "TEXT002", 3, 10, "summary is 172 characters long; it must be 1-160"),
+    ("title-control-character.md", "TEXT004", 2, 8, "title contains a line break or control character"),
+    ("title-html.md", "TEXT003", 2, 8, "title contains an HTML tag: '<b>'"),
+    ("summary-markdown.md", "TEXT003", 3, 10, "summary contains an asterisk"),
+    ("tag-markup.md", "TEXT003", 4, 8, "tag contains an HTML tag: '<script>'"),
+    ("tag-unknown.md", "TAG001", 4, 7, "tag 'reputaton' is not in the vocabulary"),
+    ("tag-duplicate.md", "TAG002", 4, 7, "tag 'empathy' is listed twice"),
+    ("tags-none.md", "TAG003", 4, 7, "the tip has 0 tags; it needs 1 to 3"),
+    ("tags-too-many.md", "TAG003", 4, 7, "the tip has 4 tags; it needs 1 to 3"),
+    ("author-unknown.md", "AUTH001", 5, 9, "author 'jane-doe' is not in tips/authors.yml"),
+    ("date-invalid.md", "DATE001", 6, 12, "'2026-02-30' is not a real date"),
+    ("date-wrong-format.md", "DATE001", 6, 12, "'02/11/2026' is not a date in the form YYYY-MM-DD"),
+    ("week-out-of-range.md", "WEEK001", 7, 7, "'2026-W54' does not exist: 2026 has ISO weeks W01 to W53"),
+    ("week-wrong-format.md", "WEEK001", 7, 7, "'2026-48' is not an ISO week"),
+    ("source-bad-url.md", "URL001", 9, 8, "'javascript:alert(1)' is not an absolute http:// or https:// URL"),
+    ("Not Kebab Case.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
+    ("duplicate-title.md", "DUP001", 2, 8, "the title is also used by"),
+    ("pinned-week-taken.md", "SCHED003", 7, 7, "2026-W40 is also pinned by"),
+    ("pinned-before-first-week.md", "SCHED001", 7, 7, "2026-W10 is before the schedule's first week, 2026-W36"),
+    ("pinned-draft.md", "SCHED002", 7, 7, "the tip is a draft but pinned to 2026-W50"),
+    ("body-empty.md", "BODY001", 8, 1, "the body is empty"),
+    ("body-too-short.md", "BODY002", 8, 1, "the body has 5 words; a tip needs at least 60"),
+    ("body-h1.md", "BODY003", 8, 1, "level-1 heading"),
+    ("body-raw-html.md", "BODY004", 10, 1, "raw HTML: '<div class=\"note\">"),
+    ("body-script.md", "BODY004", 11, 9, "a <script> tag"),
+    ("body-event-handler.md", "BODY004", 11, 1, "raw HTML with an event handler"),
+    ("body-javascript-link.md", "BODY005", 11, 17, "forbidden URL scheme: 'javascript:"),
+    ("body-data-link.md", "BODY005", 11, 12, "forbidden URL scheme: 'data:text/html"),
+    ("body-missing-tip-link.md", "BODY006", 11, 21, "points to tip 'no-such-tip', which does not exist"),
+    ("body-image-no-alt.md", "BODY007", 11, 1, "an image has no alt text"),
+]
+
+
+def check_one(tmp_path: Path, fixture: Path):
+    root = copy_library(tmp_path, fixture)
+    return check_library(root, AS_OF, only=[root / fixture.name])
+
+
+def test_the_fixture_library_is_clean(tmp_path):
+    report = check_library(copy_library(tmp_path), AS_OF)
+    assert report.ok
+    # Two tips cannot fill the coming weeks without repeats: a warning, not an error.
+    assert [p.code for p in report.problems] == ["SCHED004"]
+    assert len(report.library.tips) == 2
+
+
+def test_every_bad_fixture_is_in_the_table():
+    on_disk = {p.name for p in (FIXTURES / "bad").iterdir()}
+    assert on_disk == {row[0] for row in BAD}
+
+
+def test_every_error_code_has_a_fixture():
+    covered = {row[1] for row in BAD}
+    # Codes covered elsewhere: VOC001 (vocabulary tests below), FM005/ENC004/ENC005
+    # (hostile corpus), SCHED004 (a warning; schedule tests).
+    assert set(CODES) - covered <= {"VOC001", "FM005", "ENC004", "ENC005", "SCHED004"}
+
+
+@pytest.mark.parametrize("name, code, line, col, text", BAD, ids=[row[0] for row in BAD])
+def test_bad_fixture_is_reported_at_its_place(tmp_path, name, code, line, col, text):
+    report = check_one(tmp_path, FIXTURES / "bad" / name)
+    assert not report.ok
+    matching = [p for p in report.problems if p.code == code]
+    assert matching, [p.as_text() for p in report.problems]
+    problem = matching[0]
+    assert (problem.line, problem.col) == (line, col), problem.as_text()
+    assert text in problem.message
+    assert problem.path.endswith(name)
+    assert problem.hint, f"{code} has no fix hint"
+    assert name not in report.library.by_slug
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "good").iterdir()))
+def test_accepted_variants_pass(tmp_path, name):
+    report = check_one(tmp_path, FIXTURES / "good" / name)
+    assert report.problems == [], [p.as_text() for p in report.problems]
+    assert name[:-3] in report.library.by_slug
+
+
+def test_crlf_and_bom_keep_line_numbers(tmp_path):
+    source = (FIXTURES / "good" / "windows-line-endings.md").read_bytes().replace(b"published: 2026-09-01", b"published: 2026-09-31")
+    bad = tmp_path / "crlf-bad-date.md"
+    bad.write_bytes(b"\xef\xbb\xbf" + source)
+    report = check_one(tmp_path / "lib", bad)
+    assert [(p.code, p.line, p.col) for p in report.problems] == [("DATE001", 6, 12)]
+
+
+def test_all_problems_of_a_file_are_reported_at_once(tmp_path):
+    bad = tmp_path / "many-problems.md"
+    bad.write_text("---\ntitle: <i>x</i>\nsumary: y\ntags: [nope]\nauthor: nobody\npublished: 2026-1-1\n---\n# Big\n")
+    codes = {p.code for p in check_one(tmp_path / "lib", bad).problems}
+    assert {"TEXT003", "KEY001", "KEY002", "TAG001", "AUTH001", "DATE001"} <= codes
+
+
+def test_draft_is_checked_but_not_published(tmp_path):
+    report = check_one(tmp_path, FIXTURES / "good" / "draft-tip.md")
+    assert "draft-tip" in report.library.by_slug
+    assert "draft-tip" not in {t.slug for t in report.library.published}
+
+
+def test_only_reports_the_selected_files(tmp_path):
+    root = copy_library(tmp_path, FIXTURES / "bad" / "author-unknown.md", FIXTURES / "bad" / "tag-unknown.md")
+    report = check_library(root, AS_OF, only=[root / "author-unknown.md"])
+    assert {p.code for p in report.problems} == {"AUTH001"}
+    assert report.files_checked == 1
+
+
+def test_the_real_library_is_clean():
+    from libraries import REPO
+
+    report = check_library(REPO / "tips", AS_OF)
+    assert [p.as_text() for p in report.problems if p.severity.value == "error"] == []
+    assert len(report.library.published) >= 24
+    for tag in report.library.tags:
+        assert len(report.library.tips_with_tag(tag)) >= 6, tag
+    for tip in report.library.tips:
+        assert 150 <= tip.words <= 400, (tip.slug, tip.words)
+
+
+@pytest.mark.parametrize("content, text", [
+    ("reputation: [not, a, mapping]\n", "entry 'reputation'"),
+    ("Bad Key:\n  label: X\n  description: Y\n", "not lowercase kebab-case"),
+    ("reputation:\n  label: [unclosed\n", "not valid YAML"),
+    ("", "must be a mapping"),
+])
+def test_bad_tag_vocabulary_is_reported(tmp_path, content, text):
+    root = copy_library(tmp_path)
+    (root / "tags.yml").write_text(content)
+    problems = [p for p in check_library(root, AS_OF).problems if p.code == "VOC001"]
+    assert problems and text in problems[0].message
+    assert problems[0].path.endswith("tags.yml")
+
+
+def test_missing_authors_file_is_reported(tmp_path):
+    root = copy_library(tmp_path)
+    (root / "authors.yml").unlink()
+    problems = check_library(root, AS_OF).problems
+    assert any(p.code == "VOC001" and "authors.yml is missing" in p.message for p in problems)
