@@ -1,0 +1,410 @@
+"""Feeds and the JSON API: the contract with newsletter tooling.
+
+Input: the library, its schedule (as of one date) and the site's identity.
+Output: files as bytes, `OutputFile(path, content)`, which the build hands to
+MkDocs. Nothing here reads the clock or the file system, so the same inputs
+give byte-identical files.
+
+Weekly feeds, one item per published week, newest first, at most
+`feed_weeks` (tips/schedule.yml) items:
+
+    feed.xml   RSS 2.0      atom.xml   Atom 1.0      feed.json   JSON Feed 1.1
+
+An item's id is the week's permalink (`<site>weekly/2026-W48/`), so the same
+week has the same id in every build, and its date is the week's start, Monday
+00:00 UTC. A feed's updated/lastBuildDate is its newest item's date, never
+the build time, so rebuilding without a new week changes nothing.
+
+Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's tips newest first by
+published date, each with the tip's permalink as id.
+
+API (`api/`), described by the versioned JSON Schemas in docs/api/v1/, which
+are generated from the pydantic models below (`python -m servicetips.feeds
+docs` rewrites them; a test keeps them equal):
+
+    api/tip-of-the-week.json   this week's tip (absent when the week has none)
+    api/weeks.json             every published week, newest first
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any, Literal, Optional
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+from pydantic import BaseModel, ConfigDict, Field
+
+from .dates import IsoWeek
+from .model import Library, Tip
+from .render import render_body, tip_url
+from .schedule import Schedule, WeekSlot
+
+SCHEMA_VERSION = 1
+API_SCHEMA_DIR = "api/v1"
+TIP_OF_THE_WEEK_SCHEMA = f"{API_SCHEMA_DIR}/tip-of-the-week.schema.json"
+WEEKS_SCHEMA = f"{API_SCHEMA_DIR}/weeks.schema.json"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# feedgen writes its own name and version into every feed by default; a fixed
+# generator keeps the output the same across feedgen upgrades.
+GENERATOR = "Service Tips"
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """The published site as feeds name it: absolute URL (ending in '/'), title, description, language."""
+
+    url: str
+    title: str
+    description: str
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", normalize_site_url(self.url))
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A generated file: its site-relative path (e.g. 'api/weeks.json') and its bytes."""
+
+    path: str
+    content: bytes
+
+
+def normalize_site_url(url: Any) -> str:
+    """The site URL with a trailing '/'; ValueError unless it is an absolute http(s) URL."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"site_url is required for feeds and must be an absolute http(s) URL such as "
+            f"https://tips.example.org/ (got {url!r}); set site_url in mkdocs.yml"
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def _root(site_url: Optional[str]) -> str:
+    # None means "site-relative" (the CLI has no site URL): '/tips/x/' instead of 'https://.../tips/x/'.
+    return "/" if site_url is None else normalize_site_url(site_url)
+
+
+def week_url(week: IsoWeek, site_url: Optional[str]) -> str:
+    """The permalink of a week, `<site>weekly/2026-W48/`: also the week's feed item id."""
+    return f"{_root(site_url)}weekly/{week}/"
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
+
+
+# --- API payloads -------------------------------------------------------------
+# The pydantic models are the one definition of the payloads: the JSON Schemas
+# in docs/api/v1/ are generated from them and every payload is built through them.
+
+_URL_DOC = "Absolute on the published site; site-relative (starting with /) in `tips week --format json`."
+
+
+class WeekEntry(BaseModel):
+    """One published week and its tip."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    week: str = Field(pattern=IsoWeek.JSON_PATTERN, description="ISO 8601 week, YYYY-Www.",
+                      examples=["2026-W48"])
+    start: date = Field(description="The week's Monday (the week starts at 00:00 UTC).", examples=["2026-11-23"])
+    end: date = Field(description="The week's Sunday, the last day of the week.", examples=["2026-11-29"])
+    week_url: str = Field(description="The week's permalink. " + _URL_DOC, json_schema_extra={"format": "uri-reference"})
+    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="The tip's slug: stable, its address is /tips/<slug>/.")
+    title: str = Field(description="The tip's title, plain text.")
+    url: str = Field(description="The tip's page. " + _URL_DOC, json_schema_extra={"format": "uri-reference"})
+
+
+class TipOfTheWeek(WeekEntry):
+    """api/tip-of-the-week.json: the tip of the current week."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True,
+        title="Service Tips API v1: tip of the week",
+        json_schema_extra={"$comment": "Generated from servicetips.feeds.TipOfTheWeek; do not edit by hand."},
+    )
+
+    schema_ref: str = Field(alias="$schema", description="URL of this JSON Schema.")
+    schema_version: Literal[1] = Field(description="Major version of the payload; a breaking change gets a new version and path.")
+    summary: str = Field(description="One sentence, plain text.")
+    tags: list[str] = Field(min_length=1, max_length=3, description="Tag keys; each has a page at /tags/<tag>/.")
+    html: str = Field(description="The tip's body as HTML, with absolute links.")
+
+
+class WeeksIndex(BaseModel):
+    """api/weeks.json: every published week, newest first."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True,
+        title="Service Tips API v1: published weeks",
+        json_schema_extra={"$comment": "Generated from servicetips.feeds.WeeksIndex; do not edit by hand."},
+    )
+
+    schema_ref: str = Field(alias="$schema", description="URL of this JSON Schema.")
+    schema_version: Literal[1] = Field(description="Major version of the payload; a breaking change gets a new version and path.")
+    weeks: list[WeekEntry] = Field(description="Every week that has started and has a tip, newest first.")
+
+
+def _week_entry_fields(slot: WeekSlot, site_url: Optional[str]) -> dict[str, Any]:
+    tip = _tip_of(slot)
+    return {
+        "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
+        "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": tip.title,
+        "url": tip_url(tip.slug, site_url),
+    }
+
+
+def _tip_of(slot: WeekSlot) -> Tip:
+    if slot.tip is None:
+        raise ValueError(f"{slot.week} has no tip of the week")
+    return slot.tip
+
+
+def week_payload(slot: WeekSlot, site_url: Optional[str]) -> dict:
+    """The tip-of-the-week payload for `slot` as a JSON-ready dict (see `TipOfTheWeek`).
+
+    With `site_url` None, URLs are site-relative ('/tips/<slug>/').
+    """
+    tip = _tip_of(slot)
+    payload = TipOfTheWeek(
+        schema_ref=_root(site_url) + TIP_OF_THE_WEEK_SCHEMA,
+        schema_version=SCHEMA_VERSION,
+        summary=tip.summary,
+        tags=list(tip.tags),
+        html=render_body(tip.body, tip.slug, None if site_url is None else _root(site_url)),
+        **_week_entry_fields(slot, site_url),
+    )
+    return payload.model_dump(mode="json", by_alias=True)
+
+
+def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
+    """The payload of api/weeks.json: every published week, newest first (see `WeeksIndex`)."""
+    index = WeeksIndex(
+        schema_ref=_root(site_url) + WEEKS_SCHEMA,
+        schema_version=SCHEMA_VERSION,
+        weeks=[WeekEntry(**_week_entry_fields(slot, site_url)) for slot in schedule.published],
+    )
+    return index.model_dump(mode="json", by_alias=True)
+
+
+def api_json_schemas() -> dict[str, str]:
+    """The API's JSON Schemas as committed under docs/, by path relative to docs/."""
+    schemas = {}
+    for path, model in ((TIP_OF_THE_WEEK_SCHEMA, TipOfTheWeek), (WEEKS_SCHEMA, WeeksIndex)):
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                  **model.model_json_schema(by_alias=True, mode="serialization")}
+        schemas[path] = _json_text(schema)
+    return schemas
+
+
+def _json_text(data: Any) -> str:
+    # Sorted keys and a fixed layout: the same data is always the same bytes.
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --- Feeds --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One feed item, independent of the feed format."""
+
+    id: str
+    url: str
+    title: str
+    summary: str
+    html: str
+    date: datetime
+    tags: tuple[tuple[str, str], ...]  # (key, label)
+    author_name: str
+    author_url: Optional[str]
+
+
+@dataclass(frozen=True)
+class _Channel:
+    """What a feed says about itself."""
+
+    title: str
+    description: str
+    home_url: str
+    self_url: str
+    language: str
+    updated: datetime
+    tags_url: str
+
+
+class _Renderer:
+    """Renders each tip's body once per build, however many weeks it was tip of the week."""
+
+    def __init__(self, library: Library, site: SiteInfo):
+        self.library = library
+        self.site = site
+        self._html: dict[str, str] = {}
+
+    def item(self, tip: Tip, item_id: str, url: str, title: str, when: datetime) -> _Item:
+        if tip.slug not in self._html:
+            self._html[tip.slug] = render_body(tip.body, tip.slug, self.site.url)
+        author = self.library.authors[tip.meta.author]  # validated: every tip names a known author
+        return _Item(
+            id=item_id, url=url, title=title, summary=tip.summary, html=self._html[tip.slug], date=when,
+            tags=tuple((t, self.library.tags[t].label) for t in tip.tags),
+            author_name=author.name,
+            author_url=author.url,
+        )
+
+
+def _channel(site: SiteInfo, title: str, description: str, home_url: str, self_path: str,
+             items: list[_Item], empty_updated: datetime) -> _Channel:
+    # updated is the newest item's date: a rebuild that adds nothing changes nothing.
+    updated = max((i.date for i in items), default=empty_updated)
+    return _Channel(title=title, description=description, home_url=home_url, self_url=site.url + self_path,
+                    language=site.language, updated=updated, tags_url=site.url + "tags/")
+
+
+def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
+    fg = FeedGenerator()
+    if rss:
+        # RSS <author> must be an e-mail address; Dublin Core's creator carries a name.
+        fg.load_extension("dc", atom=False, rss=True)
+    fg.id(channel.self_url)
+    fg.title(channel.title)
+    fg.description(channel.description)
+    fg.language(channel.language)
+    fg.generator(GENERATOR)
+    fg.link(href=channel.self_url, rel="self", type="application/rss+xml" if rss else "application/atom+xml")
+    fg.link(href=channel.home_url, rel="alternate")  # last link added is RSS's <link>
+    fg.updated(channel.updated)  # also lastBuildDate, which feedgen would otherwise set to now
+    for item in items:
+        entry = fg.add_entry(order="append")  # the default, 'prepend', would reverse our order
+        entry.guid(item.id, permalink=True)
+        entry.title(item.title)
+        entry.link(href=item.url, rel="alternate")
+        entry.summary(item.summary)
+        # Escaped HTML (type 'html'), not CDATA: valid in both formats, and
+        # safe for any text, including a ']]>' that would end a CDATA section.
+        entry.content(item.html, type="html")
+        entry.published(item.date)
+        entry.updated(item.date)  # feedgen defaults an entry's updated to now
+        entry.author({"name": item.author_name, **({"uri": item.author_url} if item.author_url else {})})
+        if rss:
+            entry.dc.dc_creator(item.author_name)
+        if item.tags:
+            entry.category([{"term": key, "label": label, "scheme": channel.tags_url} for key, label in item.tags])
+    return fg
+
+
+def _rss_feed(channel: _Channel, items: list[_Item]) -> bytes:
+    """An RSS 2.0 document (with content:encoded and dc:creator)."""
+    return _feedgen(channel, items, rss=True).rss_str(pretty=True)
+
+
+def _atom_feed(channel: _Channel, items: list[_Item]) -> bytes:
+    """An Atom 1.0 document."""
+    return _feedgen(channel, items, rss=False).atom_str(pretty=True)
+
+
+def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
+    """A JSON Feed 1.1 document.
+
+    Written by hand: there is no well-kept JSON Feed library, and the format
+    is one small dict (https://www.jsonfeed.org/version/1.1/).
+    """
+    data = {
+        "version": JSON_FEED_VERSION,
+        "title": channel.title,
+        "description": channel.description,
+        "home_page_url": channel.home_url,
+        "feed_url": feed_url,
+        "language": channel.language,
+        "items": [
+            {
+                "id": item.id,
+                "url": item.url,
+                "title": item.title,
+                "summary": item.summary,
+                "content_html": item.html,
+                "date_published": _rfc3339(item.date),
+                "tags": [label for _, label in item.tags],
+                "authors": [{"name": item.author_name, **({"url": item.author_url} if item.author_url else {})}],
+            }
+            for item in items
+        ],
+    }
+    return _json_text(data).encode("utf-8")
+
+
+def _weekly_items(library: Library, schedule: Schedule, site: SiteInfo) -> list[_Item]:
+    """The weekly feeds' items: the newest `feed_weeks` published weeks, newest first."""
+    renderer = _Renderer(library, site)
+    items = []
+    for slot in schedule.published[: library.settings.feed_weeks]:
+        tip = _tip_of(slot)
+        url = week_url(slot.week, site.url)
+        items.append(renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start))
+    return items
+
+
+def _tag_items(library: Library, schedule: Schedule, site: SiteInfo, tag: str) -> list[_Item]:
+    """A tag feed's items: the tag's tips published by `as_of`, newest first, at most `feed_weeks`."""
+    renderer = _Renderer(library, site)
+    tips = [t for t in library.tips_with_tag(tag) if t.published <= schedule.as_of]
+    return [
+        renderer.item(tip, tip_url(tip.slug, site.url), tip_url(tip.slug, site.url), tip.title, _day_start(tip.published))
+        for tip in tips[: library.settings.feed_weeks]
+    ]
+
+
+def build_feeds(library: Library, schedule: Schedule, site: SiteInfo) -> list[OutputFile]:
+    """Every feed and API file for the site, sorted by path; same inputs, same bytes."""
+    # An empty feed still needs a date; the start of the build's week is
+    # derived from as_of, so it too is the same for the same inputs.
+    empty = schedule.current.start
+    weekly = _weekly_items(library, schedule, site)
+    title = f"{site.title}: tip of the week"
+
+    def weekly_channel(path: str) -> _Channel:
+        return _channel(site, title, site.description, site.url, path, weekly, empty)
+
+    files = [
+        OutputFile("feed.xml", _rss_feed(weekly_channel("feed.xml"), weekly)),
+        OutputFile("atom.xml", _atom_feed(weekly_channel("atom.xml"), weekly)),
+        OutputFile("feed.json", _json_feed(weekly_channel("feed.json"), weekly, site.url + "feed.json")),
+        OutputFile("api/weeks.json", _json_text(weeks_payload(schedule, site.url)).encode("utf-8")),
+    ]
+    if schedule.this_week is not None:
+        files.append(OutputFile("api/tip-of-the-week.json",
+                                _json_text(week_payload(schedule.this_week, site.url)).encode("utf-8")))
+    for tag, info in library.tags.items():
+        items = _tag_items(library, schedule, site, tag)
+        path = f"tags/{tag}/feed.xml"
+        channel = _channel(site, f"{site.title}: {info.label}", info.description, f"{site.url}tags/{tag}/",
+                           path, items, empty)
+        files.append(OutputFile(path, _rss_feed(channel, items)))
+    return sorted(files, key=lambda f: f.path)
+
+
+def write_api_schemas(docs: Path) -> list[Path]:
+    """Write the API's JSON Schemas under `docs` (the docs/ folder); return the paths written."""
+    written = []
+    for relative, text in api_json_schemas().items():
+        path = docs / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":  # python -m servicetips.feeds docs  (after changing an API model)
+    for written_path in write_api_schemas(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")):
+        print(f"wrote {written_path}")
