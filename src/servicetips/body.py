@@ -24,6 +24,8 @@ _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _ATX_H1 = re.compile(r"^ {0,3}#(?:[ \t]|$)")
 _SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
+_ATX_H1_ANYWHERE = re.compile(r"^ {0,3}#(?:[ \t]|$)", re.MULTILINE)
+_SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)  # confirmed line by line below
 _HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|!--|![A-Za-z]|\?)")
 _EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 _INLINE_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*(<[^>]*>|[^\s)]*)")
@@ -66,7 +68,7 @@ def _lines_outside_code(body: str) -> Iterator[tuple[int, str]]:
         if opening:
             fence = opening.group(1)
             continue
-        yield number, _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+        yield number, _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
 
 
 def tip_slug_of_link(target: str) -> Optional[str]:
@@ -104,12 +106,21 @@ def check_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
     elif words > MAX_WORDS:
         issues.append(BodyIssue(1, 1, "BODY002", f"the body has {words} words; a tip has at most {MAX_WORDS}",
                                 "keep one idea per tip: split it into several tips"))
+    if "`" not in body and "~~~" not in body and "<" not in body and "[" not in body:
+        # The common case, plain prose: only headings can be wrong, and two
+        # whole-body searches find them without walking the lines in Python.
+        if not (_ATX_H1_ANYWHERE.search(body) or _SETEXT_H1_ANYWHERE.search(body)):
+            return issues, links
     previous_text = False
     for number, line in _lines_outside_code(body):
         if _ATX_H1.match(line) or (previous_text and _SETEXT_H1.match(line)):
             issues.append(BodyIssue(number, 1, "BODY003", "the body has a level-1 heading",
                                     "the title is the page's heading: use `##` for sections"))
         previous_text = bool(line.strip()) and not _ATX_H1.match(line)
+        # Most lines are plain prose: skip the link and HTML patterns when no
+        # character that could start one is present.
+        if "<" not in line and "[" not in line:
+            continue
         for match in _HTML.finditer(line):
             what = "a <script> tag" if line[match.start():].lower().startswith("<script") else "raw HTML"
             if _EVENT_HANDLER.search(line[match.start():]):

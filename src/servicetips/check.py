@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .model import Library
-from .problems import Problem, display_path, is_failure
-from .schedule import Schedule, build_schedule, check_schedule
-from .validate import validate_library
+from .problems import Problem, is_failure
+from .schedule import UPCOMING_WARNING_WEEKS, Schedule, build_schedule, check_schedule
+from .validate import tip_display_path, validate_library
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,14 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     """Validate the library at `root` and compute its schedule as of `as_of`."""
     validation = validate_library(root, only=only)
     problems = list(validation.problems)
-    selected = None if only is None else {display_path(p, Path(root)) for p in only}
-    for problem in check_schedule(validation.library, as_of):
+    selected = None if only is None else {tip_display_path(Path(root), Path(p)) for p in only}
+    # Built once with the planned weeks: the check needs them, and the
+    # published weeks are the same either way.
+    schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
+    for problem in check_schedule(validation.library, as_of, schedule):
         if selected is None or problem.path in selected:
             problems.append(problem)
-    schedule = build_schedule(validation.library, as_of)
-    return CheckReport(validation.library, schedule, sorted(problems), validation.files_checked)
+    # Later stages get only the weeks that have started: no planned week can
+    # leak into the site, the feeds or the API.
+    started = Schedule(schedule.as_of, schedule.current, tuple(s for s in schedule.slots if s.week <= schedule.current))
+    return CheckReport(validation.library, started, sorted(problems), validation.files_checked)

@@ -66,9 +66,13 @@ def parse_yaml(text: str) -> Any:
     return yaml.load(text, Loader=TipYamlLoader)
 
 
-def read_tip(path: Path, root: Optional[Path] = None) -> SourceFile:
-    """Read and split one tip file; content problems are recorded on the result, never raised."""
-    source = SourceFile(path=path, display=display_path(path, root), slug=path.name[: -len(".md")] if path.name.endswith(".md") else path.stem)
+def read_tip(path: Path, root: Optional[Path] = None, display: Optional[str] = None) -> SourceFile:
+    """Read and split one tip file; content problems are recorded on the result, never raised.
+
+    `display` is the path to print in problems (default: computed from `path`).
+    """
+    slug = path.name[: -len(".md")] if path.name.endswith(".md") else path.stem
+    source = SourceFile(path=path, display=display or display_path(path, root), slug=slug)
     raw = _read_bytes(source, root)
     if raw is None:
         return source
@@ -92,12 +96,15 @@ def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
                 source.problem(1, 1, "ENC005", f"the file is a link to {target}, outside the library",
                                "copy the tip into tips/ instead of linking to it")
                 return None
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        with path.open("rb") as handle:
+            # Read one byte past the limit: enough to know a file is too big
+            # without loading a huge one into memory.
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            size = path.stat().st_size
             source.problem(1, 1, "ENC004", f"the file is {size:,} bytes; a tip file is at most {MAX_FILE_BYTES:,}",
                            "a tip is 150-400 words: shorten it or split it into several tips")
             return None
-        raw = path.read_bytes()
     except OSError as exc:
         source.problem(1, 1, "ENC005", f"the file cannot be read: {exc.strerror or exc}",
                        "check that it is a regular, readable file inside tips/")

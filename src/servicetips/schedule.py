@@ -22,6 +22,7 @@ week is the one edit that can rewrite history, and reviewers should refuse it.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional
@@ -85,6 +86,58 @@ def _pins(library: Library) -> dict[IsoWeek, Tip]:
     return pins
 
 
+class _Rotation:
+    """The eligible tips in the order they are due, and the current cycle.
+
+    Due order is: never shown (oldest published first), then shown longest
+    ago. Showing a tip moves it to the back, so the order is kept as a queue
+    instead of being re-sorted every week (this runs for every check and
+    every build, over up to 10,000 tips).
+    """
+
+    def __init__(self) -> None:
+        self.queue: list[Tip] = []
+        self.unseen = 0  # queue[:unseen] have never been shown
+        self.last_shown: dict[str, int] = {}
+        self.in_cycle: set[str] = set()
+        self.pool: set[str] = set()
+
+    def join(self, tip: Tip) -> None:
+        """A tip becomes eligible (it was published before this week)."""
+        self.pool.add(tip.slug)
+        if tip.slug in self.last_shown:  # shown before through a pin
+            shown = [self.last_shown[t.slug] for t in self.queue[self.unseen:]]
+            self.queue.insert(self.unseen + bisect.bisect(shown, self.last_shown[tip.slug]), tip)
+        else:
+            self.queue.insert(self.unseen, tip)
+            self.unseen += 1
+
+    def pick(self, avoid_first_tag: Optional[str]) -> Optional[Tip]:
+        """The next due tip not yet shown this cycle, preferring one whose first tag differs."""
+        fallback = None
+        for tip in self.queue:
+            if tip.slug in self.in_cycle:
+                continue
+            if tip.tags[0] != avoid_first_tag:
+                return tip
+            fallback = fallback or tip
+        return fallback or (self.queue[0] if self.queue else None)
+
+    def show(self, tip: Tip, week_index: int) -> bool:
+        """Record that `tip` is tip of the week; returns True when it had never been shown."""
+        fresh = tip.slug not in self.last_shown
+        if tip.slug in self.pool:
+            position = self.queue.index(tip)
+            if position < self.unseen:
+                self.unseen -= 1
+            self.queue.append(self.queue.pop(position))
+        self.last_shown[tip.slug] = week_index
+        self.in_cycle.add(tip.slug)
+        if self.pool and self.pool <= self.in_cycle:
+            self.in_cycle.clear()  # everyone eligible has had a week: the next cycle starts
+        return fresh
+
+
 def build_schedule(library: Library, as_of: date, upcoming: int = 0) -> Schedule:
     """Compute the schedule up to the week of `as_of`, plus `upcoming` planned weeks."""
     current = IsoWeek.of(as_of)
@@ -94,50 +147,32 @@ def build_schedule(library: Library, as_of: date, upcoming: int = 0) -> Schedule
         last = last.next()
     pins = _pins(library)
     by_age = sorted((t for t in library.tips if not t.meta.draft), key=lambda t: (t.published, t.slug))
-    pool: list[Tip] = []
+    rotation = _Rotation()
     next_to_join = 0
-    last_shown: dict[str, int] = {}
-    in_cycle: set[str] = set()
     slots: list[WeekSlot] = []
     previous_first_tag: Optional[str] = None
 
     for index, week in enumerate(first.until(last) if first <= last else []):
         while next_to_join < len(by_age) and by_age[next_to_join].published < week.monday:
-            pool.append(by_age[next_to_join])
+            rotation.join(by_age[next_to_join])
             next_to_join += 1
         pinned = pins.get(week)
-        if pinned is not None:
-            tip = pinned
-        else:
-            tip = _pick(pool, in_cycle, last_shown, previous_first_tag)
+        tip = pinned if pinned is not None else rotation.pick(previous_first_tag)
         if tip is None:
             slots.append(WeekSlot(week, None))
             previous_first_tag = None
             continue
-        fresh = tip.slug not in last_shown
-        in_cycle.add(tip.slug)
-        if pool and all(t.slug in in_cycle for t in pool):
-            in_cycle.clear()  # everyone eligible has had a week: the next cycle starts
-        last_shown[tip.slug] = index
+        fresh = rotation.show(tip, index)
         previous_first_tag = tip.tags[0]
         slots.append(WeekSlot(week, tip, pinned=pinned is not None, fresh=fresh))
     return Schedule(as_of=as_of, current=current, slots=tuple(slots))
 
 
-def _pick(pool: list[Tip], in_cycle: set[str], last_shown: dict[str, int],
-          previous_first_tag: Optional[str]) -> Optional[Tip]:
-    candidates = [t for t in pool if t.slug not in in_cycle] or pool
-    if not candidates:
-        return None
-    ordered = sorted(candidates, key=lambda t: (last_shown.get(t.slug, -1), t.published, t.slug))
-    for tip in ordered:
-        if tip.tags[0] != previous_first_tag:
-            return tip
-    return ordered[0]
+def check_schedule(library: Library, as_of: date, schedule: Optional[Schedule] = None) -> list[Problem]:
+    """Schedule problems for `tips check`: bad pins (errors) and too few upcoming tips (warning).
 
-
-def check_schedule(library: Library, as_of: date) -> list[Problem]:
-    """Schedule problems for `tips check`: bad pins (errors) and too few upcoming tips (warning)."""
+    `schedule` may be passed when already built with `upcoming=UPCOMING_WARNING_WEEKS`.
+    """
     problems: list[Problem] = []
     first = IsoWeek.parse(library.settings.first_week)
     pinned: dict[IsoWeek, list[Tip]] = {}
@@ -162,8 +197,8 @@ def check_schedule(library: Library, as_of: date) -> list[Problem]:
             others = ", ".join(t.path for t in tips if t is not tip)
             problems.append(Problem(tip.path, line, col, "SCHED003", f"{week} is also pinned by {others}",
                                     "pin one tip per week: `tips schedule` shows the free weeks"))
-    schedule = build_schedule(library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
-    upcoming = schedule.upcoming()
+    schedule = schedule or build_schedule(library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
+    upcoming = schedule.upcoming()[:UPCOMING_WARNING_WEEKS]
     filled = sum(1 for s in upcoming if s.tip is not None and (s.pinned or s.fresh))
     if upcoming and filled < UPCOMING_WARNING_WEEKS:
         problems.append(Problem(

@@ -41,7 +41,13 @@ class Validation:
 
 def did_you_mean(value: Any, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` for the closest choice, or '' when none is close."""
-    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    value = str(value)
+    choices = list(choices)
+    if len(choices) > 500:
+        # difflib compares against every choice; in a large library keep the
+        # ones that start alike so a typo in a link stays cheap to report.
+        choices = [c for c in choices if c[:2] == value[:2]]
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -165,9 +171,21 @@ def _validate_settings(root: Path, problems: list[Problem]) -> ScheduleSettings:
         return ScheduleSettings.model_construct(first_week="2000-W01", feed_weeks=52)
 
 
+def _display_prefix(root: Path) -> str:
+    # Display paths are computed once for the folder: per-file path arithmetic
+    # is a measurable share of a 10,000-tip check.
+    prefix = display_path(root, root.parent)
+    return "" if prefix == "." else prefix + "/"
+
+
+def tip_display_path(root: Path, path: Path) -> str:
+    """The path of a tip file as problems show it."""
+    return _display_prefix(root) + path.name
+
+
 def tip_paths(root: Path) -> list[Path]:
     """Every tip file of the library: the `*.md` files directly in the tips folder, sorted."""
-    return sorted(p for p in root.glob("*.md"))
+    return sorted(root.glob("*.md"), key=lambda p: p.name)
 
 
 def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Validation:
@@ -184,8 +202,9 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
     settings = _validate_settings(root, problems)
     context = {"tags": tags, "authors": authors}
 
-    selected = None if only is None else {p.resolve() for p in only}
-    sources = [read_tip(path, root) for path in tip_paths(root)]
+    selected = None if only is None else {p.resolve().name for p in only}
+    prefix = _display_prefix(root)
+    sources = [read_tip(path, root, display=prefix + path.name) for path in tip_paths(root)]
     valid: list[tuple[SourceFile, TipFrontMatter]] = []
     for source in sources:
         if not SLUG_PATTERN.match(source.slug):
@@ -207,7 +226,7 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
     live_slugs = {s.slug for s, m in valid if not m.draft}
     all_slugs = {s.slug for s in sources}
     for source in sources:
-        if source.data is None or (selected is not None and source.path.resolve() not in selected):
+        if source.data is None or (selected is not None and source.path.name not in selected):
             continue
         issues, links = check_body(source.body)
         for issue in issues:
@@ -225,10 +244,10 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
         for s, m in valid if not s.problems
     )
     for source in sources:
-        if selected is None or source.path.resolve() in selected:
+        if selected is None or source.path.name in selected:
             problems.extend(source.problems)
     library = Library(root=root, tips=tips, tags=tags, authors=authors, settings=settings)
-    checked = len(sources) if selected is None else len([s for s in sources if s.path.resolve() in selected])
+    checked = len(sources) if selected is None else len([s for s in sources if s.path.name in selected])
     return Validation(library=library, problems=problems, files_checked=checked)
 
 
