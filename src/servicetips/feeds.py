@@ -86,6 +86,10 @@ def normalize_site_url(url: Any) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def _normalized(site_url: Optional[str]) -> Optional[str]:
+    return None if site_url is None else normalize_site_url(site_url)
+
+
 def _root(site_url: Optional[str]) -> str:
     # None means "site-relative" (the CLI has no site URL): '/tips/x/' instead of 'https://.../tips/x/'.
     return "/" if site_url is None else normalize_site_url(site_url)
@@ -176,13 +180,14 @@ def week_payload(slot: WeekSlot, site_url: Optional[str]) -> dict:
 
     With `site_url` None, URLs are site-relative ('/tips/<slug>/').
     """
+    site_url = _normalized(site_url)
     tip = _tip_of(slot)
     payload = TipOfTheWeek(
         schema_ref=_root(site_url) + TIP_OF_THE_WEEK_SCHEMA,
         schema_version=SCHEMA_VERSION,
         summary=tip.summary,
         tags=list(tip.tags),
-        html=render_body(tip.body, tip.slug, None if site_url is None else _root(site_url)),
+        html=render_body(tip.body, tip.slug, site_url),
         **_week_entry_fields(slot, site_url),
     )
     return payload.model_dump(mode="json", by_alias=True)
@@ -190,6 +195,7 @@ def week_payload(slot: WeekSlot, site_url: Optional[str]) -> dict:
 
 def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
     """The payload of api/weeks.json: every published week, newest first (see `WeeksIndex`)."""
+    site_url = _normalized(site_url)
     index = WeeksIndex(
         schema_ref=_root(site_url) + WEEKS_SCHEMA,
         schema_version=SCHEMA_VERSION,
