@@ -5,10 +5,18 @@ expressions instead of rendering Markdown: rendering 10,000 bodies with
 Python-Markdown takes tens of seconds, while a check must stay within a small
 multiple of the time it takes just to read the files. Fenced code blocks and
 inline code spans are skipped, since what they contain is shown as text.
+
+The scan must never be more lenient than the renderer: whatever it skips as
+code must be code for Python-Markdown too, or a script URL hidden there would
+reach the site. So a fence counts only in the form Python-Markdown accepts
+(at the start of a line, a plain info string, closed by the same fence), an
+escaped backtick opens no code span, and link targets and attribute lists
+are searched across line breaks, where Markdown also finds them.
 """
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -20,18 +28,33 @@ MIN_WORDS = 60
 MAX_WORDS = 1000
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+# A fence as both Python-Markdown's fenced_code and pymdownx.superfences read
+# it: at the start of the line, then nothing but a language or an attribute list.
+_FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*)[ ]*$")
+# A code span as Python-Markdown reads it: not opened by an escaped backtick,
+# closed by a run of exactly as many backticks.
+_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _ATX_H1 = re.compile(r"^ {0,3}#(?:[ \t]|$)")
 _SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
 _ATX_H1_ANYWHERE = re.compile(r"^ {0,3}#(?:[ \t]|$)", re.MULTILINE)
 _SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)  # confirmed line by line below
-_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|!--|![A-Za-z]|\?)")
+# An HTML tag name ends at a space, `/`, `>` or the end of the line: Markdown
+# passes `<svg` + newline + `onload=...>` through as one raw tag.
+_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>]|$)|!--|![A-Za-z]|\?)")
 _EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
-_INLINE_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*(<[^>]*>|[^\s)]*)")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
-_REF_IMAGE = re.compile(r"!\[\s*\]\[[^\]]*\]")
+# These run on the whole body (code blanked out), so a target on the line
+# after `](` or after `[label]:` is found, as Markdown finds it. A link
+# destination is taken after every `](`, whatever the label holds (nested
+# brackets, an image, an escaped bracket).
+_DESTINATION = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]+)")
+_REF_DEF = re.compile(
+    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^>\n]*>|\S+)", re.MULTILINE)
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^\s>]*)>")
+_UP_TO_PAREN = re.compile(r"[^)\n]*")
+_NO_ALT = re.compile(r"!\[\s*\][(\[]")
+# attr_list (`{: key=value }`) sets any attribute, event handlers included.
+_ATTR_LIST = re.compile(r"\{:?([^{}\n]*)\}")
+_ATTRIBUTE = re.compile(r"""([^\s=}]+)=("[^"]*"|'[^']*'|[^\s=}]+)""")
 _TIP_LINK = re.compile(r"^(?:\./|\.\./|\.\./tips/|/tips/)?([^/#?]+?)(?:\.md|/)?(?:[#?].*)?$")
 
 
@@ -57,18 +80,35 @@ class TipLink:
 
 
 def _lines_outside_code(body: str) -> Iterator[tuple[int, str]]:
-    """Yield (1-based line number, line with code spans blanked) for lines outside fenced code."""
-    fence: Optional[str] = None
-    for number, line in enumerate(body.split("\n"), start=1):
-        opening = _FENCE_OPEN.match(line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = None
-            continue
+    """Yield (1-based line number, line with code spans blanked) for every line; fenced code lines are blank.
+
+    A fence counts only when a closing fence follows: Markdown renders the
+    rest of the body of an unclosed fence as ordinary text, so it is checked.
+    """
+    lines = body.split("\n")
+    # Where each possible closing fence stands, so that finding the close of
+    # an opening is a lookup, not a scan of the rest of the body (a body of
+    # thousands of unclosed fences must not take quadratic time).
+    closers: dict[str, list[int]] = {}
+    if "```" in body or "~~~" in body:
+        for number, line in enumerate(lines):
+            if line.startswith(("```", "~~~")):
+                closers.setdefault(line.rstrip(" "), []).append(number)
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        opening = _FENCE_OPEN.match(line) if closers else None
         if opening:
-            fence = opening.group(1)
-            continue
-        yield number, _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
+            candidates = closers.get(opening.group(1), [])
+            after = bisect.bisect_right(candidates, index)
+            close = candidates[after] if after < len(candidates) else None
+            if close is not None:
+                for number in range(index + 1, close + 2):
+                    yield number, ""
+                index = close + 1
+                continue
+        yield index + 1, _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
+        index += 1
 
 
 def tip_slug_of_link(target: str) -> Optional[str]:
@@ -106,20 +146,21 @@ def check_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
     elif words > MAX_WORDS:
         issues.append(BodyIssue(1, 1, "BODY002", f"the body has {words} words; a tip has at most {MAX_WORDS}",
                                 "keep one idea per tip: split it into several tips"))
-    if "`" not in body and "~~~" not in body and "<" not in body and "[" not in body:
+    if "`" not in body and "~~~" not in body and "<" not in body and "[" not in body and "{" not in body:
         # The common case, plain prose: only headings can be wrong, and two
         # whole-body searches find them without walking the lines in Python.
         if not (_ATX_H1_ANYWHERE.search(body) or _SETEXT_H1_ANYWHERE.search(body)):
             return issues, links
+    visible: list[str] = []
     previous_text = False
     for number, line in _lines_outside_code(body):
+        visible.append(line)
         if _ATX_H1.match(line) or (previous_text and _SETEXT_H1.match(line)):
             issues.append(BodyIssue(number, 1, "BODY003", "the body has a level-1 heading",
                                     "the title is the page's heading: use `##` for sections"))
         previous_text = bool(line.strip()) and not _ATX_H1.match(line)
-        # Most lines are plain prose: skip the link and HTML patterns when no
-        # character that could start one is present.
-        if "<" not in line and "[" not in line:
+        # Most lines are plain prose: skip the HTML pattern when no tag can start.
+        if "<" not in line:
             continue
         for match in _HTML.finditer(line):
             what = "a <script> tag" if line[match.start():].lower().startswith("<script") else "raw HTML"
@@ -129,23 +170,56 @@ def check_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
                                     f"{line[match.start():match.start() + 30].strip()!r}",
                                     "use Markdown instead of HTML (e.g. **bold**, [text](url)), "
                                     "or put code between backticks"))
-        targets = [(m.group(3), m.start(3), m.start() if m.group(1) else -1, m.group(2)) for m in _INLINE_LINK.finditer(line)]
-        targets += [(m.group(1), m.start(1), -1, "x") for m in _REF_DEF.finditer(line)]
-        targets += [(m.group(1), m.start(1), -1, "x") for m in _AUTOLINK.finditer(line)]
-        for m in _REF_IMAGE.finditer(line):
-            issues.append(BodyIssue(number, m.start() + 1, "BODY007", "an image has no alt text",
-                                    "describe the image between the brackets: ![A reply written on a card](...)"))
-        for target, start, image_start, label in targets:
-            target = target.strip("<>")
-            col = start + 1
-            if _is_script_url(target):
-                issues.append(BodyIssue(number, col, "BODY005", f"the link uses a forbidden URL scheme: {target[:40]!r}",
-                                        "link to an http(s) page or another tip, e.g. [text](other-tip.md)"))
-                continue
-            if image_start >= 0 and not label.strip():
-                issues.append(BodyIssue(number, image_start + 1, "BODY007", "an image has no alt text",
-                                        "describe the image between the brackets: ![A reply written on a card](...)"))
-            slug = tip_slug_of_link(target)
-            if slug is not None:
-                links.append(TipLink(slug, target, number, col))
+    text = "\n".join(visible)
+    if "[" in text or "<" in text or "{" in text:
+        _check_links(text, issues, links)
     return issues, links
+
+
+class _Positions:
+    """Line and column (1-based) of an offset in a text, by binary search over line starts."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
+def _check_links(text: str, issues: list[BodyIssue], links: list[TipLink]) -> None:
+    """Script URLs, images without alt text, attribute lists and tip links in `text` (code already blanked)."""
+    position = _Positions(text)
+    targets: dict[int, str] = {}
+    for pattern in (_DESTINATION, _REF_DEF, _AUTOLINK):
+        for match in pattern.finditer(text):
+            target, offset = match.group(1), match.start(1)
+            if target.startswith("<"):
+                # `<url>` form: the same target an autolink match also finds.
+                target, offset = target[1:].rstrip(">"), offset + 1
+            targets.setdefault(offset, target)
+    for offset, target in sorted(targets.items()):
+        line, col = position(offset)
+        # Markdown keeps a tab or space inside a destination (`java<TAB>script:`),
+        # so the scheme test reads up to the closing parenthesis.
+        if _is_script_url(target) or _is_script_url(_UP_TO_PAREN.match(text, offset).group(0)):
+            issues.append(BodyIssue(line, col, "BODY005", f"the link uses a forbidden URL scheme: {target[:40]!r}",
+                                    "link to an http(s) page or another tip, e.g. [text](other-tip.md)"))
+            continue
+        slug = tip_slug_of_link(target)
+        if slug is not None:
+            links.append(TipLink(slug, target, line, col))
+    for match in _NO_ALT.finditer(text):
+        line, col = position(match.start())
+        issues.append(BodyIssue(line, col, "BODY007", "an image has no alt text",
+                                "describe the image between the brackets: ![A reply written on a card](...)"))
+    for match in _ATTR_LIST.finditer(text):
+        for attribute in _ATTRIBUTE.finditer(match.group(1)):
+            name, value = attribute.group(1), attribute.group(2).strip("\"'")
+            line, col = position(match.start(1) + attribute.start())
+            if name.lower().startswith("on"):
+                issues.append(BodyIssue(line, col, "BODY004", f"an attribute list sets the event handler {name[:40]!r}",
+                                        "remove the `{ ... }` attribute list: a tip cannot run scripts"))
+            elif _is_script_url(value):
+                issues.append(BodyIssue(line, col, "BODY005", f"an attribute list sets {name[:40]!r} to a forbidden URL "
+                                        f"scheme: {value[:40]!r}", "link to an http(s) page or another tip"))
