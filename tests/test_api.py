@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -159,3 +160,32 @@ def test_cli_week_json_is_the_api_payload(library):
     payload = json.loads(result.stdout)
     validate(payload, "tip-of-the-week.schema.json")
     assert payload == week_payload(build_schedule(library, date(2026, 11, 25)).this_week, site_url=None)
+
+
+# --- the integrators' page ------------------------------------------------------------
+
+INTEGRATORS = DOCS / "integrators.md"
+
+
+def json_examples() -> list[dict]:
+    text = INTEGRATORS.read_text(encoding="utf-8")
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)\n```", text, flags=re.DOTALL)]
+
+
+def test_the_integrators_page_examples_follow_the_schemas():
+    examples = json_examples()
+    by_schema = {Path(e["$schema"]).name: e for e in examples if "$schema" in e}
+    assert sorted(by_schema) == ["tip-of-the-week.schema.json", "weeks.schema.json"]
+    for name, example in by_schema.items():
+        validate(example, name)
+    [feed] = [e for e in examples if e.get("version") == "https://jsonfeed.org/version/1.1"]
+    assert {"title", "home_page_url", "feed_url", "items"} <= set(feed)
+    assert {"id", "url", "title", "content_html", "date_published", "tags", "authors"} <= set(feed["items"][0])
+
+
+def test_the_integrators_page_names_every_published_file(library):
+    text = INTEGRATORS.read_text(encoding="utf-8")
+    files = build_feeds(library, build_schedule(library, date(2026, 11, 25)), SITE)
+    paths = {re.sub(r"^tags/[^/]+/", "tags/<tag>/", f.path) for f in files} | set(api_json_schemas())
+    for path in paths:
+        assert f"`/{path}`" in text, f"docs/integrators.md does not describe /{path}"
