@@ -1,0 +1,158 @@
+"""MkDocs hooks: publish the tip library as pages, feeds and the home page's content.
+
+An adapter only. The core checks the library (`check_library`, the same
+entry point as `tips check`), builds the pages (`servicetips.pages`) and the
+feeds (`servicetips.feeds`); these hooks hand the results to MkDocs as
+generated files and fill the `<!-- tips:... -->` markers of hand-written pages.
+
+* The tips folder is `TIPS_ROOT` (default `tips`, relative to mkdocs.yml).
+* The date is `servicetips.dates.resolve_as_of()` (TIPS_AS_OF, SOURCE_DATE_EPOCH, today).
+* `mkdocs build`: any error in the library aborts the build with the lines
+  `tips check` prints. Warnings are logged and do not stop it.
+* `mkdocs serve`: errors are printed in the terminal and every page of the
+  preview shows them until they are fixed; the server keeps running and
+  watches the tips folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from servicetips.check import check_library
+from servicetips.dates import resolve_as_of
+from servicetips.markup import html_page_meta
+from servicetips.pages import HOME, SitePages, TAGS_INDEX, WEEKLY_INDEX, problems_markdown, tip_uri
+from servicetips.problems import Severity, format_problems
+from servicetips.validate import tip_paths
+
+log = logging.getLogger("mkdocs.hooks.tips_site")
+
+# State of the current build. Hook modules live as long as the process, so
+# under `mkdocs serve` each rebuild resets what it sets.
+_state = SimpleNamespace(command="build", root=None, site=None, problems=None)
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether this is a build or a preview server."""
+    _state.command = command
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Check what the build needs before anything is written: site_url and the tips folder."""
+    if not config.site_url:
+        raise Abort("site_url is not set in mkdocs.yml: the feeds and the sitemap need the site's "
+                    "absolute address. Add a line such as `site_url: https://tips.example.org/`.")
+    root = Path(os.environ.get("TIPS_ROOT") or "tips")
+    if not root.is_absolute():
+        root = Path(config.config_file_path or ".").absolute().parent / root
+    if not root.is_dir():
+        raise Abort(f"the tips folder {root} does not exist; set TIPS_ROOT to the folder with the tips")
+    _state.root = root
+    _state.site = None
+    _state.problems = None
+    return config
+
+
+@event_priority(50)  # before other plugins' on_files, so they see the generated pages
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Check the library, then add its pages and feeds as generated files."""
+    try:
+        as_of = resolve_as_of()
+    except ValueError as exc:
+        raise Abort(f"cannot tell which week it is: {exc}") from None
+    report = check_library(_state.root, as_of)
+    for problem in report.problems:
+        if problem.severity is Severity.WARNING:
+            log.info(problem.as_text())  # a warning never stops a build (nor --strict)
+    if not report.ok:
+        text = format_problems(report.problems, "text", report.files_checked)
+        if _state.command == "serve":
+            return _show_problems(files, config, text)
+        raise Abort(f"The tips have problems; the site was not built.\n{text}")
+
+    feeds = _build_feeds(report, config)
+    _state.site = SitePages(report.library, report.schedule, [feed.path for feed in feeds])
+    for feed in feeds:
+        _add(files, File.generated(config, feed.path, content=feed.content))
+    for page in _state.site.pages():
+        inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
+        _add(files, File.generated(config, page.src_uri, content=page.source, inclusion=inclusion))
+    log.info(f"tips: {len(report.library.published)} tips, {len(report.schedule.published)} weeks "
+             f"published as of {as_of} (week {report.schedule.current})")
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Escape the page's metadata for HTML and fill the `<!-- tips:... -->` markers."""
+    if _state.problems is not None:
+        page.meta = {"title": "The tips have problems", "search": {"exclude": True}}
+        return problems_markdown(_state.problems)
+    # Every title and description is plain text, generated or hand-written;
+    # Material prints them into HTML as they are, so they are escaped here.
+    page.meta = html_page_meta(page.meta)
+    markdown, unknown = _state.site.replace_markers(markdown, page.file.src_uri)
+    for name in unknown:
+        log.warning(f"{page.file.src_uri}: unknown marker <!-- tips:{name} -->; known markers are "
+                    "tips:this-week, tips:latest, tips:tag-chips, tips:tags and tips:fields")
+    return markdown
+
+
+def on_env(env, config: MkDocsConfig, files: Files):
+    """Give the templates the weekly feeds of this build (page head links and the header button)."""
+    env.globals["tips_feeds"] = _state.site.weekly_feeds() if _state.site is not None else []
+    return env
+
+
+def on_serve(server, config: MkDocsConfig, builder):
+    """Rebuild the preview when a tip or a vocabulary (tags.yml, authors.yml, schedule.yml) changes."""
+    server.watch(str(_state.root))
+    return server
+
+
+def _build_feeds(report, config: MkDocsConfig) -> list:
+    # The feeds module is optional for the site: a build without it still has
+    # every page. Look for it rather than catching ImportError, which would
+    # hide a real error inside the module.
+    if importlib.util.find_spec("servicetips.feeds") is None:
+        return []
+    from servicetips.feeds import SiteInfo, build_feeds
+
+    site = SiteInfo(url=config.site_url, title=config.site_name,
+                    description=config.site_description or "", language=config.theme.get("language", "en"))
+    return build_feeds(report.library, report.schedule, site)
+
+
+def _add(files: Files, file: File) -> None:
+    # A hand-written page at a generated path would silently replace one of
+    # the public URLs: refuse it.
+    if files.get_file_from_path(file.src_uri) is not None:
+        raise Abort(f"docs/{file.src_uri} has the same path as a generated page or feed; rename or remove it")
+    files.append(file)
+
+
+def _show_problems(files: Files, config: MkDocsConfig, text: str) -> Files:
+    # The preview keeps serving: every page that exists (hand-written pages,
+    # the listing pages in the nav, and a page per tip file so the one being
+    # edited reloads in place) shows the problems instead of its content.
+    # Printed, not logged: under `serve --strict` a logged error would count
+    # as a warning and stop the server instead of showing the problems.
+    print(f"\nThe tips have problems; the preview shows them until they are fixed:\n{text}\n",
+          file=sys.stderr, flush=True)
+    _state.problems = text
+    wanted = [HOME, TAGS_INDEX, WEEKLY_INDEX] + [tip_uri(path.stem) for path in tip_paths(_state.root)]
+    for uri in wanted:
+        if files.get_file_from_path(uri) is None:
+            files.append(File.generated(config, uri, content="", inclusion=InclusionLevel.NOT_IN_NAV
+                                        if uri.startswith("tips/") else InclusionLevel.UNDEFINED))
+    return files

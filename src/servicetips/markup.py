@@ -1,0 +1,155 @@
+"""Text that goes into the site's Markdown and HTML, made safe once, in one place.
+
+Tip titles, summaries, tag labels and author names are plain text (the
+validator refuses markup, but a lone `<` or `&` is allowed: "Answer in < 2
+hours & say thanks"). MkDocs and Material insert page titles and meta values
+into HTML without escaping, and Python-Markdown reads `*`, `[` or `\\` as
+syntax, so every such text passes through one of the helpers here:
+
+* `md_text` for text inside generated Markdown (headings, link labels),
+* `html_text` / `html_attr` for text inside raw HTML,
+* `html_page_meta` for page metadata MkDocs and Material print as is.
+
+`rewrite_tip_links` points links between tips at the page that shows them,
+and `SafeAttributes` is a Python-Markdown extension (listed in mkdocs.yml)
+that drops event-handler attributes and script URLs from rendered Markdown:
+`attr_list`, which the generated pages need, would otherwise let a tip body
+write `{ onclick=... }`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from typing import Any, Callable, Iterator, Mapping, Optional
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from .body import tip_slug_of_link
+
+# Python-Markdown's backslash-escapable characters (with the tables
+# extension's `|`); a backslash before anything else is kept literally.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+# `](target` of an inline link or image, and `[label]: target` definitions.
+_INLINE_TARGET = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]+)")
+_REF_TARGET = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(<[^>\n]*>|\S+)")
+_SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
+# Meta keys whose values MkDocs or Material print into HTML unescaped.
+_TEXT_META_KEYS = ("title", "description", "author")
+
+
+def md_text(text: str) -> str:
+    """Plain text as Markdown that renders exactly that text (escaped once in the HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def html_text(text: str) -> str:
+    """Plain text for an HTML text node."""
+    return html.escape(text, quote=False)
+
+
+def html_attr(text: str) -> str:
+    """Plain text for a double-quoted HTML attribute value."""
+    return html.escape(text, quote=True)
+
+
+def html_page_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The page metadata values that templates print raw, HTML-escaped; other keys unchanged.
+
+    Material prints `page.meta.title` in `<title>` and the header, and
+    `page.meta.description` in `<meta name="description">`, without
+    escaping; the search plugin copies `tags` into the index, whose strings
+    the search UI inserts as HTML. Front matter is plain text, so it is
+    escaped here exactly once.
+    """
+    escaped = dict(meta)
+    for key in _TEXT_META_KEYS:
+        if isinstance(escaped.get(key), str):
+            escaped[key] = html.escape(escaped[key], quote=True)
+    tags = escaped.get("tags")
+    if isinstance(tags, list):
+        escaped["tags"] = [html.escape(t, quote=True) if isinstance(t, str) else t for t in tags]
+    return escaped
+
+
+def _lines_outside_code(lines: list[str]) -> Iterator[int]:
+    """Indexes of the lines that are not inside a fenced code block."""
+    fence: Optional[str] = None
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        yield index
+
+
+def rewrite_tip_links(body: str, href_of: Callable[[str], str]) -> str:
+    """Point every link to another tip (`x.md`, `../x.md`, `/tips/x/`, `../x/`) at `href_of(slug)`.
+
+    Tips link to each other in several accepted forms, written relative to
+    `tips/`; a page that shows a body elsewhere (a week's permalink) needs
+    them relative to itself, and MkDocs resolves and checks only `.md`
+    links. Fragments are kept; code blocks and code spans are left alone.
+    """
+    lines = body.split("\n")
+
+    def replace(target: str) -> str:
+        bare = target[1:-1] if target.startswith("<") and target.endswith(">") else target
+        slug = tip_slug_of_link(bare)
+        if not slug:
+            return target
+        fragment = bare[bare.index("#"):] if "#" in bare else ""
+        return href_of(slug) + fragment
+
+    for index in _lines_outside_code(lines):
+        line = lines[index]
+        spans = [m.span() for m in _CODE_SPAN.finditer(line)]
+
+        def in_code(position: int) -> bool:
+            return any(start <= position < end for start, end in spans)
+
+        def inline(match: re.Match) -> str:
+            if in_code(match.start()):
+                return match.group(0)
+            return match.group(0)[: match.start(1) - match.start()] + replace(match.group(1))
+
+        line = _INLINE_TARGET.sub(inline, line)
+        line = _REF_TARGET.sub(lambda m: m.group(1) + replace(m.group(2)), line)
+        lines[index] = line
+    return "\n".join(lines)
+
+
+class _DropUnsafeAttributes(Treeprocessor):
+    """Remove `on*` attributes and script URLs that Markdown syntax (attr_list) could add."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for name in list(element.attrib):
+                value = element.attrib[name]
+                if name.lower().startswith("on") or (
+                    name.lower() in ("href", "src", "action", "formaction") and _SCRIPT_URL.match(value)
+                ):
+                    del element.attrib[name]
+
+
+class SafeAttributes(Extension):
+    """Python-Markdown extension: no event handlers or script URLs from Markdown syntax."""
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
+        # Priority 1: after attr_list (8) has set the attributes, before
+        # MkDocs rewrites relative links (its own processor is registered later).
+        md.treeprocessors.register(_DropUnsafeAttributes(md), "servicetips_safe_attributes", 1)
+
+
+def makeExtension(**kwargs: Any) -> SafeAttributes:  # noqa: N802 - Python-Markdown's entry point name
+    """Entry point for `markdown_extensions: [servicetips.markup]` in mkdocs.yml."""
+    return SafeAttributes(**kwargs)

@@ -1,0 +1,492 @@
+"""The site's generated pages as plain data: where each goes, its Markdown, its metadata.
+
+Input: the checked library, its schedule (as of one date) and the feed files
+that exist. Output: `VirtualPage`s that the MkDocs hooks hand over as
+generated files, and the Markdown that replaces the `<!-- tips:... -->`
+markers in hand-written pages. Nothing here imports MkDocs or touches the
+file system.
+
+Pages and their public URLs (a contract, see the design):
+
+    tips/<slug>.md        /tips/<slug>/          one tip
+    tags/index.md         /tags/                 every tag with its count
+    tags/<tag>.md         /tags/<tag>/           one tag's tips, newest first
+    weekly/index.md       /weekly/               every published week, newest first
+    weekly/<week>.md      /weekly/2026-W48/      one week's permalink
+
+Links between pages are relative `.md` links, so MkDocs resolves them for
+the configured URL style and `--strict` fails on a broken one. Front-matter
+text is written with `markup.md_text` (Markdown) or `markup.html_text` (raw
+HTML); page metadata stays plain text here and is escaped by
+`markup.html_page_meta` when the page is rendered, for generated and
+hand-written pages alike.
+
+Every tip page has a fixed amount of surrounding content (three related
+tips, an older and a newer tip, the weeks it was tip of the week), so its
+size does not grow with the library.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Collection, Iterable, Optional
+
+import yaml
+
+from .dates import IsoWeek
+from .markup import html_attr, html_text, md_text, rewrite_tip_links
+from .model import Library, Tip
+from .schedule import Schedule, WeekSlot
+from .schema import fields_table_markdown
+
+HOME = "index.md"
+TAGS_INDEX = "tags/index.md"
+WEEKLY_INDEX = "weekly/index.md"
+LATEST_ON_HOME = 6
+RELATED_PER_TIP = 3
+# Tips are what readers search for: rank them above the hand-written pages
+# when both match. Listing pages (tags, weekly, home) are left out of the
+# index entirely, since they only repeat the tips' titles and summaries.
+TIP_SEARCH_BOOST = 2
+MARKER = re.compile(r"<!--\s*tips:([a-z-]+)\s*-->")
+
+
+def tip_uri(slug: str) -> str:
+    """Source path of a tip's page; MkDocs publishes it at /tips/<slug>/."""
+    return f"tips/{slug}.md"
+
+
+def tag_uri(tag: str) -> str:
+    """Source path of a tag's page, published at /tags/<tag>/."""
+    return f"tags/{tag}.md"
+
+
+def week_uri(week: IsoWeek) -> str:
+    """Source path of a week's permalink page, published at /weekly/<YYYY>-W<WW>/."""
+    return f"weekly/{week}.md"
+
+
+def link(from_uri: str, to_uri: str) -> str:
+    """A relative link from one source path to another, as MkDocs resolves links in Markdown."""
+    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+def day_label(day: date) -> str:
+    """A date as readers see it: '2 Jun 2026'."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def week_label(week: IsoWeek) -> str:
+    """A week with its dates: '2026-W48 · 23-29 Nov 2026'."""
+    return f"{week} · {week.date_range_label()}"
+
+
+@dataclass(frozen=True)
+class VirtualPage:
+    """A generated page: its source path, its Markdown and its page metadata (plain text)."""
+
+    src_uri: str
+    markdown: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    in_nav: bool = False
+
+    @property
+    def source(self) -> str:
+        """The page as a Markdown file: YAML front matter, then the Markdown."""
+        if not self.meta:
+            return self.markdown
+        front = yaml.safe_dump(self.meta, allow_unicode=True, sort_keys=False, width=2**16)
+        return f"---\n{front}---\n\n{self.markdown}"
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A weekly feed a page can advertise: path in the site, media type, and a short name."""
+
+    path: str
+    media_type: str
+    name: str
+
+
+WEEKLY_FEEDS = (
+    FeedLink("feed.xml", "application/rss+xml", "RSS"),
+    FeedLink("atom.xml", "application/atom+xml", "Atom"),
+    FeedLink("feed.json", "application/feed+json", "JSON Feed"),
+)
+
+
+def tag_feed_path(tag: str) -> str:
+    """Path of a tag's RSS feed, as the feeds module writes it."""
+    return f"tags/{tag}/feed.xml"
+
+
+class SitePages:
+    """Builds every generated page, and the marker contents, for one library and schedule."""
+
+    def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = ()):
+        self.library = library
+        self.schedule = schedule
+        self.feeds = frozenset(feeds)
+        self.tips = library.published
+        self._rank = {tip.slug: index for index, tip in enumerate(self.tips)}
+        self._by_tag = {tag: library.tips_with_tag(tag) for tag in library.tags}
+        self._weeks: dict[str, list[IsoWeek]] = {}
+        for slot in schedule.published:
+            self._weeks.setdefault(slot.tip.slug, []).append(slot.week)
+
+    # -- the pages ----------------------------------------------------------
+
+    def pages(self) -> list[VirtualPage]:
+        """Every generated page: tips, tags, the weekly archive and the week permalinks."""
+        pages = [self.tip_page(tip) for tip in self.tips]
+        pages.append(self.tags_index_page())
+        pages.extend(self.tag_page(tag) for tag in self.library.tags)
+        pages.append(self.weekly_index_page())
+        published = self.schedule.published
+        for index, slot in enumerate(published):
+            newer = published[index - 1] if index > 0 else None
+            older = published[index + 1] if index + 1 < len(published) else None
+            pages.append(self.week_page(slot, older, newer))
+        return pages
+
+    def weekly_feeds(self) -> list[FeedLink]:
+        """The weekly feeds that exist in this build, for the page head and header."""
+        return [feed for feed in WEEKLY_FEEDS if feed.path in self.feeds]
+
+    def related(self, tip: Tip) -> list[Tip]:
+        """Up to three other tips: most tags in common first, then the newest."""
+        shared: Counter[str] = Counter()
+        for tag in tip.tags:
+            for other in self._by_tag.get(tag, ()):
+                if other.slug != tip.slug:
+                    shared[other.slug] += 1
+        chosen = sorted(shared, key=lambda slug: (-shared[slug], self._rank[slug]))[:RELATED_PER_TIP]
+        for other in self.tips:  # too few tips share a tag: fill with the newest
+            if len(chosen) >= RELATED_PER_TIP:
+                break
+            if other.slug != tip.slug and other.slug not in chosen:
+                chosen.append(other.slug)
+        return [self.library.by_slug[slug] for slug in chosen]
+
+    def neighbours(self, tip: Tip) -> tuple[Optional[Tip], Optional[Tip]]:
+        """The tip published just before this one, and the one just after (None at the ends)."""
+        index = self._rank[tip.slug]
+        older = self.tips[index + 1] if index + 1 < len(self.tips) else None
+        newer = self.tips[index - 1] if index > 0 else None
+        return older, newer
+
+    def tip_page(self, tip: Tip) -> VirtualPage:
+        """The page of one tip: /tips/<slug>/."""
+        here = tip_uri(tip.slug)
+        body = rewrite_tip_links(tip.body, lambda slug: link(here, tip_uri(slug)))
+        parts = [
+            f"# {md_text(tip.title)}",
+            self._summary(tip),
+            self._byline(tip, here),
+            body.strip(),
+            self._credits(tip, here),
+            self._related_section(tip, here),
+            self._pager(here, *self.neighbours(tip)),
+        ]
+        meta = {
+            "title": tip.title,
+            "description": tip.summary,
+            "author": self._author_name(tip),
+            "tags": [self.library.tags[tag].label for tag in tip.tags],
+            "hide": ["toc"],
+            "search": {"boost": TIP_SEARCH_BOOST},
+        }
+        return VirtualPage(here, _join(parts), meta)
+
+    def tags_index_page(self) -> VirtualPage:
+        """Every tag with its description and number of tips: /tags/."""
+        here = TAGS_INDEX
+        cards = []
+        for tag, info in self.library.tags.items():
+            count = len(self._by_tag[tag])
+            cards.append(
+                f"-   **[{md_text(info.label)}]({link(here, tag_uri(tag))})** · {_tips_count(count)}\n\n"
+                f"    ---\n\n"
+                f"    {md_text(info.description)}"
+            )
+        markdown = _join([
+            "# Tags",
+            "Every tip carries one to three tags. Pick a theme to see its tips, newest first.",
+            _grid(cards),
+        ])
+        return VirtualPage(here, markdown, _listing_meta("Tags", "Browse the tips by theme."), in_nav=True)
+
+    def tag_page(self, tag: str) -> VirtualPage:
+        """One tag: its description and its tips, newest first: /tags/<tag>/."""
+        here = tag_uri(tag)
+        info = self.library.tags[tag]
+        tips = self._by_tag[tag]
+        follow = ""
+        if tag_feed_path(tag) in self.feeds:
+            follow = (f"[Follow this tag (RSS)]({link(here, tag_feed_path(tag))})"
+                      "{ .md-button .tip-feed-button }")
+        listing = (self._tip_list(tips, here) if tips
+                   else "No published tip carries this tag yet.")
+        markdown = _join([
+            f"# {md_text(info.label)}",
+            f"{md_text(info.description)}\n{{ .tip-lead }}",
+            follow,
+            f"{_tips_count(len(tips)).capitalize()}, newest first. "
+            f"[All tags]({link(here, TAGS_INDEX)})",
+            listing,
+        ])
+        return VirtualPage(here, markdown, _listing_meta(info.label, info.description))
+
+    def weekly_index_page(self) -> VirtualPage:
+        """Every published week, newest first, each with its tip: /weekly/."""
+        here = WEEKLY_INDEX
+        weeks = []
+        for slot in self.schedule.published:
+            current = " · this week" if slot.week == self.schedule.current else ""
+            weeks.append(_join([
+                f"[{week_label(slot.week)}]({link(here, week_uri(slot.week))}){current}\n{{ .tip-eyebrow }}",
+                f"## [{md_text(slot.tip.title)}]({link(here, tip_uri(slot.tip.slug))})",
+                md_text(slot.tip.summary),
+                self._chips(slot.tip, here),
+            ]))
+        if not weeks:
+            first = IsoWeek.parse(self.library.settings.first_week)
+            weeks.append(f"No week has a tip yet. The first tip of the week is for {week_label(first)}.")
+        markdown = _join([
+            "# Tip of the week",
+            "Every Monday one tip becomes the tip of the week. Here is every week so far, newest "
+            "first; each week has a permanent page you can link to.",
+            self._subscribe(here),
+            *weeks,
+        ])
+        meta = _listing_meta("Tip of the week", "Every tip of the week so far, newest first.")
+        return VirtualPage(here, markdown, meta, in_nav=True)
+
+    def week_page(self, slot: WeekSlot, older: Optional[WeekSlot] = None,
+                  newer: Optional[WeekSlot] = None) -> VirtualPage:
+        """A week's permalink: the week's tip in full, linking to the tip's own page."""
+        here = week_uri(slot.week)
+        tip = slot.tip
+        body = rewrite_tip_links(tip.body, lambda slug: link(here, tip_uri(slug)))
+        pager = []
+        if older is not None:
+            pager.append(f"[← {older.week}: {md_text(older.tip.title)}]({link(here, week_uri(older.week))})"
+                         "{ .tip-pager__older }")
+        if newer is not None:
+            pager.append(f"[{newer.week}: {md_text(newer.tip.title)} →]({link(here, week_uri(newer.week))})"
+                         "{ .tip-pager__newer }")
+        markdown = _join([
+            f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
+            f"# {md_text(tip.title)}",
+            self._summary(tip),
+            self._byline(tip, here),
+            body.strip(),
+            f"[Open this tip on its own page]({link(here, tip_uri(tip.slug))}){{ .md-button }} "
+            f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
+            _nav_block("tip-pager", "Other weeks", pager),
+        ])
+        meta = _listing_meta(f"{slot.week}: {tip.title}", tip.summary)
+        return VirtualPage(here, markdown, meta)
+
+    # -- markers in hand-written pages --------------------------------------
+
+    def marker_markdown(self, name: str, from_uri: str) -> Optional[str]:
+        """The Markdown for `<!-- tips:NAME -->` in the page at `from_uri`; None for an unknown name."""
+        makers: dict[str, Callable[[str], str]] = {
+            "this-week": self._this_week,
+            "latest": self._latest,
+            "tag-chips": self._tag_chips,
+            "tags": self._tag_vocabulary,
+            "fields": lambda _: fields_table_markdown(),
+        }
+        maker = makers.get(name)
+        return None if maker is None else maker(from_uri)
+
+    def replace_markers(self, markdown: str, from_uri: str) -> tuple[str, list[str]]:
+        """Replace every known marker; return the new Markdown and the unknown marker names."""
+        unknown: list[str] = []
+
+        def replace(match: re.Match) -> str:
+            content = self.marker_markdown(match.group(1), from_uri)
+            if content is None:
+                unknown.append(match.group(1))
+                return match.group(0)
+            return content
+
+        return MARKER.sub(replace, markdown), unknown
+
+    def _this_week(self, here: str) -> str:
+        slot = self.schedule.this_week
+        if slot is None:
+            first = IsoWeek.parse(self.library.settings.first_week)
+            if self.schedule.current < first:
+                text = f"The first tip of the week arrives in {week_label(first)}."
+            else:
+                text = (f"There is no tip of the week for {week_label(self.schedule.current)}. "
+                        f"[Browse past weeks]({link(here, WEEKLY_INDEX)})")
+            return f'!!! note "Tip of the week"\n\n    {text}\n'
+        tip = slot.tip
+        target = link(here, tip_uri(tip.slug))
+        return (
+            f'!!! tip "Tip of the week · {week_label(slot.week)}"\n\n'
+            f"    ## [{md_text(tip.title)}]({target}) {{ .tip-week-title }}\n\n"
+            f"    {md_text(tip.summary)}\n\n"
+            f"    [Read this week's tip]({target}){{ .md-button .md-button--primary }} "
+            f"[Past weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}\n"
+        )
+
+    def _latest(self, here: str) -> str:
+        if not self.tips:
+            return "No tip is published yet."
+        return self._tip_cards(self.tips[:LATEST_ON_HOME], here)
+
+    def _tag_chips(self, here: str) -> str:
+        chips = [
+            f"[{md_text(info.label)} ({len(self._by_tag[tag])})]({link(here, tag_uri(tag))}){{ .tip-chip }}"
+            for tag, info in self.library.tags.items()
+        ]
+        return '<div class="tip-chips" markdown>\n\n' + " ".join(chips) + "\n\n</div>\n"
+
+    def _tag_vocabulary(self, here: str) -> str:
+        rows = ["| Tag | Key | Description |", "| --- | --- | --- |"]
+        for tag, info in self.library.tags.items():
+            rows.append(f"| [{md_text(info.label)}]({link(here, tag_uri(tag))}) | `{tag}` | "
+                        f"{md_text(info.description)} |")
+        return "\n".join(rows) + "\n"
+
+    # -- pieces -------------------------------------------------------------
+
+    def _summary(self, tip: Tip) -> str:
+        return f"{md_text(tip.summary)}\n{{ .tip-summary }}"
+
+    def _author_name(self, tip: Tip) -> str:
+        author = self.library.authors.get(tip.meta.author)
+        return author.name if author else tip.meta.author
+
+    def _chips(self, tip: Tip, here: str) -> str:
+        return " ".join(
+            f"[{md_text(self.library.tags[tag].label)}]({link(here, tag_uri(tag))}){{ .tip-chip }}"
+            for tag in tip.tags
+        )
+
+    def _byline(self, tip: Tip, here: str) -> str:
+        author = self.library.authors.get(tip.meta.author)
+        name = html_text(self._author_name(tip))
+        if author is not None and author.url:
+            name = f'<a href="{html_attr(author.url)}">{name}</a>'
+        published = f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time>'
+        return (
+            '<div class="tip-meta" data-search-exclude markdown>\n\n'
+            f"{self._chips(tip, here)}\n\n"
+            f"By {name} · {published} · {tip.reading_minutes} min read\n"
+            "{ .tip-byline }\n\n"
+            "</div>"
+        )
+
+    def _credits(self, tip: Tip, here: str) -> str:
+        lines = []
+        source = tip.meta.source
+        if source is not None:
+            title = f"“{html_text(source.title)}”"
+            if source.url:
+                title = f'<a href="{html_attr(source.url)}">{title}</a>'
+            by = f" by {html_text(source.author)}" if source.author else ""
+            lines.append(f"Based on an idea from {title}{by}.")
+        weeks = self._weeks.get(tip.slug, [])
+        if weeks:
+            links = ", ".join(f"[{week}]({link(here, week_uri(week))})" for week in weeks)
+            lines.append(f"Tip of the week in: {links}.")
+        if not lines:
+            return ""
+        return ('<div class="tip-credits" data-search-exclude markdown>\n\n'
+                + "\n\n".join(lines) + "\n\n</div>")
+
+    def _related_section(self, tip: Tip, here: str) -> str:
+        related = self.related(tip)
+        if not related:
+            return ""
+        # No id on the heading: with one, the search plugin would index the
+        # block as a section of its own.
+        return (
+            '<section class="tip-related" aria-label="Related tips" data-search-exclude markdown>\n'
+            '<h2 data-search-exclude>Related tips</h2>\n\n'
+            f"{self._tip_cards(related, here)}\n"
+            "</section>"
+        )
+
+    def _pager(self, here: str, older: Optional[Tip], newer: Optional[Tip]) -> str:
+        links = []
+        if older is not None:
+            links.append(f"[← Older: {md_text(older.title)}]({link(here, tip_uri(older.slug))})"
+                         "{ .tip-pager__older }")
+        if newer is not None:
+            links.append(f"[Newer: {md_text(newer.title)} →]({link(here, tip_uri(newer.slug))})"
+                         "{ .tip-pager__newer }")
+        return _nav_block("tip-pager", "Older and newer tips", links)
+
+    def _tip_cards(self, tips: Iterable[Tip], here: str) -> str:
+        cards = [
+            f"-   **[{md_text(tip.title)}]({link(here, tip_uri(tip.slug))})**\n\n"
+            f"    ---\n\n"
+            f"    {md_text(tip.summary)}\n\n"
+            f"    {self._chips(tip, here)}"
+            for tip in tips
+        ]
+        return _grid(cards)
+
+    def _tip_list(self, tips: Iterable[Tip], here: str) -> str:
+        items = [
+            f"-   **[{md_text(tip.title)}]({link(here, tip_uri(tip.slug))})** · "
+            f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time>\n\n'
+            f"    {md_text(tip.summary)}"
+            for tip in tips
+        ]
+        return '<div class="tip-list" markdown>\n\n' + "\n\n".join(items) + "\n\n</div>"
+
+    def _subscribe(self, here: str) -> str:
+        feeds = self.weekly_feeds()
+        if not feeds:
+            return ""
+        links = " · ".join(f"[{feed.name}]({link(here, feed.path)})" for feed in feeds)
+        return f"Get the tip of the week in your reader or newsletter tool: {links}."
+
+
+def problems_markdown(report_text: str) -> str:
+    """The preview's page while the library has errors: the same lines `tips check` prints."""
+    longest = max((len(run) for run in re.findall(r"`+", report_text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return _join([
+        "# The tips have problems",
+        "The preview shows this page until every error below is fixed; it reloads by itself "
+        "when you save. `tips check` prints the same list.",
+        f"{fence}text\n{report_text.rstrip()}\n{fence}",
+    ])
+
+
+def _listing_meta(title: str, description: str) -> dict[str, Any]:
+    # Listing pages repeat titles and summaries of tips: out of the search
+    # index, so that a search lands on the tip itself.
+    return {"title": title, "description": description, "hide": ["toc"], "search": {"exclude": True}}
+
+
+def _tips_count(count: int) -> str:
+    return f"{count} tip" if count == 1 else f"{count} tips"
+
+
+def _grid(cards: list[str]) -> str:
+    return '<div class="grid cards" markdown>\n\n' + "\n\n".join(cards) + "\n\n</div>"
+
+
+def _nav_block(css_class: str, label: str, links: list[str]) -> str:
+    if not links:
+        return ""
+    return (f'<nav class="{css_class}" aria-label="{html_attr(label)}" data-search-exclude markdown>\n\n'
+            + " ".join(links) + "\n\n</nav>")
+
+
+def _join(parts: Iterable[str]) -> str:
+    return "\n\n".join(part for part in parts if part) + "\n"

@@ -1,0 +1,184 @@
+"""Shared fixtures for the site tests: a real `mkdocs build --strict`, served over HTTP, in Chromium.
+
+`build_site(tips_dir, out_dir, as_of, extra_env)` runs the same command as
+`make build`, in a subprocess, against any tips folder (passed to the hooks
+as TIPS_ROOT) into any output folder. Other test modules reuse it, e.g.:
+
+    result = build_site(my_tips, tmp_path / "site", "2026-11-23")
+    assert result.ok, result.output
+    html = result.page("tips/my-tip/")
+
+`config_overrides` builds with a copy of mkdocs.yml whose top-level keys are
+replaced (a value of None removes the key).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+MKDOCS_YML = REPO / "mkdocs.yml"
+SITE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "site"
+AS_OF = "2026-11-23"  # a Monday, ISO week 2026-W48
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    """The outcome of one `mkdocs build --strict`: exit code, output and the site folder."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    site: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def output(self) -> str:
+        """Everything the build printed (MkDocs logs to stderr)."""
+        return self.stdout + self.stderr
+
+    def page(self, url_path: str) -> str:
+        """The HTML of a page by its URL path, e.g. 'tips/x/' or '' for the home page."""
+        path = self.site / url_path
+        if url_path == "" or url_path.endswith("/"):
+            path = path / "index.html"
+        return path.read_text("utf-8")
+
+
+def _derived_config(out_dir: Path, overrides: Mapping[str, Any]) -> Path:
+    """A copy of mkdocs.yml with absolute paths (it lives outside the repository) and `overrides`."""
+    config = yaml.safe_load(MKDOCS_YML.read_text("utf-8"))
+    config["docs_dir"] = str(REPO / config.get("docs_dir", "docs"))
+    config["hooks"] = [str(REPO / hook) for hook in config.get("hooks", [])]
+    theme = config.get("theme", {})
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        theme["custom_dir"] = str(REPO / theme["custom_dir"])
+    for key, value in overrides.items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    path = out_dir.parent / f"{out_dir.name}.mkdocs.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+    return path
+
+
+def build_site(tips_dir: Path, out_dir: Path, as_of: str = AS_OF,
+               extra_env: Optional[Mapping[str, str]] = None,
+               config_overrides: Optional[Mapping[str, Any]] = None) -> SiteBuild:
+    """Run `mkdocs build --strict` for the tips in `tips_dir` into `out_dir` as of `as_of` (YYYY-MM-DD)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "TIPS_ROOT", "TIPS_AS_OF")}
+    env.update({"TIPS_ROOT": str(Path(tips_dir).resolve()), "TIPS_AS_OF": as_of, "NO_MKDOCS_2_WARNING": "1"})
+    env.update(extra_env or {})
+    config = _derived_config(Path(out_dir), config_overrides) if config_overrides else MKDOCS_YML
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict",
+               "--config-file", str(config), "--site-dir", str(out_dir)]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    return SiteBuild(done.returncode, done.stdout, done.stderr, Path(out_dir))
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory) -> SiteBuild:
+    """The site built once from the real tips/ as of 2026-11-23, shared by the site tests."""
+    result = build_site(REPO / "tips", tmp_path_factory.mktemp("real") / "site", AS_OF)
+    assert result.ok, result.output
+    return result
+
+
+@pytest.fixture(scope="session")
+def small_site(tmp_path_factory) -> SiteBuild:
+    """The site of tests/fixtures/site/small: tricky titles, a draft, links between tips."""
+    result = build_site(SITE_FIXTURES / "small", tmp_path_factory.mktemp("small") / "site", AS_OF)
+    assert result.ok, result.output
+    return result
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass  # keep the test output for the tests
+
+
+@pytest.fixture(scope="session")
+def serve_site():
+    """A function that serves a built site folder on 127.0.0.1 (random port) and returns its base URL."""
+    servers = []
+
+    def serve(site: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(site))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _require(path: Path, what: str) -> None:
+    if path.exists():
+        return
+    message = f"{what} not found at {path}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI must run the browser tests (install it: bash .ci/run)")
+    pytest.skip(f"{message}; install it to run this test (CI=true makes this a failure)")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright (never a downloaded browser)."""
+    _require(CHROMIUM, "Chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:
+    """A fresh browser page (desktop size) that records console errors and page errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core's script, installed by `make test` (npm ci); skips without it outside CI."""
+    _require(AXE, "axe-core (node_modules/axe-core/axe.min.js)")
+    return AXE
+
+
+def copy_tips(source: Path, tmp_path: Path) -> Path:
+    """A writable copy of a tips folder under tmp_path; returns the copy."""
+    target = tmp_path / "tips"
+    shutil.copytree(source, target)
+    return target
