@@ -372,6 +372,15 @@ def test_site_info_needs_an_absolute_http_url(url):
         SiteInfo(url=url, title="T", description="D")  # type: ignore[arg-type]
 
 
+def test_site_info_needs_a_title_and_fills_in_a_description(library):
+    with pytest.raises(ValueError, match="site title is required"):
+        SiteInfo(url=SITE.url, title=" ", description="D")
+    site = SiteInfo(url=SITE.url, title="Service Tips", description="")
+    assert site.description == "Service Tips: a new tip every week."
+    _, files = build(library, date(2026, 11, 25), site)
+    assert parse(files["feed.xml"]).feed.subtitle == site.description
+
+
 def test_site_info_adds_the_trailing_slash_and_keeps_a_sub_path(library):
     site = SiteInfo(url="https://example.org/service-tips", title="T", description="D")
     assert site.url == "https://example.org/service-tips/"

@@ -56,7 +56,11 @@ GENERATOR = "Service Tips"
 
 @dataclass(frozen=True)
 class SiteInfo:
-    """The published site as feeds name it: absolute URL (ending in '/'), title, description, language."""
+    """The published site as feeds name it: absolute URL (ending in '/'), title, description, language.
+
+    Raises ValueError for a missing or relative URL or an empty title; an
+    empty description gets a default.
+    """
 
     url: str
     title: str
@@ -65,6 +69,11 @@ class SiteInfo:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "url", normalize_site_url(self.url))
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ValueError("the site title is required for feeds; set site_name in mkdocs.yml")
+        if not self.description or not self.description.strip():
+            # RSS requires a channel description; site_description is optional in MkDocs.
+            object.__setattr__(self, "description", f"{self.title}: a new tip every week.")
 
 
 @dataclass(frozen=True)
@@ -251,7 +260,7 @@ class _Channel:
 
 
 class _Renderer:
-    """Renders each tip's body once per build, however many weeks it was tip of the week."""
+    """Turns tips into feed items, rendering each body once per build, however many feeds carry it."""
 
     def __init__(self, library: Library, site: SiteInfo):
         self.library = library
@@ -350,25 +359,25 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
     return _json_text(data).encode("utf-8")
 
 
-def _weekly_items(library: Library, schedule: Schedule, site: SiteInfo) -> list[_Item]:
+def _weekly_items(renderer: _Renderer, schedule: Schedule) -> list[_Item]:
     """The weekly feeds' items: the newest `feed_weeks` published weeks, newest first."""
-    renderer = _Renderer(library, site)
     items = []
-    for slot in schedule.published[: library.settings.feed_weeks]:
+    for slot in schedule.published[: renderer.library.settings.feed_weeks]:
         tip = _tip_of(slot)
-        url = week_url(slot.week, site.url)
+        url = week_url(slot.week, renderer.site.url)
         items.append(renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start))
     return items
 
 
-def _tag_items(library: Library, schedule: Schedule, site: SiteInfo, tag: str) -> list[_Item]:
+def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]:
     """A tag feed's items: the tag's tips published by `as_of`, newest first, at most `feed_weeks`."""
-    renderer = _Renderer(library, site)
+    library = renderer.library
     tips = [t for t in library.tips_with_tag(tag) if t.published <= schedule.as_of]
-    return [
-        renderer.item(tip, tip_url(tip.slug, site.url), tip_url(tip.slug, site.url), tip.title, _day_start(tip.published))
-        for tip in tips[: library.settings.feed_weeks]
-    ]
+    items = []
+    for tip in tips[: library.settings.feed_weeks]:
+        url = tip_url(tip.slug, renderer.site.url)
+        items.append(renderer.item(tip, url, url, tip.title, _day_start(tip.published)))
+    return items
 
 
 def build_feeds(library: Library, schedule: Schedule, site: SiteInfo) -> list[OutputFile]:
@@ -376,7 +385,8 @@ def build_feeds(library: Library, schedule: Schedule, site: SiteInfo) -> list[Ou
     # An empty feed still needs a date; the start of the build's week is
     # derived from as_of, so it too is the same for the same inputs.
     empty = schedule.current.start
-    weekly = _weekly_items(library, schedule, site)
+    renderer = _Renderer(library, site)  # shared, so each body is rendered once for all feeds
+    weekly = _weekly_items(renderer, schedule)
     title = f"{site.title}: tip of the week"
 
     def weekly_channel(path: str) -> _Channel:
@@ -392,7 +402,7 @@ def build_feeds(library: Library, schedule: Schedule, site: SiteInfo) -> list[Ou
         files.append(OutputFile("api/tip-of-the-week.json",
                                 _json_text(week_payload(schedule.this_week, site.url)).encode("utf-8")))
     for tag, info in library.tags.items():
-        items = _tag_items(library, schedule, site, tag)
+        items = _tag_items(renderer, schedule, tag)
         path = f"tags/{tag}/feed.xml"
         channel = _channel(site, f"{site.title}: {info.label}", info.description, f"{site.url}tags/{tag}/",
                            path, items, empty)
