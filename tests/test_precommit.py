@@ -1,0 +1,191 @@
+"""The pre-commit hooks, for real: a throwaway git repository with a copy of tips/
+and .pre-commit-config.yaml, the hooks installed from .venv, and `git commit`.
+
+Offline by design: both hooks are `repo: local` with `language: system`, so
+pre-commit creates no environment and downloads nothing (PRE_COMMIT_HOME points
+into the temporary folder to prove it). The hook runs `.venv/bin/tips`, so the
+repository gets a `.venv` link to the environment running these tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from libraries import FIXTURES, REPO
+
+WORKFLOW = FIXTURES / "workflow"
+NEW_TIP = "offer-two-clear-options.md"
+BIN = Path(sys.executable).parent
+AS_OF = "2026-11-23"
+
+
+class Repo:
+    """A git repository in a temporary folder, isolated from the user's git and pre-commit set-up."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self.env = env
+
+    def run(self, *args: str | Path) -> subprocess.CompletedProcess:
+        return subprocess.run([str(a) for a in args], cwd=self.root, env=self.env, capture_output=True,
+                              text=True, check=False)
+
+    def git(self, *args: str | Path) -> subprocess.CompletedProcess:
+        result = self.run("git", *args)
+        assert result.returncode == 0, f"git {' '.join(map(str, args))} failed:\n{result.stdout}{result.stderr}"
+        return result
+
+    def commit(self, message: str, *paths: str) -> subprocess.CompletedProcess:
+        """Stage `paths` and run `git commit` (which runs the installed pre-commit hook)."""
+        self.git("add", "--", *paths)
+        result = self.run("git", "commit", "-m", message)
+        result.output = result.stdout + result.stderr  # pre-commit writes hook output to stdout
+        return result
+
+    def head_files(self) -> set[str]:
+        return set(self.git("ls-tree", "-r", "--name-only", "HEAD").stdout.split())
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """tips/ and the pre-commit config committed, with the hook installed."""
+    assert (BIN / "tips").exists() and (BIN / "pre-commit").exists(), \
+        f"run the tests from the project's environment ({BIN} has no tips or pre-commit); `make test` does"
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copytree(REPO / "tips", root / "tips")
+    shutil.copy(REPO / ".pre-commit-config.yaml", root)
+    (root / ".venv").symlink_to(BIN.parent, target_is_directory=True)
+    env = {
+        **os.environ,
+        # The user's git configuration (a global hooks path, signing, templates) must not leak in.
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Test Editor", "GIT_AUTHOR_EMAIL": "editor@example.org",
+        "GIT_COMMITTER_NAME": "Test Editor", "GIT_COMMITTER_EMAIL": "editor@example.org",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        # The hook checks "as of" this date, so the test does not change with the calendar.
+        "TIPS_AS_OF": AS_OF,
+        "NO_COLOR": "1",
+    }
+    env.pop("TIPS_ROOT", None)
+    repository = Repo(root, env)
+    repository.git("init", "--quiet", "--initial-branch=main")
+    installed = repository.run(BIN / "pre-commit", "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    first = repository.commit("Add the library", "tips", ".pre-commit-config.yaml")
+    assert first.returncode == 0, f"the current library must pass its own hook:\n{first.output}"
+    return repository
+
+
+def test_a_broken_tip_is_refused_with_file_line_and_code(repo: Repo) -> None:
+    shutil.copy(WORKFLOW / "bad" / NEW_TIP, repo.root / "tips" / NEW_TIP)
+
+    result = repo.commit("Add a tip", f"tips/{NEW_TIP}")
+
+    assert result.returncode != 0, result.output
+    # Every problem of the file at once, each with its place and what to do.
+    assert f"tips/{NEW_TIP}:4:1: KEY002 unknown key 'tag' (did you mean 'tags'?)" in result.output
+    assert f"tips/{NEW_TIP}:1:1: KEY001 required key 'tags' is missing" in result.output
+    assert f"tips/{NEW_TIP}:12:1: BODY003 the body has a level-1 heading" in result.output
+    assert "hint: the title is the page's heading: use `##` for sections" in result.output
+    assert "1 file checked: 3 errors" in result.output
+    assert f"tips/{NEW_TIP}" not in repo.head_files()
+
+
+def test_a_good_tip_commits(repo: Repo) -> None:
+    shutil.copy(WORKFLOW / NEW_TIP, repo.root / "tips" / NEW_TIP)
+
+    result = repo.commit("Add a tip", f"tips/{NEW_TIP}")
+
+    assert result.returncode == 0, result.output
+    assert "tips check (changed tips)" in result.output and "Passed" in result.output
+    assert f"tips/{NEW_TIP}" in repo.head_files()
+
+
+def test_fixing_the_refused_tip_lets_it_commit(repo: Repo) -> None:
+    target = repo.root / "tips" / NEW_TIP
+    shutil.copy(WORKFLOW / "bad" / NEW_TIP, target)
+    assert repo.commit("Add a tip", f"tips/{NEW_TIP}").returncode != 0
+
+    shutil.copy(WORKFLOW / NEW_TIP, target)
+    result = repo.commit("Add a tip", f"tips/{NEW_TIP}")
+
+    assert result.returncode == 0, result.output
+    assert f"tips/{NEW_TIP}" in repo.head_files()
+
+
+def test_the_staged_version_is_checked_not_the_working_copy(repo: Repo) -> None:
+    # pre-commit stashes unstaged edits: a good staged tip commits even while
+    # the editor has a half-written, broken version in the working tree.
+    target = repo.root / "tips" / NEW_TIP
+    shutil.copy(WORKFLOW / NEW_TIP, target)
+    repo.git("add", f"tips/{NEW_TIP}")
+    shutil.copy(WORKFLOW / "bad" / NEW_TIP, target)
+
+    result = repo.run("git", "commit", "-m", "Add a tip")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert target.read_text(encoding="utf-8") == (WORKFLOW / "bad" / NEW_TIP).read_text(encoding="utf-8")
+
+
+def test_a_vocabulary_change_checks_every_tip(repo: Repo) -> None:
+    # Removing a tag from tags.yml breaks tips that use it, though none of them
+    # is part of the commit: the hook must check the whole library.
+    tags_file = repo.root / "tips" / "tags.yml"
+    tags = yaml.safe_load(tags_file.read_text(encoding="utf-8"))
+    users = sorted(p.name for p in (repo.root / "tips").glob("*.md")
+                   if "freedoms" in p.read_text(encoding="utf-8").split("\n---", 1)[0])
+    assert users, "the library has no tip tagged freedoms; pick another tag for this test"
+    del tags["freedoms"]
+    tags_file.write_text(yaml.safe_dump(tags, sort_keys=False), encoding="utf-8")
+
+    result = repo.commit("Retire a tag", "tips/tags.yml")
+
+    assert result.returncode != 0, result.output
+    assert "tips check (whole library, a vocabulary changed)" in result.output
+    for name in users:
+        assert f"tips/{name}:" in result.output and "TAG001" in result.output
+
+
+def test_an_untouched_library_skips_the_hooks(repo: Repo) -> None:
+    # Commits that touch no tip (docs, code) do not pay for a check.
+    (repo.root / "notes.txt").write_text("not a tip\n", encoding="utf-8")
+
+    result = repo.commit("Add notes", "notes.txt")
+
+    assert result.returncode == 0, result.output
+    assert result.output.count("Skipped") == 2
+
+
+def test_the_local_hooks_work_offline_and_match_the_reusable_manifest() -> None:
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [r["repo"] for r in config["repos"]] == ["local"], "GitHub is not reachable from CI: local hooks only"
+    local = {hook["id"]: hook for hook in config["repos"][0]["hooks"]}
+    shared = {hook["id"]: hook for hook in manifest}
+    assert local.keys() == shared.keys()
+    for hook_id, hook in local.items():
+        assert hook["language"] == "system", "a local hook must not build an environment (offline)"
+        assert hook["entry"] == ".venv/bin/tips check"
+        assert shared[hook_id]["entry"] == "tips check"
+        for key in ("files", "pass_filenames", "require_serial"):
+            assert hook.get(key) == shared[hook_id].get(key), f"{hook_id}: {key} differs from .pre-commit-hooks.yaml"
+    assert local["tips-check-library"]["pass_filenames"] is False
+
+
+@pytest.mark.parametrize(("command", "path"), [
+    ("validate-config", ".pre-commit-config.yaml"),
+    ("validate-manifest", ".pre-commit-hooks.yaml"),
+])
+def test_pre_commit_accepts_the_files(command: str, path: str) -> None:
+    result = subprocess.run([str(BIN / "pre-commit"), command, str(REPO / path)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
