@@ -2,7 +2,8 @@
 
 Input: the library, its schedule (as of one date) and the site's identity.
 Output: files as bytes, `OutputFile(path, content)`, which the build hands to
-MkDocs. Nothing here reads the clock or the file system, so the same inputs
+MkDocs. Nothing here reads the clock, and only `write_api_schemas` (run by
+hand when an API model changes) touches the file system, so the same inputs
 give byte-identical files.
 
 Weekly feeds, one item per published week, newest first, at most
@@ -15,8 +16,9 @@ week has the same id in every build, and its date is the week's start, Monday
 00:00 UTC. A feed's updated/lastBuildDate is its newest item's date, never
 the build time, so rebuilding without a new week changes nothing.
 
-Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's tips newest first by
-published date, each with the tip's permalink as id.
+Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's tips published by
+`as_of`, newest first by published date, at most `feed_weeks`, each with the
+tip's permalink as id.
 
 API (`api/`), described by the versioned JSON Schemas in docs/api/v1/, which
 are generated from the pydantic models below (`python -m servicetips.feeds
