@@ -3,7 +3,8 @@
 The site renders bodies itself (MkDocs); this renderer serves readers who see
 the HTML out of context, in a feed reader or a newsletter, so every link must
 work on its own: links to other tips (`other.md`, `../other/`, `/tips/other/`)
-become the tip's public URL, and other relative links become absolute. With no site URL (the CLI's JSON), URLs stay site-relative.
+become the tip's public URL, and other relative links become absolute. With
+no site URL (the CLI's JSON), URLs stay site-relative.
 
 It uses Python-Markdown, the renderer MkDocs itself uses, with a small,
 safe set of extensions. Raw HTML is already refused by `tips check`
@@ -14,6 +15,7 @@ safe set of extensions. Raw HTML is already refused by `tips check`
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 from typing import Optional
@@ -23,12 +25,11 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .body import tip_slug_of_link
+from .body import SCRIPT_SCHEMES, tip_slug_of_link
 
 # Extensions that need no theme CSS or JavaScript to read well in a feed.
 EXTENSIONS = ("abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
 
 
 def tip_url(slug: str, site_url: Optional[str]) -> str:
@@ -43,7 +44,9 @@ def resolve_link(target: str, slug: str, site_url: Optional[str]) -> Optional[st
     Returns None for a script URL (the link is then dropped). Anchors (such
     as footnote references), external URLs and mail links are kept as they are.
     """
-    if _SCRIPT_SCHEME.match(target):
+    # Browsers ignore control characters and whitespace inside a scheme and
+    # decode entities, so `java&#9;script:` is a script URL too (as in body.py).
+    if re.sub(r"[\x00-\x20]", "", html.unescape(target)).lower().startswith(SCRIPT_SCHEMES):
         return None
     if not target or target.startswith("#") or _SCHEME.match(target) or target.startswith("//"):
         return target
