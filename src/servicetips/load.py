@@ -15,6 +15,7 @@ aborting the whole parse.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -91,11 +92,22 @@ def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
     path = source.path
     try:
         if root is not None and path.is_symlink():
-            target = path.resolve()
+            try:
+                target = path.resolve()
+            except RuntimeError:  # Python 3.11 reports a symlink loop as RuntimeError, not OSError
+                source.problem(1, 1, "ENC005", "the file is a link that leads back to itself",
+                               "replace the link by the tip file itself")
+                return None
             if not target.is_relative_to(root.resolve()):
                 source.problem(1, 1, "ENC005", f"the file is a link to {target}, outside the library",
                                "copy the tip into tips/ instead of linking to it")
                 return None
+        if not stat.S_ISREG(path.stat().st_mode):
+            # Opening a named pipe waits for a writer, and a device may never
+            # end: only regular files are read.
+            source.problem(1, 1, "ENC005", "the file is not a regular file (a folder, a pipe or a device)",
+                           "a tip is a plain text file inside tips/")
+            return None
         with path.open("rb") as handle:
             # Read one byte past the limit: enough to know a file is too big
             # without loading a huge one into memory.
@@ -210,6 +222,9 @@ def _parse_front_matter(source: SourceFile) -> None:
 def read_vocabulary(path: Path, root: Path, what: str) -> tuple[Any, list[Problem]]:
     """Read a YAML vocabulary file (tags.yml, authors.yml, schedule.yml); problems instead of exceptions."""
     display = display_path(path, root.parent)
+    if path.exists() and not path.is_file():  # a pipe would block the read, a folder cannot be read
+        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} is not a regular file",
+                              f"make {display} a plain YAML file")]
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
