@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
+import shutil
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -426,3 +428,26 @@ def test_render_supports_the_markdown_editors_use():
     fragment = html.fragment_fromstring(rendered, create_parent="div")
     assert {"h2", "ol", "table", "pre", "sup"} <= {el.tag for el in fragment.iter()}
     assert "code &lt;here&gt;" in rendered
+
+
+# --- stored expected output -----------------------------------------------------------
+
+EXPECTED = Path(__file__).parent / "fixtures" / "feeds" / "expected"
+
+
+def test_output_matches_the_stored_files(library):
+    """Any change to what integrators receive shows up here as a diff to review.
+
+    After an intended change, regenerate with `UPDATE_EXPECTED=1 .venv/bin/pytest tests/test_feeds.py`
+    and commit the new files with the change.
+    """
+    _, files = build(library, date(2026, 12, 30))  # 2026-W53, the week spanning New Year
+    if os.environ.get("UPDATE_EXPECTED") == "1":
+        shutil.rmtree(EXPECTED, ignore_errors=True)
+        for path, content in files.items():
+            (EXPECTED / path).parent.mkdir(parents=True, exist_ok=True)
+            (EXPECTED / path).write_bytes(content)
+    stored = {p.relative_to(EXPECTED).as_posix(): p.read_bytes() for p in sorted(EXPECTED.rglob("*")) if p.is_file()}
+    assert sorted(stored) == sorted(files)
+    for path, content in files.items():
+        assert content.decode("utf-8") == stored[path].decode("utf-8"), path
