@@ -26,6 +26,10 @@ from .problems import Problem, display_path
 
 MAX_FILE_BYTES = 256 * 1024  # a 400-word tip is ~3 KB; this leaves a wide margin
 MAX_FRONT_MATTER_LINES = 200  # a tip's front matter is ~10 lines
+MAX_NESTING = 64  # a tip's front matter nests 2 levels deep, the vocabularies 2
+# Each nesting level takes at least one character, and libyaml handles a few
+# thousand levels safely, so shorter texts need no depth check.
+_DEPTH_CHECK_CHARS = 2048
 _FENCE = re.compile(r"^---[ \t]*$")
 
 try:  # libyaml is part of PyYAML's wheels; the pure-Python loader is the fallback.
@@ -62,9 +66,38 @@ class SourceFile:
         self.problems.append(Problem(self.display, line, col, code, message, hint))
 
 
+class YamlTooDeep(yaml.YAMLError):
+    """The YAML nests collections deeper than `MAX_NESTING`; `mark` is where the limit is passed."""
+
+    def __init__(self, mark: yaml.Mark):
+        super().__init__(f"collections nested more than {MAX_NESTING} levels deep "
+                         f"(line {mark.line + 1}, column {mark.column + 1})")
+        self.mark = mark
+
+
 def parse_yaml(text: str) -> Any:
-    """Parse YAML with the project's safe loader (raises yaml.YAMLError / RecursionError)."""
+    """Parse YAML with the project's safe loader (raises yaml.YAMLError / RecursionError).
+
+    libyaml's composer recurses in C once per nesting level, with no limit:
+    some 30,000 nested `[` (or `- - - ...` on one line) overflow the stack and
+    kill the process with a segmentation fault, which no `except` can catch.
+    So a text long enough to nest that deep is first walked as a flat stream
+    of parser events, and refused (YamlTooDeep) past `MAX_NESTING` levels.
+    """
+    if len(text) > _DEPTH_CHECK_CHARS:
+        _check_nesting(text)
     return yaml.load(text, Loader=TipYamlLoader)
+
+
+def _check_nesting(text: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=TipYamlLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise YamlTooDeep(event.start_mark)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 def read_tip(path: Path, root: Optional[Path] = None, display: Optional[str] = None) -> SourceFile:
@@ -198,6 +231,11 @@ def _yaml_error_position(exc: yaml.MarkedYAMLError, first_line: int) -> tuple[in
 def _parse_front_matter(source: SourceFile) -> None:
     try:
         data = parse_yaml(source.front_matter)
+    except YamlTooDeep as exc:
+        source.problem(exc.mark.line + 2, exc.mark.column + 1, "FM005",
+                       f"the front matter nests lists or mappings more than {MAX_NESTING} levels deep",
+                       "front-matter values are text, a list of tags, or a small `source:` mapping")
+        return
     except yaml.MarkedYAMLError as exc:
         line, col, reason = _yaml_error_position(exc, first_line=2)
         source.problem(line, col, "FM003", f"the front matter is not valid YAML: {reason}",
