@@ -49,6 +49,7 @@ BAD = [
     ("pinned-week-taken.md", "SCHED003", 7, 7, "2026-W40 is also pinned by"),
     ("pinned-before-first-week.md", "SCHED001", 7, 7, "2026-W10 is before the schedule's first week, 2026-W36"),
     ("pinned-draft.md", "SCHED002", 7, 7, "the tip is a draft but pinned to 2026-W50"),
+    ("pinned-before-published.md", "SCHED005", 7, 7, "2026-W49 starts 2026-11-30, before the tip's published date 2026-12-09"),
     ("body-empty.md", "BODY001", 8, 1, "the body is empty"),
     ("body-too-short.md", "BODY002", 8, 1, "the body has 5 words; a tip needs at least 60"),
     ("body-h1.md", "BODY003", 8, 1, "level-1 heading"),

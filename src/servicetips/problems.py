@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "SCHED002": "a draft is pinned to a week",
     "SCHED003": "two tips are pinned to the same week",
     "SCHED004": "fewer than 4 upcoming weeks can be filled",
+    "SCHED005": "a tip is pinned to a week that starts before its published date",
 }
 
 

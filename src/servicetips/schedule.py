@@ -3,7 +3,8 @@
 A pure function of the library and one `as_of` date. Rules:
 
 * Weeks start at `first_week` (tips/schedule.yml); each week gets one tip.
-* A tip pinned with `week:` takes that week.
+* A tip pinned with `week:` takes that week, if the week starts after the
+  tip's `published` date (else `tips check` reports SCHED005).
 * Every other week is filled from the non-draft tips published *before* that
   week's Monday. (A tip published on a Monday first counts for the next week:
   the week had already started when it was published, and a week that has
@@ -82,7 +83,11 @@ def _pins(library: Library) -> dict[IsoWeek, Tip]:
     pins: dict[IsoWeek, Tip] = {}
     for tip in sorted(library.tips, key=lambda t: t.slug):
         if tip.meta.week and not tip.meta.draft:
-            pins.setdefault(IsoWeek.parse(tip.meta.week), tip)
+            week = IsoWeek.parse(tip.meta.week)
+            # Like the fill, a pin only counts for a week that starts after the
+            # tip was published: a week that had started cannot be taken over.
+            if tip.published < week.monday:
+                pins.setdefault(week, tip)
     return pins
 
 
@@ -189,6 +194,12 @@ def check_schedule(library: Library, as_of: date, schedule: Optional[Schedule] =
             problems.append(Problem(tip.path, line, col, "SCHED001",
                                     f"{week} is before the schedule's first week, {first}",
                                     f"pin it to {first} or later, or remove the `week:` line"))
+        if week.monday <= tip.published:
+            problems.append(Problem(tip.path, line, col, "SCHED005",
+                                    f"{week} starts {week.monday}, before the tip's published date {tip.published}",
+                                    f"pin it to {IsoWeek.of(tip.published).next()} or later: a week that had "
+                                    "started when the tip was published cannot be given to it"))
+            continue
         pinned.setdefault(week, []).append(tip)
     # Every tip of a clash is told, so checking one file alone still reports it.
     for week, tips in pinned.items():
