@@ -33,7 +33,7 @@ from servicetips.check import check_library
 from servicetips.dates import resolve_as_of
 from servicetips.markup import html_page_meta
 from servicetips.pages import HOME, SitePages, TAGS_INDEX, WEEKLY_INDEX, problems_markdown, tip_uri
-from servicetips.problems import Severity, format_problems
+from servicetips.problems import format_problems
 from servicetips.validate import tip_paths
 
 log = logging.getLogger("mkdocs.hooks.tips_site")
@@ -72,14 +72,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     except ValueError as exc:
         raise Abort(f"cannot tell which week it is: {exc}") from None
     report = check_library(_state.root, as_of)
-    for problem in report.problems:
-        if problem.severity is Severity.WARNING:
-            log.info(problem.as_text())  # a warning never stops a build (nor --strict)
     if not report.ok:
         text = format_problems(report.problems, "text", report.files_checked)
         if _state.command == "serve":
             return _show_problems(files, config, text)
         raise Abort(f"The tips have problems; the site was not built.\n{text}")
+    for problem in report.problems:
+        # Logged as info: a warning (too few new tips ahead) never stops a
+        # build, and a logged warning would under --strict.
+        log.info(problem.as_text())
 
     feeds = _build_feeds(report, config)
     _state.site = SitePages(report.library, report.schedule, [feed.path for feed in feeds])

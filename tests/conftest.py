@@ -27,9 +27,11 @@ from typing import Any, Iterator, Mapping, Optional
 
 import pytest
 import yaml
+from lxml import html as lxml_html
 
 REPO = Path(__file__).resolve().parent.parent
 MKDOCS_YML = REPO / "mkdocs.yml"
+SITE_URL = yaml.safe_load(MKDOCS_YML.read_text("utf-8"))["site_url"]
 SITE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "site"
 AS_OF = "2026-11-23"  # a Monday, ISO week 2026-W48
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,6 +66,34 @@ class SiteBuild:
         if url_path == "" or url_path.endswith("/"):
             path = path / "index.html"
         return path.read_text("utf-8")
+
+    def tree(self, url_path: str):
+        """The parsed page (lxml) by its URL path."""
+        return parse_html(self.page(url_path))
+
+    def exists(self, url_path: str) -> bool:
+        """True when the site has this page or file."""
+        path = self.site / url_path
+        return (path / "index.html").is_file() if url_path == "" or url_path.endswith("/") else path.is_file()
+
+    def html_files(self) -> list[Path]:
+        """Every HTML file of the site."""
+        return sorted(self.site.rglob("*.html"))
+
+
+def parse_html(text: str):
+    """Parse an HTML page with lxml."""
+    return lxml_html.fromstring(text)
+
+
+def has_class(name: str) -> str:
+    """An XPath predicate: the element has CSS class `name`."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def text_of(element) -> str:
+    """An element's text as a reader sees it: whitespace collapsed, the heading's permalink sign dropped."""
+    return " ".join(element.text_content().replace("\u00b6", " ").split())
 
 
 def _derived_config(out_dir: Path, overrides: Mapping[str, Any]) -> Path:

@@ -1,0 +1,266 @@
+"""The real site, built from tips/ with `mkdocs build --strict`: every page, link and listing.
+
+Expected values come from the core (`check_library`), never from literals,
+so the tests follow the library as tips are added.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from conftest import AS_OF, REPO, SITE_URL, has_class as c, parse_html, text_of
+from servicetips.check import check_library
+from servicetips.pages import SitePages, day_label, week_label
+
+
+@pytest.fixture(scope="module")
+def report():
+    result = check_library(REPO / "tips", date.fromisoformat(AS_OF))
+    assert result.ok
+    return result
+
+
+@pytest.fixture(scope="module")
+def library(report):
+    return report.library
+
+
+@pytest.fixture(scope="module")
+def schedule(report):
+    return report.schedule
+
+
+def hrefs(tree, xpath: str) -> list[str]:
+    return [a.get("href") for a in tree.xpath(xpath)]
+
+
+def resolve(page_url: str, href: str) -> str:
+    """The site path a relative href on `page_url` points to."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page_url), href)) + ("/" if href.endswith("/") else "")
+
+
+def test_every_published_tip_has_a_page_with_its_title_as_the_only_h1(real_site, library):
+    published = {tip.slug for tip in library.published}
+    built = {p.name for p in (real_site.site / "tips").iterdir() if (p / "index.html").is_file()}
+    assert built == published
+    for tip in library.published:
+        tree = real_site.tree(f"tips/{tip.slug}/")
+        headings = tree.xpath("//article//h1")
+        assert [text_of(h) for h in headings] == [tip.title]
+        assert text_of(tree.xpath(f"//article//*[{c('tip-summary')}]")[0]) == tip.summary
+
+
+def test_a_tip_page_shows_tags_author_date_reading_time_and_weeks(real_site, library, schedule):
+    for tip in library.published:
+        tree = real_site.tree(f"tips/{tip.slug}/")
+        chips = tree.xpath(f"//article//*[{c('tip-meta')}]//a[{c('tip-chip')}]")
+        assert [text_of(a) for a in chips] == [library.tags[t].label for t in tip.tags]
+        assert [a.get("href") for a in chips] == [f"../../tags/{t}/" for t in tip.tags]
+        byline = text_of(tree.xpath(f"//article//*[{c('tip-byline')}]")[0])
+        author = library.authors[tip.meta.author]
+        assert byline == f"By {author.name} · {day_label(tip.published)} · {tip.reading_minutes} min read"
+        times = tree.xpath(f"//article//*[{c('tip-byline')}]//time")
+        assert times[0].get("datetime") == tip.published.isoformat()
+        if author.url:
+            assert tree.xpath(f"//article//*[{c('tip-byline')}]//a")[0].get("href") == author.url
+        weeks = schedule.weeks_of(tip.slug)
+        credits = tree.xpath(f"//article//*[{c('tip-credits')}]//a[contains(@href, 'weekly/')]")
+        assert [text_of(a) for a in credits] == [str(w) for w in weeks]
+        assert [a.get("href") for a in credits] == [f"../../weekly/{w}/" for w in weeks]
+        if tip.meta.source is not None:
+            assert tip.meta.source.title in text_of(tree.xpath(f"//article//*[{c('tip-credits')}]")[0])
+
+
+def test_related_tips_share_the_most_tags_then_are_newest(real_site, library):
+    rank = {tip.slug: i for i, tip in enumerate(library.published)}
+    for tip in library.published:
+        tree = real_site.tree(f"tips/{tip.slug}/")
+        links = hrefs(tree, f"//article//*[{c('tip-related')}]//*[{c('cards')}]/ul/li/p[1]//a")
+        slugs = [resolve(f"tips/{tip.slug}/", href).split("/")[1] for href in links]
+        assert len(slugs) == 3 and tip.slug not in slugs and len(set(slugs)) == 3
+        others = [t for t in library.published if t.slug != tip.slug]
+        expected = sorted(others, key=lambda t: (-len(set(t.tags) & set(tip.tags)), rank[t.slug]))[:3]
+        assert slugs == [t.slug for t in expected]
+
+
+def test_older_and_newer_links_follow_the_publication_date(real_site, library):
+    tips = library.published  # newest first
+    for index, tip in enumerate(tips):
+        tree = real_site.tree(f"tips/{tip.slug}/")
+        older = hrefs(tree, f"//article//nav[{c('tip-pager')}]//a[{c('tip-pager__older')}]")
+        newer = hrefs(tree, f"//article//nav[{c('tip-pager')}]//a[{c('tip-pager__newer')}]")
+        assert older == ([f"../{tips[index + 1].slug}/"] if index + 1 < len(tips) else [])
+        assert newer == ([f"../{tips[index - 1].slug}/"] if index > 0 else [])
+
+
+def test_tag_pages_list_their_tips_newest_first(real_site, library):
+    index = real_site.tree("tags/")
+    cards = index.xpath(f"//article//*[{c('cards')}]/ul/li")
+    assert len(cards) == len(library.tags)
+    for card, (tag, info) in zip(cards, library.tags.items()):
+        count = len(library.tips_with_tag(tag))
+        assert text_of(card).startswith(f"{info.label} · {count} tip")
+        assert info.description in text_of(card)
+        assert card.xpath(".//a")[0].get("href") == f"{tag}/"
+    for tag, info in library.tags.items():
+        tree = real_site.tree(f"tags/{tag}/")
+        assert text_of(tree.xpath("//article//h1")[0]) == info.label
+        assert info.description in text_of(tree.xpath(f"//article//*[{c('tip-lead')}]")[0])
+        listed = hrefs(tree, f"//article//*[{c('tip-list')}]//li/p[1]//a")
+        assert listed == [f"../../tips/{t.slug}/" for t in library.tips_with_tag(tag)]
+
+
+def test_weekly_archive_lists_every_started_week_newest_first(real_site, schedule):
+    tree = real_site.tree("weekly/")
+    labels = [text_of(p) for p in tree.xpath(f"//article//p[{c('tip-eyebrow')}]")]
+    published = schedule.published
+    assert published and published[0].week == schedule.current
+    assert [label.split(" · this week")[0] for label in labels] == [week_label(s.week) for s in published]
+    titles = [text_of(h) for h in tree.xpath("//article//h2")]
+    assert titles == [s.tip.title for s in published]
+    built_weeks = {p.name for p in (real_site.site / "weekly").iterdir() if p.is_dir()}
+    assert built_weeks == {str(s.week) for s in published}
+    assert all(s.week <= schedule.current for s in published)
+
+
+def test_a_week_permalink_shows_its_tip_and_links_to_the_tip_page(real_site, schedule):
+    for slot in schedule.published:
+        tree = real_site.tree(f"weekly/{slot.week}/")
+        assert text_of(tree.xpath("//article//h1")[0]) == slot.tip.title
+        assert week_label(slot.week) in text_of(tree.xpath(f"//article//*[{c('tip-eyebrow')}]")[0])
+        assert text_of(tree.xpath(f"//article//*[{c('tip-summary')}]")[0]) == slot.tip.summary
+        assert f"../../tips/{slot.tip.slug}/" in hrefs(tree, f"//article//a[{c('md-button')}]")
+        first_paragraph = slot.tip.body.strip().split("\n\n")[0].split("\n")[0]
+        words = re.findall(r"[A-Za-z]{4,}", first_paragraph)[:5]
+        body_text = text_of(tree.xpath("//article")[0])
+        assert all(word in body_text for word in words)
+
+
+def test_home_page_shows_this_weeks_tip_latest_tips_and_tags(real_site, library, schedule):
+    tree = real_site.tree("")
+    slot = schedule.this_week
+    admonition = tree.xpath(f"//article//*[{c('admonition')} and {c('tip')}]")[0]
+    assert week_label(slot.week) in text_of(admonition.xpath(f".//*[{c('admonition-title')}]")[0])
+    assert text_of(admonition.xpath(".//h2")[0]) == slot.tip.title
+    assert admonition.xpath(".//h2/a")[0].get("href") == f"tips/{slot.tip.slug}/"
+    latest = hrefs(tree, f"//article//*[{c('cards')}]/ul/li/p[1]//a")
+    assert latest == [f"tips/{t.slug}/" for t in library.published[:6]]
+    chips = [text_of(a) for a in tree.xpath(f"//article//*[{c('tip-chips')}]//a")]
+    assert chips == [f"{info.label} ({len(library.tips_with_tag(tag))})" for tag, info in library.tags.items()]
+
+
+def test_no_page_links_to_a_missing_page_or_anchor(real_site):
+    ids: dict[str, set[str]] = {}
+    pages = {}
+    for path in real_site.html_files():
+        url = path.relative_to(real_site.site).as_posix()
+        tree = parse_html(path.read_text("utf-8"))
+        pages[url] = tree
+        ids[url] = {e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id")}
+    site_path = urlsplit(SITE_URL).path
+    broken = []
+    checked = 0
+    for url, tree in pages.items():
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                continue
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if not value or value.startswith(("mailto:", "data:", "javascript:")):
+                    continue
+                if value.startswith(SITE_URL):
+                    value = "/" + value[len(SITE_URL):]
+                parts = urlsplit(value)
+                if parts.scheme or parts.netloc:
+                    continue  # an external link
+                if parts.path.startswith("/"):
+                    target = posixpath.normpath(unquote(parts.path)[len(site_path):] or ".")
+                elif parts.path:
+                    target = posixpath.normpath(posixpath.join(posixpath.dirname(url), unquote(parts.path)))
+                else:
+                    target = url
+                target = "" if target == "." else target
+                file = real_site.site / target
+                if file.is_dir():
+                    file = file / "index.html"
+                checked += 1
+                if not file.is_file():
+                    broken.append(f"{url}: {element.get(attribute)}")
+                    continue
+                key = file.relative_to(real_site.site).as_posix()
+                if parts.fragment and key in ids and unquote(parts.fragment) not in ids[key]:
+                    if not parts.fragment.startswith("__"):  # Material's own UI anchors (#__search)
+                        broken.append(f"{url}: {element.get(attribute)} (no such anchor)")
+    assert checked > 1000
+    assert broken == []
+
+
+def test_the_sidebar_lists_sections_not_tips(real_site, library):
+    for url in ("", f"tips/{library.published[0].slug}/", "tags/", "weekly/"):
+        tree = real_site.tree(url)
+        nav_links = hrefs(tree, f"//*[{c('md-sidebar--primary')}]//nav//a")
+        assert nav_links and not any("tips/" in href for href in nav_links)
+
+
+def test_pages_advertise_the_feeds_in_the_head_and_header(real_site, library):
+    tree = real_site.tree(f"tips/{library.published[0].slug}/")
+    alternates = {link.get("type"): link.get("href") for link in tree.xpath("//head/link[@rel='alternate']")}
+    assert alternates == {
+        "application/rss+xml": "../../feed.xml",
+        "application/atom+xml": "../../atom.xml",
+        "application/feed+json": "../../feed.json",
+    }
+    assert hrefs(tree, "//header//a[contains(@href, 'feed.xml')]") == ["../../feed.xml"]
+    for name in ("feed.xml", "atom.xml", "feed.json", "api/weeks.json", "api/tip-of-the-week.json"):
+        assert real_site.exists(name)
+    for tag in library.tags:
+        assert real_site.exists(f"tags/{tag}/feed.xml")
+        assert hrefs(real_site.tree(f"tags/{tag}/"), f"//article//a[{c('tip-feed-button')}]") == ["feed.xml"]
+
+
+def test_markers_are_replaced_in_hand_written_pages(real_site, library):
+    for path in real_site.html_files():
+        assert "tips:" not in " ".join(re.findall(r"<!--.*?-->", path.read_text("utf-8"), re.S))
+    tree = real_site.tree("contributing/")
+    tables = [text_of(t) for t in tree.xpath("//article//table")]
+    assert any("title" in t and "summary" in t and "published" in t for t in tables)
+    vocabulary = next(t for t in tree.xpath("//article//table") if "Description" in text_of(t))
+    rows = vocabulary.xpath(".//tbody/tr")
+    assert [text_of(r.xpath("./td")[1]) for r in rows] == list(library.tags)
+
+
+def test_search_indexes_tips_and_leaves_listing_pages_out(real_site, library):
+    index = json.loads((real_site.site / "search" / "search_index.json").read_text("utf-8"))
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert {f"tips/{t.slug}/" for t in library.published} <= locations
+    assert not locations & {"", "tags/", "weekly/"}
+    assert not any(loc.startswith(("tags/", "weekly/")) for loc in locations)
+    for tip in library.published:
+        entries = [d for d in index["docs"] if d["location"].startswith(f"tips/{tip.slug}/")]
+        first = next(d for d in entries if d["location"] == f"tips/{tip.slug}/")
+        assert first["title"] == tip.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert tip.summary.split()[0] in first["text"]
+        assert first["tags"] == [library.tags[t].label for t in tip.tags]
+        assert first.get("boost", 1) > 1
+        # Related tips, credits and the pager stay out of the tip's entries.
+        text = " ".join(d["text"] for d in entries)
+        assert "Related tips" not in text and "Tip of the week in" not in text
+
+
+def test_no_generated_file_is_written_into_docs_or_tips(real_site):
+    generated = re.compile(r"^(tips|tags|weekly)/|^(feed\.xml|atom\.xml|feed\.json)$")
+    tracked = {p.relative_to(REPO / "docs").as_posix() for p in (REPO / "docs").rglob("*") if p.is_file()}
+    assert not any(generated.match(p) for p in tracked)
+    assert not any(p.is_dir() for p in (REPO / "tips").iterdir())
+
+
+def test_the_build_leaves_no_staging_folder_behind(real_site):
+    leftovers = [p.name for p in Path(real_site.site).parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []

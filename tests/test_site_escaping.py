@@ -1,0 +1,118 @@
+"""Front-matter text on the site: escaped exactly once everywhere, drafts nowhere.
+
+Built from tests/fixtures/site/small, whose titles, summaries, tag labels and
+author names contain `&`, `<`, quotes and non-ASCII characters.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import date
+
+import pytest
+
+from conftest import AS_OF, SITE_FIXTURES, has_class as c, text_of
+from servicetips.check import check_library
+
+TRICKY = "answer-in-under-two-hours"
+FRENCH = "cafe-creme-etiquette"
+
+
+@pytest.fixture(scope="module")
+def library():
+    report = check_library(SITE_FIXTURES / "small", date.fromisoformat(AS_OF))
+    assert report.ok
+    return report.library
+
+
+@pytest.fixture(scope="module")
+def search_index(small_site):
+    return json.loads((small_site.site / "search" / "search_index.json").read_text("utf-8"))
+
+
+def test_fixture_titles_really_need_escaping(library):
+    titles = [t.title for t in library.published]
+    assert any("<" in t and "&" in t and '"' in t for t in titles)
+    assert any(not t.isascii() for t in titles)
+
+
+@pytest.mark.parametrize("slug", [TRICKY, FRENCH, "quote-the-customers-words"])
+def test_title_and_summary_render_as_written(small_site, library, slug):
+    tip = library.by_slug[slug]
+    tree = small_site.tree(f"tips/{slug}/")
+    assert [text_of(h) for h in tree.xpath("//article//h1")] == [tip.title]
+    assert tree.xpath("//title")[0].text_content() == f"{tip.title} - Service Tips"
+    assert tree.xpath("//meta[@name='description']")[0].get("content") == tip.summary
+    topic = tree.xpath("//*[@data-md-component='header-topic']")[0]
+    assert text_of(topic) == tip.title
+    assert text_of(tree.xpath(f"//article//*[{c('tip-summary')}]")[0]) == tip.summary
+
+
+@pytest.mark.parametrize("slug", [TRICKY, FRENCH])
+def test_the_html_source_is_escaped_once_never_twice(small_site, library, slug):
+    source = small_site.page(f"tips/{slug}/")
+    assert "&amp;amp;" not in source and "&amp;lt;" not in source and "&amp;quot;" not in source
+    tip = library.by_slug[slug]
+    title_tag = re.search(r"<title>(.*?)</title>", source).group(1)
+    assert title_tag == f"{html.escape(tip.title)} - Service Tips"
+    if "<" in tip.title:
+        assert tip.title not in source  # the raw `<` never reaches the HTML
+
+
+def test_tag_labels_and_author_names_are_escaped(small_site, library):
+    tree = small_site.tree(f"tips/{TRICKY}/")
+    chips = [text_of(a) for a in tree.xpath(f"//article//*[{c('tip-meta')}]//a[{c('tip-chip')}]")]
+    assert chips == ["Tone & wording", "Care"]
+    author = tree.xpath(f"//article//*[{c('tip-byline')}]//a")[0]
+    assert text_of(author) == "Seán O'Brien"
+    assert author.get("href") == library.authors["sean"].url  # `&` in the URL survives the round trip
+    assert tree.xpath("//meta[@name='author']")[0].get("content") == "Seán O'Brien"
+    source = tree.xpath(f"//article//*[{c('tip-credits')}]//a")[0]
+    assert source.get("href") == "https://example.org/articles/speed?x=1&y=2"
+    assert text_of(source) == '“Speed & "tone" in replies”'
+    tag_page = small_site.tree("tags/tone/")
+    assert text_of(tag_page.xpath("//article//h1")[0]) == "Tone & wording"
+    assert tag_page.xpath("//title")[0].text_content() == "Tone & wording - Service Tips"
+    assert tag_page.xpath("//meta[@name='description']")[0].get("content") == library.tags["tone"].description
+    team = small_site.tree(f"tips/{FRENCH}/")
+    assert text_of(team.xpath(f"//article//*[{c('tip-byline')}]")[0]).startswith("By Support < Ops & Co ·")
+
+
+def test_search_index_holds_titles_escaped_once(search_index, library):
+    entries = {d["location"]: d for d in search_index["docs"]}
+    for tip in library.published:
+        entry = entries[f"tips/{tip.slug}/"]
+        assert entry["title"] == html.escape(tip.title, quote=False)
+        assert html.escape(tip.summary, quote=False) in entry["text"]
+        assert entry["tags"] == [html.escape(library.tags[t].label) for t in tip.tags]
+    raw = json.dumps(search_index)
+    assert "&amp;amp;" not in raw and "&amp;lt;" not in raw
+
+
+def test_links_between_tips_work_in_every_accepted_form(small_site):
+    tree = small_site.tree(f"tips/{TRICKY}/")
+    body_links = [a.get("href") for a in tree.xpath("//article/p//a") if not a.get("class")]
+    assert "../cafe-creme-etiquette/" in body_links  # written ../cafe-creme-etiquette.md
+    assert "../quote-the-customers-words/" in body_links  # written /tips/quote-the-customers-words/
+    code = [text_of(e) for e in tree.xpath("//article//code")]
+    assert "[not a link](nowhere.md)" in code  # code is never rewritten
+    french = small_site.tree(f"tips/{FRENCH}/")
+    assert "../answer-in-under-two-hours/#why-it-works" in [a.get("href") for a in french.xpath("//article/p//a")]
+    week = small_site.tree("weekly/2026-W47/")  # the pinned tip, shown under /weekly/
+    assert "../../tips/answer-in-under-two-hours/" in [a.get("href") for a in week.xpath("//article/p//a")]
+
+
+def test_a_draft_is_checked_but_published_nowhere(small_site, library):
+    draft = next(t for t in library.tips if t.meta.draft)
+    assert not (small_site.site / "tips" / draft.slug).exists()
+    for path in small_site.site.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".xml"):
+            text = path.read_text("utf-8")
+            assert "zephyrwidgets" not in text and draft.slug not in text, path
+
+
+def test_a_tag_without_published_tips_has_an_empty_page(small_site):
+    tree = small_site.tree("tags/unused/")
+    assert "No published tip carries this tag yet." in text_of(tree.xpath("//article")[0])

@@ -1,0 +1,91 @@
+"""`mkdocs serve` (what `make serve` runs): problems are shown, the server keeps running, edits are picked up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, copy_tips
+
+WAIT_SECONDS = 180  # generous: a slow machine only makes the test slower, never fail
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return ""
+
+
+def wait_for(url: str, text: str, server: subprocess.Popen) -> str:
+    """Poll `url` until its HTML contains `text`; fail if the server dies or time runs out."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the preview server stopped"
+        page = fetch(url)
+        if text in page:
+            return page
+        time.sleep(0.5)
+    pytest.fail(f"{url} never showed {text!r}")
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start `mkdocs serve --strict` on a copy of the small library with one invalid tip."""
+    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    shutil.copy(SITE_FIXTURES / "broken" / "unknown-tag.md", tips)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env.update({"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--strict", "--config-file", str(MKDOCS_YML),
+         "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield tips, f"http://127.0.0.1:{port}/", server, tmp_path / "serve.log"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_the_preview_shows_problems_keeps_serving_and_picks_up_fixes(serve):
+    tips, base, server, log = serve
+    page = wait_for(base, "The tips have problems", server)
+    assert "unknown-tag.md:4:7: TAG001 tag &#39;kindness&#39; is not in the vocabulary" in page \
+        or "unknown-tag.md:4:7: TAG001 tag 'kindness' is not in the vocabulary" in page
+    # The page of the tip being edited shows the problems too, instead of a 404.
+    wait_for(base + "tips/unknown-tag/", "The tips have problems", server)
+    terminal = log.read_text("utf-8")
+    assert "unknown-tag.md:4:7: TAG001 tag 'kindness' is not in the vocabulary" in terminal
+    assert "Traceback" not in terminal
+
+    bad = tips / "unknown-tag.md"
+    bad.write_text(bad.read_text("utf-8").replace("[tone, kindness]", "[tone]"), "utf-8")
+    wait_for(base + "tips/unknown-tag/", "A tip with a tag nobody defined", server)
+    wait_for(base, "Tip of the week", server)
+
+    # A vocabulary edit is picked up as well: a new label shows on the tag page.
+    tags = tips / "tags.yml"
+    tags.write_text(tags.read_text("utf-8").replace("label: Care", "label: Care and kindness"), "utf-8")
+    wait_for(base + "tags/empathy/", "Care and kindness", server)
+    assert server.poll() is None
