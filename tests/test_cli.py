@@ -277,9 +277,6 @@ def test_changed_with_an_unknown_base_is_a_usage_error(library: Path, git: Git) 
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="changes.py reports git's plumbing command instead of what is wrong; "
-                                       "see the report: `--changed: git rev-parse --verify --quiet "
-                                       "no-such-branch^{commit} failed`")
 def test_changed_with_an_unknown_base_says_what_to_do(library: Path, git: Git) -> None:
     result = tips_check("--changed", "no-such-branch")
 
@@ -317,8 +314,6 @@ def test_paths_report_only_those_files_but_in_the_context_of_the_library(library
     assert "1 file checked" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py checks 0 tips when PATHS is a vocabulary file; --changed already "
-                                       "checks everything in that case (see the report)")
 def test_a_vocabulary_file_as_path_checks_the_whole_library(library: Path) -> None:
     add(library, BAD / "ask-before-you-transfer.md")
 

@@ -35,7 +35,11 @@ def changed_files(root: Path, base: Optional[str] = None) -> tuple[str, list[Pat
     root = root.resolve()
     top = Path(_git(["rev-parse", "--show-toplevel"], root).strip())
     base = base or default_base(top)
-    _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], top)
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], top)
+    except ChangesError:
+        raise ChangesError(f"{base!r} is not a commit, branch or tag this repository knows; "
+                           f"fetch it first (e.g. `git fetch origin main`) or pass another BASE") from None
     names = _git(["diff", "--name-only", "--diff-filter=ACMRT", "-z", base, "--", str(root)], top).split("\0")
     names += _git(["ls-files", "--others", "--exclude-standard", "-z", "--", str(root)], top).split("\0")
     return base, sorted({(top / n).resolve() for n in names if n})

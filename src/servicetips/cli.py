@@ -85,8 +85,8 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
             if path.resolve().parent != library_root.resolve() and path.resolve() != library_root.resolve():
                 raise click.UsageError(f"{path} is not in {root}/; tips live directly in the tips folder")
             only.append(path)
-        if any(p.resolve() == library_root.resolve() for p in only):
-            only = None
+        if any(p.resolve() == library_root.resolve() or p.name in VOCABULARY_FILES for p in only):
+            only = None  # a vocabulary change can break any tip: check them all
     elif changed is not None:
         try:
             base, files = changed_files(library_root, None if changed == AUTO_BASE else changed)
