@@ -202,7 +202,10 @@ def _check_links(text: str, issues: list[BodyIssue], links: list[TipLink]) -> No
         line, col = position(offset)
         # Markdown keeps a tab or space inside a destination (`java<TAB>script:`),
         # so the scheme test reads up to the closing parenthesis.
-        if _is_script_url(target) or _is_script_url(_UP_TO_PAREN.match(text, offset).group(0)):
+        if not _is_script_url(target):
+            loose = _UP_TO_PAREN.match(text, offset).group(0)
+            target = loose if _is_script_url(loose) else target
+        if _is_script_url(target):
             issues.append(BodyIssue(line, col, "BODY005", f"the link uses a forbidden URL scheme: {target[:40]!r}",
                                     "link to an http(s) page or another tip, e.g. [text](other-tip.md)"))
             continue
