@@ -1,0 +1,285 @@
+"""Hostile tips: every one is refused with a located error, or accepted and shown as text.
+
+The corpus is in tests/fixtures/hostile/:
+
+* `rejected/`: one small file per attack (script and event-handler injection
+  in every front-matter field and every Markdown link form, YAML alias bombs,
+  NUL bytes, invalid UTF-8, bad file names), each listed in REJECTED below
+  with the problem `tips check` must report and where.
+* `accepted/`: a complete library of harmless-but-tricky tips (quotes, `&`
+  and `<` in titles, `javascript:` inside code, CR LF and bare CR line
+  endings, a byte-order mark). tests/test_output_scan.py builds it and checks
+  that nothing in it became markup or script.
+
+Cases too big to commit (a 5 MB body, 10,000 lines of front matter, 10,000
+nested brackets) and those git cannot hold (symlinks, a named pipe, a
+folder named like a tip) are made at test time by GENERATED.
+
+Every case runs `tips check` in a subprocess limited to 1 GiB of address
+space, with a timeout that only detects a hang (this is no speed test): it
+must exit 1 with `path:line:col: CODE`, never a traceback or a crash. The
+site build must refuse the same tips with the same lines, and a refused
+build must leave the previous site byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytest
+
+from conftest import build_site
+from libraries import FIXTURES, copy_library
+
+AS_OF = "2026-11-23"
+HOSTILE = FIXTURES / "hostile"
+REJECTED_DIR = HOSTILE / "rejected"
+ACCEPTED_DIR = HOSTILE / "accepted"
+MEMORY_LIMIT = 1024 ** 3  # 1 GiB of address space: a tip check needs about a tenth of it
+HANG_TIMEOUT = 60  # seconds; each case takes well under one, so only a hang gets near this
+TIPS = [sys.executable, "-m", "servicetips.cli"]
+
+# (file in rejected/, code, line, col, text the message must contain)
+REJECTED = [
+    # Front matter: markup, entities and script URLs in each text field.
+    ("title-script-tag.md", "TEXT003", 2, 8, "title contains an HTML tag: '<script>'"),
+    ("title-img-onerror.md", "TEXT003", 2, 8, "title contains an HTML tag"),
+    ("title-entity-javascript.md", "TEXT003", 2, 8, "an HTML entity: '&#106;'"),
+    ("title-tab-in-scheme.md", "TEXT004", 2, 8, "control character"),
+    ("summary-svg-onload.md", "TEXT003", 3, 10, "summary contains an HTML tag: '<svg onload=alert(1)>'"),
+    ("summary-javascript-mixed-case.md", "TEXT003", 3, 10, "a script URL: 'JaVaScRiPt:'"),
+    ("tag-svg-onload.md", "TEXT003", 4, 8, "tag contains an HTML tag"),
+    ("tag-attribute-breakout.md", "TAG001", 4, 7, "is not in the vocabulary"),
+    ("author-img-onerror.md", "TEXT003", 5, 9, "author contains an HTML tag"),
+    ("author-attribute-breakout.md", "AUTH001", 5, 9, "is not in tips/authors.yml"),
+    ("source-url-javascript-mixed-case.md", "URL001", 9, 8, "'JaVaScRiPt:alert(1)' is not an absolute http"),
+    ("source-url-entity.md", "URL001", 9, 8, "'&#106;avascript:alert(1)' is not an absolute http"),
+    ("source-title-link.md", "TEXT003", 8, 10, "source title contains an HTML tag"),
+    # Body: raw HTML and event handlers, also split across lines or set with attr_list.
+    ("body-script-uppercase.md", "BODY004", 10, 1, "a <script> tag"),
+    ("body-svg-onload.md", "BODY004", 10, 7, "raw HTML with an event handler: '<svg onload=alert(1)>'"),
+    ("body-svg-onload-split-line.md", "BODY004", 10, 7, "raw HTML: '<svg'"),
+    ("body-img-onerror.md", "BODY004", 10, 1, "raw HTML with an event handler"),
+    ("body-a-href-javascript.md", "BODY004", 10, 6, "raw HTML: '<a href=\"javascript:alert(1)\">'"),
+    ("body-attr-list-onclick.md", "BODY004", 10, 35, "an attribute list sets the event handler 'onclick'"),
+    ("body-attr-list-href.md", "BODY005", 10, 35, "an attribute list sets 'href' to a forbidden URL scheme"),
+    # Body: script URLs in every link form Markdown has, however encoded.
+    ("body-link-mixed-case.md", "BODY005", 10, 11, "'JaVaScRiPt:alert(1"),
+    ("body-link-decimal-entity.md", "BODY005", 10, 11, "'&#106;avascript:alert(1"),
+    ("body-link-hex-entity-colon.md", "BODY005", 10, 11, "'&#x6A;avascript&colon;alert(1"),
+    ("body-link-newline-entity.md", "BODY005", 10, 11, "'java&NewLine;script:alert(1"),
+    ("body-link-tab-in-scheme.md", "BODY005", 10, 11, "'java\\tscript:alert(1"),
+    ("body-link-control-character.md", "BODY005", 10, 11, "'\\x0ejavascript:alert(1"),
+    ("body-link-destination-next-line.md", "BODY005", 11, 1, "forbidden URL scheme"),
+    ("body-link-nested-label.md", "BODY005", 10, 45, "forbidden URL scheme"),
+    ("body-link-vbscript.md", "BODY005", 10, 11, "'vbscript:msgbox(1"),
+    ("body-autolink-javascript.md", "BODY005", 10, 11, "'javascript:alert(1)'"),
+    ("body-reference-definition.md", "BODY005", 12, 9, "'javascript:alert(1)'"),
+    ("body-reference-next-line.md", "BODY005", 13, 5, "'javascript:alert(1)'"),
+    ("body-reference-in-blockquote.md", "BODY005", 12, 11, "'javascript:alert(1)'"),
+    ("body-image-javascript.md", "BODY005", 10, 12, "forbidden URL scheme"),
+    ("body-image-data-svg.md", "BODY005", 10, 12, "'data:image/svg+xml"),
+    # Body: text that looks like code to a careless scan, but is not code to Markdown.
+    ("body-unclosed-fence.md", "BODY005", 11, 11, "forbidden URL scheme"),
+    ("body-escaped-backtick.md", "BODY005", 10, 18, "forbidden URL scheme"),
+    # YAML: a code-execution tag, alias bombs (aliases are shared, never expanded), a bare CR.
+    ("yaml-python-object.md", "FM003", 2, 8, "could not determine a constructor"),
+    ("yaml-billion-laughs.md", "KEY002", 7, 1, "unknown key 'lol0'"),
+    ("yaml-billion-laughs-in-title.md", "TYPE001", 15, 7, "title must be text, not a list"),  # at the anchor the alias names
+    ("bare-cr-starts-a-line.md", "FM003", 3, 1, "not valid YAML"),
+    # Bytes: NUL, an overlong `<` (a classic filter bypass), an encoded surrogate.
+    ("nul-byte-in-title.md", "ENC003", 2, 13, "NUL byte"),
+    ("invalid-utf8-overlong-lt.md", "ENC001", 10, 11, "not valid UTF-8 (byte 0xc0)"),
+    ("invalid-utf8-surrogate.md", "ENC001", 2, 14, "not valid UTF-8 (byte 0xed)"),
+    # File names become public URLs.
+    ("tip with spaces.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
+    ("UPPERCASE-TIP.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
+]
+
+FRONT = "---\ntitle: {title}\nsummary: A generated hostile tip.\ntags: [empathy]\nauthor: editorial-team\npublished: 2026-09-01\n"
+PROSE = "Read the whole message twice before you answer, and open with what they most need to hear. " * 6
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A hostile case made at test time in the tips folder: `make(folder)` creates the file `name`."""
+
+    name: str
+    make: Callable[[Path], None]
+    code: str
+    line: int
+    col: int
+    text: str
+
+
+def _write(name: str, data: bytes) -> Callable[[Path], None]:
+    return lambda folder: (folder / name).write_bytes(data)
+
+
+def _symlink(name: str, target: Callable[[Path], Path]) -> Callable[[Path], None]:
+    return lambda folder: (folder / name).symlink_to(target(folder))
+
+
+def _outside_file(folder: Path) -> Path:
+    secret = folder.parent / "outside-the-library.md"
+    secret.write_text(FRONT.format(title="Not a tip") + "---\n" + PROSE, encoding="utf-8")
+    return secret
+
+
+GENERATED = [
+    Generated("body-5-mb.md", _write("body-5-mb.md", (FRONT.format(title="Five megabytes") + "---\n").encode()
+                                     + b"All work and no play. " * 240_000),
+              "ENC004", 1, 1, "a tip file is at most 262,144"),
+    Generated("front-matter-10000-lines.md", _write("front-matter-10000-lines.md", (
+        FRONT.format(title="Long front matter") + "note: x\n" * 10_000 + "---\n" + PROSE).encode()),
+              "FM005", 1, 1, "longer than 200 lines"),
+    Generated("front-matter-10000-lines-unclosed.md", _write("front-matter-10000-lines-unclosed.md", (
+        "---\n" + "note: x\n" * 10_000 + PROSE).encode()),
+              "FM005", 1, 1, "longer than 200 lines"),
+    # 10,000 is the issue's example; 100,000 is past the depth (about 30,000)
+    # where libyaml's C composer overflowed the stack and killed the process.
+    # The front matter itself is the first level, so the 64th bracket passes the limit.
+    Generated("nested-10000-brackets.md", _write("nested-10000-brackets.md", (
+        FRONT.format(title="[" * 10_000 + "]" * 10_000) + "---\n" + PROSE).encode()),
+              "FM005", 2, 71, "more than 64 levels deep"),
+    Generated("nested-10000-unclosed.md", _write("nested-10000-unclosed.md", (
+        FRONT.format(title="[" * 10_000) + "---\n" + PROSE).encode()),
+              "FM005", 2, 71, "more than 64 levels deep"),
+    Generated("nested-100000-dashes.md", _write("nested-100000-dashes.md", (
+        FRONT.format(title="A dash bomb") + "note:\n  " + "- " * 100_000 + "x\n---\n" + PROSE).encode()),
+              "FM005", 8, 129, "more than 64 levels deep"),
+    Generated("symlink-outside.md", _symlink("symlink-outside.md", _outside_file),
+              "ENC005", 1, 1, "outside the library"),
+    Generated("symlink-loop.md", _symlink("symlink-loop.md", lambda folder: folder / "symlink-loop.md"),
+              "ENC005", 1, 1, "a link that leads back to itself"),
+    Generated("named-pipe.md", lambda folder: os.mkfifo(folder / "named-pipe.md"),
+              "ENC005", 1, 1, "not a regular file"),
+    Generated("a-folder.md", lambda folder: (folder / "a-folder.md").mkdir(),
+              "ENC005", 1, 1, "not a regular file"),
+]
+
+CASES = [(name, code, line, col, text, None) for name, code, line, col, text in REJECTED] + [
+    (g.name, g.code, g.line, g.col, g.text, g.make) for g in GENERATED]
+
+
+def _limit_memory() -> None:
+    # Runs in the child before exec: an input that makes the checker allocate
+    # without bound ends in MemoryError there instead of swapping the machine.
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def run_tips_check(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """`tips check ARGS` in `cwd`, in a subprocess with 1 GiB of address space and a hang timeout."""
+    return subprocess.run([*TIPS, "check", "--as-of", AS_OF, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=HANG_TIMEOUT, preexec_fn=_limit_memory, errors="replace")
+
+
+def add_case(tips: Path, name: str, make: Optional[Callable[[Path], None]]) -> None:
+    """Put one hostile case into a tips folder: copy the fixture file or generate it."""
+    if make is None:
+        shutil.copyfile(REJECTED_DIR / name, tips / name)
+    else:
+        make(tips)
+
+
+def located(name: str, code: str, line: int, col: int) -> str:
+    """The start of the problem line editors and CI read: `tips/<name>:line:col: CODE`."""
+    return f"tips/{name}:{line}:{col}: {code} "
+
+
+def assert_no_crash(result: subprocess.CompletedProcess) -> None:
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output[-3000:]
+    assert "MemoryError" not in output, output[-3000:]
+    # A negative return code is a signal: a segmentation fault or the kernel's OOM killer.
+    assert result.returncode >= 0, f"killed by signal {-result.returncode}"
+
+
+def test_every_rejected_fixture_is_in_the_table():
+    assert {p.name for p in REJECTED_DIR.iterdir()} == {row[0] for row in REJECTED}
+
+
+@pytest.mark.parametrize("name, code, line, col, text, make", CASES, ids=[case[0] for case in CASES])
+def test_tips_check_refuses_a_hostile_tip_at_its_place(tmp_path, name, code, line, col, text, make):
+    tips = copy_library(tmp_path)
+    add_case(tips, name, make)
+    result = run_tips_check(tmp_path, "--root", "tips")
+    assert_no_crash(result)
+    assert result.returncode == 1, result.stdout
+    lines = [entry for entry in result.stdout.splitlines() if entry.startswith(located(name, code, line, col))]
+    assert lines, f"expected {located(name, code, line, col)!r} in:\n{result.stdout}"
+    assert text in lines[0], lines[0]
+    # The other tips of the library are not blamed for the hostile one.
+    assert "own-the-miss.md:" not in result.stdout and "open-with-what-they-need.md:" not in result.stdout
+
+
+def test_the_accepted_tricky_library_passes_tips_check(tmp_path):
+    result = run_tips_check(tmp_path, "--root", str(ACCEPTED_DIR))
+    assert_no_crash(result)
+    assert result.returncode == 0, result.stdout
+    assert "0 errors" in result.stdout
+
+
+@pytest.mark.parametrize("vocabulary, content, text", [
+    ("tags.yml", "empathy:\n  label: <script>alert(1)</script>\n  description: Seeing it their way.\n",
+     "contains an HTML tag"),
+    ("tags.yml", "empathy:\n  label: Empathy\n  description: '&#106;avascript:alert(1)'\n", "contains an HTML entity"),
+    ("authors.yml", "editorial-team:\n  name: <img src=x onerror=alert(1)>\n", "contains an HTML tag"),
+    ("authors.yml", "editorial-team:\n  name: Editors\n  url: javascript:alert(1)\n", "not an absolute http"),
+    ("tags.yml", "empathy: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested more than 64 levels deep"),
+])
+def test_tips_check_refuses_script_in_the_vocabularies(tmp_path, vocabulary, content, text):
+    tips = copy_library(tmp_path)
+    (tips / vocabulary).write_text(content, encoding="utf-8")
+    result = run_tips_check(tmp_path, "--root", "tips")
+    assert_no_crash(result)
+    assert result.returncode == 1
+    problems = [entry for entry in result.stdout.splitlines() if entry.startswith(f"tips/{vocabulary}:")]
+    assert problems and "VOC001" in problems[0] and text in problems[0], result.stdout
+
+
+def test_the_site_build_refuses_every_hostile_tip_with_the_same_lines(tmp_path):
+    tips = copy_library(tmp_path)
+    for name, _code, _line, _col, _text, make in CASES:
+        add_case(tips, name, make)
+    out = tmp_path / "out" / "site"
+    result = build_site(tips, out, AS_OF)
+    assert "Traceback" not in result.output, result.output[-3000:]
+    assert result.returncode > 0, result.output[-3000:]
+    assert "the site was not built" in result.output
+    for name, code, line, col, text, _make in CASES:
+        # The build prints the lines of `tips check`; its paths are relative to the repository.
+        where = f"{name}:{line}:{col}: {code} "
+        assert any(where in entry and text in entry for entry in result.output.splitlines()), where
+    assert not out.exists(), "a refused build must not create a site"
+    assert [p.name for p in out.parent.iterdir()] == [], "no staging folder may be left behind"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file of a folder (relative path) with a hash of its bytes."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("name", ["body-svg-onload-split-line.md", "body-5-mb.md", "nested-100000-dashes.md"])
+def test_a_refused_build_leaves_the_previous_site_byte_identical(tmp_path, name):
+    tips = copy_library(tmp_path)
+    out = tmp_path / "out" / "site"
+    first = build_site(tips, out, AS_OF)
+    assert first.ok, first.output
+    before = snapshot(out)
+    assert "tips/own-the-miss/index.html" in before
+    make = next((g.make for g in GENERATED if g.name == name), None)
+    add_case(tips, name, make)
+    second = build_site(tips, out, AS_OF)
+    assert second.returncode > 0 and "Traceback" not in second.output
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["site"], "no staging folder may be left behind"
