@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Optional
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -256,6 +255,7 @@ def test_check_schedule_reports_bad_pins_where_they_stand():
         "pinned-too-early.md": "SCHED001",
         "pinned-draft.md": "SCHED002",
         "claims-week-second.md": "SCHED003",
+        "pinned-before-published.md": "SCHED005",
     }
     for name, code in expected.items():
         codes = [(p.code, p.line, p.col, p.severity) for p in found[name]]
