@@ -90,14 +90,15 @@ def pool_at(library: Library, week: IsoWeek) -> set[str]:
 def test_a_week_that_has_started_keeps_its_tip(data, library, as_of, later):
     before = build_schedule(library, as_of)
     current = before.current
-    # New tips published today or later, some pinned to future weeks...
+    # New tips published today or later, some pinned to any week, even one that has started...
     added = [
         data.draw(tip_specs(f"new-{i}", earliest=(as_of - FIRST.monday).days, latest=(as_of - FIRST.monday).days + 90,
                             pin_weeks=(0, 0)))
         for i in range(data.draw(st.integers(0, 4)))
     ]
+    any_week = st.integers(-10, 20).map(lambda n: IsoWeek.of(current.monday + timedelta(days=7 * n)))
     future = st.integers(1, 20).map(lambda n: IsoWeek.of(current.monday + timedelta(days=7 * n)))
-    added = [dataclasses.replace(t, meta=t.meta.model_copy(update={"week": str(data.draw(future))}))
+    added = [dataclasses.replace(t, meta=t.meta.model_copy(update={"week": str(data.draw(any_week))}))
              if t.meta.week else t for t in added]
     # ...and existing unpinned tips pinned to future weeks.
     changed = []
