@@ -1,0 +1,78 @@
+"""axe-core on the real site: no serious or critical violation, in the light and the dark scheme."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conftest import AS_OF, REPO
+from servicetips.check import check_library
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def report():
+    result = check_library(REPO / "tips", date.fromisoformat(AS_OF))
+    assert result.ok
+    return result
+
+
+def page_urls(report) -> dict[str, str]:
+    first_tag = next(iter(report.library.tags))
+    return {
+        "home": "",
+        "tip": f"tips/{report.schedule.this_week.tip.slug}/",
+        "tag": f"tags/{first_tag}/",
+        "tags": "tags/",
+        "weekly": "weekly/",
+        "week": f"weekly/{report.schedule.published[-1].week}/",
+        "about": "about/",
+        "contributing": "contributing/",
+        "integrators": "integrators/",
+        "not found": "404.html",
+    }
+
+
+def describe(violations: list[dict]) -> list[str]:
+    """One readable line per violating element."""
+    return [f"{v['impact']} {v['id']}: {v['help']} at {node['target']}"
+            for v in violations for node in v["nodes"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["home", "tip", "tag", "tags", "weekly", "week", "about", "contributing",
+                                  "integrators", "not found"])
+def test_no_serious_or_critical_violations(browser, real_site, serve_site, axe_script, report, name, scheme):
+    url = page_urls(report)[name]
+    if not real_site.exists(url):
+        pytest.skip(f"the site has no {url} (docs/{name}.md is optional)")
+    base = serve_site(real_site.site)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    tab = context.new_page()
+    try:
+        tab.goto(base + url)
+        expected = "slate" if scheme == "dark" else "default"
+        assert tab.evaluate("document.body.getAttribute('data-md-color-scheme')") == expected
+        tab.add_script_tag(path=str(axe_script))
+        result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    finally:
+        context.close()
+    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
+    assert describe(blocking) == []
+
+
+def test_a_phone_sized_tip_page_has_no_serious_violations(browser, real_site, serve_site, axe_script, report):
+    base = serve_site(real_site.site)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    try:
+        tab.goto(base + page_urls(report)["tip"])
+        tab.add_script_tag(path=str(axe_script))
+        result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    finally:
+        context.close()
+    assert describe([v for v in result["violations"] if v["impact"] in BLOCKING]) == []
