@@ -20,6 +20,7 @@ import importlib.util
 import logging
 import os
 import sys
+from datetime import datetime, time, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,7 +41,7 @@ log = logging.getLogger("mkdocs.hooks.tips_site")
 
 # State of the current build. Hook modules live as long as the process, so
 # under `mkdocs serve` each rebuild resets what it sets.
-_state = SimpleNamespace(command="build", root=None, site=None, problems=None)
+_state = SimpleNamespace(command="build", root=None, as_of=None, site=None, problems=None, epoch_set=False)
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -58,19 +59,25 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").absolute().parent / root
     if not root.is_dir():
         raise Abort(f"the tips folder {root} does not exist; set TIPS_ROOT to the folder with the tips")
-    _state.root = root
-    _state.site = None
-    _state.problems = None
+    try:
+        as_of = resolve_as_of()
+    except ValueError as exc:
+        raise Abort(f"cannot tell which week it is: {exc}") from None
+    _state.root, _state.as_of, _state.site, _state.problems = root, as_of, None, None
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        # MkDocs dates the sitemap from SOURCE_DATE_EPOCH, else the clock:
+        # date it from as_of, so the same tips and as_of give the same bytes.
+        # Only for this build: a preview server started yesterday must see today.
+        midnight = datetime.combine(as_of, time(0), tzinfo=timezone.utc)
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(midnight.timestamp()))
+        _state.epoch_set = True
     return config
 
 
 @event_priority(50)  # before other plugins' on_files, so they see the generated pages
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Check the library, then add its pages and feeds as generated files."""
-    try:
-        as_of = resolve_as_of()
-    except ValueError as exc:
-        raise Abort(f"cannot tell which week it is: {exc}") from None
+    as_of = _state.as_of
     report = check_library(_state.root, as_of)
     if not report.ok:
         text = format_problems(report.problems, "text", report.files_checked)
@@ -115,10 +122,26 @@ def on_env(env, config: MkDocsConfig, files: Files):
     return env
 
 
+def on_post_build(config: MkDocsConfig) -> None:
+    """Give the process its own clock back (see on_config)."""
+    _restore_clock()
+
+
+def on_build_error(error: Exception) -> None:
+    """Give the process its own clock back, whatever stopped the build."""
+    _restore_clock()
+
+
 def on_serve(server, config: MkDocsConfig, builder):
     """Rebuild the preview when a tip or a vocabulary (tags.yml, authors.yml, schedule.yml) changes."""
     server.watch(str(_state.root))
     return server
+
+
+def _restore_clock() -> None:
+    if _state.epoch_set:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+        _state.epoch_set = False
 
 
 def _build_feeds(report, config: MkDocsConfig) -> list:
@@ -146,8 +169,9 @@ def _show_problems(files: Files, config: MkDocsConfig, text: str) -> Files:
     # The preview keeps serving: every page that exists (hand-written pages,
     # the listing pages in the nav, and a page per tip file so the one being
     # edited reloads in place) shows the problems instead of its content.
-    # Printed, not logged: under `serve --strict` a logged error would count
-    # as a warning and stop the server instead of showing the problems.
+    # Printed, not logged: under `serve --strict` a logged error counts as a
+    # warning, and --strict would then refuse the build (ending the server
+    # at start-up) instead of showing the problems.
     print(f"\nThe tips have problems; the preview shows them until they are fixed:\n{text}\n",
           file=sys.stderr, flush=True)
     _state.problems = text

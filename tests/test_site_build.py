@@ -15,9 +15,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import AS_OF, REPO, SITE_URL, has_class as c, parse_html, text_of
+from conftest import AS_OF, REPO, SITE_FIXTURES, SITE_URL, build_site, has_class as c, parse_html, text_of
 from servicetips.check import check_library
-from servicetips.pages import SitePages, day_label, week_label
+from servicetips.pages import day_label, week_label
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +264,14 @@ def test_no_generated_file_is_written_into_docs_or_tips(real_site):
 def test_the_build_leaves_no_staging_folder_behind(real_site):
     leftovers = [p.name for p in Path(real_site.site).parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_the_same_tips_and_date_give_byte_identical_sites(tmp_path, small_site):
+    again = build_site(SITE_FIXTURES / "small", tmp_path / "site", AS_OF)
+    assert again.ok, again.output
+    first = {p.relative_to(small_site.site): p.read_bytes() for p in small_site.site.rglob("*") if p.is_file()}
+    second = {p.relative_to(again.site): p.read_bytes() for p in again.site.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [str(path) for path in first if first[path] != second[path]] == []
+    # The sitemap is dated by as_of, not by the day the build ran.
+    assert set(re.findall(r"<lastmod>([^<]+)", (again.site / "sitemap.xml").read_text("utf-8"))) == {AS_OF}
