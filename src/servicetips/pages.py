@@ -332,7 +332,7 @@ class SitePages:
         tip = slot.tip
         target = link(here, tip_uri(tip.slug))
         return (
-            f'!!! tip "Tip of the week · {week_label(slot.week)}"\n\n'
+            f'!!! tip tip-of-the-week "Tip of the week · {week_label(slot.week)}"\n\n'
             f"    ## [{md_text(tip.title)}]({target}) {{ .tip-week-title }}\n\n"
             f"    {md_text(tip.summary)}\n\n"
             f"    [Read this week's tip]({target}){{ .md-button .md-button--primary }} "
