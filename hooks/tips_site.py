@@ -33,7 +33,8 @@ from mkdocs.structure.pages import Page
 from servicetips.check import check_library
 from servicetips.dates import resolve_as_of
 from servicetips.markup import html_page_meta
-from servicetips.pages import HOME, SitePages, TAGS_INDEX, WEEKLY_INDEX, problems_markdown, tip_uri
+from servicetips.pages import (HOME, TAGS_INDEX, TIP_ASSET_SUFFIXES, WEEKLY_INDEX, SitePages, problems_markdown,
+                               tip_uri)
 from servicetips.problems import format_problems
 from servicetips.validate import tip_paths
 
@@ -96,6 +97,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for page in _state.site.pages():
         inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
         _add(files, File.generated(config, page.src_uri, content=page.source, inclusion=inclusion))
+    for uri, path in _tip_assets(_state.root):
+        _add(files, File.generated(config, uri, abs_src_path=str(path)))
     log.info(f"tips: {len(report.library.published)} tips, {len(report.schedule.published)} weeks "
              f"published as of {as_of} (week {report.schedule.current})")
     return files
@@ -155,6 +158,19 @@ def _build_feeds(report, config: MkDocsConfig) -> list:
     site = SiteInfo(url=config.site_url, title=config.site_name,
                     description=config.site_description or "", language=config.theme.get("language", "en"))
     return build_feeds(report.library, report.schedule, site)
+
+
+def _tip_assets(root: Path) -> list[tuple[str, Path]]:
+    """Images kept beside the tips, as (tips/<path>, file): a body links them relative to itself."""
+    inside = root.resolve()
+    assets = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if (path.suffix.lower() in TIP_ASSET_SUFFIXES and path.is_file()
+                and not any(part.startswith(".") for part in relative.parts)
+                and path.resolve().is_relative_to(inside)):  # no link to a file outside the library
+            assets.append((f"tips/{relative.as_posix()}", path))
+    return assets
 
 
 def _add(files: Files, file: File) -> None:

@@ -20,10 +20,12 @@ import os
 import shutil
 import subprocess
 import sys
+import posixpath
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
@@ -84,6 +86,55 @@ class SiteBuild:
 def parse_html(text: str):
     """Parse an HTML page with lxml."""
     return lxml_html.fromstring(text)
+
+
+def check_links(build: SiteBuild) -> tuple[int, list[str]]:
+    """Resolve every internal href and src of every HTML file: (links checked, broken ones).
+
+    A link is broken when its file does not exist in the site, or when its
+    #fragment names no element of the target page. Links into the site's
+    own URL (site_url) count as internal; other absolute URLs are external.
+    """
+    ids: dict[str, set[str]] = {}
+    trees = {}
+    for path in build.html_files():
+        url = path.relative_to(build.site).as_posix()
+        trees[url] = parse_html(path.read_text("utf-8"))
+        ids[url] = {e.get("id") for e in trees[url].iter() if isinstance(e.tag, str) and e.get("id")}
+    site_path = urlsplit(SITE_URL).path
+    broken: list[str] = []
+    checked = 0
+    for url, tree in trees.items():
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                continue
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if not value or value.startswith(("mailto:", "data:", "javascript:")):
+                    continue
+                if value.startswith(SITE_URL):
+                    value = "/" + value[len(SITE_URL):]
+                parts = urlsplit(value)
+                if parts.scheme or parts.netloc:
+                    continue  # an external link
+                if parts.path.startswith("/"):
+                    target = posixpath.normpath(unquote(parts.path)[len(site_path):] or ".")
+                elif parts.path:
+                    target = posixpath.normpath(posixpath.join(posixpath.dirname(url), unquote(parts.path)))
+                else:
+                    target = url
+                file = build.site / ("" if target == "." else target)
+                if file.is_dir():
+                    file = file / "index.html"
+                checked += 1
+                if not file.is_file():
+                    broken.append(f"{url}: {element.get(attribute)}")
+                    continue
+                key = file.relative_to(build.site).as_posix()
+                fragment = unquote(parts.fragment)
+                if fragment and key in ids and fragment not in ids[key] and not fragment.startswith("__"):
+                    broken.append(f"{url}: {element.get(attribute)} (no such anchor)")  # `#__search` is Material's UI
+    return checked, broken
 
 
 def has_class(name: str) -> str:

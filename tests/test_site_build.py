@@ -11,11 +11,10 @@ import posixpath
 import re
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import AS_OF, REPO, SITE_FIXTURES, SITE_URL, build_site, has_class as c, parse_html, text_of
+from conftest import AS_OF, REPO, SITE_FIXTURES, build_site, check_links, has_class as c, text_of
 from servicetips.check import check_library
 from servicetips.pages import day_label, week_label
 
@@ -157,47 +156,7 @@ def test_home_page_shows_this_weeks_tip_latest_tips_and_tags(real_site, library,
 
 
 def test_no_page_links_to_a_missing_page_or_anchor(real_site):
-    ids: dict[str, set[str]] = {}
-    pages = {}
-    for path in real_site.html_files():
-        url = path.relative_to(real_site.site).as_posix()
-        tree = parse_html(path.read_text("utf-8"))
-        pages[url] = tree
-        ids[url] = {e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id")}
-    site_path = urlsplit(SITE_URL).path
-    broken = []
-    checked = 0
-    for url, tree in pages.items():
-        for element in tree.iter():
-            if not isinstance(element.tag, str):
-                continue
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if not value or value.startswith(("mailto:", "data:", "javascript:")):
-                    continue
-                if value.startswith(SITE_URL):
-                    value = "/" + value[len(SITE_URL):]
-                parts = urlsplit(value)
-                if parts.scheme or parts.netloc:
-                    continue  # an external link
-                if parts.path.startswith("/"):
-                    target = posixpath.normpath(unquote(parts.path)[len(site_path):] or ".")
-                elif parts.path:
-                    target = posixpath.normpath(posixpath.join(posixpath.dirname(url), unquote(parts.path)))
-                else:
-                    target = url
-                target = "" if target == "." else target
-                file = real_site.site / target
-                if file.is_dir():
-                    file = file / "index.html"
-                checked += 1
-                if not file.is_file():
-                    broken.append(f"{url}: {element.get(attribute)}")
-                    continue
-                key = file.relative_to(real_site.site).as_posix()
-                if parts.fragment and key in ids and unquote(parts.fragment) not in ids[key]:
-                    if not parts.fragment.startswith("__"):  # Material's own UI anchors (#__search)
-                        broken.append(f"{url}: {element.get(attribute)} (no such anchor)")
+    checked, broken = check_links(real_site)
     assert checked > 1000
     assert broken == []
 

@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from conftest import AS_OF, SITE_FIXTURES, has_class as c, text_of
+from conftest import AS_OF, SITE_FIXTURES, check_links, has_class as c, text_of
 from servicetips.check import check_library
 
 TRICKY = "answer-in-under-two-hours"
@@ -116,3 +116,18 @@ def test_a_draft_is_checked_but_published_nowhere(small_site, library):
 def test_a_tag_without_published_tips_has_an_empty_page(small_site):
     tree = small_site.tree("tags/unused/")
     assert "No published tip carries this tag yet." in text_of(tree.xpath("//article")[0])
+
+
+def test_images_beside_the_tips_are_published_and_found_from_every_page(small_site):
+    tip = small_site.tree(f"tips/{TRICKY}/")
+    assert [img.get("src") for img in tip.xpath("//article//img")] == ["../images/reply-card.png"]
+    week = small_site.tree("weekly/2026-W46/")  # the same body, shown from /weekly/
+    assert [img.get("src") for img in week.xpath("//article//img")] == ["../../tips/images/reply-card.png"]
+    assert (small_site.site / "tips" / "images" / "reply-card.png").read_bytes() == \
+        (SITE_FIXTURES / "small" / "images" / "reply-card.png").read_bytes()
+
+
+def test_no_page_of_the_small_site_links_to_a_missing_page(small_site):
+    checked, broken = check_links(small_site)
+    assert checked > 100
+    assert broken == []

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from lxml import html as lxml_html
 
-from servicetips.markup import html_page_meta, md_text, rewrite_tip_links
+from servicetips.markup import html_page_meta, md_text, rewrite_links
 
 # The extensions the site uses for generated pages (mkdocs.yml), plus the
 # safety extension itself.
@@ -80,7 +80,20 @@ def test_page_meta_is_escaped_once_for_html():
     ("```\n[a](other.md)\n```\n[b](other.md)", "```\n[a](other.md)\n```\n[b](T/other)"),
 ])
 def test_links_to_tips_are_re_pointed_and_nothing_else(body, expected):
-    assert rewrite_tip_links(body, lambda slug: f"T/{slug}") == expected
+    assert rewrite_links(body, lambda slug: f"T/{slug}") == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("![a card](images/card.png)", "![a card](F:images/card.png)"),
+    ("[notes](notes.txt#top)", "[notes](F:notes.txt#top)"),
+    ("[a](other.md)", "[a](T/other)"),
+    ("[a](https://example.org/card.png)", "[a](https://example.org/card.png)"),
+    ("[a](/about/)", "[a](/about/)"),
+    ("[a](#anchor)", "[a](#anchor)"),
+    ("`![a](card.png)`", "`![a](card.png)`"),
+])
+def test_files_beside_a_tip_are_re_pointed_when_asked(body, expected):
+    assert rewrite_links(body, lambda slug: f"T/{slug}", lambda target: f"F:{target}") == expected
 
 
 def test_markdown_cannot_add_event_handlers_or_script_urls():

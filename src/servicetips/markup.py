@@ -10,7 +10,7 @@ syntax, so every such text passes through one of the helpers here:
 * `html_text` / `html_attr` for text inside raw HTML,
 * `html_page_meta` for page metadata MkDocs and Material print as is.
 
-`rewrite_tip_links` points links between tips at the page that shows them,
+`rewrite_links` points a body's links at the page that shows it,
 and `SafeAttributes` is a Python-Markdown extension (listed in mkdocs.yml)
 that drops event-handler attributes and script URLs from rendered Markdown:
 `attr_list`, which the generated pages need, would otherwise let a tip body
@@ -38,6 +38,7 @@ _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 # `](target` of an inline link or image, and `[label]: target` definitions.
 _INLINE_TARGET = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]+)")
 _REF_TARGET = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(<[^>\n]*>|\S+)")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
 # Meta keys whose values MkDocs or Material print into HTML unescaped.
 _TEXT_META_KEYS = ("title", "description", "author")
@@ -92,23 +93,28 @@ def _lines_outside_code(lines: list[str]) -> Iterator[int]:
         yield index
 
 
-def rewrite_tip_links(body: str, href_of: Callable[[str], str]) -> str:
-    """Point every link to another tip (`x.md`, `../x.md`, `/tips/x/`, `../x/`) at `href_of(slug)`.
+def rewrite_links(body: str, tip_href: Callable[[str], str],
+                  file_href: Optional[Callable[[str], str]] = None) -> str:
+    """Re-point the links of a tip's body for the page that shows it.
 
-    Tips link to each other in several accepted forms, written relative to
-    `tips/`; a page that shows a body elsewhere (a week's permalink) needs
-    them relative to itself, and MkDocs resolves and checks only `.md`
-    links. Fragments are kept; code blocks and code spans are left alone.
+    Links to another tip (`x.md`, `../x.md`, `/tips/x/`, `../x/`) become
+    `tip_href(slug)`: tips link to each other in several accepted forms, and
+    MkDocs resolves and checks only `.md` links. With `file_href`, other
+    relative links (an image beside the tip, `images/card.png`) become
+    `file_href(target)`, for pages outside `tips/` such as a week's
+    permalink. Fragments are kept; code blocks and code spans are left alone.
     """
     lines = body.split("\n")
 
     def replace(target: str) -> str:
         bare = target[1:-1] if target.startswith("<") and target.endswith(">") else target
         slug = tip_slug_of_link(bare)
-        if not slug:
-            return target
-        fragment = bare[bare.index("#"):] if "#" in bare else ""
-        return href_of(slug) + fragment
+        if slug:
+            fragment = bare[bare.index("#"):] if "#" in bare else ""
+            return tip_href(slug) + fragment
+        if file_href is not None and slug is None and _is_relative_file(bare):
+            return file_href(bare)
+        return target
 
     for index in _lines_outside_code(lines):
         line = lines[index]
@@ -126,6 +132,11 @@ def rewrite_tip_links(body: str, href_of: Callable[[str], str]) -> str:
         line = _REF_TARGET.sub(lambda m: m.group(1) + replace(m.group(2)), line)
         lines[index] = line
     return "\n".join(lines)
+
+
+def _is_relative_file(target: str) -> bool:
+    """True for a link to a file relative to the tip (`card.png`), not a URL, anchor or site path."""
+    return bool(target) and not (target.startswith(("#", "/")) or _SCHEME.match(target))
 
 
 class _DropUnsafeAttributes(Treeprocessor):

@@ -38,7 +38,7 @@ from typing import Any, Callable, Collection, Iterable, Optional
 import yaml
 
 from .dates import IsoWeek
-from .markup import html_attr, html_text, md_text, rewrite_tip_links
+from .markup import html_attr, html_text, md_text, rewrite_links
 from .model import Library, Tip
 from .schedule import Schedule, WeekSlot
 from .schema import fields_table_markdown
@@ -119,6 +119,11 @@ WEEKLY_FEEDS = (
 )
 
 
+# Files beside the tips that pages may show (images of a tip's body). They
+# are published under /tips/ as they are; no SVG, which can carry scripts.
+TIP_ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
+
+
 def tag_feed_path(tag: str) -> str:
     """Path of a tag's RSS feed, as the feeds module writes it."""
     return f"tags/{tag}/feed.xml"
@@ -182,7 +187,7 @@ class SitePages:
     def tip_page(self, tip: Tip) -> VirtualPage:
         """The page of one tip: /tips/<slug>/."""
         here = tip_uri(tip.slug)
-        body = rewrite_tip_links(tip.body, lambda slug: link(here, tip_uri(slug)))
+        body = rewrite_links(tip.body, lambda slug: link(here, tip_uri(slug)))
         parts = [
             f"# {md_text(tip.title)}",
             self._summary(tip),
@@ -271,7 +276,10 @@ class SitePages:
         """A week's permalink: the week's tip in full, linking to the tip's own page."""
         here = week_uri(slot.week)
         tip = slot.tip
-        body = rewrite_tip_links(tip.body, lambda slug: link(here, tip_uri(slug)))
+        # The body was written next to its tip, in tips/: its links to
+        # tips and to files beside it (images) are re-pointed from weekly/.
+        body = rewrite_links(tip.body, lambda slug: link(here, tip_uri(slug)),
+                             lambda target: link(here, posixpath.normpath(f"tips/{target}")))
         pager = []
         if older is not None:
             pager.append(f"[← {older.week}: {md_text(older.tip.title)}]({link(here, week_uri(older.week))})"
