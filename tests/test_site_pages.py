@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 
 import pytest
@@ -57,6 +58,22 @@ def test_before_the_first_week_the_archive_says_when_it_starts(small):
     assert week_label(IsoWeek.parse("2026-W46")) in site.weekly_index_page().markdown
     this_week, unknown = site.replace_markers("<!-- tips:this-week -->", "index.md")
     assert unknown == [] and "The first tip of the week arrives in 2026-W46" in this_week
+
+
+def test_a_library_of_drafts_says_there_is_nothing_yet(tmp_path):
+    tips = tmp_path / "tips"
+    shutil.copytree(SITE_FIXTURES / "small", tips)
+    for path in tips.glob("*.md"):
+        if path.name != "a-draft-tip.md":
+            path.unlink()
+    only_drafts = check_library(tips, date.fromisoformat(AS_OF))
+    assert only_drafts.ok and only_drafts.schedule.published == ()
+    site = site_of(only_drafts)
+    this_week, _ = site.replace_markers("<!-- tips:this-week -->", "index.md")
+    assert "There is no tip of the week yet" in this_week
+    latest, _ = site.replace_markers("<!-- tips:latest -->", "index.md")
+    assert latest == "No tip is published yet."
+    assert "No published tip carries this tag yet." in site.tag_page("tone").markdown
 
 
 def test_related_prefers_shared_tags_then_the_newest(real):

@@ -333,6 +333,8 @@ class SitePages:
             first = IsoWeek.parse(self.library.settings.first_week)
             if self.schedule.current < first:
                 text = f"The first tip of the week arrives in {week_label(first)}."
+            elif not self.schedule.published:
+                text = "There is no tip of the week yet: it starts with the first published tip."
             else:
                 text = (f"There is no tip of the week for {week_label(self.schedule.current)}. "
                         f"[Browse past weeks]({link(here, WEEKLY_INDEX)})")
