@@ -14,6 +14,7 @@ aborting the whole parse.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ MAX_NESTING = 64  # a tip's front matter nests 2 levels deep, the vocabularies 2
 # thousand levels safely, so shorter texts need no depth check.
 _DEPTH_CHECK_CHARS = 2048
 _FENCE = re.compile(r"^---[ \t]*$")
+_FENCE_LINE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 try:  # libyaml is part of PyYAML's wheels; the pure-Python loader is the fallback.
     _BaseLoader = yaml.CSafeLoader
@@ -135,18 +137,32 @@ def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
                 source.problem(1, 1, "ENC005", f"the file is a link to {target}, outside the library",
                                "copy the tip into tips/ instead of linking to it")
                 return None
-        if not stat.S_ISREG(path.stat().st_mode):
-            # Opening a named pipe waits for a writer, and a device may never
-            # end: only regular files are read.
-            source.problem(1, 1, "ENC005", "the file is not a regular file (a folder, a pipe or a device)",
-                           "a tip is a plain text file inside tips/")
-            return None
-        with path.open("rb") as handle:
-            # Read one byte past the limit: enough to know a file is too big
-            # without loading a huge one into memory.
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            size = path.stat().st_size
+        # O_NONBLOCK: opening a named pipe returns at once instead of waiting
+        # for a writer; fstat of the open file then tells what it is, without
+        # a second lookup of the path (this runs for every tip on every check).
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
+                # A pipe or a device may never end: only regular files are read.
+                source.problem(1, 1, "ENC005", "the file is not a regular file (a folder, a pipe or a device)",
+                               "a tip is a plain text file inside tips/")
+                return None
+            size = status.st_size
+            if size <= MAX_FILE_BYTES:
+                # Sized by fstat: one read of exactly the file (a fixed 256 KiB
+                # read would allocate that much for every 3 KB tip). Reading
+                # goes on to the end of the file, never past the limit.
+                raw = os.read(fd, size + 1)
+                while len(raw) <= MAX_FILE_BYTES:
+                    more = os.read(fd, MAX_FILE_BYTES + 1 - len(raw))
+                    if not more:
+                        break
+                    raw += more
+                size = len(raw)
+        finally:
+            os.close(fd)
+        if size > MAX_FILE_BYTES:
             source.problem(1, 1, "ENC004", f"the file is {size:,} bytes; a tip file is at most {MAX_FILE_BYTES:,}",
                            "a tip is 150-400 words: shorten it or split it into several tips")
             return None
@@ -154,7 +170,7 @@ def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
         source.problem(1, 1, "ENC005", f"the file cannot be read: {exc.strerror or exc}",
                        "check that it is a regular, readable file inside tips/")
         return None
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first character; strip() would copy the file
         source.problem(1, 1, "ENC002", "the file is empty",
                        "start it with front matter, or create it with `tips new \"Title\" --tag TAG`")
         return None
@@ -186,29 +202,34 @@ def _decode(source: SourceFile, raw: bytes) -> Optional[str]:
     # A BOM and Windows line endings are accepted: editors add them silently.
     if text.startswith("\ufeff"):
         text = text[1:]
+    if "\r" not in text:  # the common case: no pass over the text to rewrite line endings
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _split(source: SourceFile, text: str) -> None:
-    lines = text.split("\n")
-    if not _FENCE.match(lines[0]):
-        hint = "add a line `---` before the front matter" if ":" in lines[0] else (
+    # The closing fence is found by one regex search instead of splitting the
+    # whole file into lines: the body is only sliced, never rebuilt.
+    first_end = text.find("\n")
+    first_line = text if first_end < 0 else text[:first_end]
+    if not _FENCE.match(first_line):
+        hint = "add a line `---` before the front matter" if ":" in first_line else (
             "start the file with front matter between `---` lines; `tips new` writes a valid one")
         source.problem(1, 1, "FM001", "the file does not start with front matter (a `---` line)", hint)
         return
-    for index in range(1, len(lines)):
-        if _FENCE.match(lines[index]):
-            break
-        if index > MAX_FRONT_MATTER_LINES:
+    closing = _FENCE_LINE.search(text, first_end + 1) if first_end >= 0 else None
+    # 0-based index of the closing fence's line; the front matter is lines 1 to index - 1.
+    index = text.count("\n", 0, closing.start()) if closing else None
+    if index is None or index > MAX_FRONT_MATTER_LINES + 1:
+        if index is not None or text.count("\n") > MAX_FRONT_MATTER_LINES:
             source.problem(1, 1, "FM005", f"the front matter is longer than {MAX_FRONT_MATTER_LINES} lines",
                            "a tip's front matter is about ten lines; check for a missing closing `---`")
-            return
-    else:
-        source.problem(1, 1, "FM002", "the front matter is not closed by a `---` line",
-                       "add a line `---` after the last front-matter key")
+        else:
+            source.problem(1, 1, "FM002", "the front matter is not closed by a `---` line",
+                           "add a line `---` after the last front-matter key")
         return
-    source.front_matter = "\n".join(lines[1:index])
-    source.body = "\n".join(lines[index + 1:])
+    source.front_matter = text[first_end + 1:max(first_end + 1, closing.start() - 1)]
+    source.body = text[closing.end() + 1:]
     source.body_line = index + 2
 
 
