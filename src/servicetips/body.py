@@ -36,11 +36,16 @@ _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*)[ ]*$")
 _CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _ATX_H1 = re.compile(r"^ {0,3}#(?:[ \t]|$)")
 _SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
-_ATX_H1_ANYWHERE = re.compile(r"^ {0,3}#(?:[ \t]|$)", re.MULTILINE)
-_SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)  # confirmed line by line below
+# Whole-body searches for a level-1 heading, confirmed line by line when
+# found. The ATX one starts with a literal newline, which lets the regex
+# engine skip ahead (a `^` in MULTILINE mode is tried at every position: ten
+# times slower, and this runs on every body).
+_ATX_H1_FIRST = re.compile(r" {0,3}#(?:[ \t\n]|$)")
+_ATX_H1_NEXT = re.compile(r"\n {0,3}#(?:[ \t\n]|$)")
+_SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)
 # An HTML tag name ends at a space, `/`, `>` or the end of the line: Markdown
 # passes `<svg` + newline + `onload=...>` through as one raw tag.
-_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>]|$)|!--|![A-Za-z]|\?)")
+_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>]|$)|!--|![A-Za-z]|\?)", re.MULTILINE)
 _EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 # These run on the whole body (code blanked out), so a target on the line
 # after `](` or after `[label]:` is found, as Markdown finds it. A link
@@ -146,11 +151,26 @@ def check_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
     elif words > MAX_WORDS:
         issues.append(BodyIssue(1, 1, "BODY002", f"the body has {words} words; a tip has at most {MAX_WORDS}",
                                 "keep one idea per tip: split it into several tips"))
-    if "`" not in body and "~~~" not in body and "<" not in body and "[" not in body and "{" not in body:
-        # The common case, plain prose: only headings can be wrong, and two
-        # whole-body searches find them without walking the lines in Python.
-        if not (_ATX_H1_ANYWHERE.search(body) or _SETEXT_H1_ANYWHERE.search(body)):
-            return issues, links
+    if "`" in body or "~~~" in body or _may_have_h1(body):
+        text = _visible_text(body, issues)
+    else:
+        # The common case, no code and no heading candidate: the body is
+        # checked as a whole by a few regex searches, with no Python loop
+        # over its lines.
+        text = body
+    if "[" in text or "<" in text or "{" in text:
+        _check_markup(text, issues, links)
+    return issues, links
+
+
+def _may_have_h1(body: str) -> bool:
+    """Whether a line of the body could be a level-1 heading (the line scan decides)."""
+    return bool(_ATX_H1_FIRST.match(body) or _ATX_H1_NEXT.search(body)
+                or ("=" in body and _SETEXT_H1_ANYWHERE.search(body)))
+
+
+def _visible_text(body: str, issues: list[BodyIssue]) -> str:
+    """The body with code blanked out (same lines and columns); level-1 headings reported on the way."""
     visible: list[str] = []
     previous_text = False
     for number, line in _lines_outside_code(body):
@@ -159,21 +179,7 @@ def check_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
             issues.append(BodyIssue(number, 1, "BODY003", "the body has a level-1 heading",
                                     "the title is the page's heading: use `##` for sections"))
         previous_text = bool(line.strip()) and not _ATX_H1.match(line)
-        # Most lines are plain prose: skip the HTML pattern when no tag can start.
-        if "<" not in line:
-            continue
-        for match in _HTML.finditer(line):
-            what = "a <script> tag" if line[match.start():].lower().startswith("<script") else "raw HTML"
-            if _EVENT_HANDLER.search(line[match.start():]):
-                what = "raw HTML with an event handler"
-            issues.append(BodyIssue(number, match.start() + 1, "BODY004", f"the body contains {what}: "
-                                    f"{line[match.start():match.start() + 30].strip()!r}",
-                                    "use Markdown instead of HTML (e.g. **bold**, [text](url)), "
-                                    "or put code between backticks"))
-    text = "\n".join(visible)
-    if "[" in text or "<" in text or "{" in text:
-        _check_links(text, issues, links)
-    return issues, links
+    return "\n".join(visible)
 
 
 class _Positions:
@@ -187,9 +193,19 @@ class _Positions:
         return line, offset - self.starts[line - 1] + 1
 
 
-def _check_links(text: str, issues: list[BodyIssue], links: list[TipLink]) -> None:
-    """Script URLs, images without alt text, attribute lists and tip links in `text` (code already blanked)."""
+def _check_markup(text: str, issues: list[BodyIssue], links: list[TipLink]) -> None:
+    """Raw HTML, script URLs, images without alt text, attribute lists and tip links in `text` (code blanked)."""
     position = _Positions(text)
+    for match in _HTML.finditer(text):
+        line_end = text.find("\n", match.start())
+        rest = text[match.start():line_end if line_end >= 0 else len(text)]
+        what = "a <script> tag" if rest.lower().startswith("<script") else "raw HTML"
+        if _EVENT_HANDLER.search(rest):
+            what = "raw HTML with an event handler"
+        line, col = position(match.start())
+        issues.append(BodyIssue(line, col, "BODY004", f"the body contains {what}: {rest[:30].strip()!r}",
+                                "use Markdown instead of HTML (e.g. **bold**, [text](url)), "
+                                "or put code between backticks"))
     targets: dict[int, str] = {}
     for pattern in (_DESTINATION, _REF_DEF, _AUTOLINK):
         for match in pattern.finditer(text):
