@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Optional
+
+import frontmatter
 
 
 class ChangesError(RuntimeError):
@@ -30,8 +34,19 @@ def default_base(cwd: Path) -> str:
         return "HEAD"
 
 
-def changed_files(root: Path, base: Optional[str] = None) -> tuple[str, list[Path]]:
-    """(base used, changed or new files under `root`) since `base`, including uncommitted work."""
+@dataclass(frozen=True)
+class ChangeSet:
+    """What changed under the tips folder since `base`."""
+
+    base: str
+    files: list[Path]
+    # slug -> `published` at `base` for every changed tip; None when the tip
+    # is new (or was a draft, or unreadable, there): it was never scheduled.
+    published_at_base: dict[str, Optional[date]] = field(default_factory=dict)
+
+
+def changed_files(root: Path, base: Optional[str] = None) -> ChangeSet:
+    """Changed or new files under `root` since `base`, including uncommitted work."""
     root = root.resolve()
     top = Path(_git(["rev-parse", "--show-toplevel"], root).strip())
     base = base or default_base(top)
@@ -42,4 +57,25 @@ def changed_files(root: Path, base: Optional[str] = None) -> tuple[str, list[Pat
                            f"fetch it first (e.g. `git fetch origin main`) or pass another BASE") from None
     names = _git(["diff", "--name-only", "--diff-filter=ACMRT", "-z", base, "--", str(root)], top).split("\0")
     names += _git(["ls-files", "--others", "--exclude-standard", "-z", "--", str(root)], top).split("\0")
-    return base, sorted({(top / n).resolve() for n in names if n})
+    files = sorted({(top / n).resolve() for n in names if n})
+    before = {
+        path.name[:-3]: _published_at(top, base, path.relative_to(top).as_posix())
+        for path in files if path.suffix == ".md" and path.parent == root
+    }
+    return ChangeSet(base=base, files=files, published_at_base=before)
+
+
+def _published_at(top: Path, base: str, relative: str) -> Optional[date]:
+    # The tip as it was at `base`; any problem reading it means "not scheduled
+    # there", which is the cautious answer for the backdating check.
+    try:
+        text = _git(["show", f"{base}:{relative}"], top)
+        # python-frontmatter is enough here: no positions are needed, and the
+        # old version's problems, if any, were reported when it changed.
+        meta = frontmatter.loads(text.lstrip("\ufeff")).metadata
+        if meta.get("draft") is True:
+            return None
+        published = meta.get("published")
+        return published if isinstance(published, date) else date.fromisoformat(str(published))
+    except Exception:  # noqa: BLE001 - git, YAML or date errors all mean "unknown"
+        return None

@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 
 from .model import Library
 from .problems import Problem, is_failure
-from .schedule import UPCOMING_WARNING_WEEKS, Schedule, build_schedule, check_schedule
+from .schedule import UPCOMING_WARNING_WEEKS, Schedule, build_schedule, check_backdating, check_schedule
 from .validate import tip_display_path, validate_library
 
 
@@ -32,15 +32,23 @@ class CheckReport:
         return not is_failure(self.problems)
 
 
-def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None) -> CheckReport:
-    """Validate the library at `root` and compute its schedule as of `as_of`."""
+def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None,
+                  published_at_base: Optional[dict[str, Optional[date]]] = None) -> CheckReport:
+    """Validate the library at `root` and compute its schedule as of `as_of`.
+
+    `published_at_base` (from `tips check --changed`) maps changed tips to
+    their published date before the change, to refuse backdating.
+    """
     validation = validate_library(root, only=only)
     problems = list(validation.problems)
     selected = None if only is None else {tip_display_path(Path(root), Path(p)) for p in only}
     # Built once with the planned weeks: the check needs them, and the
     # published weeks are the same either way.
     schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
-    for problem in check_schedule(validation.library, as_of, schedule):
+    schedule_problems = check_schedule(validation.library, as_of, schedule)
+    if published_at_base:
+        schedule_problems += check_backdating(validation.library, as_of, published_at_base)
+    for problem in schedule_problems:
         if selected is None or problem.path in selected:
             problems.append(problem)
     # Later stages get only the weeks that have started: no planned week can

@@ -57,7 +57,8 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
               help="text for people, github for workflow annotations, json for tools.")
 @click.option("--changed", "changed", is_flag=False, flag_value=AUTO_BASE, default=None, metavar="[BASE]",
-              help="Check only the files changed since BASE (default origin/main, else HEAD).")
+              help="Check only the files changed since BASE (default origin/main, else HEAD), "
+                   "and refuse new tips dated before the current week (SCHED006).")
 @root_option
 @as_of_option
 def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, as_of: Optional[str]) -> None:
@@ -87,18 +88,20 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
             only.append(path)
         if any(p.resolve() == library_root.resolve() or p.name in VOCABULARY_FILES for p in only):
             only = None  # a vocabulary change can break any tip: check them all
-    elif changed is not None:
+    published_at_base = None
+    if changed is not None:
         try:
-            base, files = changed_files(library_root, None if changed == AUTO_BASE else changed)
+            changes = changed_files(library_root, None if changed == AUTO_BASE else changed)
         except ChangesError as exc:
             raise click.UsageError(f"--changed: {exc}") from None
-        if any(f.name in VOCABULARY_FILES for f in files):
+        published_at_base = changes.published_at_base
+        if any(f.name in VOCABULARY_FILES for f in changes.files):
             only = None  # a vocabulary change can break any tip: check them all
         else:
-            only = [f for f in files if f.suffix == ".md" and f.parent == library_root.resolve()]
+            only = [f for f in changes.files if f.suffix == ".md" and f.parent == library_root.resolve()]
         if fmt == "text":
-            click.echo(f"checking files changed since {base}", err=True)
-    report = check_library(library_root, when, only=only)
+            click.echo(f"checking files changed since {changes.base}", err=True)
+    report = check_library(library_root, when, only=only, published_at_base=published_at_base)
     click.echo(format_problems(report.problems, fmt, report.files_checked))
     sys.exit(0 if report.ok else 1)
 

@@ -62,6 +62,7 @@ CODES: dict[str, str] = {
     "SCHED003": "two tips are pinned to the same week",
     "SCHED004": "fewer than 4 upcoming weeks can be filled",
     "SCHED005": "a tip is pinned to a week that starts before its published date",
+    "SCHED006": "a new or re-dated tip is published before the current week started (--changed only)",
 }
 
 

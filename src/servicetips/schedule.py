@@ -218,3 +218,29 @@ def check_schedule(library: Library, as_of: date, schedule: Optional[Schedule] =
             "add new tips (or pin some) so readers do not see repeats; `tips schedule` shows the plan",
             severity=Severity.WARNING))
     return problems
+
+
+def check_backdating(library: Library, as_of: date, published_at_base: dict[str, Optional[date]]) -> list[Problem]:
+    """SCHED006 for changed tips whose `published` date puts them into weeks that have started.
+
+    A new tip dated before the current week's Monday would join the rotation
+    of weeks newsletter tools already pulled, and change them. The same goes
+    for an existing tip whose date moves earlier. `published_at_base` maps
+    the slugs of changed tips to their date before the change (None: new).
+    """
+    started = IsoWeek.of(as_of).monday
+    problems: list[Problem] = []
+    for slug, before in sorted(published_at_base.items()):
+        tip = library.by_slug.get(slug)
+        if tip is None or tip.meta.draft or tip.published >= started:
+            continue
+        if before is not None and tip.published >= before:
+            continue
+        line, col = FrontMatterLocator(tip.front_matter).locate(("published",))
+        what = "a new tip" if before is None else f"moved earlier from {before}"
+        problems.append(Problem(
+            tip.path, line, col, "SCHED006",
+            f"published {tip.published} ({what}) is before this week started ({started}): the tip would "
+            "join weeks that newsletter tools already pulled",
+            f"set `published: {max(as_of, started)}` (today) or later"))
+    return problems
