@@ -1,6 +1,8 @@
 # Every target works from a clean clone with only Python 3.11 and make.
 # `make serve` and `make test` set everything up on first use.
 PYTHON ?= python3
+# Material prints a notice about MkDocs 2 on every build; it says nothing about this site.
+export NO_MKDOCS_2_WARNING := 1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
