@@ -16,7 +16,6 @@ generated files and fill the `<!-- tips:... -->` markers of hand-written pages.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import sys
@@ -32,6 +31,7 @@ from mkdocs.structure.pages import Page
 
 from servicetips.check import check_library
 from servicetips.dates import resolve_as_of
+from servicetips.feeds import SiteInfo, build_feeds
 from servicetips.markup import html_page_meta
 from servicetips.pages import (HOME, TAGS_INDEX, TIP_ASSET_SUFFIXES, WEEKLY_INDEX, SitePages, problems_markdown,
                                tip_uri)
@@ -148,13 +148,6 @@ def _restore_clock() -> None:
 
 
 def _build_feeds(report, config: MkDocsConfig) -> list:
-    # The feeds module is optional for the site: a build without it still has
-    # every page. Look for it rather than catching ImportError, which would
-    # hide a real error inside the module.
-    if importlib.util.find_spec("servicetips.feeds") is None:
-        return []
-    from servicetips.feeds import SiteInfo, build_feeds
-
     site = SiteInfo(url=config.site_url, title=config.site_name,
                     description=config.site_description or "", language=config.theme.get("language", "en"))
     return build_feeds(report.library, report.schedule, site)
