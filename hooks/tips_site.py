@@ -148,8 +148,11 @@ def _restore_clock() -> None:
 
 
 def _build_feeds(report, config: MkDocsConfig) -> list:
-    site = SiteInfo(url=config.site_url, title=config.site_name,
-                    description=config.site_description or "", language=config.theme.get("language", "en"))
+    try:
+        site = SiteInfo(url=config.site_url, title=config.site_name,
+                        description=config.site_description or "", language=config.theme.get("language", "en"))
+    except ValueError as exc:  # e.g. a site_url that is not http(s)
+        raise Abort(f"mkdocs.yml: {exc}") from None
     return build_feeds(report.library, report.schedule, site)
 
 
