@@ -1,0 +1,361 @@
+"""`make bench`: how fast `tips check`, the site build and the preview are, measured against floors.
+
+    .venv/bin/python bench/run.py [--quick] [--only check|build|serve] [--runs N] [--profile] [--keep DIR]
+
+What it measures, on synthetic libraries made from the real tips (bench/generate.py):
+
+1. `tips check` on 10,000 tips against a floor script that only reads the
+   files and parses their YAML with PyYAML's C loader (target: <= 2.5x).
+2. The full site build (`mkdocs build --strict`, hooks and all) against a
+   bare Material build of the same tips as plain pages (search and tags
+   plugins, tips out of the nav, no hooks) at 100, 1,000 and 5,000 tips
+   (target: <= 1.15x at 1,000).
+3. Scaling of the full build, time(5,000) / time(1,000) (target: <= 5.5).
+4. Peak memory (resident) of the full build at 5,000 tips.
+5. Page weight: a tip page's HTML bytes, search index bytes per tip.
+6. Preview: from saving a changed tip to the changed page being served by
+   `mkdocs serve --strict` at 1,000 tips (target: < 2 s).
+
+Every figure is the median of several runs of a subprocess with the same
+interpreter; the commands being compared alternate, after an untimed warm-up
+round. A table is printed and everything, samples included, is written to
+bench/results/latest.json. `--quick` uses smaller libraries and fewer runs,
+to try the benchmark out; its figures are not the ones to quote.
+`--profile` adds cProfile hot spots in our code (bench/hotspots.py) for the
+check and the build at 1,000 tips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import AS_OF, REPO, seed_tips, write_bare_docs, write_library  # noqa: E402
+from measure import BenchError, Run, fetch, free_port, measure_alternating, run_child, wait_for  # noqa: E402
+
+RESULTS = REPO / "bench" / "results" / "latest.json"
+TARGETS = {"check_ratio": 2.5, "build_ratio_1000": 1.15, "build_scaling": 5.5, "preview_s": 2.0}
+FULL = {"check_tips": 10_000, "check_runs": 5, "build_sizes": (100, 1_000, 5_000), "build_runs": 5,
+        "build_runs_largest": 3, "serve_tips": 1_000, "serve_runs": 3}
+QUICK = {"check_tips": 2_000, "check_runs": 3, "build_sizes": (100, 1_000), "build_runs": 2,
+         "build_runs_largest": 2, "serve_tips": 200, "serve_runs": 2}
+# The floor: what any checker must do at least, read every file and parse its YAML with libyaml.
+FLOOR_SCRIPT = """
+import sys
+from pathlib import Path
+import yaml
+for path in sorted(Path(sys.argv[1]).glob("*.md")):
+    text = path.read_bytes().decode("utf-8")
+    _, front, _body = text.split("---\\n", 2)
+    yaml.load(front, Loader=yaml.CSafeLoader)
+"""
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of every measured command: no stray date or tips folder, the benchmark's date."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "TIPS_ROOT", "TIPS_AS_OF")}
+    env.update({"TIPS_AS_OF": AS_OF.isoformat(), "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+    env.update(extra)
+    return env
+
+
+def must_succeed(name: str, run: Run) -> None:
+    if run.returncode != 0:
+        raise BenchError(f"{name} exited {run.returncode}:\n{run.output[-3000:]}")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- 1. tips check -------------------------------------------------------------
+
+def bench_check(work: Path, count: int, runs: int) -> dict:
+    tips = work / f"check-{count}" / "tips"
+    log(f"check: generating {count:,} tips")
+    write_library(tips, count, SEEDS)
+    env = child_env()
+    commands = {
+        "tips check": lambda: run_child([sys.executable, "-m", "servicetips.cli", "check", "--root", str(tips),
+                                         "--as-of", AS_OF.isoformat()], env=env),
+        "floor (read + C YAML)": lambda: run_child([sys.executable, "-c", FLOOR_SCRIPT, str(tips)], env=env),
+    }
+    log(f"check: {runs} runs each, alternating")
+    series = measure_alternating(commands, runs, check=must_succeed)
+    check, floor = series["tips check"], series["floor (read + C YAML)"]
+    return {"tips": count, "runs": runs, "tips_check": check.as_dict(), "floor": floor.as_dict(),
+            "ratio": round(check.median / floor.median, 3), "target": TARGETS["check_ratio"]}
+
+
+# -- 2-5. the site build -------------------------------------------------------
+
+def _site_command(tips: Path, out: Path) -> tuple[list[str], dict[str, str]]:
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
+               "-f", str(REPO / "mkdocs.yml"), "-d", str(out)]
+    return command, child_env(TIPS_ROOT=str(tips))
+
+
+def _fresh(out: Path, command: list[str], env: dict[str, str], cwd: Path):
+    def start() -> Run:
+        # Each build starts without an output folder, so neither pays for
+        # removing the previous site: MkDocs cleans the bare one in place,
+        # ours swaps a staged folder in and deletes the old one.
+        shutil.rmtree(out, ignore_errors=True)
+        return run_child(command, cwd=cwd, env=env)
+    return start
+
+
+def _weights(site: Path, count: int) -> dict:
+    pages = [p.stat().st_size for p in (site / "tips").glob("*/index.html")]
+    index = (site / "search" / "search_index.json").stat().st_size
+    return {"tip_pages": len(pages), "tip_page_bytes_median": int(statistics.median(pages)),
+            "tip_page_bytes_max": max(pages), "search_index_bytes": index,
+            "search_index_bytes_per_tip": round(index / count)}
+
+
+def bench_build(work: Path, sizes: tuple[int, ...], runs: int, runs_largest: int) -> dict:
+    results = {}
+    for count in sizes:
+        folder = work / f"build-{count}"
+        log(f"build: generating {count:,} tips and the bare pages")
+        tips = write_library(folder / "tips", count, SEEDS)
+        bare_config = write_bare_docs(folder / "bare", tips)
+        site_out, bare_out = folder / "site", folder / "bare-site"
+        command, env = _site_command(folder / "tips", site_out)
+        bare_command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(bare_config),
+                        "-d", str(bare_out)]
+        commands = {
+            "site": _fresh(site_out, command, env, REPO),
+            "bare": _fresh(bare_out, bare_command, child_env(), bare_config.parent),
+        }
+        n = runs_largest if count == max(sizes) else runs
+        log(f"build: {count:,} tips, {n} runs each, alternating")
+        series = measure_alternating(commands, n, check=must_succeed)
+        site, bare = series["site"], series["bare"]
+        results[str(count)] = {
+            "runs": n, "site": site.as_dict(), "bare": bare.as_dict(),
+            "ratio": round(site.median / bare.median, 3),
+            "site_weight": _weights(site_out, count), "bare_weight": _weights(bare_out, count),
+        }
+    return results
+
+
+# -- 6. preview ----------------------------------------------------------------
+
+def bench_serve(work: Path, count: int, runs: int) -> dict:
+    folder = work / f"serve-{count}"
+    log(f"serve: generating {count:,} tips")
+    tips_written = write_library(folder / "tips", count, SEEDS)
+    edited = tips_written[len(tips_written) // 2]
+    path = folder / "tips" / f"{edited.slug}.md"
+    original = path.read_text("utf-8")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    url = f"{base}tips/{edited.slug}/"
+    command = [sys.executable, "-m", "mkdocs", "serve", "--strict", "-f", str(REPO / "mkdocs.yml"),
+               "--dev-addr", f"127.0.0.1:{port}"]
+    log_path = folder / "serve.log"
+    samples, startup = [], None
+    with log_path.open("wb") as log_file:
+        server = subprocess.Popen(command, cwd=REPO, env=child_env(TIPS_ROOT=str(folder / "tips")),
+                                  stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            log(f"serve: waiting for the first build of {count:,} tips")
+            startup = wait_for(lambda: fetch(url) is not None, timeout=900, interval=0.1)
+            if startup is None:
+                raise BenchError(f"mkdocs serve did not serve {url}:\n{log_path.read_text()[-3000:]}")
+            time.sleep(2)  # let the watcher settle after the first build
+            for number in range(runs):
+                marker = f"bench-marker-{uuid.uuid4().hex}"
+                body = original.rstrip("\n") + f"\n\nChanged by the benchmark: {marker}.\n"
+                path.write_text(body, encoding="utf-8")  # saved: the clock starts now
+                start = time.perf_counter()
+                found = wait_for(lambda: marker in (fetch(url) or ""), timeout=300)
+                if found is None:
+                    raise BenchError(f"the change never reached {url}:\n{log_path.read_text()[-3000:]}")
+                samples.append(time.perf_counter() - start)
+                log(f"serve: run {number + 1}: {samples[-1]:.2f} s")
+                time.sleep(2)
+        finally:
+            path.write_text(original, encoding="utf-8")
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    rebuilds = _build_times(log_path.read_text("utf-8", "replace"))
+    return {"tips": count, "runs": runs, "median_s": round(statistics.median(samples), 3),
+            "samples_s": [round(s, 3) for s in samples], "first_build_s": round(startup, 2),
+            "rebuild_s_reported_by_mkdocs": rebuilds[1:], "target": TARGETS["preview_s"]}
+
+
+def _build_times(log_text: str) -> list[float]:
+    # MkDocs logs "Documentation built in X seconds" after each (re)build.
+    times = []
+    for line in log_text.splitlines():
+        if "Documentation built in" in line:
+            try:
+                times.append(float(line.split("built in")[1].split()[0]))
+            except (IndexError, ValueError):
+                continue
+    return times
+
+
+# -- profile -------------------------------------------------------------------
+
+def profile(work: Path, count: int) -> dict:
+    tips = work / f"profile-{count}" / "tips"
+    write_library(tips, count, SEEDS)
+    found = {}
+    for what in ("check", "build"):
+        log(f"profile: {what} at {count:,} tips under cProfile")
+        run = run_child([sys.executable, str(REPO / "bench" / "hotspots.py"), what, str(tips)],
+                        env=child_env(), cwd=REPO)
+        must_succeed(f"hotspots {what}", run)
+        found[what] = json.loads(run.output[run.output.index("{"):])
+    return found
+
+
+# -- report --------------------------------------------------------------------
+
+def machine() -> dict:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip()
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "mkdocs": metadata.version("mkdocs"),
+            "mkdocs_material": metadata.version("mkdocs-material"), "commit": commit,
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def verdict(value: Optional[float], target: float) -> str:
+    if value is None:
+        return ""
+    return "meets target" if value <= target else "MISSES target"
+
+
+def table(results: dict) -> str:
+    rows = [("measure", "value", "target", "")]
+    check = results.get("check")
+    if check:
+        rows.append((f"tips check, {check['tips']:,} tips (median of {check['runs']})",
+                     f"{check['tips_check']['median_s']:.2f} s", "", ""))
+        rows.append(("floor: read + parse YAML (C loader)", f"{check['floor']['median_s']:.2f} s", "", ""))
+        rows.append(("check / floor", f"{check['ratio']:.2f}x", f"<= {check['target']}x",
+                     verdict(check["ratio"], check["target"])))
+    build = results.get("build")
+    if build:
+        for count, entry in build.items():
+            rows.append((f"site build, {int(count):,} tips (median of {entry['runs']})",
+                         f"{entry['site']['median_s']:.2f} s", "", ""))
+            rows.append((f"bare Material build, {int(count):,} pages", f"{entry['bare']['median_s']:.2f} s", "", ""))
+            target = TARGETS["build_ratio_1000"] if count == "1000" else None
+            rows.append((f"site / bare at {int(count):,}", f"{entry['ratio']:.2f}x",
+                         f"<= {target}x" if target else "", verdict(entry["ratio"], target) if target else ""))
+        scaling = results.get("build_scaling")
+        if scaling:
+            target = TARGETS["build_scaling"] if scaling["sizes"] == [1000, 5000] else None
+            rows.append((f"scaling {scaling['sizes'][1]:,} / {scaling['sizes'][0]:,}", f"{scaling['value']:.2f}",
+                         f"<= {target}" if target else "", verdict(scaling["value"], target) if target else ""))
+        largest = max(build, key=int)
+        entry = build[largest]
+        rows.append((f"peak memory, site build at {int(largest):,} tips", f"{entry['site']['max_rss_mib']:.0f} MiB",
+                     "", f"(bare: {entry['bare']['max_rss_mib']:.0f} MiB)"))
+        weight_at = "1000" if "1000" in build else largest
+        site_w, bare_w = build[weight_at]["site_weight"], build[weight_at]["bare_weight"]
+        rows.append((f"tip page HTML at {int(weight_at):,} tips (median)", f"{site_w['tip_page_bytes_median']:,} B",
+                     "", f"(bare: {bare_w['tip_page_bytes_median']:,} B)"))
+        rows.append(("search index per tip", f"{site_w['search_index_bytes_per_tip']:,} B", "",
+                     f"(bare: {bare_w['search_index_bytes_per_tip']:,} B)"))
+    serve = results.get("serve")
+    if serve:
+        rows.append((f"preview: save -> page served, {serve['tips']:,} tips (median of {serve['runs']})",
+                     f"{serve['median_s']:.2f} s", f"< {serve['target']} s",
+                     "meets target" if serve["median_s"] < serve["target"] else "MISSES target"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller libraries and fewer runs (a try-out)")
+    parser.add_argument("--only", choices=("check", "build", "serve"), help="run one part only")
+    parser.add_argument("--runs", type=int, help="runs per measurement (overrides the defaults)")
+    parser.add_argument("--profile", action="store_true", help="also profile check and build (hot spots)")
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it (default: a temp folder)")
+    args = parser.parse_args(argv)
+    plan = dict(QUICK if args.quick else FULL)
+    if args.runs:
+        plan.update(check_runs=args.runs, build_runs=args.runs, build_runs_largest=args.runs, serve_runs=args.runs)
+
+    global SEEDS
+    SEEDS = seed_tips()
+    results: dict = {"machine": machine(), "mode": "quick" if args.quick else "full", "plan": plan,
+                     "as_of": AS_OF.isoformat(), "targets": TARGETS}
+    work_context = tempfile.TemporaryDirectory(prefix="tips-bench-") if args.keep is None else None
+    work = Path(work_context.name) if work_context else args.keep.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.only in (None, "check"):
+            results["check"] = bench_check(work, plan["check_tips"], plan["check_runs"])
+        if args.only in (None, "build"):
+            results["build"] = build = bench_build(work, plan["build_sizes"], plan["build_runs"],
+                                                   plan["build_runs_largest"])
+            small, large = sorted(int(size) for size in build)[-2:] if len(build) > 1 else (None, None)
+            if small:
+                results["build_scaling"] = {
+                    "sizes": [small, large],
+                    "value": round(build[str(large)]["site"]["median_s"] / build[str(small)]["site"]["median_s"], 3)}
+        if args.only in (None, "serve"):
+            results["serve"] = bench_serve(work, plan["serve_tips"], plan["serve_runs"])
+        if args.profile:
+            results["profile"] = profile(work, 1_000 if not args.quick else 500)
+    except BenchError as exc:
+        log(f"bench: {exc}")
+        return 1
+    finally:
+        if work_context:
+            work_context.cleanup()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"\n{results['machine']['cpu']}, {results['machine']['cores']} cores, Python {results['machine']['python']}; "
+          f"medians of several runs; all samples in {RESULTS.relative_to(REPO)}")
+    if "profile" in results:
+        for what, found in results["profile"].items():
+            print(f"\nhot spots in our code, {what} (cProfile, {found['profiled_wall_s']:.1f} s profiled; "
+                  f"self time in src/servicetips + hooks: {found['our_self_share']:.0%}):")
+            for entry in found["top_cumulative"][:10]:
+                print(f"  {entry['share']:6.1%}  {entry['cumulative_s']:7.3f} s  {entry['function']}")
+    return 0
+
+
+SEEDS: list = []
+
+if __name__ == "__main__":
+    sys.exit(main())
