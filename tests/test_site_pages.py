@@ -12,7 +12,7 @@ import yaml
 from conftest import AS_OF, REPO, SITE_FIXTURES
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
-from servicetips.pages import SitePages, link, problems_markdown, week_label
+from servicetips.pages import SitePages, href, link, problems_markdown, week_label
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,18 @@ def test_links_are_relative_to_the_page(small):
     targets = re.findall(r"\]\(([^)\s]+)\)", page.markdown)
     assert "cafe-creme-etiquette.md" in targets  # written as ../cafe-creme-etiquette.md
     assert "quote-the-customers-words.md" in targets  # written as /tips/quote-the-customers-words/
-    assert "../tags/tone.md" in targets and "../weekly/2026-W46.md" in targets
+    # The page's own furniture (tags, weeks, related tips) is raw HTML with
+    # the published directory URLs, relative to the page.
+    assert 'href="../../tags/tone/"' in page.markdown and 'href="../../weekly/2026-W46/"' in page.markdown
+
+
+def test_html_links_use_the_published_directory_urls():
+    assert href("tips/a.md", "tips/b.md") == "../b/"
+    assert href("tips/a.md", "tags/x.md") == "../../tags/x/"
+    assert href("index.md", "weekly/2026-W48.md") == "weekly/2026-W48/"
+    assert href("weekly/index.md", "index.md") == "../"
+    assert href("tags/x.md", "tags/index.md") == "../"
+    assert href("index.md", "index.md") == "./"
 
 
 def test_page_metadata_is_plain_text_in_front_matter(small):
@@ -150,7 +161,7 @@ def test_markers_are_replaced_and_unknown_ones_reported(small):
     assert "<!-- tips:this-week -->" not in replaced and "<!--tips:nope-->" in replaced
     assert "(tips/cafe-creme-etiquette.md)" in replaced  # this week's tip, linked from the home page
     nested, _ = site.replace_markers("<!-- tips:latest -->", "guide/page.md")
-    assert "(../tips/cafe-creme-etiquette.md)" in nested
+    assert 'href="../../tips/cafe-creme-etiquette/"' in nested  # cards are raw HTML with published URLs
     fields, _ = site.replace_markers("<!-- tips:fields -->", "contributing.md")
     assert "| `title` |" in fields
     tags, _ = site.replace_markers("<!-- tips:tags -->", "contributing.md")
