@@ -42,7 +42,8 @@ log = logging.getLogger("mkdocs.hooks.tips_site")
 
 # State of the current build. Hook modules live as long as the process, so
 # under `mkdocs serve` each rebuild resets what it sets.
-_state = SimpleNamespace(command="build", root=None, as_of=None, site=None, problems=None, epoch_set=False)
+_state = SimpleNamespace(command="build", root=None, as_of=None, site=None, problems=None, epoch_set=False,
+                         footers={})
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -94,7 +95,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _state.site = SitePages(report.library, report.schedule, [feed.path for feed in feeds])
     for feed in feeds:
         _add(files, File.generated(config, feed.path, content=feed.content))
+    _state.footers = {}
     for page in _state.site.pages():
+        if page.footer_html:
+            _state.footers[page.src_uri] = page.footer_html
         inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
         _add(files, File.generated(config, page.src_uri, content=page.source, inclusion=inclusion))
     for uri, path in _tip_assets(_state.root):
@@ -117,6 +121,12 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         log.warning(f"{page.file.src_uri}: unknown marker <!-- tips:{name} -->; known markers are "
                     "tips:this-week, tips:latest, tips:tag-chips, tips:tags and tips:fields")
     return markdown
+
+
+def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav) -> dict:
+    """Give the template the page's footer HTML from the core (shown after the content)."""
+    context["tip_footer"] = _state.footers.get(page.file.src_uri, "")
+    return context
 
 
 def on_env(env, config: MkDocsConfig, files: Files):

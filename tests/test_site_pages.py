@@ -119,7 +119,8 @@ def test_links_are_relative_to_the_page(small):
     assert "quote-the-customers-words.md" in targets  # written as /tips/quote-the-customers-words/
     # The page's own furniture (tags, weeks, related tips) is raw HTML with
     # the published directory URLs, relative to the page.
-    assert 'href="../../tags/tone/"' in page.markdown and 'href="../../weekly/2026-W46/"' in page.markdown
+    assert 'href="../../tags/tone/"' in page.markdown  # the tags under the title
+    assert 'href="../../weekly/2026-W46/"' in page.footer_html  # credits, after the content
 
 
 def test_html_links_use_the_published_directory_urls():

@@ -114,6 +114,10 @@ class VirtualPage:
     markdown: str
     meta: dict[str, Any] = field(default_factory=dict)
     in_nav: bool = False
+    # Finished HTML shown after the page's content (a tip's credits, related
+    # tips and pager). It stays out of the Markdown, where Python-Markdown
+    # would parse it again on every page, and out of the search index.
+    footer_html: str = ""
 
     @property
     def source(self) -> str:
@@ -232,10 +236,12 @@ class SitePages:
             self._summary(tip),
             self._byline(tip, here),
             body.strip(),
+        ]
+        footer = "\n".join(part for part in (
             self._credits(tip, here),
             self._related_section(tip, here),
             self._pager(here, *self.neighbours(tip)),
-        ]
+        ) if part)
         meta = {
             "title": tip.title,
             "description": tip.summary,
@@ -244,7 +250,7 @@ class SitePages:
             "hide": ["toc"],
             "search": {"boost": TIP_SEARCH_BOOST},
         }
-        return VirtualPage(here, _join(parts), meta)
+        return VirtualPage(here, _join(parts), meta, footer_html=footer)
 
     def tags_index_page(self) -> VirtualPage:
         """Every tag with its description and number of tips: /tags/."""
