@@ -115,12 +115,17 @@ def write_library(folder: Path, count: int, seeds: list[SeedTip] | None = None) 
     return written
 
 
-def write_bare_docs(folder: Path, tips: list[GeneratedTip]) -> Path:
-    """The same tips as plain Material pages (search + tags plugins, not in the nav); returns mkdocs.yml.
+def write_bare_docs(folder: Path, tips: list[GeneratedTip]) -> tuple[Path, Path]:
+    """The same tips as plain Material pages (search + tags plugins, not in the nav); returns two configs.
 
     Each page has what a tip page shows from the tip itself: the title as
     H1, the summary and the body, with the tags in front matter for the
     tags plugin. No hooks, no template overrides, no generated pages.
+
+    The first config is the bare baseline: Material's defaults. The second
+    uses the site's own `theme:` settings (without its template overrides)
+    and `markdown_extensions:`, to tell the cost of those choices apart
+    from the cost of our hooks and pages.
     """
     docs = folder / "docs"
     (docs / "tips").mkdir(parents=True, exist_ok=True)
@@ -139,4 +144,9 @@ def write_bare_docs(folder: Path, tips: list[GeneratedTip]) -> Path:
     }
     path = folder / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    site = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))
+    theme = {key: value for key, value in site["theme"].items() if key != "custom_dir"}
+    like_site = dict(config, theme=theme, markdown_extensions=site.get("markdown_extensions", []))
+    like_site_path = folder / "mkdocs-like-site.yml"
+    like_site_path.write_text(yaml.safe_dump(like_site, sort_keys=False), encoding="utf-8")
+    return path, like_site_path
