@@ -368,11 +368,6 @@ def test_tricky_titles_reach_the_search_index_and_feeds_as_text(tricky_site):
     assert any(t and t.endswith(TRICKY_TITLES["braces-look-like-attributes"]) for t in items), items
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "servicetips.markup.SafeAttributes (the site's second line of defence) matches script URLs with a "
-    "plain regex: an entity-encoded scheme, a tab or a leading control character passes. tips check "
-    "refuses these bodies (BODY005), so no site is affected; render.py already decodes the same way "
-    "browsers do. Remove this marker when markup.py does too."))
 @pytest.mark.parametrize("body", [
     "[x](&#106;avascript:alert(1))",
     "[x](java&#9;script:alert(1))",

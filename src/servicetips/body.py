@@ -131,7 +131,13 @@ def tip_slug_of_link(target: str) -> Optional[str]:
     return match.group(1) if match else ""
 
 
-def _is_script_url(target: str) -> bool:
+def is_script_url(target: str) -> bool:
+    """True when a browser would run `target` as script (javascript:, vbscript:, data:).
+
+    Browsers decode entities and ignore control characters and whitespace
+    inside a scheme, so `&#106;avascript:` and `java&#9;script:` count too.
+    The checker, the site's Markdown extension and the feeds all ask here.
+    """
     cleaned = re.sub(r"[\x00-\x20]", "", html.unescape(target)).lower()
     return cleaned.startswith(SCRIPT_SCHEMES)
 
@@ -218,10 +224,10 @@ def _check_markup(text: str, issues: list[BodyIssue], links: list[TipLink]) -> N
         line, col = position(offset)
         # Markdown keeps a tab or space inside a destination (`java<TAB>script:`),
         # so the scheme test reads up to the closing parenthesis.
-        if not _is_script_url(target):
+        if not is_script_url(target):
             loose = _UP_TO_PAREN.match(text, offset).group(0)
-            target = loose if _is_script_url(loose) else target
-        if _is_script_url(target):
+            target = loose if is_script_url(loose) else target
+        if is_script_url(target):
             issues.append(BodyIssue(line, col, "BODY005", f"the link uses a forbidden URL scheme: {target[:40]!r}",
                                     "link to an http(s) page or another tip, e.g. [text](other-tip.md)"))
             continue
@@ -239,6 +245,6 @@ def _check_markup(text: str, issues: list[BodyIssue], links: list[TipLink]) -> N
             if name.lower().startswith("on"):
                 issues.append(BodyIssue(line, col, "BODY004", f"an attribute list sets the event handler {name[:40]!r}",
                                         "remove the `{ ... }` attribute list: a tip cannot run scripts"))
-            elif _is_script_url(value):
+            elif is_script_url(value):
                 issues.append(BodyIssue(line, col, "BODY005", f"an attribute list sets {name[:40]!r} to a forbidden URL "
                                         f"scheme: {value[:40]!r}", "link to an http(s) page or another tip"))

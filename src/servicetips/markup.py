@@ -27,8 +27,9 @@ from typing import Any, Callable, Iterator, Mapping, Optional
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER_RE
 
-from .body import tip_slug_of_link
+from .body import is_script_url, tip_slug_of_link
 
 # Python-Markdown's backslash-escapable characters (with the tables
 # extension's `|`); a backslash before anything else is kept literally.
@@ -39,7 +40,6 @@ _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _INLINE_TARGET = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]+)")
 _REF_TARGET = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(<[^>\n]*>|\S+)")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
 # Meta keys whose values MkDocs or Material print into HTML unescaped.
 _TEXT_META_KEYS = ("title", "description", "author")
 
@@ -145,20 +145,34 @@ class _DropUnsafeAttributes(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
             for name in list(element.attrib):
-                value = element.attrib[name]
+                value = self._as_browser_sees_it(element.attrib[name])
                 if name.lower().startswith("on") or (
-                    name.lower() in ("href", "src", "action", "formaction") and _SCRIPT_URL.match(value)
+                    name.lower() in ("href", "src", "action", "formaction") and is_script_url(value)
                 ):
                     del element.attrib[name]
+
+    def _as_browser_sees_it(self, value: str) -> str:
+        # Markdown keeps entities (`&#106;`) as placeholders into its HTML
+        # stash until the very end; put them back so `&#106;avascript:` is
+        # recognised, as it will be in the page.
+        blocks = self.md.htmlStash.rawHtmlBlocks
+
+        def restore(match: re.Match) -> str:
+            index = int(match.group(1))
+            return str(blocks[index]) if index < len(blocks) else ""
+
+        return HTML_PLACEHOLDER_RE.sub(restore, value).replace(AMP_SUBSTITUTE, "&")
 
 
 class SafeAttributes(Extension):
     """Python-Markdown extension: no event handlers or script URLs from Markdown syntax."""
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
-        # Priority 1: after attr_list (8) has set the attributes, before
-        # MkDocs rewrites relative links (its own processor is registered later).
-        md.treeprocessors.register(_DropUnsafeAttributes(md), "servicetips_safe_attributes", 1)
+        # Priority -1: after attr_list (8) has set the attributes and after
+        # `unescape` (0) has put back the `&` and backslash escapes Markdown
+        # hides in placeholders, so an entity-encoded scheme is seen as the
+        # browser will see it.
+        md.treeprocessors.register(_DropUnsafeAttributes(md), "servicetips_safe_attributes", -1)
 
 
 def makeExtension(**kwargs: Any) -> SafeAttributes:  # noqa: N802 - Python-Markdown's entry point name

@@ -15,7 +15,6 @@ safe set of extensions. Raw HTML is already refused by `tips check`
 
 from __future__ import annotations
 
-import html
 import re
 import xml.etree.ElementTree as etree
 from typing import Optional
@@ -25,7 +24,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .body import SCRIPT_SCHEMES, tip_slug_of_link
+from .body import is_script_url, tip_slug_of_link
 
 # Extensions that need no theme CSS or JavaScript to read well in a feed.
 EXTENSIONS = ("abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists")
@@ -44,9 +43,7 @@ def resolve_link(target: str, slug: str, site_url: Optional[str]) -> Optional[st
     Returns None for a script URL (the link is then dropped). Anchors (such
     as footnote references), external URLs and mail links are kept as they are.
     """
-    # Browsers ignore control characters and whitespace inside a scheme and
-    # decode entities, so `java&#9;script:` is a script URL too (as in body.py).
-    if re.sub(r"[\x00-\x20]", "", html.unescape(target)).lower().startswith(SCRIPT_SCHEMES):
+    if is_script_url(target):
         return None
     if not target or target.startswith("#") or _SCHEME.match(target) or target.startswith("//"):
         return target
