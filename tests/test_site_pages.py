@@ -124,11 +124,11 @@ def test_links_are_relative_to_the_page(small):
 
 
 def test_html_links_use_the_published_directory_urls():
-    assert href("tips/a.md", "tips/b.md") == "../../tips/b/"
+    assert href("tips/a.md", "tips/b.md") == "../b/"
     assert href("tips/a.md", "tags/x.md") == "../../tags/x/"
     assert href("index.md", "weekly/2026-W48.md") == "weekly/2026-W48/"
     assert href("weekly/index.md", "index.md") == "../"
-    assert href("tags/x.md", "tags/index.md") == "../../tags/"
+    assert href("tags/x.md", "tags/index.md") == "../"
     assert href("index.md", "index.md") == "./"
 
 
