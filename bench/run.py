@@ -90,7 +90,7 @@ def log(message: str) -> None:
 def bench_check(work: Path, count: int, runs: int) -> dict:
     tips = work / f"check-{count}" / "tips"
     log(f"check: generating {count:,} tips")
-    write_library(tips, count, SEEDS)
+    write_library(tips, count)
     env = child_env()
     commands = {
         "tips check": lambda: run_child([sys.executable, "-m", "servicetips.cli", "check", "--root", str(tips),
@@ -135,7 +135,7 @@ def bench_build(work: Path, sizes: tuple[int, ...], runs: int, runs_largest: int
     for count in sizes:
         folder = work / f"build-{count}"
         log(f"build: generating {count:,} tips and the bare pages")
-        tips = write_library(folder / "tips", count, SEEDS)
+        tips = write_library(folder / "tips", count)
         bare_config, like_config = write_bare_docs(folder / "bare", tips)
         site_out, bare_out, like_out = folder / "site", folder / "bare-site", folder / "like-site"
         command, env = _site_command(folder / "tips", site_out)
@@ -166,7 +166,7 @@ def bench_build(work: Path, sizes: tuple[int, ...], runs: int, runs_largest: int
 def bench_serve(work: Path, count: int, runs: int) -> dict:
     folder = work / f"serve-{count}"
     log(f"serve: generating {count:,} tips")
-    tips_written = write_library(folder / "tips", count, SEEDS)
+    tips_written = write_library(folder / "tips", count)
     edited = tips_written[len(tips_written) // 2]
     path = folder / "tips" / f"{edited.slug}.md"
     original = path.read_text("utf-8")
@@ -227,7 +227,7 @@ def _build_times(log_text: str) -> list[float]:
 
 def profile(work: Path, count: int) -> dict:
     tips = work / f"profile-{count}" / "tips"
-    write_library(tips, count, SEEDS)
+    write_library(tips, count)
     found = {}
     for what in ("check", "build"):
         log(f"profile: {what} at {count:,} tips under cProfile")
@@ -323,8 +323,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.runs:
         plan.update(check_runs=args.runs, build_runs=args.runs, build_runs_largest=args.runs, serve_runs=args.runs)
 
-    global SEEDS
-    SEEDS = seed_tips()
+    seed_tips()  # fail early, before any measurement, if a real tip is not valid
     results: dict = {"machine": machine(), "mode": "quick" if args.quick else "full", "plan": plan,
                      "as_of": AS_OF.isoformat(), "targets": TARGETS}
     work_context = tempfile.TemporaryDirectory(prefix="tips-bench-") if args.keep is None else None
@@ -363,9 +362,6 @@ def main(argv: Optional[list[str]] = None) -> int:
             for entry in found["top_cumulative"][:10]:
                 print(f"  {entry['share']:6.1%}  {entry['cumulative_s']:7.3f} s  {entry['function']}")
     return 0
-
-
-SEEDS: list = []
 
 if __name__ == "__main__":
     sys.exit(main())
