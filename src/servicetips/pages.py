@@ -498,13 +498,16 @@ class SitePages:
         return '<div class="grid cards">\n<ul>\n' + "\n".join(cards) + "\n</ul>\n</div>"
 
     def _tip_list(self, tips: Iterable[Tip], here: str) -> str:
+        # Raw HTML: a tag page lists every tip of the tag, so in Markdown
+        # (md_in_html) it was the one part of the build that grew with the
+        # library on a page of its own.
         items = [
-            f"-   **[{md_text(tip.title)}]({link(here, tip_uri(tip.slug))})** · "
-            f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time>\n\n'
-            f"    {md_text(tip.summary)}"
+            f"<li>\n<p><strong>{_a(tip.title, href(here, tip_uri(tip.slug)))}</strong> · "
+            f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time></p>\n'
+            f"<p>{html_text(tip.summary)}</p>\n</li>"
             for tip in tips
         ]
-        return '<div class="tip-list" markdown>\n\n' + "\n\n".join(items) + "\n\n</div>"
+        return '<div class="tip-list">\n<ul>\n' + "\n".join(items) + "\n</ul>\n</div>"
 
     def _subscribe(self, here: str) -> str:
         feeds = self.weekly_feeds()
