@@ -66,14 +66,27 @@ def test_home_page_shows_this_weeks_tip(page, base, report):
     assert page.errors == []
 
 
-def test_search_finds_a_tip_by_a_word_in_its_body(page, base, real_site, report):
-    word, slug = word_only_in_one_tip_body(real_site, report)
-    page.goto(base + "about/")
+def search_for(page, word: str) -> None:
+    """Type `word` into the site search and wait until the results answer the whole word."""
     query = page.locator("input[data-md-component='search-query']")
     query.click()
     query.press_sequentially(word)  # Material searches on key events, which fill() does not send
+    # Results appear while the word is still being typed (for "t", "th", ...):
+    # wait for the list that answers the whole word; Material puts the query
+    # in each result link's ?h= parameter.
+    page.wait_for_function(
+        """word => {
+            const first = document.querySelector('.md-search-result__list > li a');
+            return first !== null && new URL(first.href).searchParams.get('h') === word;
+        }""",
+        arg=word, timeout=60_000)
+
+
+def test_search_finds_a_tip_by_a_word_in_its_body(page, base, real_site, report):
+    word, slug = word_only_in_one_tip_body(real_site, report)
+    page.goto(base + "about/")
+    search_for(page, word)
     first = page.locator(".md-search-result__list > li a").first
-    first.wait_for(state="visible", timeout=60_000)
     assert f"tips/{slug}/" in first.get_attribute("href")
     first.click()
     page.wait_for_url(f"**/tips/{slug}/**")
@@ -132,11 +145,8 @@ def test_nothing_overflows_at_phone_width(browser, base, report):
 def test_search_results_show_escaped_titles_and_tags_as_written(page, small_site, serve_site):
     base = serve_site(small_site.site)
     page.goto(base + "about/")
-    query = page.locator("input[data-md-component='search-query']")
-    query.click()
-    query.press_sequentially("thanks")
+    search_for(page, "thanks")
     first = page.locator(".md-search-result__list > li").first
-    first.wait_for(state="visible", timeout=60_000)
     assert first.locator("article h1").inner_text().strip() == 'Answer in < 2 hours & say "thanks"'
     assert first.locator(".md-tag").all_inner_texts() == ["Tone & wording", "Care"]
     assert page.title() == "About - Service Tips"
