@@ -84,8 +84,12 @@ class TipLink:
     col: int
 
 
-def _lines_outside_code(body: str) -> Iterator[tuple[int, str]]:
+def code_free_lines(body: str) -> Iterator[tuple[int, str]]:
     """Yield (1-based line number, line with code spans blanked) for every line; fenced code lines are blank.
+
+    Blanking keeps every other character at its column, so a match found in
+    the yielded line is at the same place in the original line. The checker
+    and the site's link rewriting (markup.py) both read code this way.
 
     A fence counts only when a closing fence follows: Markdown renders the
     rest of the body of an unclosed fence as ordinary text, so it is checked.
@@ -179,7 +183,7 @@ def _visible_text(body: str, issues: list[BodyIssue]) -> str:
     """The body with code blanked out (same lines and columns); level-1 headings reported on the way."""
     visible: list[str] = []
     previous_text = False
-    for number, line in _lines_outside_code(body):
+    for number, line in code_free_lines(body):
         visible.append(line)
         if _ATX_H1.match(line) or (previous_text and _SETEXT_H1.match(line)):
             issues.append(BodyIssue(number, 1, "BODY003", "the body has a level-1 heading",

@@ -22,20 +22,18 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
-from typing import Any, Callable, Iterator, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER_RE
 
-from .body import is_script_url, tip_slug_of_link
+from .body import code_free_lines, is_script_url, tip_slug_of_link
 
 # Python-Markdown's backslash-escapable characters (with the tables
 # extension's `|`); a backslash before anything else is kept literally.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 # `](target` of an inline link or image, and `[label]: target` definitions.
 _INLINE_TARGET = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]+)")
 _REF_TARGET = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(<[^>\n]*>|\S+)")
@@ -78,21 +76,6 @@ def html_page_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
     return escaped
 
 
-def _lines_outside_code(lines: list[str]) -> Iterator[int]:
-    """Indexes of the lines that are not inside a fenced code block."""
-    fence: Optional[str] = None
-    for index, line in enumerate(lines):
-        opening = _FENCE.match(line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = None
-            continue
-        if opening:
-            fence = opening.group(1)
-            continue
-        yield index
-
-
 def rewrite_links(body: str, tip_href: Callable[[str], str],
                   file_href: Optional[Callable[[str], str]] = None) -> str:
     """Re-point the links of a tip's body for the page that shows it.
@@ -116,21 +99,20 @@ def rewrite_links(body: str, tip_href: Callable[[str], str],
             return file_href(bare)
         return target
 
-    for index in _lines_outside_code(lines):
-        line = lines[index]
-        spans = [m.span() for m in _CODE_SPAN.finditer(line)]
-
-        def in_code(position: int) -> bool:
-            return any(start <= position < end for start, end in spans)
-
-        def inline(match: re.Match) -> str:
-            if in_code(match.start()):
-                return match.group(0)
-            return match.group(0)[: match.start(1) - match.start()] + replace(match.group(1))
-
-        line = _INLINE_TARGET.sub(inline, line)
-        line = _REF_TARGET.sub(lambda m: m.group(1) + replace(m.group(2)), line)
-        lines[index] = line
+    for number, visible in code_free_lines(body):
+        if "](" not in visible and "]:" not in visible:
+            continue
+        # Targets are found in the line with its code spans blanked (same
+        # columns), and replaced in the original line.
+        original = lines[number - 1]
+        spans = [m.span(1) for m in _INLINE_TARGET.finditer(visible)]
+        spans += [m.span(2) for m in _REF_TARGET.finditer(visible)]
+        pieces, last = [], 0
+        for start, end in sorted(spans):
+            pieces.append(original[last:start])
+            pieces.append(replace(original[start:end]))
+            last = end
+        lines[number - 1] = "".join(pieces) + original[last:]
     return "\n".join(lines)
 
 
