@@ -23,6 +23,7 @@ import sys
 import posixpath
 import threading
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
 from urllib.parse import unquote, urlsplit
@@ -30,6 +31,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 from lxml import html as lxml_html
+
+from servicetips.check import check_library
 
 REPO = Path(__file__).resolve().parent.parent
 MKDOCS_YML = REPO / "mkdocs.yml"
@@ -178,6 +181,14 @@ def build_site(tips_dir: Path, out_dir: Path, as_of: str = AS_OF,
                "--config-file", str(config), "--site-dir", str(out_dir)]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
     return SiteBuild(done.returncode, done.stdout, done.stderr, Path(out_dir))
+
+
+@pytest.fixture(scope="session")
+def report():
+    """The real library checked as of AS_OF, as the build sees it."""
+    result = check_library(REPO / "tips", date.fromisoformat(AS_OF))
+    assert result.ok
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 
 from conftest import AS_OF, REPO
-from servicetips.check import check_library
 
 pytestmark = pytest.mark.browser
 
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture(scope="module")
-def report():
-    result = check_library(REPO / "tips", date.fromisoformat(AS_OF))
-    assert result.ok
-    return result
 
 
 def page_urls(report) -> dict[str, str]:

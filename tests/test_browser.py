@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 
 import pytest
 
 from conftest import AS_OF, REPO
-from servicetips.check import check_library
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 PAGES = ["", "weekly/", "tags/", "about/", "contributing/"]
-
-
-@pytest.fixture(scope="module")
-def report():
-    result = check_library(REPO / "tips", date.fromisoformat(AS_OF))
-    assert result.ok
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -9,21 +9,12 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from conftest import AS_OF, REPO, SITE_FIXTURES, build_site, check_links, has_class as c, text_of
-from servicetips.check import check_library
 from servicetips.pages import day_label, week_label
-
-
-@pytest.fixture(scope="module")
-def report():
-    result = check_library(REPO / "tips", date.fromisoformat(AS_OF))
-    assert result.ok
-    return result
 
 
 @pytest.fixture(scope="module")
