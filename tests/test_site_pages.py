@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import yaml
 
-from conftest import AS_OF, REPO, SITE_FIXTURES
+from conftest import AS_OF, SITE_FIXTURES
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
 from servicetips.pages import SitePages, href, link, problems_markdown, week_label
@@ -18,13 +18,6 @@ from servicetips.pages import SitePages, href, link, problems_markdown, week_lab
 @pytest.fixture(scope="module")
 def small():
     report = check_library(SITE_FIXTURES / "small", date.fromisoformat(AS_OF))
-    assert report.ok
-    return report
-
-
-@pytest.fixture(scope="module")
-def real():
-    report = check_library(REPO / "tips", date.fromisoformat(AS_OF))
     assert report.ok
     return report
 
@@ -76,15 +69,15 @@ def test_a_library_of_drafts_says_there_is_nothing_yet(tmp_path):
     assert "No published tip carries this tag yet." in site.tag_page("tone").markdown
 
 
-def test_related_prefers_shared_tags_then_the_newest(real):
-    site = site_of(real)
-    rank = {t.slug: i for i, t in enumerate(real.library.published)}
-    for tip in real.library.published:
+def test_related_prefers_shared_tags_then_the_newest(report):
+    site = site_of(report)
+    rank = {t.slug: i for i, t in enumerate(report.library.published)}
+    for tip in report.library.published:
         related = site.related(tip)
         assert len(related) == 3 and tip not in related
         shared = [len(set(r.tags) & set(tip.tags)) for r in related]
         assert shared == sorted(shared, reverse=True)
-        for other in real.library.published:
+        for other in report.library.published:
             if other is tip or other in related:
                 continue
             # Nobody left out beats the weakest chosen tip.
