@@ -11,7 +11,7 @@
  *
  * Results are built as DOM nodes with textContent: titles, summaries and tags
  * are text, never markup. The excerpt's only markup is Pagefind's <mark>
- * around the words found; everything else in it is decoded as text.
+ * around the words found; everything else in it is inserted as text.
  *
  * A page opened from a result gets `?highlight=`: Pagefind's highlight script
  * (loaded only then) marks the words on that page.
@@ -52,18 +52,18 @@
     return node;
   }
 
-  /* The excerpt as nodes: <mark> kept as an element, the rest decoded as text. */
+  /* The excerpt as nodes: Pagefind's <mark> kept as an element, the rest text.
+     Pagefind builds it from the page's text with only < and > escaped (not &),
+     so exactly those two are undone; nothing in it is ever parsed as HTML. */
   function excerpt(html) {
     var paragraph = element("p");
     var parts = String(html || "").split(/(<mark>|<\/mark>)/);
     var marked = false;
-    var decoder = document.createElement("textarea");
     parts.forEach(function (part) {
       if (part === "<mark>") { marked = true; return; }
       if (part === "</mark>") { marked = false; return; }
       if (!part) return;
-      decoder.innerHTML = part;  // a <textarea> parses its content as text: entities only
-      var text = document.createTextNode(decoder.value);
+      var text = document.createTextNode(part.replace(/&lt;/g, "<").replace(/&gt;/g, ">"));
       if (marked) {
         var mark = element("mark");
         mark.appendChild(text);
