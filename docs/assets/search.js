@@ -89,7 +89,7 @@
     var tags = [];  // tag1, tag2, ... in the tip's order (see main.html)
     for (var n = 1; data.meta && data.meta["tag" + n]; n++) tags.push(data.meta["tag" + n]);
     if (tags.length) {
-      var nav = element("nav", "md-tags");
+      var nav = element("div", "md-tags");  // not a <nav>: one landmark per result would be noise
       tags.forEach(function (tag) { nav.appendChild(element("span", "md-tag", tag)); });
       article.appendChild(nav);
     }
@@ -109,6 +109,32 @@
     list.replaceChildren.apply(list, items || []);
   }
 
+  /* Results from `start` on, RESULTS_SHOWN at a time (each needs its own fragment
+     fetched), then a button for the next ones. Returns the first new link. */
+  function append(results, start, ticket) {
+    var page = results.slice(start, start + RESULTS_SHOWN);
+    return Promise.all(page.map(function (r) { return r.data(); })).then(function (data) {
+      if (ticket !== latest) return null;
+      var old = list.querySelector(".tips-search-more");
+      if (old) old.parentNode.remove();
+      var items = data.map(resultItem);
+      items.forEach(function (item) { list.appendChild(item); });
+      var rest = results.length - start - page.length;
+      if (rest > 0) {
+        var more = element("button", "md-search-result__more tips-search-more", root.getAttribute("data-more"));
+        more.type = "button";
+        more.tabIndex = -1;
+        more.addEventListener("click", function () {
+          append(results, start + RESULTS_SHOWN, ticket).then(function (link) { if (link) link.focus(); });
+        });
+        var holder = element("li", "md-search-result__item");
+        holder.appendChild(more);
+        list.appendChild(holder);
+      }
+      return items.length ? items[0].querySelector("a") : null;
+    });
+  }
+
   function search() {
     var query = input.value.trim();
     var ticket = ++latest;
@@ -117,17 +143,16 @@
       return module.debouncedSearch(query, {}, 120);
     }).then(function (found) {
       if (found === null || ticket !== latest) return null;  // a newer query took over
-      return Promise.all(found.results.slice(0, RESULTS_SHOWN).map(function (r) { return r.data(); }))
-        .then(function (data) {
-          if (ticket === latest) show(count(found.results.length), data.map(resultItem));
-        });
+      show(count(found.results.length));
+      return append(found.results, 0, ticket);
     }).catch(function () {
       if (ticket === latest) show(root.getAttribute("data-none"));
     });
   }
 
+  /* What the arrow keys move through: the result links, then the button for more. */
   function links() {
-    return Array.prototype.slice.call(list.querySelectorAll(".md-search-result__link"));
+    return Array.prototype.slice.call(list.querySelectorAll(".md-search-result__link, .tips-search-more"));
   }
 
   function open() {
@@ -181,7 +206,7 @@
     } else if (event.key === "Enter" && active === input && all.length) {
       event.preventDefault();
       all[0].click();
-    } else if (event.key.length === 1 && active !== input) {
+    } else if (event.key.length === 1 && event.key !== " " && active !== input) {
       input.focus();  // typing while a result has focus goes on in the field
     }
   });
