@@ -46,12 +46,17 @@ def test_a_tip_keeps_its_title_summary_and_tags_as_plain_text(site):
     assert "&lt;" not in tip["content"] and "&amp;" not in str(tip["meta"])
 
 
-def test_header_footer_byline_and_permalink_stay_out_of_the_index(site):
+def test_header_footer_byline_credits_pager_and_permalink_stay_out_of_the_index(site):
     index_site(site)
     content = fragments(site)["tips/one/"]["content"]
     assert "marmalade" in content
-    for word in ("headerword", "footerword", "relatedword", "\u00b6"):
+    for word in ("headerword", "footerword", "bylineword", "creditword", "Pagerword", "\u00b6"):
         assert word not in content
+
+
+def test_a_tip_is_found_by_its_tags(site):
+    index_site(site)
+    assert "Tone & wording Carechip" in fragments(site)["tips/one/"]["content"]
 
 
 def test_the_same_site_gives_the_same_bytes(site, tmp_path):

@@ -11,7 +11,7 @@ page that is not excluded (`search: exclude` in its metadata, as every
 listing page is) carries `data-pagefind-body`, so Pagefind indexes only
 those; the parts of a tip page that repeat other pages (byline, credits,
 related tips, pager) carry `data-search-exclude`, which Pagefind is told to
-skip here.
+skip here (but for the tag chips).
 
 This module knows nothing of MkDocs: it takes a folder and returns what it
 wrote, or raises `SearchIndexError` with one line that says what went wrong.
@@ -28,8 +28,10 @@ from pathlib import Path
 
 #: The bundle's folder inside the site; the search script loads it from here.
 BUNDLE_DIR = "pagefind"
-#: Left out of the index: parts that repeat other pages (byline, credits, related tips), and permalink signs.
-EXCLUDE_SELECTOR = "[data-search-exclude], .headerlink"
+#: Left out of the index: what repeats other pages or says nothing of the tip (credits, related
+#: tips, pager, byline) and permalink signs. A tip's tag chips (in .tip-meta, beside the byline)
+#: stay in, so a tip is found by its tags.
+EXCLUDE_SELECTOR = "[data-search-exclude]:not(.tip-meta), .tip-byline, .headerlink"
 #: Pagefind has no time limit of its own; a hung binary must not hang the build.
 TIMEOUT_SECONDS = 600
 #: Pagefind's ready-made UIs, and the WebAssembly for pages of no known language:
