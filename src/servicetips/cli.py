@@ -130,7 +130,8 @@ def new(title: str, tags: tuple[str, ...], author: str, summary: str, published,
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"wrote {created.path}")
-    click.echo(f"next: write the tip below the outline, then run `tips check {created.path}` and `make serve`")
+    click.echo(f"next: replace the summary and the outline with your own text, then run "
+               f"`tips check {created.path}` and `make serve`")
 
 
 @main.command()
