@@ -107,6 +107,8 @@ def test_tips_docs_rewrites_only_the_blocks_and_check_reports_staleness(tmp_path
     ("<!-- tips:file:begin ../../../etc/passwd -->\n<!-- tips:file:end -->\n", "no such file or folder"),
     ("<!-- tips:shell:begin ls -->\n<!-- tips:shell:end -->\n", "unknown block tips:shell"),
     ("<!-- tips:fields:begin extra -->\n<!-- tips:fields:end -->\n", "takes no arguments"),
+    ("<!-- tips:tags:begin -->\nold\n<!-- tips:tag:end -->\n", "has no matching"),
+    ("<!-- tips:tags:begin -->\n<!-- tips:tags:begin -->\n<!-- tips:tags:end -->\n", "has no matching"),
     ("<!-- tips:feed:begin feed.xml from tips as of 2026-11-23 -->\n<!-- tips:feed:end -->\n", "PATH one of"),
 ])
 def test_a_block_that_would_run_or_show_something_else_is_refused(tmp_path, document, error):
