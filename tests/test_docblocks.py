@@ -103,6 +103,7 @@ def test_tips_docs_rewrites_only_the_blocks_and_check_reports_staleness(tmp_path
 
 @pytest.mark.parametrize("document, error", [
     ("<!-- tips:sample:begin rm -rf / -->\n<!-- tips:sample:end -->\n", "a sample runs a `tips` command"),
+    ("<!-- tips:sample:begin tips check --no-such-option -->\n<!-- tips:sample:end -->\n", "the command failed (exit 2)"),
     ("<!-- tips:sample:begin tips check with ../.. -->\n<!-- tips:sample:end -->\n", "no such file or folder"),
     ("<!-- tips:file:begin ../../../etc/passwd -->\n<!-- tips:file:end -->\n", "no such file or folder"),
     ("<!-- tips:shell:begin ls -->\n<!-- tips:shell:end -->\n", "unknown block tips:shell"),

@@ -224,6 +224,10 @@ def _sample(args: str, project: Project) -> str:
         env["TIPS_AS_OF"] = SAMPLE_AS_OF
         result = subprocess.run([sys.executable, "-m", "servicetips.cli", *words[1:]], cwd=scratch, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    # 0 and 1 are the answers a reader may be shown (clean, problems found);
+    # a usage error or a crash is a mistake in the block, not a sample.
+    if result.returncode not in (0, 1) or "Traceback (most recent call last)" in result.stdout:
+        raise DocBlockError(f"the command failed (exit {result.returncode}):\n{result.stdout}")
     return _fence(result.stdout, "text")
 
 
