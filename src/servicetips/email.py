@@ -79,6 +79,10 @@ BODY_STYLES = {
 # blocked by mail clients anyway. Not a security boundary (the caller's
 # allow-list is); it keeps the message valid for every client.
 DROPPED = {"script", "style", "link", "meta", "iframe", "object", "embed", "form", "input", "button", "base"}
+# The attributes an element keeps; every other one goes (classes and ids
+# have no stylesheet to serve, event handlers have no place in mail).
+KEPT_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "abbr": {"title"},
+                   "ol": {"start"}, "th": {"colspan", "rowspan", "align"}, "td": {"colspan", "rowspan", "align"}}
 _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table", "tr", "dl",
            "dt", "dd", "hr", "div"}
 
@@ -139,7 +143,7 @@ def style_body(body_html: str, base_url: str) -> str:
     Relative links and images resolve against `base_url` (the tip's page).
     A link that is not https afterwards (http, mailto, tel) becomes its text
     followed by the address in brackets; an image that is not https becomes
-    its alt text. Classes and ids go: no stylesheet can use them.
+    its alt text. Attributes outside KEPT_ATTRIBUTES go.
     """
     root = _fragment(body_html)
     for element in list(root.iter()):
@@ -151,8 +155,10 @@ def style_body(body_html: str, base_url: str) -> str:
     for element in list(root.iter()):
         if element is root:
             continue
-        for attribute in ("class", "id", "style"):
-            element.attrib.pop(attribute, None)
+        kept = KEPT_ATTRIBUTES.get(element.tag, set())
+        for attribute in list(element.attrib):
+            if attribute not in kept:
+                del element.attrib[attribute]
         if element.tag == "a":
             _fix_link(element, base_url)
         elif element.tag == "img":
@@ -181,9 +187,6 @@ def _fix_link(element, base_url: str) -> None:
 
 def _fix_image(element, base_url: str) -> None:
     src = _absolute(element.get("src") or "", base_url)
-    for attribute in list(element.attrib):
-        if attribute not in ("src", "alt", "width", "height"):
-            del element.attrib[attribute]
     if is_https(src):
         element.set("src", src)
         element.set("alt", element.get("alt") or "")
@@ -280,7 +283,12 @@ def _text_blocks(element, base_url, links, blocks, width, prefix) -> None:
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             text = " ".join(_inline_text(child, base_url, links).split())
             blocks.append(_wrap(text.upper() if tag in ("h1", "h2") else text, width, prefix, prefix))
-        elif tag in ("div", "table", "dl"):
+        elif tag == "table":  # one line per row, cells separated by " | "
+            rows = [" | ".join(" ".join(_inline_text(cell, base_url, links).split())
+                               for cell in row if cell.tag in ("th", "td"))
+                    for row in child.iter("tr")]
+            blocks.append("\n".join(_wrap(row, width, prefix, prefix + "  ") for row in rows))
+        elif tag in ("div", "dl"):
             _text_blocks(child, base_url, links, blocks, width, prefix)
         else:  # p, li, dt, dd, tr outside their usual parents
             blocks.append(_wrap(_inline_text(child, base_url, links), width, prefix, prefix))
