@@ -179,8 +179,9 @@ def _fix_link(element, base_url: str) -> None:
         return
     # Keep what the link said, and where it pointed, as text.
     shown = target[len("mailto:"):] if target.startswith("mailto:") else target
-    text = element.text_content()
-    element.clear()
+    text, tail = element.text_content(), element.tail
+    element.clear()  # also clears the tail, the text after the link: put it back
+    element.tail = tail
     element.tag = "span"
     element.text = text if shown in text else f"{text} ({shown})"
 
@@ -192,8 +193,9 @@ def _fix_image(element, base_url: str) -> None:
         element.set("alt", element.get("alt") or "")
         element.set("style", BODY_STYLES["img"])
         return
-    alt = element.get("alt") or ""
+    alt, tail = element.get("alt") or "", element.tail
     element.clear()
+    element.tail = tail
     element.tag = "span"
     element.text = alt
 
