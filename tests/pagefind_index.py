@@ -11,6 +11,10 @@ import hashlib
 import json
 from pathlib import Path
 
+import frontmatter
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
 SIGNATURE = b"pagefind_dcd"
 
 
@@ -38,3 +42,13 @@ def file_hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under `folder`, by relative path."""
     return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(Path(folder).rglob("*")) if path.is_file()}
+
+
+def searched_hand_written_pages(docs: Path = DOCS) -> set[str]:
+    """URL paths of the hand-written pages that are searched: all but those with `search: exclude`."""
+    pages = set()
+    for path in sorted(docs.glob("*.md")):
+        search = frontmatter.load(str(path)).metadata.get("search") or {}
+        if not search.get("exclude"):
+            pages.add("" if path.stem == "index" else f"{path.stem}/")
+    return pages

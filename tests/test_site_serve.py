@@ -17,6 +17,7 @@ from datetime import date
 import pytest
 
 from conftest import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, copy_tips
+from pagefind_index import searched_hand_written_pages
 from servicetips.check import check_library
 
 WAIT_SECONDS = 180  # generous: a slow machine only makes the test slower, never fail
@@ -109,12 +110,13 @@ def test_search_works_in_the_preview_and_follows_edits(serve):
     bad.write_text(bad.read_text("utf-8").replace("[tone, kindness]", "[tone]"), "utf-8")
     wait_for(base + "tips/unknown-tag/", "A tip with a tag nobody defined", server)
     # Pagefind indexed the preview's own build folder: every tip (the fixed
-    # one too) and the three hand-written pages.
+    # one too) and the hand-written pages.
     published = check_library(tips, date.fromisoformat(AS_OF)).library.published
-    entry = json.loads(wait_for(base + "pagefind/pagefind-entry.json", f'"page_count":{len(published) + 3}', server))
+    expected = len(published) + len(searched_hand_written_pages())
+    entry = json.loads(wait_for(base + "pagefind/pagefind-entry.json", f'"page_count":{expected}', server))
     assert "unknown-tag" in {tip.slug for tip in published}
     script = wait_for(base + "pagefind/pagefind.js", "export", server)
-    assert script and entry["languages"]["en"]["page_count"] == len(published) + 3
+    assert script and entry["languages"]["en"]["page_count"] == expected
     assert "Traceback" not in log.read_text("utf-8")
 
 
