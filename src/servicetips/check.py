@@ -62,7 +62,9 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     if schedule.unrecorded:
         problems.append(unrecorded_warning(ledger, schedule.unrecorded))
     schedule_problems = check_schedule(validation.library, as_of, schedule)
-    if published_at_base:
+    # A backdated tip cannot change a recorded week (those come from the
+    # ledger); it can only join started weeks the ledger does not hold yet.
+    if published_at_base and (schedule.unrecorded or not ledger.folder.is_dir()):
         schedule_problems += check_backdating(validation.library, as_of, published_at_base)
     for problem in schedule_problems:
         if selected is None or problem.path in selected:
