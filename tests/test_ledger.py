@@ -1,6 +1,6 @@
 """The ledger: a week that has started never changes, whatever is edited.
 
-The cases live in tests/fixtures/hostile/ledger/: `base/` is a small
+The cases live in tests/fixtures/hostile/recorded-weeks/: `base/` is a small
 repository (tips/ and ledger/, recorded up to 2026-W48), and every other
 folder is one attack on the past, laid over it: its files replace or add
 files of the base, and its `DELETE` file (if any) lists paths to remove.
@@ -31,7 +31,7 @@ from servicetips.ledger import LedgerEntry, ledger_folder, record_weeks
 from servicetips.pages import SitePages
 from servicetips.problems import CODES
 
-LEDGER_CASES = FIXTURES / "hostile" / "ledger"
+LEDGER_CASES = FIXTURES / "hostile" / "recorded-weeks"
 BASE = LEDGER_CASES / "base"
 AS_OF = "2026-11-23"
 TIPS = [sys.executable, "-m", "servicetips.cli"]
