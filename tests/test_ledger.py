@@ -53,6 +53,8 @@ REJECTED = [
     ("delete-middle-ledger-file", "LEDGER006", "ledger/2026-W42.json", 1, 1, "the ledger has no file for 2026-W41"),
     ("future-ledger-file", "LEDGER004", "ledger/2026-W50.json", 3, 3,
      "2026-W50 cannot have been recorded: it says it was recorded on 2026-12-07, after today"),
+    ("recorded-body-links-to-missing-tip", "LEDGER015", "ledger/2026-W45.json", 9, 5,
+     "2026-W45 links to tips/no-such-tip.md, which is missing"),
     ("markup-in-recorded-body", "LEDGER007", "ledger/2026-W45.json", 9, 5, "the recorded body breaks BODY004"),
     ("markup-in-recorded-title", "LEDGER002", "ledger/2026-W45.json", 19, 5,
      "tip.title: title contains an HTML tag"),

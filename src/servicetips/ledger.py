@@ -360,6 +360,26 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> 
                                     f"published {tip.published} is after {weeks[0]} started ({weeks[0].monday}), "
                                     "a week this tip was tip of",
                                     f"set `published:` back to {_recorded_published(ledger, weeks[0])}"))
+    # A recorded body's links to other tips stay on its week page: the
+    # tips they point to must keep their pages (the site build refuses a
+    # link to a page that does not exist).
+    for week, entry in sorted(ledger.entries.items()):
+        if entry.tip is None or entry.withdrawn is not None:
+            continue
+        _, links = check_body(entry.tip.body)
+        for target in links:
+            linked = library.by_slug.get(target.slug)
+            if linked is not None and not linked.meta.draft:
+                continue
+            if linked is None and (Path(tips_root) / f"{target.slug}.md").exists():
+                continue  # there but invalid: its own problems say why
+            line, col = _locate(_read_text(ledger, week), ("tip", "body"))
+            state = "a draft" if linked is not None else "missing"
+            problems.append(Problem(
+                ledger.paths[week], line, col, "LEDGER015",
+                f"{week} links to tips/{target.slug}.md, which is {state}",
+                f"keep tips/{target.slug}.md published: the week's page links to it; or withdraw "
+                f"tips/{entry.tip.slug}.md with `tips withdraw`"))
     for tip in sorted(library.tips, key=lambda t: t.slug):
         if not tip.meta.week:
             continue
@@ -376,6 +396,13 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> 
                                 f"{week} has started and was recorded with {shown} ({ledger.paths[week]})",
                                 "pin a week that has not started: `tips schedule` shows the free weeks"))
     return problems
+
+
+def _read_text(ledger: Ledger, week: IsoWeek) -> str:
+    try:
+        return (ledger.folder / f"{week}.json").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _recorded_published(ledger: Ledger, week: IsoWeek) -> str:

@@ -77,6 +77,7 @@ CODES: dict[str, str] = {
     "LEDGER012": "a recorded week's ledger file was changed other than by a withdrawal (--changed only)",
     "LEDGER013": "a recorded week's ledger file was deleted (--changed only)",
     "LEDGER014": "started weeks are not recorded in the ledger yet (computed until recorded)",
+    "LEDGER015": "a recorded week links to a tip that was deleted or made a draft",
 }
 
 
