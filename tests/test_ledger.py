@@ -267,3 +267,37 @@ def test_site_build_after_a_retag_keeps_the_week_and_changes_the_tip_page(tmp_pa
     tip_before = article(base.site, "tips/open-with-what-they-need")
     tip_after = article(edited.site, "tips/open-with-what-they-need")
     assert "Empathy" in tip_before and "Making it right" in tip_after and "Empathy" not in tip_after
+
+
+@pytest.mark.slow
+def test_site_build_of_a_withdrawn_and_deleted_tip_keeps_its_weeks_honest(tmp_path):
+    repo = make_case(tmp_path, "withdrawn-then-deleted")
+    assert run_check(repo, "--changed", "HEAD").returncode == 0
+    built = build_site(repo / "tips", tmp_path / "site", AS_OF)
+    assert built.ok, built.output  # check clean, build clean
+    site = built.site
+    assert not (site / "tips" / "own-the-miss").exists()
+    week = (site / "weekly" / "2026-W46" / "index.html").read_text(encoding="utf-8")
+    assert "Tip withdrawn" in week and "not ours to share" in week and "Own the miss" not in week
+    # The same item id and link, the notice as content, updated on the day of the withdrawal.
+    atom = ET.fromstring((site / "atom.xml").read_bytes())
+    ns = "{http://www.w3.org/2005/Atom}"
+    entry = next(e for e in atom.iter(f"{ns}entry") if e.findtext(f"{ns}id").endswith("/weekly/2026-W46/"))
+    assert entry.findtext(f"{ns}updated").startswith("2026-11-23")
+    assert entry.findtext(f"{ns}published").startswith("2026-11-09")
+    assert "not ours to share" in entry.findtext(f"{ns}content")
+    weeks = json.loads((site / "api" / "weeks.json").read_text(encoding="utf-8"))["weeks"]
+    withdrawn = next(w for w in weeks if w["week"] == "2026-W46")
+    assert withdrawn["withdrawn"]["on"] == "2026-11-23" and withdrawn["title"] == "Tip withdrawn"
+    # The other tip's weeks are untouched.
+    assert "Open with what they need" in (site / "weekly" / "2026-W47" / "index.html").read_text(encoding="utf-8")
+
+
+def test_week_and_schedule_say_when_a_week_was_withdrawn(tmp_path):
+    repo = make_case(tmp_path, "withdrawn-then-deleted")
+    week = subprocess.run([*TIPS, "week", "--root", "tips", "--as-of", AS_OF], cwd=repo, capture_output=True, text=True)
+    assert week.returncode == 0, week.stderr
+    assert week.stdout.splitlines()[0].endswith("(withdrawn)") and "not ours to share" in week.stdout
+    plan = subprocess.run([*TIPS, "schedule", "--root", "tips", "--as-of", AS_OF, "--past", "2"], cwd=repo,
+                          capture_output=True, text=True)
+    assert "2026-W46" in plan.stdout and "own-the-miss [withdrawn 2026-11-23]" in plan.stdout

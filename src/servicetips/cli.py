@@ -188,6 +188,12 @@ def week(fmt: str, root: str, as_of: Optional[str]) -> None:
     if fmt == "json":
         click.echo(json.dumps(week_payload(slot, site_url=None), indent=2, ensure_ascii=False))
         return
+    if slot.withdrawn is not None:
+        from .ledger import withdrawal_notice  # noqa: PLC0415
+
+        click.echo(f"{slot.week} · {slot.week.date_range_label()} (withdrawn)\n"
+                   f"{withdrawal_notice(slot.week, slot.withdrawn)}")
+        return
     click.echo(f"{slot.week} · {slot.week.date_range_label()}{' (pinned)' if slot.pinned else ''}")
     click.echo(f"{slot.tip.title}\n{slot.tip.summary}\ntips/{slot.tip.slug}.md")
 
@@ -233,6 +239,8 @@ def schedule(weeks: int, past: int, record: bool, root: str, as_of: Optional[str
             click.echo(f"{marker} {slot.week}  {slot.week.date_range_label():<26} -- gap: no eligible tip --")
             continue
         flags = " [pinned]" if slot.pinned else (" [repeat]" if not slot.fresh else "")
+        if slot.withdrawn is not None:
+            flags = f" [withdrawn {slot.withdrawn.on}]"
         click.echo(f"{marker} {slot.week}  {slot.week.date_range_label():<26} {slot.tip.slug}{flags}")
 
 
