@@ -55,6 +55,8 @@ REJECTED = [
      "2026-W50 cannot have been recorded: it says it was recorded on 2026-12-07, after today"),
     ("recorded-body-links-to-missing-tip", "LEDGER015", "ledger/2026-W45.json", 9, 5,
      "2026-W45 links to tips/no-such-tip.md, which is missing"),
+    ("remove-recorded-tag", "LEDGER016", "tips/tags.yml", 1, 1,
+     "the tag 'reputation' was removed, but 2026-W37 (ledger/2026-W37.json) shows it"),
     ("markup-in-recorded-body", "LEDGER007", "ledger/2026-W45.json", 9, 5, "the recorded body breaks BODY004"),
     ("markup-in-recorded-title", "LEDGER002", "ledger/2026-W45.json", 19, 5,
      "tip.title: title contains an HTML tag"),

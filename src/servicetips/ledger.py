@@ -380,6 +380,21 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> 
                 f"{week} links to tips/{target.slug}.md, which is {state}",
                 f"keep tips/{target.slug}.md published: the week's page links to it; or withdraw "
                 f"tips/{entry.tip.slug}.md with `tips withdraw`"))
+    # A recorded week's tag chips link to the tag pages: a tag it shows
+    # keeps its page (its address is public), even if no tip uses it now.
+    shown_tags: dict[str, IsoWeek] = {}
+    for week, entry in sorted(ledger.entries.items()):
+        if entry.tip is not None and entry.withdrawn is None:
+            for tag in entry.tip.tags:
+                shown_tags.setdefault(tag.key, week)
+    if library.tags:  # an unreadable tags.yml is reported by its own check
+        tags_path = display_path(Path(tips_root) / "tags.yml", Path(tips_root).absolute().parent)
+        for tag, week in sorted(shown_tags.items()):
+            if tag not in library.tags:
+                problems.append(Problem(tags_path, 1, 1, "LEDGER016",
+                                        f"the tag {tag!r} was removed, but {week} ({ledger.paths[week]}) shows it",
+                                        f"keep `{tag}` in tips/tags.yml (you may change its label and "
+                                        "description): its page is linked from weeks already sent"))
     for tip in sorted(library.tips, key=lambda t: t.slug):
         if not tip.meta.week:
             continue

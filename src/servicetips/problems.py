@@ -78,6 +78,7 @@ CODES: dict[str, str] = {
     "LEDGER013": "a recorded week's ledger file was deleted (--changed only)",
     "LEDGER014": "started weeks are not recorded in the ledger yet (computed until recorded)",
     "LEDGER015": "a recorded week links to a tip that was deleted or made a draft",
+    "LEDGER016": "a tag that a recorded week shows was removed from tips/tags.yml",
 }
 
 
