@@ -27,7 +27,8 @@ from libraries import FIXTURES
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
 from servicetips.feeds import SiteInfo, build_feeds
-from servicetips.ledger import LedgerEntry, ledger_folder, record_weeks
+from servicetips.changes import ledger_at
+from servicetips.ledger import LedgerEntry, entry_text, ledger_folder, record_weeks, snapshot
 from servicetips.pages import SitePages
 from servicetips.problems import CODES
 
@@ -137,7 +138,9 @@ def week_outputs(report) -> dict[str, dict]:
 def test_every_ledger_code_has_a_case():
     covered = {row[1] for row in REJECTED}
     # LEDGER014 is a warning (a lagging ledger): test_a_lagging_ledger_is_filled_and_reported.
-    assert {c for c in CODES if c.startswith("LEDGER")} - covered == {"LEDGER014"}
+    # LEDGER017 needs a week that started after the base was recorded:
+    # test_a_hand_made_file_for_a_lagging_week_is_refused.
+    assert {c for c in CODES if c.startswith("LEDGER")} - covered == {"LEDGER014", "LEDGER017"}
 
 
 def test_every_case_folder_is_in_a_table():
@@ -303,3 +306,29 @@ def test_week_and_schedule_say_when_a_week_was_withdrawn(tmp_path):
     plan = subprocess.run([*TIPS, "schedule", "--root", "tips", "--as-of", AS_OF, "--past", "2"], cwd=repo,
                           capture_output=True, text=True)
     assert "2026-W46" in plan.stdout and "own-the-miss [withdrawn 2026-11-23]" in plan.stdout
+
+
+def test_a_hand_made_file_for_a_lagging_week_is_refused(tmp_path):
+    repo = make_case(tmp_path, "backdated-new-tip")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "a new tip")
+    monday = date(2026, 11, 30)  # 2026-W49 has started; the ledger holds up to 2026-W48
+    root = repo / "tips"
+    report = check_library(root, monday, today=monday)
+    due = report.schedule.slots[-1]
+    assert str(due.week) == "2026-W49" and due.record is None
+    other = next(t for t in report.library.tips if t.slug != due.tip.slug)
+    forged = LedgerEntry(ledger_version=1, week="2026-W49", recorded=monday, tip=snapshot(other, report.library))
+    path = ledger_folder(root) / "2026-W49.json"
+    path.write_text(entry_text(forged), encoding="utf-8")
+    base = ledger_at(ledger_folder(root), "HEAD")
+    refused = check_library(root, monday, ledger_at_base=base, today=monday)
+    problems = [p for p in refused.problems if p.code == "LEDGER017"]
+    assert [(p.path.endswith("ledger/2026-W49.json"), p.line, p.col) for p in problems] == [(True, 4, 3)]
+    assert f"(tips/{due.tip.slug}.md as it is now)" in problems[0].message
+    # What `tips schedule --record` writes is accepted.
+    path.unlink()
+    assert [p.name for p in record_weeks(root, report.schedule.slots, report.library, report.ledger, monday)] \
+        == ["2026-W49.json"]
+    accepted = check_library(root, monday, ledger_at_base=base, today=monday)
+    assert accepted.ok and not [p for p in accepted.problems if p.code.startswith("LEDGER")]

@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .ledger import Ledger, check_against_library, check_ledger_changes, load_ledger, unrecorded_warning
+from .ledger import (Ledger, check_against_library, check_ledger_changes, check_new_entries, load_ledger,
+                     unrecorded_warning)
 from .model import Library
 from .problems import Problem, is_failure
 from .schedule import UPCOMING_WARNING_WEEKS, Schedule, build_schedule, check_backdating, check_schedule
@@ -56,6 +57,7 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     problems += check_against_library(validation.library, ledger, Path(root))
     if ledger_at_base is not None:
         problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
+        problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
     # Built once with the planned weeks: the check needs them, and the
     # published weeks are the same either way.
     schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS, ledger=ledger)

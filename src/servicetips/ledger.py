@@ -464,6 +464,37 @@ def withdrawal_notice(week: IsoWeek, withdrawal: Withdrawal) -> str:
             f"Reason: {withdrawal.reason}")
 
 
+def check_new_entries(old: Mapping[str, Optional[str]], ledger: Ledger, library: Library,
+                      as_of: date) -> list[Problem]:
+    """LEDGER017: a ledger file added since the base must record what the schedule gives that week.
+
+    `tips schedule --record` writes exactly that; a hand-made file could
+    otherwise choose the tip (or the text) of a started week the ledger did
+    not hold yet.
+    """
+    from .schedule import build_schedule  # noqa: PLC0415 - the schedule imports this module lazily too
+
+    added = {w for w in ledger.entries if f"{w}.json" not in old}
+    if not added:
+        return []
+    before = Ledger(ledger.folder, {w: e for w, e in ledger.entries.items() if w not in added},
+                    {w: p for w, p in ledger.paths.items() if w not in added})
+    expected = {slot.week: slot for slot in build_schedule(library, as_of, ledger=before).slots}
+    problems: list[Problem] = []
+    for week in sorted(added):
+        entry, slot = ledger.entries[week], expected.get(week)
+        want = None if slot is None or slot.tip is None else (
+            slot.record.tip if slot.record is not None else snapshot(slot.tip, library))
+        if entry.tip == want and entry.withdrawn is None:
+            continue
+        shown = f"tips/{want.slug}.md as it is now" if want is not None else "no tip"
+        line, col = _locate(_read_text(ledger, week), ("tip",))
+        problems.append(Problem(ledger.paths[week], line, col, "LEDGER017",
+                                f"the new file for {week} does not record what the schedule gives that week ({shown})",
+                                "delete it and let `tips schedule --record` (or the Monday publish) write it"))
+    return problems
+
+
 # --- recording -------------------------------------------------------------
 
 

@@ -79,6 +79,7 @@ CODES: dict[str, str] = {
     "LEDGER014": "started weeks are not recorded in the ledger yet (computed until recorded)",
     "LEDGER015": "a recorded week links to a tip that was deleted or made a draft",
     "LEDGER016": "a tag that a recorded week shows was removed from tips/tags.yml",
+    "LEDGER017": "a new ledger file does not record what the schedule gives that week (--changed only)",
 }
 
 
