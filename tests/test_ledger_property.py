@@ -102,7 +102,7 @@ def _apply(root: Path, edit: tuple, as_of: date, counter: list[int]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(edits, min_size=1, max_size=12))
 def test_recorded_weeks_never_change(tmp_path_factory, steps):
     repo = tmp_path_factory.mktemp("ledger-property")
