@@ -31,6 +31,7 @@ from servicetips.changes import ledger_at
 from servicetips.ledger import LedgerEntry, entry_text, ledger_folder, record_weeks, snapshot
 from servicetips.pages import SitePages
 from servicetips.problems import CODES
+from test_output_scan import allowed, site_findings  # noqa: F401 - `allowed` is a fixture (the theme's own scripts)
 
 LEDGER_CASES = FIXTURES / "hostile" / "recorded-weeks"
 BASE = LEDGER_CASES / "base"
@@ -332,3 +333,12 @@ def test_a_hand_made_file_for_a_lagging_week_is_refused(tmp_path):
         == ["2026-W49.json"]
     accepted = check_library(root, monday, ledger_at_base=base, today=monday)
     assert accepted.ok and not [p for p in accepted.problems if p.code.startswith("LEDGER")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ACCEPTED)
+def test_an_accepted_case_builds_with_no_markup_the_theme_did_not_put_there(tmp_path, case, allowed):
+    repo = make_case(tmp_path, case)
+    built = build_site(repo / "tips", tmp_path / "site", AS_OF)
+    assert built.ok, built.output  # check clean, build clean
+    assert site_findings(built.site, allowed) == {}
