@@ -153,10 +153,11 @@ class _DropUnsafeAttributes(Treeprocessor):
 
 
 def unwrap_links(root: etree.Element, href: str = UNPUBLISHED_HREF) -> None:
-    """Replace every `<a>` in `root` whose href is `href` by its content (text and children)."""
+    """Replace every `<a>` in `root` whose href is `href` (a further `#fragment` allowed) by its content."""
     while True:
+        # A fragment may follow (`[x](later.md#why)`): the whole link goes.
         found = next(((parent, child) for parent in root.iter() for child in parent
-                      if child.tag == "a" and child.get("href") == href), None)
+                      if child.tag == "a" and (child.get("href") or "").split("#")[:2] == href.split("#")), None)
         if found is None:
             return
         _unwrap(*found)
