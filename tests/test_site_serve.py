@@ -111,7 +111,7 @@ def test_search_works_in_the_preview_and_follows_edits(serve):
     wait_for(base + "tips/unknown-tag/", "A tip with a tag nobody defined", server)
     # Pagefind indexed the preview's own build folder: every tip (the fixed
     # one too) and the hand-written pages.
-    published = check_library(tips, date.fromisoformat(AS_OF)).library.published
+    published = check_library(tips, date.fromisoformat(AS_OF)).visible.published
     expected = len(published) + len(searched_hand_written_pages())
     entry = json.loads(wait_for(base + "pagefind/pagefind-entry.json", f'"page_count":{expected}', server))
     assert "unknown-tag" in {tip.slug for tip in published}
