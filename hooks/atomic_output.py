@@ -24,6 +24,10 @@ from servicetips.site_output import discard, make_staging_dir, swap_into_place
 
 log = logging.getLogger("mkdocs.hooks.atomic_output")
 _state = SimpleNamespace(command="build", dirty=False, target=None, staging=None, warnings=None)
+# The engine's top logger: "mkdocs", or "properdocs" under ProperDocs, whose
+# modules answer `import mkdocs` and log under their own name (its "mkdocs"
+# logger is a child that receives only what plugins log there).
+_ENGINE_LOGGER = MkDocsConfig.__module__.split(".")[0]
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -46,7 +50,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         # them too, so a build about to be refused is never swapped in.
         _state.warnings = CountHandler()
         _state.warnings.setLevel(logging.WARNING)
-        logging.getLogger("mkdocs").addHandler(_state.warnings)
+        logging.getLogger(_ENGINE_LOGGER).addHandler(_state.warnings)
     return config
 
 
@@ -83,5 +87,5 @@ def _reset() -> None:
 
 def _detach_counter() -> None:
     if _state.warnings is not None:
-        logging.getLogger("mkdocs").removeHandler(_state.warnings)
+        logging.getLogger(_ENGINE_LOGGER).removeHandler(_state.warnings)
         _state.warnings = None

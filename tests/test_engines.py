@@ -4,6 +4,7 @@ ProperDocs, a maintained fork of MkDocs 1.6, answers `import mkdocs` with its
 own modules, so the hooks and Material run as they are. Both builds take the
 real tips/ and the same date; the only difference allowed is the
 `<meta name="generator">` tag of each HTML page, which names the engine.
+A build that --strict refuses leaves the previous site in place under both.
 docs/engines.md reports this comparison.
 
 Marked slow: it is a second full build of the site. `make test-slow` and CI
@@ -18,8 +19,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import AS_OF, REPO, SiteBuild, build_site
+from conftest import AS_OF, MKDOCS_YML, REPO, SiteBuild, build_site
 
 pytestmark = pytest.mark.slow
 
@@ -107,3 +109,22 @@ def test_the_second_build_really_ran_properdocs(real_site: SiteBuild, properdocs
     assert themed
     for path in themed:
         assert "ProperDocs" in generator_of(path.read_bytes()), path
+
+
+@pytest.mark.parametrize("engine", ["mkdocs", "properdocs"])
+def test_a_build_refused_by_strict_keeps_the_previous_site(tmp_path: Path, engine: str) -> None:
+    # A warning of the engine itself (here a nav entry for a missing page)
+    # makes --strict refuse the build. ProperDocs logs under its own name, not
+    # "mkdocs": the site must stay as it was with either engine.
+    nav = [*yaml.safe_load(MKDOCS_YML.read_text("utf-8"))["nav"], {"Missing": "missing.md"}]
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("the previous site", encoding="utf-8")
+
+    result = build_site(REPO / "tips", site, AS_OF, config_overrides={"nav": nav}, engine=engine)
+
+    assert result.returncode == 1, result.output
+    assert "'missing.md' is included in the 'nav' configuration" in result.output
+    assert "Aborted with 1 warnings in strict mode!" in result.output
+    assert [path.name for path in site.iterdir()] == ["index.html"]
+    assert (site / "index.html").read_text(encoding="utf-8") == "the previous site"
