@@ -303,7 +303,8 @@ def table(results: dict) -> str:
         site_w, bare_w = build[weight_at]["site_weight"], build[weight_at]["bare_weight"]
         rows.append((f"tip page HTML at {int(weight_at):,} tips (median)", f"{site_w['tip_page_bytes_median']:,} B",
                      "", f"(bare: {bare_w['tip_page_bytes_median']:,} B)"))
-        rows.append(("search index per tip (site: whole Pagefind bundle)", f"{site_w['search_index_bytes_per_tip']:,} B", "",
+        rows.append(("search index per tip (site: whole Pagefind bundle)",
+                     f"{site_w['search_index_bytes_per_tip']:,} B", "",
                      f"(bare: {bare_w['search_index_bytes_per_tip']:,} B)"))
     serve = results.get("serve")
     if serve:

@@ -38,9 +38,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import AS_OF, REPO, write_library  # noqa: E402
-
-from servicetips.search import BUNDLE_DIR, index_site  # noqa: E402
+from generate import AS_OF, REPO, write_library
+from servicetips.search import BUNDLE_DIR, index_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 WORDS = ("customer", "apologize")
@@ -49,11 +48,16 @@ BUDGET = 250 * 1024
 
 def build(tips: Path, out: Path) -> float:
     """Build the site; return the seconds the whole build took."""
-    env = {"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF.isoformat(), "NO_MKDOCS_2_WARNING": "1",
-           "PATH": "/usr/bin:/bin"}
+    env = {"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF.isoformat(), "NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(REPO / "mkdocs.yml"),
-                           "-d", str(out)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(REPO / "mkdocs.yml"), "-d", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"build failed:\n{done.stderr[-3000:]}")
     return time.perf_counter() - started
@@ -71,7 +75,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def first_search(site: Path, word: str) -> dict:
     """Bytes fetched for search by a fresh browser: before opening it, and for a first query of `word`."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only where Chromium is there
 
     handler = functools.partial(_QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -93,7 +97,9 @@ def first_search(site: Path, word: str) -> dict:
             page.wait_for_function(
                 """word => { const a = document.querySelector('.md-search-result__list > li a');
                              return a !== null && new URL(a.href).searchParams.get('highlight') === word; }""",
-                arg=word, timeout=120_000)
+                arg=word,
+                timeout=120_000,
+            )
             answered = time.perf_counter() - started
             page.wait_for_load_state("networkidle")
             shown = page.locator(".md-search-result__link").count()
@@ -103,8 +109,14 @@ def first_search(site: Path, word: str) -> dict:
         server.server_close()
     paths = sorted({url.split("?")[0].removeprefix(base) for url in fetched if f"/{BUNDLE_DIR}/" in url})
     sizes = {path: (site / path).stat().st_size for path in paths}
-    return {"word": word, "fetched_before_opening": before, "files": sizes, "bytes": sum(sizes.values()),
-            "results_shown": shown, "answered_s": round(answered, 2)}
+    return {
+        "word": word,
+        "fetched_before_opening": before,
+        "files": sizes,
+        "bytes": sum(sizes.values()),
+        "results_shown": shown,
+        "answered_s": round(answered, 2),
+    }
 
 
 def measure(work: Path, count: int, runs: int) -> dict:
@@ -122,11 +134,18 @@ def measure(work: Path, count: int, runs: int) -> dict:
     files, total = folder_bytes(site / BUNDLE_DIR)
     _, index_bytes = folder_bytes(site / BUNDLE_DIR / "index")
     _, fragment_bytes = folder_bytes(site / BUNDLE_DIR / "fragment")
-    result = {"tips": count, "pages_indexed": written.pages, "build_s": round(build_s, 2),
-              "index_s_median": round(statistics.median(times), 2), "index_s": [round(t, 2) for t in times],
-              "index_cpu_s_median": round(statistics.median(cpu), 2),
-              "bundle_files": files, "bundle_bytes": total, "index_bytes": index_bytes,
-              "fragment_bytes": fragment_bytes}
+    result = {
+        "tips": count,
+        "pages_indexed": written.pages,
+        "build_s": round(build_s, 2),
+        "index_s_median": round(statistics.median(times), 2),
+        "index_s": [round(t, 2) for t in times],
+        "index_cpu_s_median": round(statistics.median(cpu), 2),
+        "bundle_files": files,
+        "bundle_bytes": total,
+        "index_bytes": index_bytes,
+        "fragment_bytes": fragment_bytes,
+    }
     if CHROMIUM.exists():
         result["first_search"] = [first_search(site, word) for word in WORDS]
     return result
@@ -135,14 +154,19 @@ def measure(work: Path, count: int, runs: int) -> dict:
 def table(results: list[dict]) -> str:
     lines = []
     for r in results:
-        lines.append(f"{r['tips']:>6,} tips: {r['pages_indexed']:,} pages indexed in {r['index_s_median']:.2f} s "
-                     f"(median of {len(r['index_s'])}; CPU {r['index_cpu_s_median']:.2f} s); bundle {r['bundle_bytes'] / 1e6:.1f} MB in {r['bundle_files']:,} "
-                     f"files (index {r['index_bytes'] / 1e6:.2f} MB, fragments {r['fragment_bytes'] / 1e6:.1f} MB)")
+        lines.append(
+            f"{r['tips']:>6,} tips: {r['pages_indexed']:,} pages indexed in {r['index_s_median']:.2f} s "
+            f"(median of {len(r['index_s'])}; CPU {r['index_cpu_s_median']:.2f} s); "
+            f"bundle {r['bundle_bytes'] / 1e6:.1f} MB in {r['bundle_files']:,} files "
+            f"(index {r['index_bytes'] / 1e6:.2f} MB, fragments {r['fragment_bytes'] / 1e6:.1f} MB)"
+        )
         for s in r.get("first_search", []):
             verdict = "within" if s["bytes"] <= BUDGET else "OVER"
-            lines.append(f"        first search for {s['word']!r}: {s['bytes'] / 1024:.0f} KiB in {len(s['files'])} files "
-                         f"({verdict} 250 KB), {s['results_shown']} results shown, answered in {s['answered_s']:.2f} s; "
-                         f"fetched before opening: {len(s['fetched_before_opening'])} files")
+            lines.append(
+                f"        first search for {s['word']!r}: {s['bytes'] / 1024:.0f} KiB in {len(s['files'])} files "
+                f"({verdict} 250 KB), {s['results_shown']} results shown, answered in {s['answered_s']:.2f} s; "
+                f"fetched before opening: {len(s['fetched_before_opening'])} files"
+            )
     return "\n".join(lines)
 
 

@@ -30,5 +30,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         written = index_site(Path(config.site_dir), config.theme.get("language") or "en")
     except SearchIndexError as exc:
         raise Abort(f"Search index not built: {exc}") from None
-    log.info(f"search: {written.pages} pages indexed by Pagefind in {time.perf_counter() - started:.1f} s "
-             f"({written.files} files, {written.bytes // 1024} KiB)")
+    log.info(
+        f"search: {written.pages} pages indexed by Pagefind in {time.perf_counter() - started:.1f} s "
+        f"({written.files} files, {written.bytes // 1024} KiB)"
+    )

@@ -24,7 +24,7 @@ def fragments(site: Path) -> dict[str, dict]:
     for path in sorted((Path(site) / "pagefind" / "fragment").glob("*.pf_fragment")):
         raw = gzip.decompress(path.read_bytes())
         assert raw.startswith(SIGNATURE), path
-        fragment = json.loads(raw[len(SIGNATURE):].decode("utf-8"))
+        fragment = json.loads(raw[len(SIGNATURE) :].decode("utf-8"))
         found[fragment["url"].lstrip("/")] = fragment
     return found
 
@@ -40,8 +40,11 @@ def tags_of(fragment: dict) -> list[str]:
 
 def file_hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under `folder`, by relative path."""
-    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(Path(folder).rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(Path(folder).rglob("*"))
+        if path.is_file()
+    }
 
 
 def searched_hand_written_pages(docs: Path = DOCS) -> set[str]:

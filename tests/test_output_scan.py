@@ -29,7 +29,6 @@ endings) that must be shown exactly as written.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import subprocess

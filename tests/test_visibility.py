@@ -54,7 +54,7 @@ SITE = SiteInfo(url="https://tips.example.org/", title="Service Tips", descripti
 
 
 def readable_files(site: Path) -> dict[str, str]:
-    """Every text file of a built site by path, the gzipped sitemap and search index unpacked: what any client can fetch."""
+    """Every text file of a built site by path, the sitemap and search index unpacked: what any client can fetch."""
     files = {}
     for path in sorted(site.rglob("*")):
         if not path.is_file():

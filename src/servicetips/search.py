@@ -36,8 +36,15 @@ EXCLUDE_SELECTOR = "[data-search-exclude]:not(.tip-meta), .tip-byline, .headerli
 TIMEOUT_SECONDS = 600
 #: Pagefind's ready-made UIs, and the WebAssembly for pages of no known language:
 #: the site has its own search script and one language, so nothing loads these.
-UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-                "pagefind-component-ui.js", "pagefind-component-ui.css", "wasm.unknown.pagefind")
+UNUSED_FILES = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "wasm.unknown.pagefind",
+)
 #: Pagefind's own Python API reads the same variable: a binary to use instead of pagefind-bin's.
 BINARY_VARIABLE = "PAGEFIND_BINARY_PATH"
 
@@ -60,7 +67,9 @@ def pagefind_executable() -> Path:
     if os.environ.get(BINARY_VARIABLE):
         return Path(os.environ[BINARY_VARIABLE])
     try:
-        from pagefind_bin import get_executable
+        # Imported here: a missing package becomes this one-line error, not an import failure of the core.
+        from pagefind_bin import get_executable  # noqa: PLC0415
+
         return get_executable()
     except (ImportError, FileNotFoundError) as exc:
         raise SearchIndexError(f"Pagefind is not installed ({exc}); run `make install`") from None
@@ -82,8 +91,18 @@ def index_site(site_dir: Path, language: str = "en") -> SearchIndex:
         bundle.unlink()
     elif bundle.exists():
         shutil.rmtree(bundle)
-    command = [str(pagefind_executable()), "--site", str(site_dir), "--output-subdir", BUNDLE_DIR,
-               "--force-language", language, "--exclude-selectors", EXCLUDE_SELECTOR, "--silent"]
+    command = [
+        str(pagefind_executable()),
+        "--site",
+        str(site_dir),
+        "--output-subdir",
+        BUNDLE_DIR,
+        "--force-language",
+        language,
+        "--exclude-selectors",
+        EXCLUDE_SELECTOR,
+        "--silent",
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
