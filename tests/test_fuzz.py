@@ -84,4 +84,4 @@ def test_python_object_tags_are_not_executed(tmp_path):
     (root / "evil.md").write_text(f"---\ntitle: !!python/object/apply:os.system ['touch {marker}']\n---\nbody\n")
     report = check_library(root, date(2026, 11, 23), only=[root / "evil.md"])
     assert not marker.exists()
-    assert [p.code for p in report.problems] == ["FM003"]
+    assert [p.code for p in report.problems] == ["FM006"]

@@ -148,7 +148,8 @@ class SchemaConstructor(BaseConstructor):
             data[key] = self.construct_object(value_node, deep=True)
 
     def construct_undefined(self, node):
-        raise SchemaRefusal(TAG, f"the YAML tag {_short(node.tag)!r} is not used here", node.start_mark,
+        tag = "!!" + node.tag[len("tag:yaml.org,2002:"):] if node.tag.startswith("tag:yaml.org,2002:") else node.tag
+        raise SchemaRefusal(TAG, f"the YAML tag {_short(tag)!r} is not used here", node.start_mark,
                             "remove the tag (the `!...` before the value); values are plain text, "
                             "numbers, true/false, lists and mappings")
 
