@@ -34,7 +34,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 try:  # libyaml ships in PyYAML's wheels; the pure-Python parser is the fallback.
-    from yaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser
 except ImportError:  # pragma: no cover - only without libyaml
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -135,7 +135,7 @@ class SchemaConstructor(BaseConstructor):
         yield data
         for key_node, value_node in node.value:
             if key_node.tag == MERGE or (isinstance(key_node, ScalarNode) and key_node.value == "<<"
-                                         and key_node.style is None):
+                                         and key_node.style in (None, "")):
                 raise SchemaRefusal(ALIAS, "a merge key (`<<:`) copies another mapping", key_node.start_mark,
                                     "write the keys out; tips and vocabularies do not use merge keys")
             if not isinstance(key_node, ScalarNode):
@@ -231,9 +231,11 @@ SYNTAX_ERRORS: list[tuple[str, str, str, str, str]] = [
      "a list's `[` is never closed by `]`", "close the list on the same line, e.g. tags: [empathy, recovery]"),
     ("expected ',' or '}'", "", "",
      "a mapping's `{` is never closed by `}`", "close the `{` on the same line, or quote the value"),
+    ("mapping values are not allowed", "", "@second-colon",
+     "a value contains `: `, which YAML reads as the start of another key", QUOTE_HINT),
     ("mapping values are not allowed", "", "",
-     "a value contains `: ` (or a line is indented under a value)",
-     QUOTE_HINT + "; a key under another key needs the parent to have no value on its own line"),
+     "a line is indented under a key that already has a value",
+     "start the line at the same indentation as the keys above it, or put its text in the value above"),
     ("block sequence entries are not allowed", "", "",
      "a list item `- ` is on the same line as its key",
      "write the list in brackets, tags: [empathy, recovery], or put each `- item` on its own indented line"),
@@ -242,10 +244,11 @@ SYNTAX_ERRORS: list[tuple[str, str, str, str, str]] = [
      "indent every `- item` of a list the same, and start keys at the left edge"),
     ("did not find expected key", "", "-",
      "a list item `- ` stands where a key was expected",
-     "indent the `- item` lines under their key, e.g. tags:\\n  - empathy"),
+     "put each `- item` on its own line under its key, every item indented the same"),
+    ("did not find expected key", "", "@mid",
+     "text follows a closing quote or bracket", "put the whole value inside the quotes (or the brackets)"),
     ("did not find expected key", "", "",
-     "a line is not indented like the keys around it, or text follows a closing quote or bracket",
-     "start each key at the same indentation; if a value is quoted, put the whole value in the quotes"),
+     "a line is not indented like the keys around it", "start each key at the same indentation as the others"),
     ("could not find expected ':'", "", "",
      "a line has no `key: ` (a value may have run on to a new line)",
      "write one `key: value` per line; a value that goes on must be indented under its key"),
@@ -257,7 +260,9 @@ SYNTAX_ERRORS: list[tuple[str, str, str, str, str]] = [
      "a value starts with `&`, which YAML reads as an anchor", QUOTE_HINT.replace("Why: a story", "& more")),
     ("alphabetic or numeric character", "alias", "",
      "a value starts with `*`, which YAML reads as an alias", QUOTE_HINT.replace("Why: a story", "*new* tips")),
-    ("alphabetic or numeric character", "tag", "",
+    ("", "a tag", "",
+     "a value starts with `!`, which YAML reads as a tag", QUOTE_HINT.replace("Why: a story", "!important")),
+    ("undefined tag handle", "", "",
      "a value starts with `!`, which YAML reads as a tag", QUOTE_HINT.replace("Why: a story", "!important")),
     ("undefined alias", "", "",
      "a value starts with `*`, which YAML reads as an alias", QUOTE_HINT.replace("Why: a story", "*new* tips")),
@@ -268,6 +273,10 @@ SYNTAX_ERRORS: list[tuple[str, str, str, str, str]] = [
      "a `...` or `%` line ends the YAML early",
      "remove the `...` or `%` line; quote a value that starts with one"),
 ]
+
+
+# Problems shown where libyaml noticed them rather than where the construct began.
+_AT_PROBLEM = ("another document", "document start", "did not find expected key", "expected '-' indicator")
 
 
 def describe_syntax_error(exc: yaml.YAMLError, text: str) -> tuple[int, int, str, str]:
@@ -285,11 +294,16 @@ def describe_syntax_error(exc: yaml.YAMLError, text: str) -> tuple[int, int, str
     context = getattr(exc, "context", None) or ""
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
-    at = _char_at(text, problem_mark)
+    at, before = _char_at(text, problem_mark)
+    where = {at, "@mid" if before.strip() else "@start"}
+    if ": " in before or before.rstrip().endswith(":"):
+        where.add("@second-colon")
     for words, context_words, char, message, hint in SYNTAX_ERRORS:
-        if words in problem and context_words in context and (not char or at == char):
-            mark = problem_mark if "tab" in message or context_mark is None else context_mark
-            if "another document" in problem or "document start" in problem or words == "did not find expected key":
+        if words in problem and context_words in context and (not char or char in where):
+            # The context (the start of the broken construct) is where the fix
+            # goes, except where the problem itself is the line to change.
+            mark = context_mark or problem_mark
+            if any(words in problem for words in _AT_PROBLEM) or "tab" in message:
                 mark = problem_mark or context_mark
             break
     else:
@@ -300,17 +314,19 @@ def describe_syntax_error(exc: yaml.YAMLError, text: str) -> tuple[int, int, str
     return mark.line, mark.column, message, hint
 
 
-def _char_at(text: str, mark: Optional[yaml.Mark]) -> str:
+def _char_at(text: str, mark: Optional[yaml.Mark]) -> tuple[str, str]:
+    """The character at `mark` and the text before it on its line."""
     # From line and column: libyaml's `index` counts bytes, not characters.
     if mark is None:
-        return ""
+        return "", ""
     start = 0
     for _ in range(mark.line):
         start = text.find("\n", start) + 1
         if start == 0:
-            return ""
+            return "", ""
     index = start + mark.column
-    return text[index] if index < len(text) and text[index] != "\n" else ""
+    at = text[index] if index < len(text) and text[index] != "\n" else ""
+    return at, text[start:index]
 
 
 def _offset_position(text: str, offset: int) -> tuple[int, int]:
