@@ -99,6 +99,29 @@ REJECTED = [
     ("nul-byte-in-title.md", "ENC003", 2, 13, "NUL byte"),
     ("invalid-utf8-overlong-lt.md", "ENC001", 10, 11, "not valid UTF-8 (byte 0xc0)"),
     ("invalid-utf8-surrogate.md", "ENC001", 2, 14, "not valid UTF-8 (byte 0xed)"),
+    # Characters a feed cannot carry: they passed the check and crashed the build's XML writer.
+    ("body-escape-sequence.md", "ENC006", 8, 342, "U+001B, a control character"),
+    ("body-form-feed.md", "ENC006", 8, 238, "U+000C, a control character"),
+    ("summary-noncharacter-fffe.md", "ENC006", 3, 19, "U+FFFE, a Unicode noncharacter"),
+    ("body-noncharacter-fdd0.md", "ENC006", 8, 239, "U+FDD0, a Unicode noncharacter"),
+    ("body-noncharacter-last-plane.md", "ENC006", 8, 239, "U+10FFFF, a Unicode noncharacter"),
+    ("title-delete-character.md", "ENC006", 2, 16, "U+007F, a control character"),
+    # YAML the schema does not use: a traceback (5,000 digits), types nothing reads, hidden repeats.
+    ("yaml-5000-digit-week.md", "FM009", 7, 7, "the number has 5,000 digits"),
+    ("yaml-binary-tag.md", "FM006", 3, 10, "the YAML tag '!!binary' is not used here"),
+    ("yaml-timestamp-tag.md", "FM006", 6, 12, "the YAML tag '!!timestamp' is not used here"),
+    ("yaml-set-of-tags.md", "FM006", 4, 7, "the YAML tag '!!set' is not used here"),
+    ("yaml-merge-key.md", "FM008", 8, 3, "a merge key (`<<:`)"),
+    ("yaml-recursive-alias.md", "FM008", 4, 20, "an alias (`*name`)"),
+    ("yaml-duplicate-author.md", "FM007", 7, 1, "key 'author' is written twice"),
+    ("yaml-tab-indented-source.md", "FM003", 8, 1, "a tab is used for indentation; YAML needs spaces"),
+    # Dates no schedule should walk to.
+    ("published-year-9999.md", "DATE002", 6, 12, "outside the dates the site publishes, 2000-01-01 to 2100-12-31"),
+    ("week-year-9998.md", "DATE003", 7, 7, "outside the weeks the site publishes, 2000-W01 to 2100-W51"),
+    # Long fields: the length is checked before any pattern (the underscore rule was quadratic).
+    ("summary-underscores-quadratic.md", "TEXT002", 3, 10, "summary is 180,004 characters long"),
+    ("title-200k-brackets.md", "TEXT002", 2, 8, "title is 200,000 characters long"),
+    ("source-url-200k.md", "URL001", 9, 8, "the URL is 200,020 characters long"),
     # File names become public URLs.
     ("tip with spaces.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
     ("UPPERCASE-TIP.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
