@@ -203,6 +203,8 @@ def _short(text: str, limit: int = 40) -> str:
 
 # -- Syntax errors in plain English ------------------------------------------
 
+# The hint of a syntax error the table does not know (the message is then libyaml's own).
+FALLBACK_HINT = "check the YAML syntax of this line"
 QUOTE_HINT = 'put the whole value in double quotes, e.g. title: "Why: a story"'
 
 # (words in libyaml's problem, words in its context or "", character at the
@@ -222,9 +224,9 @@ SYNTAX_ERRORS: list[tuple[str, str, str, str, str]] = [
      "a value cannot start with `%` in YAML", QUOTE_HINT.replace("Why: a story", "%20 off")),
     ("cannot start any token", "", "",
      "a value starts with a character YAML reserves", QUOTE_HINT),
-    ("end of stream", "quoted scalar", "",
+    ("", "scanning a quoted scalar", "",
      "a quote is opened and never closed", "close the quote at the end of the value, on the same line"),
-    ("unknown escape character", "", "",
+    ("", "parsing a quoted scalar", "",
      "a backslash in double quotes starts an unknown escape",
      "use single quotes around a value with a backslash, or write the backslash twice"),
     ("expected ',' or ']'", "", "",
@@ -236,6 +238,8 @@ SYNTAX_ERRORS: list[tuple[str, str, str, str, str]] = [
     ("mapping values are not allowed", "", "",
      "a line is indented under a key that already has a value",
      "start the line at the same indentation as the keys above it, or put its text in the value above"),
+    ("found unexpected ':'", "", "",
+     "a value inside brackets contains `:`", QUOTE_HINT.replace("title: ", "tags: [").replace('"Why: a story"', '"a: b"]')),
     ("block sequence entries are not allowed", "", "",
      "a list item `- ` is on the same line as its key",
      "write the list in brackets, tags: [empathy, recovery], or put each `- item` on its own indented line"),
@@ -254,7 +258,7 @@ SYNTAX_ERRORS: list[tuple[str, str, str, str, str]] = [
      "write one `key: value` per line; a value that goes on must be indented under its key"),
     ("expected node content", "", "",
      "a value starts with a character YAML reserves (`,` `[` `]` `{` `}` `|` `>`)", QUOTE_HINT),
-    ("expected comment or line break", "block scalar", "",
+    ("", "block scalar", "",
      "a value starts with `|` or `>`, which YAML reads as a block of text", QUOTE_HINT),
     ("alphabetic or numeric character", "anchor", "",
      "a value starts with `&`, which YAML reads as an anchor", QUOTE_HINT.replace("Why: a story", "& more")),
@@ -266,6 +270,11 @@ SYNTAX_ERRORS: list[tuple[str, str, str, str, str]] = [
      "a value starts with `!`, which YAML reads as a tag", QUOTE_HINT.replace("Why: a story", "!important")),
     ("undefined alias", "", "",
      "a value starts with `*`, which YAML reads as an alias", QUOTE_HINT.replace("Why: a story", "*new* tips")),
+    ("", "directive", "",
+     "a line starts with `%`, which YAML reads as a directive",
+     "remove the `%` at the start of the line; a value starting with `%` goes in double quotes"),
+    ("mapping keys are not allowed", "", "",
+     "a value starts with `? `, which YAML reads as a key", QUOTE_HINT.replace("Why: a story", "? and then")),
     ("another document", "", "",
      "a second `---` line (or `--- text`) starts another YAML document",
      "keep only the opening and closing `---` lines; quote a value that starts with `---`"),
@@ -307,8 +316,7 @@ def describe_syntax_error(exc: yaml.YAMLError, text: str) -> tuple[int, int, str
                 mark = problem_mark or context_mark
             break
     else:
-        message, hint, mark = f"{context + ', ' if context else ''}{problem}", "check the YAML syntax of this line", \
-            context_mark or problem_mark
+        message, hint, mark = f"{context + ', ' if context else ''}{problem}", FALLBACK_HINT, context_mark or problem_mark
     if mark is None:
         return 0, 0, message, hint
     return mark.line, mark.column, message, hint
