@@ -48,6 +48,8 @@ RESERVED_NAMES = frozenset({
     "index", "tags", "tips", "weekly", "feed", "atom", "rss", "json", "api", "assets", "search",
     "sitemap", "404", "about", "contributing", "integrators", "stylesheets", "javascripts", "images",
     "schema", "schemas", "static", "latest", "archive", "all", "new", "draft", "drafts", "schedule",
+    "subscribe", "robots", "email", "favicon", "favicon-48", "apple-touch-icon", "icons", "cards", "share",
+    "social", "manifest", "ledger",
 })
 URL_MAX = 2000  # the longest URL browsers and search engines reliably keep
 _URL = re.compile(r"https?://[^\s/$.?#][^\s<>\"]*")
