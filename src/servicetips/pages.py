@@ -3,8 +3,9 @@
 Input: the checked library, its schedule (as of one date) and the feed files
 that exist. Output: `VirtualPage`s that the MkDocs hooks hand over as
 generated files, and the Markdown that replaces the `<!-- tips:... -->`
-markers in hand-written pages. Nothing here imports MkDocs or touches the
-file system.
+markers in hand-written pages: only what depends on the build's date (the
+field table and tag list are kept in the guide itself, see docblocks.py).
+Nothing here imports MkDocs or touches the file system.
 
 Pages and their public URLs (a contract, see the design):
 
@@ -42,7 +43,6 @@ from .dates import IsoWeek
 from .markup import html_attr, html_text, md_text, rewrite_links
 from .model import Library, Tip
 from .schedule import Schedule, WeekSlot
-from .schema import fields_table_markdown
 
 HOME = "index.md"
 TAGS_INDEX = "tags/index.md"
@@ -361,8 +361,6 @@ class SitePages:
             "this-week": self._this_week,
             "latest": self._latest,
             "tag-chips": self._tag_chips,
-            "tags": self._tag_vocabulary,
-            "fields": lambda _: fields_table_markdown(),
         }
         maker = makers.get(name)
         return None if maker is None else maker(from_uri)
@@ -413,15 +411,6 @@ class SitePages:
             for tag, info in self.library.tags.items()
         ]
         return '<div class="tip-chips" markdown>\n\n' + " ".join(chips) + "\n\n</div>\n"
-
-    def _tag_vocabulary(self, here: str) -> str:
-        rows = ["| Tag | Key | Description |", "| --- | --- | --- |"]
-        for tag, info in self.library.tags.items():
-            rows.append(f"| [{md_text(info.label)}]({link(here, tag_uri(tag))}) | `{tag}` | "
-                        f"{md_text(info.description)} |")
-        return "\n".join(rows) + "\n"
-
-    # -- pieces -------------------------------------------------------------
 
     def _summary(self, tip: Tip) -> str:
         return f'<p class="tip-summary">{html_text(tip.summary)}</p>'

@@ -66,6 +66,7 @@ CODES: dict[str, str] = {
     "BODY005": "a link or image uses a forbidden URL scheme (javascript:, data:, vbscript:)",
     "BODY006": "a link points to a tip that does not exist",
     "BODY007": "an image has no alt text",
+    "PLACE001": "placeholder text from `tips new` is still in the tip",
     "VOC001": "a vocabulary file (tags.yml, authors.yml, schedule.yml) is invalid",
     "VOC002": "a vocabulary file uses a YAML tag the schema does not know",
     "VOC003": "a key is written twice in a vocabulary file",
