@@ -39,9 +39,11 @@ from typing import Any, Literal, Optional
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
+from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
 
 from .dates import IsoWeek
+from .ledger import withdrawal_notice
 from .model import Library, Tip
 from .render import render_body, tip_url
 from .schedule import Schedule, WeekSlot
@@ -126,6 +128,15 @@ def _day_start(day: date) -> datetime:
 _URL_DOC = "Absolute on the published site; site-relative (starting with /) in `tips week --format json`."
 
 
+class WithdrawnInfo(BaseModel):
+    """Why and when a week's tip was withdrawn (the week keeps its place and permalink)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on: date = Field(description="The day the tip was withdrawn.")
+    reason: str = Field(description="Why, plain text.")
+
+
 class WeekEntry(BaseModel):
     """One published week and its tip."""
 
@@ -138,7 +149,10 @@ class WeekEntry(BaseModel):
     week_url: str = Field(description="The week's permalink. " + _URL_DOC, json_schema_extra={"format": "uri-reference"})
     slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="The tip's slug: stable, its address is /tips/<slug>/.")
     title: str = Field(description="The tip's title, plain text.")
-    url: str = Field(description="The tip's page. " + _URL_DOC, json_schema_extra={"format": "uri-reference"})
+    url: str = Field(description="The tip's page (the week's permalink when withdrawn). " + _URL_DOC,
+                     json_schema_extra={"format": "uri-reference"})
+    withdrawn: Optional[WithdrawnInfo] = Field(
+        default=None, description="Present only when the week's tip was withdrawn; title and html then say so.")
 
 
 class TipOfTheWeek(WeekEntry):
@@ -173,6 +187,13 @@ class WeeksIndex(BaseModel):
 
 def _week_entry_fields(slot: WeekSlot, site_url: Optional[str]) -> dict[str, Any]:
     tip = _tip_of(slot)
+    if slot.withdrawn is not None:
+        return {
+            "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
+            "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": "Tip withdrawn",
+            "url": week_url(slot.week, site_url),
+            "withdrawn": WithdrawnInfo(on=slot.withdrawn.on, reason=slot.withdrawn.reason),
+        }
     return {
         "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
         "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": tip.title,
@@ -193,15 +214,17 @@ def week_payload(slot: WeekSlot, site_url: Optional[str]) -> dict:
     """
     site_url = _normalized(site_url)
     tip = _tip_of(slot)
+    withdrawn = slot.withdrawn is not None
+    notice = withdrawal_notice(slot.week, slot.withdrawn) if withdrawn else ""
     payload = TipOfTheWeek(
         schema_ref=_root(site_url) + TIP_OF_THE_WEEK_SCHEMA,
         schema_version=SCHEMA_VERSION,
-        summary=tip.summary,
+        summary=notice if withdrawn else tip.summary,
         tags=list(tip.tags),
-        html=render_body(tip.body, tip.slug, site_url),
+        html=_NOTICE.render(notice=notice) if withdrawn else render_body(tip.body, tip.slug, site_url),
         **_week_entry_fields(slot, site_url),
     )
-    return payload.model_dump(mode="json", by_alias=True)
+    return payload.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
@@ -212,7 +235,7 @@ def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
         schema_version=SCHEMA_VERSION,
         weeks=[WeekEntry(**_week_entry_fields(slot, site_url)) for slot in schedule.published],
     )
-    return index.model_dump(mode="json", by_alias=True)
+    return index.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def api_json_schemas() -> dict[str, str]:
@@ -232,6 +255,9 @@ def _json_text(data: Any) -> str:
 
 # --- Feeds --------------------------------------------------------------------
 
+# A withdrawn week's feed content: the notice, escaped by the template.
+_NOTICE = Environment(autoescape=True).from_string('<p class="tip-withdrawn">{{ notice }}</p>')
+
 
 @dataclass(frozen=True)
 class _Item:
@@ -246,6 +272,7 @@ class _Item:
     tags: tuple[tuple[str, str], ...]  # (key, label)
     author_name: str
     author_url: Optional[str]
+    updated: Optional[datetime] = None  # a withdrawn week's item: when it was withdrawn
 
 
 @dataclass(frozen=True)
@@ -270,15 +297,30 @@ class _Renderer:
         self._html: dict[str, str] = {}
 
     def item(self, tip: Tip, item_id: str, url: str, title: str, when: datetime) -> _Item:
-        if tip.slug not in self._html:
-            self._html[tip.slug] = render_body(tip.body, tip.slug, self.site.url)
-        author = self.library.authors[tip.meta.author]  # validated: every tip names a known author
+        # Keyed by the body too: a recorded week's snapshot and today's tip
+        # of the same slug may differ.
+        key = (tip.slug, tip.body)
+        if key not in self._html:
+            self._html[key] = render_body(tip.body, tip.slug, self.site.url)
+        if tip.shown_as is not None:  # a recorded week: the labels it was sent with
+            tags = tuple((t, tip.shown_as.tags.get(t, t)) for t in tip.tags)
+            author_name, author_url = tip.shown_as.author_name, tip.shown_as.author_url
+        else:
+            author = self.library.authors[tip.meta.author]  # validated: every tip names a known author
+            tags = tuple((t, self.library.tags[t].label) for t in tip.tags)
+            author_name, author_url = author.name, author.url
         return _Item(
-            id=item_id, url=url, title=title, summary=tip.summary, html=self._html[tip.slug], date=when,
-            tags=tuple((t, self.library.tags[t].label) for t in tip.tags),
-            author_name=author.name,
-            author_url=author.url,
+            id=item_id, url=url, title=title, summary=tip.summary, html=self._html[key], date=when,
+            tags=tags, author_name=author_name, author_url=author_url,
         )
+
+    def withdrawn_item(self, slot: WeekSlot) -> _Item:
+        """A withdrawn week's item: same id and link, the notice as content, updated when withdrawn."""
+        url = week_url(slot.week, self.site.url)
+        notice = withdrawal_notice(slot.week, slot.withdrawn)
+        return _Item(id=url, url=url, title=f"Tip of the week {slot.week}: withdrawn", summary=notice,
+                     html=_NOTICE.render(notice=notice), date=slot.week.start, tags=(),
+                     author_name=self.site.title, author_url=None, updated=_day_start(slot.withdrawn.on))
 
 
 def _channel(site: SiteInfo, title: str, description: str, home_url: str, self_path: str,
@@ -312,7 +354,7 @@ def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
         # safe for any text, including a ']]>' that would end a CDATA section.
         entry.content(item.html, type="html")
         entry.published(item.date)
-        entry.updated(item.date)  # feedgen defaults an entry's updated to now
+        entry.updated(item.updated or item.date)  # feedgen defaults an entry's updated to now
         entry.author({"name": item.author_name, **({"uri": item.author_url} if item.author_url else {})})
         if rss:
             entry.dc.dc_creator(item.author_name)
@@ -352,6 +394,7 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
                 "summary": item.summary,
                 "content_html": item.html,
                 "date_published": _rfc3339(item.date),
+                **({"date_modified": _rfc3339(item.updated)} if item.updated else {}),
                 "tags": [label for _, label in item.tags],
                 "authors": [{"name": item.author_name, **({"url": item.author_url} if item.author_url else {})}],
             }
@@ -365,6 +408,9 @@ def _weekly_items(renderer: _Renderer, schedule: Schedule) -> list[_Item]:
     """The weekly feeds' items: the newest `feed_weeks` published weeks, newest first."""
     items = []
     for slot in schedule.published[: renderer.library.settings.feed_weeks]:
+        if slot.withdrawn is not None:
+            items.append(renderer.withdrawn_item(slot))
+            continue
         tip = _tip_of(slot)
         url = week_url(slot.week, renderer.site.url)
         items.append(renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start))

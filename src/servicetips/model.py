@@ -284,6 +284,19 @@ def count_words(text: str) -> int:
 
 
 @dataclass(frozen=True)
+class ShownAs:
+    """The labels a recorded week showed with its tip: tag labels by key, the author's name and link.
+
+    Recorded weeks keep them so that a later vocabulary change does not
+    change a week that was already sent (see servicetips.ledger).
+    """
+
+    tags: dict[str, str]
+    author_name: str
+    author_url: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Tip:
     """A tip that passed validation: its slug, front matter and Markdown body."""
 
@@ -293,6 +306,7 @@ class Tip:
     body: str
     body_line: int
     front_matter: str = field(default="", repr=False, compare=False)
+    shown_as: Optional[ShownAs] = field(default=None, repr=False, compare=False)  # set on recorded snapshots
 
     @property
     def title(self) -> str:

@@ -40,6 +40,7 @@ from typing import Any, Callable, Collection, Iterable, Optional
 
 
 from .dates import IsoWeek
+from .ledger import withdrawal_notice as ledger_notice
 from .markup import html_attr, html_text, md_text, rewrite_links
 from .model import Library, Tip
 from .schedule import Schedule, WeekSlot
@@ -305,6 +306,13 @@ class SitePages:
         weeks = []
         for slot in self.schedule.published:
             current = " · this week" if slot.week == self.schedule.current else ""
+            if slot.withdrawn is not None:
+                weeks.append(_join([
+                    f"[{week_label(slot.week)}]({link(here, week_uri(slot.week))}){current}\n{{ .tip-eyebrow }}",
+                    f"## [{WITHDRAWN_TITLE}]({link(here, week_uri(slot.week))})",
+                    md_text(withdrawal_notice(slot)),
+                ]))
+                continue
             weeks.append(_join([
                 f"[{week_label(slot.week)}]({link(here, week_uri(slot.week))}){current}\n{{ .tip-eyebrow }}",
                 f"## [{md_text(slot.tip.title)}]({link(here, tip_uri(slot.tip.slug))})",
@@ -329,16 +337,18 @@ class SitePages:
         """A week's permalink: the week's tip in full, linking to the tip's own page."""
         here = week_uri(slot.week)
         tip = slot.tip
+        if slot.withdrawn is not None:
+            return self._withdrawn_week_page(slot, older, newer)
         # The body was written next to its tip, in tips/: its links to
         # tips and to files beside it (images) are re-pointed from weekly/.
         body = rewrite_links(tip.body, lambda slug: link(here, tip_uri(slug)),
                              lambda target: link(here, posixpath.normpath(f"tips/{target}")))
         pager = []
         if older is not None:
-            pager.append(_a(f"← {older.week}: {older.tip.title}", href(here, week_uri(older.week)),
+            pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_uri(older.week)),
                             "tip-pager__older"))
         if newer is not None:
-            pager.append(_a(f"{newer.week}: {newer.tip.title} →", href(here, week_uri(newer.week)),
+            pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_uri(newer.week)),
                             "tip-pager__newer"))
         markdown = _join([
             f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
@@ -351,6 +361,27 @@ class SitePages:
             _nav_block("tip-pager", "Other weeks", pager),
         ])
         meta = _listing_meta(f"{slot.week}: {tip.title}", tip.summary)
+        return VirtualPage(here, markdown, meta)
+
+    def _withdrawn_week_page(self, slot: WeekSlot, older: Optional[WeekSlot],
+                             newer: Optional[WeekSlot]) -> VirtualPage:
+        """A recorded week whose tip was withdrawn: same permalink, an honest notice instead of the tip."""
+        here = week_uri(slot.week)
+        pager = []
+        if older is not None:
+            pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_uri(older.week)),
+                            "tip-pager__older"))
+        if newer is not None:
+            pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_uri(newer.week)),
+                            "tip-pager__newer"))
+        markdown = _join([
+            f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
+            f"# {WITHDRAWN_TITLE}",
+            f'!!! warning "Withdrawn"\n\n    {md_text(withdrawal_notice(slot))}',
+            f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
+            _nav_block("tip-pager", "Other weeks", pager),
+        ])
+        meta = _listing_meta(f"{slot.week}: {WITHDRAWN_TITLE}", withdrawal_notice(slot))
         return VirtualPage(here, markdown, meta)
 
     # -- markers in hand-written pages --------------------------------------
@@ -390,6 +421,9 @@ class SitePages:
                 text = (f"There is no tip of the week for {week_label(self.schedule.current)}. "
                         f"[Browse past weeks]({link(here, WEEKLY_INDEX)})")
             return f'!!! note "Tip of the week"\n\n    {text}\n'
+        if slot.withdrawn is not None:
+            return (f'!!! note "Tip of the week · {week_label(slot.week)}"\n\n'
+                    f"    {md_text(withdrawal_notice(slot))} [Past weeks]({link(here, WEEKLY_INDEX)})\n")
         tip = slot.tip
         target = link(here, tip_uri(tip.slug))
         return (
@@ -416,17 +450,25 @@ class SitePages:
         return f'<p class="tip-summary">{html_text(tip.summary)}</p>'
 
     def _author_name(self, tip: Tip) -> str:
+        if tip.shown_as is not None:  # a recorded week: the name it was sent with
+            return tip.shown_as.author_name
         author = self.library.authors.get(tip.meta.author)
         return author.name if author else tip.meta.author
 
+    def _tag_label(self, tip: Tip, tag: str) -> str:
+        if tip.shown_as is not None:  # a recorded week: the labels it was sent with
+            return tip.shown_as.tags.get(tag, tag)
+        return self.library.tags[tag].label
+
     def _chips(self, tip: Tip, here: str) -> str:
-        return " ".join(_a(self.library.tags[tag].label, href(here, tag_uri(tag)), "tip-chip") for tag in tip.tags)
+        return " ".join(_a(self._tag_label(tip, tag), href(here, tag_uri(tag)), "tip-chip") for tag in tip.tags)
 
     def _byline(self, tip: Tip, here: str) -> str:
         author = self.library.authors.get(tip.meta.author)
+        url = tip.shown_as.author_url if tip.shown_as is not None else (author.url if author else None)
         name = html_text(self._author_name(tip))
-        if author is not None and author.url:
-            name = f'<a href="{html_attr(author.url)}">{name}</a>'
+        if url:
+            name = f'<a href="{html_attr(url)}">{name}</a>'
         published = f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time>'
         return (
             '<div class="tip-meta" data-search-exclude>\n'
@@ -504,6 +546,19 @@ class SitePages:
             return ""
         links = " · ".join(f"[{feed.name}]({link(here, feed.path)})" for feed in feeds)
         return f"Get the tip of the week in your reader or newsletter tool: {links}."
+
+
+WITHDRAWN_TITLE = "Tip withdrawn"
+
+
+def week_title(slot: WeekSlot) -> str:
+    """The title a week shows: its tip's, or a plain notice when the tip was withdrawn."""
+    return WITHDRAWN_TITLE if slot.withdrawn is not None else slot.tip.title
+
+
+def withdrawal_notice(slot: WeekSlot) -> str:
+    """The sentence that replaces a withdrawn tip on its week page (the same as in its feed items)."""
+    return ledger_notice(slot.week, slot.withdrawn)
 
 
 def problems_markdown(report_text: str) -> str:
