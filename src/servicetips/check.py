@@ -17,16 +17,18 @@ from .model import Library
 from .problems import Problem, is_failure
 from .schedule import UPCOMING_WARNING_WEEKS, Schedule, build_schedule, check_backdating, check_schedule
 from .validate import tip_display_path, validate_library
+from .visibility import Visibility, partition
 
 
 @dataclass(frozen=True)
 class CheckReport:
-    """The library, its schedule as of a date, and every problem found."""
+    """The library, its schedule as of a date, which tips readers see on that date, and every problem found."""
 
     library: Library
     schedule: Schedule
     problems: list[Problem]
     files_checked: int
+    visible: Visibility
     ledger: Optional[Ledger] = None
 
     @property
@@ -75,4 +77,7 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     # leak into the site, the feeds or the API.
     started = Schedule(schedule.as_of, schedule.current, tuple(s for s in schedule.slots if s.week <= schedule.current),
                        schedule.unrecorded)
-    return CheckReport(validation.library, started, sorted(problems), validation.files_checked, ledger)
+    # Every tip gets its status (published, scheduled, draft) here, once:
+    # the pages, feeds and API read this partition and never compare dates.
+    return CheckReport(validation.library, started, sorted(problems), validation.files_checked,
+                       partition(validation.library, as_of), ledger)

@@ -225,7 +225,7 @@ def week(fmt: str, root: str, as_of: Optional[str]) -> None:
                    f"{report.library.settings.first_week})", err=True)
         sys.exit(1)
     if fmt == "json":
-        click.echo(json.dumps(week_payload(slot, site_url=None), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(week_payload(slot, site_url=None, has_page=report.visible.has_page), indent=2, ensure_ascii=False))
         return
     if slot.withdrawn is not None:
         from .ledger import withdrawal_notice  # noqa: PLC0415
@@ -247,11 +247,12 @@ def week(fmt: str, root: str, as_of: Optional[str]) -> None:
 @root_option
 @as_of_option
 def schedule(weeks: int, past: int, record: bool, root: str, as_of: Optional[str]) -> None:
-    """Show past and upcoming weeks with their tips, pins and gaps; or record the started weeks.
+    """Show past and upcoming weeks with their tips, pins and gaps, then the scheduled tips; or record the started weeks.
 
     Weeks recorded in ledger/ are shown as they were sent; only the others
     are computed. `--record` writes one file per missing started week and
-    never rewrites a recorded one.
+    never rewrites a recorded one. A scheduled tip is dated after today (or
+    --as-of): it is on no page, feed or API until its `published` date.
 
     \b
     Examples:
@@ -281,6 +282,18 @@ def schedule(weeks: int, past: int, record: bool, root: str, as_of: Optional[str
         if slot.withdrawn is not None:
             flags = f" [withdrawn {slot.withdrawn.on}]"
         click.echo(f"{marker} {slot.week}  {slot.week.date_range_label():<26} {slot.tip.slug}{flags}")
+    _echo_scheduled(report)
+
+
+def _echo_scheduled(report: CheckReport) -> None:
+    scheduled = report.visible.scheduled
+    if not scheduled:
+        click.echo(f"\nScheduled tips: none (every tip that is not a draft is published as of {report.visible.as_of})")
+        return
+    click.echo(f"\nScheduled tips (not on the site before their date), as of {report.visible.as_of}:")
+    for tip in scheduled:
+        pin = f"  [pinned {tip.meta.week}]" if tip.meta.week else ""
+        click.echo(f"     {tip.published}  {tip.slug}{pin}")
 
 
 def _weeks_back(week, count: int):

@@ -16,9 +16,10 @@ week has the same id in every build, and its date is the week's start, Monday
 00:00 UTC. A feed's updated/lastBuildDate is its newest item's date, never
 the build time, so rebuilding without a new week changes nothing.
 
-Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's tips published by
-`as_of`, newest first by published date, at most `feed_weeks`, each with the
-tip's permalink as id.
+Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's published tips
+(`servicetips.visibility`: published on or before `as_of`), newest first by
+published date, at most `feed_weeks`, each with the tip's permalink as id.
+A body's link to a tip that is not published yet is shown as its text.
 
 API (`api/`), described by the versioned JSON Schemas in docs/api/v1/, which
 are generated from the pydantic models below (`python -m servicetips.feeds
@@ -35,7 +36,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -47,6 +48,7 @@ from .ledger import withdrawal_notice
 from .model import Library, Tip
 from .render import render_body, tip_url
 from .schedule import Schedule, WeekSlot
+from .visibility import Visibility, partition
 
 SCHEMA_VERSION = 1
 API_SCHEMA_DIR = "api/v1"
@@ -207,10 +209,13 @@ def _tip_of(slot: WeekSlot) -> Tip:
     return slot.tip
 
 
-def week_payload(slot: WeekSlot, site_url: Optional[str]) -> dict:
+def week_payload(slot: WeekSlot, site_url: Optional[str],
+                 has_page: Optional[Callable[[str], bool]] = None) -> dict:
     """The tip-of-the-week payload for `slot` as a JSON-ready dict (see `TipOfTheWeek`).
 
     With `site_url` None, URLs are site-relative ('/tips/<slug>/').
+    `has_page` (`Visibility.has_page`) turns the body's links to tips that
+    are not published into text.
     """
     site_url = _normalized(site_url)
     tip = _tip_of(slot)
@@ -221,7 +226,7 @@ def week_payload(slot: WeekSlot, site_url: Optional[str]) -> dict:
         schema_version=SCHEMA_VERSION,
         summary=notice if withdrawn else tip.summary,
         tags=list(tip.tags),
-        html=_NOTICE.render(notice=notice) if withdrawn else render_body(tip.body, tip.slug, site_url),
+        html=_NOTICE.render(notice=notice) if withdrawn else render_body(tip.body, tip.slug, site_url, has_page),
         **_week_entry_fields(slot, site_url),
     )
     return payload.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -291,9 +296,10 @@ class _Channel:
 class _Renderer:
     """Turns tips into feed items, rendering each body once per build, however many feeds carry it."""
 
-    def __init__(self, library: Library, site: SiteInfo):
+    def __init__(self, library: Library, site: SiteInfo, visible: Visibility):
         self.library = library
         self.site = site
+        self.visible = visible
         self._html: dict[str, str] = {}
 
     def item(self, tip: Tip, item_id: str, url: str, title: str, when: datetime) -> _Item:
@@ -301,7 +307,7 @@ class _Renderer:
         # of the same slug may differ.
         key = (tip.slug, tip.body)
         if key not in self._html:
-            self._html[key] = render_body(tip.body, tip.slug, self.site.url)
+            self._html[key] = render_body(tip.body, tip.slug, self.site.url, self.visible.has_page)
         if tip.shown_as is not None:  # a recorded week: the labels it was sent with
             tags = tuple((t, tip.shown_as.tags.get(t, t)) for t in tip.tags)
             author_name, author_url = tip.shown_as.author_name, tip.shown_as.author_url
@@ -418,9 +424,9 @@ def _weekly_items(renderer: _Renderer, schedule: Schedule) -> list[_Item]:
 
 
 def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]:
-    """A tag feed's items: the tag's tips published by `as_of`, newest first, at most `feed_weeks`."""
+    """A tag feed's items: the tag's published tips, newest first, at most `feed_weeks`."""
     library = renderer.library
-    tips = [t for t in library.tips_with_tag(tag) if t.published <= schedule.as_of]
+    tips = renderer.visible.tips_with_tag(tag)
     items = []
     for tip in tips[: library.settings.feed_weeks]:
         url = tip_url(tip.slug, renderer.site.url)
@@ -428,12 +434,18 @@ def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]
     return items
 
 
-def build_feeds(library: Library, schedule: Schedule, site: SiteInfo) -> list[OutputFile]:
-    """Every feed and API file for the site, sorted by path; same inputs, same bytes."""
+def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
+                visible: Optional[Visibility] = None) -> list[OutputFile]:
+    """Every feed and API file for the site, sorted by path; same inputs, same bytes.
+
+    `visible` is the check's partition of the library (`CheckReport.visible`);
+    without it the library is partitioned as of the schedule's date, by the same rule.
+    """
+    visible = visible if visible is not None else partition(library, schedule.as_of)
     # An empty feed still needs a date; the start of the build's week is
     # derived from as_of, so it too is the same for the same inputs.
     empty = schedule.current.start
-    renderer = _Renderer(library, site)  # shared, so each body is rendered once for all feeds
+    renderer = _Renderer(library, site, visible)  # shared, so each body is rendered once for all feeds
     weekly = _weekly_items(renderer, schedule)
     title = f"{site.title}: tip of the week"
 
@@ -448,7 +460,7 @@ def build_feeds(library: Library, schedule: Schedule, site: SiteInfo) -> list[Ou
     ]
     if schedule.this_week is not None:
         files.append(OutputFile("api/tip-of-the-week.json",
-                                _json_text(week_payload(schedule.this_week, site.url)).encode("utf-8")))
+                                _json_text(week_payload(schedule.this_week, site.url, visible.has_page)).encode("utf-8")))
     for tag, info in library.tags.items():
         items = _tag_items(renderer, schedule, tag)
         path = f"tags/{tag}/feed.xml"

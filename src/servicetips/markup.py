@@ -10,8 +10,9 @@ syntax, so every such text passes through one of the helpers here:
 * `html_text` / `html_attr` for text inside raw HTML,
 * `html_page_meta` for page metadata MkDocs and Material print as is.
 
-`rewrite_links` points a body's links at the page that shows it,
-and `SafeAttributes` is a Python-Markdown extension (listed in mkdocs.yml)
+`rewrite_links` points a body's links at the page that shows it (a link to
+a tip that has no page yet, a scheduled tip, points at `UNPUBLISHED_HREF`
+and is shown as its text, see `unwrap_links`), and `SafeAttributes` is a Python-Markdown extension (listed in mkdocs.yml)
 that drops event-handler attributes and script URLs from rendered Markdown:
 `attr_list`, which the generated pages need, would otherwise let a tip body
 write `{ onclick=... }`.
@@ -38,6 +39,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
 _INLINE_TARGET = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]+)")
 _REF_TARGET = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(<[^>\n]*>|\S+)")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Where a body's link to a tip without a page (scheduled, see
+# servicetips.visibility) points until the rendered link is replaced by its
+# text. A fragment, so that no page is looked up for it; the body writing
+# this target itself only loses its own link.
+UNPUBLISHED_HREF = "#tips-not-yet-published"
 # Meta keys whose values MkDocs or Material print into HTML unescaped.
 _TEXT_META_KEYS = ("title", "description", "author")
 
@@ -146,6 +152,44 @@ class _DropUnsafeAttributes(Treeprocessor):
         return HTML_PLACEHOLDER_RE.sub(restore, value).replace(AMP_SUBSTITUTE, "&")
 
 
+def unwrap_links(root: etree.Element, href: str = UNPUBLISHED_HREF) -> None:
+    """Replace every `<a>` in `root` whose href is `href` (a further `#fragment` allowed) by its content."""
+    while True:
+        # A fragment may follow (`[x](later.md#why)`): the whole link goes.
+        found = next(((parent, child) for parent in root.iter() for child in parent
+                      if child.tag == "a" and (child.get("href") or "").split("#")[:2] == href.split("#")), None)
+        if found is None:
+            return
+        _unwrap(*found)
+
+
+def _unwrap(parent: etree.Element, element: etree.Element) -> None:
+    index = list(parent).index(element)
+    previous = parent[index - 1] if index else None
+
+    def add_text(after: Optional[etree.Element], text: Optional[str]) -> None:
+        if not text:
+            return
+        if after is None:
+            parent.text = (parent.text or "") + text
+        else:
+            after.tail = (after.tail or "") + text
+
+    add_text(previous, element.text)
+    inner = list(element)
+    parent.remove(element)
+    for offset, child in enumerate(inner):
+        parent.insert(index + offset, child)
+    add_text(inner[-1] if inner else previous, element.tail)
+
+
+class _UnlinkUnpublished(Treeprocessor):
+    """Show a body's links to tips that have no page yet as their text (see `UNPUBLISHED_HREF`)."""
+
+    def run(self, root: etree.Element) -> None:
+        unwrap_links(root)
+
+
 class SafeAttributes(Extension):
     """Python-Markdown extension: no event handlers or script URLs from Markdown syntax."""
 
@@ -155,6 +199,9 @@ class SafeAttributes(Extension):
         # hides in placeholders, so an entity-encoded scheme is seen as the
         # browser will see it.
         md.treeprocessors.register(_DropUnsafeAttributes(md), "servicetips_safe_attributes", -1)
+        # Priority 7.5: after the inline patterns (20) made the links, before
+        # MkDocs (5 and 0) records and checks them: the fragment names no anchor.
+        md.treeprocessors.register(_UnlinkUnpublished(md), "servicetips_unlink_unpublished", 7.5)
 
 
 def makeExtension(**kwargs: Any) -> SafeAttributes:  # noqa: N802 - Python-Markdown's entry point name

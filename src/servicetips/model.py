@@ -336,7 +336,11 @@ class Tip:
 
 @dataclass(frozen=True)
 class Library:
-    """The valid tips and the vocabularies they were checked against."""
+    """The valid tips and the vocabularies they were checked against.
+
+    Which of them readers see on a given date is decided in one place,
+    `servicetips.visibility`, never here: a library has no date.
+    """
 
     root: Path
     tips: tuple[Tip, ...]
@@ -347,13 +351,3 @@ class Library:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_slug", {t.slug: t for t in self.tips})
-
-    @cached_property
-    def published(self) -> tuple[Tip, ...]:
-        """Tips readers see: not drafts, newest first, then by slug for a stable order."""
-        live = [t for t in self.tips if not t.meta.draft]
-        return tuple(sorted(live, key=lambda t: (-t.published.toordinal(), t.slug)))
-
-    def tips_with_tag(self, tag: str) -> tuple[Tip, ...]:
-        """Published tips carrying `tag`, newest first."""
-        return tuple(t for t in self.published if tag in t.tags)

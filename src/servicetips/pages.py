@@ -1,7 +1,8 @@
 """The site's generated pages as plain data: where each goes, its Markdown, its metadata.
 
-Input: the checked library, its schedule (as of one date) and the feed files
-that exist. Output: `VirtualPage`s that the MkDocs hooks hand over as
+Input: the checked library, its schedule (as of one date), which tips are
+published on that date (`servicetips.visibility`) and the feed files that
+exist. Output: `VirtualPage`s that the MkDocs hooks hand over as
 generated files, and the Markdown that replaces the `<!-- tips:... -->`
 markers in hand-written pages: only what depends on the build's date (the
 field table and tag list are kept in the guide itself, see docblocks.py).
@@ -22,6 +23,11 @@ HTML); page metadata stays plain text here and is escaped by
 `markup.html_page_meta` when the page is rendered, for generated and
 hand-written pages alike.
 
+Only published tips have a page, and only they are listed, counted, related
+or paged to; a body's link to a tip that is not published yet is shown as its
+text. The preview (`Visibility.preview`) also gives scheduled tips a page,
+with a banner that says so, out of the search index and every listing.
+
 Every tip page has a fixed amount of surrounding content (three related
 tips, an older and a newer tip, the weeks it was tip of the week), so its
 size does not grow with the library.
@@ -41,9 +47,10 @@ from typing import Any, Callable, Collection, Iterable, Optional
 
 from .dates import IsoWeek
 from .ledger import withdrawal_notice as ledger_notice
-from .markup import html_attr, html_text, md_text, rewrite_links
+from .markup import UNPUBLISHED_HREF, html_attr, html_text, md_text, rewrite_links
 from .model import Library, Tip
 from .schedule import Schedule, WeekSlot
+from .visibility import Status, Visibility, partition
 
 HOME = "index.md"
 TAGS_INDEX = "tags/index.md"
@@ -167,13 +174,17 @@ def tag_feed_path(tag: str) -> str:
 class SitePages:
     """Builds every generated page, and the marker contents, for one library and schedule."""
 
-    def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = ()):
+    def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = (),
+                 visible: Optional[Visibility] = None):
         self.library = library
         self.schedule = schedule
         self.feeds = frozenset(feeds)
-        self.tips = library.published
+        # The check's partition (`CheckReport.visible`); without one, the
+        # library is partitioned as of the schedule's date by the same rule.
+        self.visible = visible if visible is not None else partition(library, schedule.as_of)
+        self.tips = self.visible.published
         self._rank = {tip.slug: index for index, tip in enumerate(self.tips)}
-        self._by_tag = {tag: library.tips_with_tag(tag) for tag in library.tags}
+        self._by_tag = {tag: self.visible.tips_with_tag(tag) for tag in library.tags}
         self._by_tag_set: dict[frozenset, list[Tip]] = {}  # tips (newest first) having all tags of the set
         for tip in self.tips:
             unique = sorted(set(tip.tags))
@@ -188,7 +199,7 @@ class SitePages:
 
     def pages(self) -> list[VirtualPage]:
         """Every generated page: tips, tags, the weekly archive and the week permalinks."""
-        pages = [self.tip_page(tip) for tip in self.tips]
+        pages = [self.tip_page(tip) for tip in self.visible.with_pages]
         pages.append(self.tags_index_page())
         pages.extend(self.tag_page(tag) for tag in self.library.tags)
         pages.append(self.weekly_index_page())
@@ -231,7 +242,9 @@ class SitePages:
 
     def neighbours(self, tip: Tip) -> tuple[Optional[Tip], Optional[Tip]]:
         """The tip published just before this one, and the one just after (None at the ends)."""
-        index = self._rank[tip.slug]
+        index = self._rank.get(tip.slug)
+        if index is None:  # a scheduled tip in the preview is in no order yet
+            return None, None
         older = self.tips[index + 1] if index + 1 < len(self.tips) else None
         newer = self.tips[index - 1] if index > 0 else None
         return older, newer
@@ -239,9 +252,11 @@ class SitePages:
     def tip_page(self, tip: Tip) -> VirtualPage:
         """The page of one tip: /tips/<slug>/."""
         here = tip_uri(tip.slug)
-        body = rewrite_links(tip.body, lambda slug: link(here, tip_uri(slug)))
+        body = rewrite_links(tip.body, lambda slug: self._tip_link(here, slug))
+        scheduled = self.visible.status(tip.slug) is Status.SCHEDULED
         parts = [
             f"# {md_text(tip.title)}",
+            self._scheduled_banner(tip) if scheduled else "",
             self._summary(tip),
             self._byline(tip, here),
             body.strip(),
@@ -257,9 +272,19 @@ class SitePages:
             "author": self._author_name(tip),
             "tags": [self.library.tags[tag].label for tag in tip.tags],
             "hide": ["toc"],
-            "search": {"boost": TIP_SEARCH_BOOST},
+            # A scheduled tip (preview only) stays out of the preview's search.
+            "search": {"exclude": True} if scheduled else {"boost": TIP_SEARCH_BOOST},
         }
         return VirtualPage(here, _join(parts), meta, footer_html=footer)
+
+    def _tip_link(self, here: str, slug: str) -> str:
+        """Where a body's link to tip `slug` goes: its page, or (no page yet) nowhere, shown as text."""
+        return link(here, tip_uri(slug)) if self.visible.has_page(slug) else UNPUBLISHED_HREF
+
+    def _scheduled_banner(self, tip: Tip) -> str:
+        return (f'!!! warning tip-scheduled "Scheduled: on the site from {day_label(tip.published)}"\n\n'
+                "    Only the preview shows this tip. The site, its search, the feeds and the API "
+                "leave it out until its `published` date.\n")
 
     def tags_index_page(self) -> VirtualPage:
         """Every tag with its description and number of tips: /tags/."""
@@ -341,7 +366,7 @@ class SitePages:
             return self._withdrawn_week_page(slot, older, newer)
         # The body was written next to its tip, in tips/: its links to
         # tips and to files beside it (images) are re-pointed from weekly/.
-        body = rewrite_links(tip.body, lambda slug: link(here, tip_uri(slug)),
+        body = rewrite_links(tip.body, lambda slug: self._tip_link(here, slug),
                              lambda target: link(here, posixpath.normpath(f"tips/{target}")))
         pager = []
         if older is not None:
