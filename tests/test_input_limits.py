@@ -55,10 +55,25 @@ ADVERSARIAL = {
     "script-schemes": "javascript:" * (MB // 11),
     "backslashes": "\\" * MB,
 }
-TIP_FIELDS = ("title", "summary", "tags", "author", "published", "week", "source.title", "source.author",
-              "source.url", "draft")
-VALID_TIP = {"title": "A tip with one odd field", "summary": "A short summary.", "tags": ["empathy"],
-             "author": "editorial-team", "published": "2026-09-01"}
+TIP_FIELDS = (
+    "title",
+    "summary",
+    "tags",
+    "author",
+    "published",
+    "week",
+    "source.title",
+    "source.author",
+    "source.url",
+    "draft",
+)
+VALID_TIP = {
+    "title": "A tip with one odd field",
+    "summary": "A short summary.",
+    "tags": ["empathy"],
+    "author": "editorial-team",
+    "published": "2026-09-01",
+}
 BODY = "Read the whole message twice before you answer, and open with what they most need to hear. " * 8
 
 
@@ -88,7 +103,7 @@ def run_worker(name: str, folder: str) -> None:
     for field in TIP_FIELDS:  # the full 1 MB, straight into the schema the check uses
         try:
             TipFrontMatter.model_validate(_tip_with(field, value), context=context)
-        except Exception as exc:  # noqa: BLE001 - a ValidationError is the expected outcome
+        except Exception as exc:
             if type(exc).__name__ == "ValidationError":
                 refused_in_memory.append(field)
             else:
@@ -100,10 +115,16 @@ def run_worker(name: str, folder: str) -> None:
     short = value[:200_000]
     variants = {
         "keys": ({value: {"label": "Odd", "description": "Odd."}}, {value: {"name": "Odd"}}, {"first_week": value}),
-        "labels": ({"odd": {"label": value, "description": "Odd."}}, {"odd": {"name": value}},
-                   {"first_week": "2026-W36", "feed_weeks": value}),
-        "descriptions": ({"odd": {"label": "Odd", "description": value}}, {"odd": {"name": "Odd", "url": value}},
-                         {"first_week": "2026-W36"}),
+        "labels": (
+            {"odd": {"label": value, "description": "Odd."}},
+            {"odd": {"name": value}},
+            {"first_week": "2026-W36", "feed_weeks": value},
+        ),
+        "descriptions": (
+            {"odd": {"label": "Odd", "description": value}},
+            {"odd": {"name": "Odd", "url": value}},
+            {"first_week": "2026-W36"},
+        ),
     }
     for variant, (tags, authors, schedule) in variants.items():
         root = base / variant / "tips"
@@ -118,17 +139,17 @@ def run_worker(name: str, folder: str) -> None:
                 data["title"] = data["title"] if field == "title" else f"Odd field {index}"
                 (root / f"odd-{index}.md").write_text("---\n" + _dump(data) + "---\n" + BODY, "utf-8")
         report = check_library(root, date.fromisoformat(AS_OF))
-        results["files"][variant] = sorted({Path(p.path).name for p in report.problems
-                                            if p.severity.value == "error"})
+        results["files"][variant] = sorted({Path(p.path).name for p in report.problems if p.severity.value == "error"})
     print(json.dumps(results))
 
 
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_no_field_check_hangs_on_a_megabyte_of_adversarial_text(tmp_path, name):
-    code = f"import sys; sys.path.insert(0, {str(TESTS)!r}); from test_input_limits import run_worker; " \
-           f"run_worker({name!r}, {str(tmp_path)!r})"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_TIMEOUT,
-                          cwd=TESTS)
+    code = (
+        f"import sys; sys.path.insert(0, {str(TESTS)!r}); from test_input_limits import run_worker; "
+        f"run_worker({name!r}, {str(tmp_path)!r})"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_TIMEOUT, cwd=TESTS)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(done.stdout.splitlines()[-1])
     # A megabyte is beyond every field's limit: each field refuses it, none crashes.
@@ -144,20 +165,23 @@ def test_no_field_check_hangs_on_a_megabyte_of_adversarial_text(tmp_path, name):
 ENTRY = "\n  label: Extra\n  description: An extra tag.\n"
 
 
-@pytest.mark.parametrize("file, key, code, words", [
-    ("tags.yml", "Customer-Care", "TAG004", "is not lowercase kebab-case"),
-    ("tags.yml", "customer_care", "TAG004", "is not lowercase kebab-case"),
-    ("tags.yml", "-care", "TAG004", "is not lowercase kebab-case"),
-    ("tags.yml", "'care/../..'", "TAG004", "is not lowercase kebab-case"),
-    ("tags.yml", "2026", "TAG004", "is not lowercase kebab-case"),  # a number, not text
-    ("tags.yml", "''", "TAG005", "is 0 characters long; a key is 1-40"),
-    ("tags.yml", "a" * (TAG_KEY_MAX + 1), "TAG005", "is 41 characters long; a key is 1-40"),
-    ("tags.yml", "index", "TAG006", "tag key 'index' is a name the site uses"),
-    ("tags.yml", "feed", "TAG006", "tag key 'feed' is a name the site uses"),
-    ("tags.yml", "'404'", "TAG006", "tag key '404' is a name the site uses"),
-    ("authors.yml", "Jane Doe", "VOC006", "is not lowercase kebab-case"),
-    ("authors.yml", "a" * (AUTHOR_KEY_MAX + 1), "VOC006", "is 61 characters long; a key is 1-60"),
-])
+@pytest.mark.parametrize(
+    ("file", "key", "code", "words"),
+    [
+        ("tags.yml", "Customer-Care", "TAG004", "is not lowercase kebab-case"),
+        ("tags.yml", "customer_care", "TAG004", "is not lowercase kebab-case"),
+        ("tags.yml", "-care", "TAG004", "is not lowercase kebab-case"),
+        ("tags.yml", "'care/../..'", "TAG004", "is not lowercase kebab-case"),
+        ("tags.yml", "2026", "TAG004", "is not lowercase kebab-case"),  # a number, not text
+        ("tags.yml", "''", "TAG005", "is 0 characters long; a key is 1-40"),
+        ("tags.yml", "a" * (TAG_KEY_MAX + 1), "TAG005", "is 41 characters long; a key is 1-40"),
+        ("tags.yml", "index", "TAG006", "tag key 'index' is a name the site uses"),
+        ("tags.yml", "feed", "TAG006", "tag key 'feed' is a name the site uses"),
+        ("tags.yml", "'404'", "TAG006", "tag key '404' is a name the site uses"),
+        ("authors.yml", "Jane Doe", "VOC006", "is not lowercase kebab-case"),
+        ("authors.yml", "a" * (AUTHOR_KEY_MAX + 1), "VOC006", "is 61 characters long; a key is 1-60"),
+    ],
+)
 def test_a_bad_vocabulary_key_is_refused_at_its_line(tmp_path, file, key, code, words):
     root = copy_library(tmp_path)
     text = (root / file).read_text("utf-8")
@@ -191,24 +215,36 @@ def test_reserved_names_cover_every_top_level_name_of_the_site(real_site):
 
 # -- The date -----------------------------------------------------------------
 
+
 def _tips(*args: str, env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("TIPS_AS_OF", "SOURCE_DATE_EPOCH")}
-    return subprocess.run([sys.executable, "-m", "servicetips.cli", *args, "--root", str(FIXTURES / "library")],
-                          capture_output=True, text=True, env={**clean, **env}, timeout=HANG_TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "servicetips.cli", *args, "--root", str(FIXTURES / "library")],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=HANG_TIMEOUT,
+    )
 
 
-@pytest.mark.parametrize("args, env, words", [
-    (["check", "--as-of", "1999-12-31"], {}, "'1999-12-31' is outside the dates the site publishes, "
-                                             "2000-01-01 to 2100-12-31"),
-    (["check", "--as-of", "0001-01-01"], {}, "is outside the dates the site publishes"),
-    (["week", "--as-of", "9999-12-31"], {}, "is outside the dates the site publishes"),
-    (["schedule"], {"TIPS_AS_OF": "2101-01-01"}, "'2101-01-01' is outside the dates"),
-    (["check"], {"TIPS_AS_OF": "2026-13-01"}, "'2026-13-01' is not a date"),
-    (["check"], {"SOURCE_DATE_EPOCH": "99999999999999999999"}, "is outside the dates the site publishes"),
-    (["check"], {"SOURCE_DATE_EPOCH": "-62135596800"}, "is outside the dates the site publishes"),
-    (["check"], {"SOURCE_DATE_EPOCH": "9" * 5000}, "is not a number of seconds"),
-    (["check"], {"SOURCE_DATE_EPOCH": "1e9"}, "is not a number of seconds"),
-])
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (
+            ["check", "--as-of", "1999-12-31"],
+            {},
+            "'1999-12-31' is outside the dates the site publishes, 2000-01-01 to 2100-12-31",
+        ),
+        (["check", "--as-of", "0001-01-01"], {}, "is outside the dates the site publishes"),
+        (["week", "--as-of", "9999-12-31"], {}, "is outside the dates the site publishes"),
+        (["schedule"], {"TIPS_AS_OF": "2101-01-01"}, "'2101-01-01' is outside the dates"),
+        (["check"], {"TIPS_AS_OF": "2026-13-01"}, "'2026-13-01' is not a date"),
+        (["check"], {"SOURCE_DATE_EPOCH": "99999999999999999999"}, "is outside the dates the site publishes"),
+        (["check"], {"SOURCE_DATE_EPOCH": "-62135596800"}, "is outside the dates the site publishes"),
+        (["check"], {"SOURCE_DATE_EPOCH": "9" * 5000}, "is not a number of seconds"),
+        (["check"], {"SOURCE_DATE_EPOCH": "1e9"}, "is not a number of seconds"),
+    ],
+)
 def test_an_impossible_as_of_is_one_line_from_the_cli(args, env, words):
     done = _tips(*args, env=env)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -218,10 +254,16 @@ def test_an_impossible_as_of_is_one_line_from_the_cli(args, env, words):
     assert words in lines[0]
 
 
-@pytest.mark.parametrize("env, words", [
-    ({"TIPS_AS_OF": "9999-12-31"}, "'9999-12-31' is outside the dates the site publishes, 2000-01-01 to 2100-12-31"),
-    ({"TIPS_AS_OF": "", "SOURCE_DATE_EPOCH": "99999999999999"}, "is outside the dates the site publishes"),
-])
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        (
+            {"TIPS_AS_OF": "9999-12-31"},
+            "'9999-12-31' is outside the dates the site publishes, 2000-01-01 to 2100-12-31",
+        ),
+        ({"TIPS_AS_OF": "", "SOURCE_DATE_EPOCH": "99999999999999"}, "is outside the dates the site publishes"),
+    ],
+)
 def test_an_impossible_as_of_is_one_line_from_the_build(tmp_path, env, words):
     as_of = env.pop("TIPS_AS_OF")
     result = build_site(FIXTURES / "library", tmp_path / "site", as_of, extra_env=env)
@@ -234,18 +276,23 @@ def test_an_impossible_as_of_is_one_line_from_the_build(tmp_path, env, words):
 
 # -- Check clean implies build clean -------------------------------------------
 
+
 def _good_library(tmp_path: Path) -> Path:
     """The fixture library, every good fixture, and vocabulary keys at their limits used by a tip."""
     root = copy_library(tmp_path, *sorted((FIXTURES / "good").iterdir()))
     long_tag, long_author = "a" * TAG_KEY_MAX, "b" * AUTHOR_KEY_MAX
     with (root / "tags.yml").open("a", encoding="utf-8") as tags:
-        tags.write(f"{long_tag}:\n  label: A long key\n  description: A tag whose key is as long as allowed.\n"
-                   f"x:\n  label: X\n  description: A tag whose key is one letter.\n")
+        tags.write(
+            f"{long_tag}:\n  label: A long key\n  description: A tag whose key is as long as allowed.\n"
+            f"x:\n  label: X\n  description: A tag whose key is one letter.\n"
+        )
     with (root / "authors.yml").open("a", encoding="utf-8") as authors:
         authors.write(f"{long_author}:\n  name: A long key\n")
     (root / "keys-at-their-limits.md").write_text(
         f"---\ntitle: Keys at their limits\nsummary: Short and long keys.\ntags: [{long_tag}, x]\n"
-        f"author: {long_author}\npublished: 2026-09-01\n---\n{BODY}", "utf-8")
+        f"author: {long_author}\npublished: 2026-09-01\n---\n{BODY}",
+        "utf-8",
+    )
     return root
 
 

@@ -24,7 +24,7 @@ from typing import Any, Optional
 import yaml
 
 from .problems import Problem, display_path
-from .yamlload import SchemaLoader, SchemaRefusal, describe_syntax_error, load
+from .yamlload import SchemaLoader, SchemaRefusalError, describe_syntax_error, load
 
 MAX_FILE_BYTES = 256 * 1024  # a 400-word tip is ~3 KB; this leaves a wide margin
 MAX_FRONT_MATTER_LINES = 200  # a tip's front matter is ~10 lines
@@ -257,14 +257,14 @@ def _split(source: SourceFile, text: str) -> None:
     source.body_line = index + 2
 
 
-# Problem codes of schema refusals (yamlload.SchemaRefusal.kind), in a tip and in a vocabulary.
+# Problem codes of schema refusals (yamlload.SchemaRefusalError.kind), in a tip and in a vocabulary.
 _TIP_REFUSAL_CODES = {"tag": "FM006", "duplicate": "FM007", "alias": "FM008", "number": "FM009"}
 _VOCABULARY_REFUSAL_CODES = {"tag": "VOC002", "duplicate": "VOC003", "alias": "VOC004", "number": "VOC005"}
 
 
 def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int, int, Optional[str], str, str]:
     """(line, col, refusal kind or None, message, hint) of a YAML error, in file lines."""
-    if isinstance(exc, SchemaRefusal):
+    if isinstance(exc, SchemaRefusalError):
         mark = exc.problem_mark
         line, col = (mark.line + first_line, mark.column + 1) if mark else (first_line, 1)
         return line, col, exc.kind, exc.problem, exc.hint
