@@ -17,7 +17,14 @@ AS_OF = date(2026, 11, 23)
 BAD = [
     ("no-front-matter.md", "FM001", 1, 1, "does not start with front matter"),
     ("unterminated-front-matter.md", "FM002", 1, 1, "not closed by a `---` line"),
-    ("yaml-syntax-error.md", "FM003", 3, 10, "while scanning a quoted scalar"),
+    ("yaml-syntax-error.md", "FM003", 3, 10, "a quote is opened and never closed"),
+    ("yaml-unknown-tag.md", "FM006", 4, 7, "the YAML tag '!!set' is not used here"),
+    ("yaml-duplicate-key.md", "FM007", 6, 1, "key 'title' is written twice"),
+    ("yaml-alias.md", "FM008", 3, 10, "an alias (`*name`) repeats another value"),
+    ("yaml-huge-number.md", "FM009", 7, 7, "the number has 30 digits; at most 15 are read"),
+    ("control-character.md", "ENC006", 8, 200, "U+000B, a control character"),
+    ("date-out-of-range.md", "DATE002", 6, 12, "'1900-01-01' is outside the dates the site publishes, 2000-01-01 to 2100-12-31"),
+    ("week-far-future.md", "DATE003", 7, 7, "'2999-W01' is outside the weeks the site publishes, 2000-W01 to 2100-W51"),
     ("front-matter-not-mapping.md", "FM004", 2, 1, "a list, not a mapping"),
     ("not-utf8.md", "ENC001", 8, 4, "not valid UTF-8 (byte 0xe9)"),
     ("empty-file.md", "ENC002", 1, 1, "the file is empty"),
@@ -88,9 +95,12 @@ def test_every_error_code_has_a_fixture():
     # Codes covered elsewhere: VOC001 (vocabulary tests below), FM005/ENC004/ENC005
     # (hostile corpus), SCHED004 (a warning; schedule tests), SCHED006 (needs git
     # history: test_backdating.py), LEDGER* (a ledger beside the tips: test_ledger.py,
-    # with its own fixtures in tests/fixtures/hostile/recorded-weeks/).
+    # with its own fixtures in tests/fixtures/hostile/recorded-weeks/), the
+    # vocabularies' codes (test_yamlload.py and test_input_limits.py).
     ledger_codes = {code for code in CODES if code.startswith("LEDGER")}
-    assert set(CODES) - covered <= {"VOC001", "FM005", "ENC004", "ENC005", "SCHED004", "SCHED006", *ledger_codes}
+    vocabulary_codes = {"VOC002", "VOC003", "VOC004", "VOC005", "VOC006", "VOC007", "TAG004", "TAG005", "TAG006"}
+    assert set(CODES) - covered <= {"VOC001", "FM005", "ENC004", "ENC005", "SCHED004", "SCHED006", *ledger_codes,
+                                    *vocabulary_codes}
 
 
 @pytest.mark.parametrize("name, code, line, col, text", BAD, ids=[row[0] for row in BAD])
@@ -154,16 +164,16 @@ def test_the_real_library_is_clean():
         assert 150 <= tip.words <= 400, (tip.slug, tip.words)
 
 
-@pytest.mark.parametrize("content, text", [
-    ("reputation: [not, a, mapping]\n", "entry 'reputation'"),
-    ("Bad Key:\n  label: X\n  description: Y\n", "not lowercase kebab-case"),
-    ("reputation:\n  label: [unclosed\n", "not valid YAML"),
-    ("", "must be a mapping"),
+@pytest.mark.parametrize("content, code, text", [
+    ("reputation: [not, a, mapping]\n", "VOC001", "entry 'reputation'"),
+    ("Bad Key:\n  label: X\n  description: Y\n", "TAG004", "not lowercase kebab-case"),
+    ("reputation:\n  label: [unclosed\n", "VOC001", "not valid YAML"),
+    ("", "VOC001", "must be a mapping"),
 ])
-def test_bad_tag_vocabulary_is_reported(tmp_path, content, text):
+def test_bad_tag_vocabulary_is_reported(tmp_path, content, code, text):
     root = copy_library(tmp_path)
     (root / "tags.yml").write_text(content)
-    problems = [p for p in check_library(root, AS_OF).problems if p.code == "VOC001"]
+    problems = [p for p in check_library(root, AS_OF).problems if p.code == code]
     assert problems and text in problems[0].message
     assert problems[0].path.endswith("tags.yml")
 

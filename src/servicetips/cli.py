@@ -27,11 +27,19 @@ from .validate import VOCABULARY_FILES, validate_library
 AUTO_BASE = "\0auto"
 
 
+class DateError(click.ClickException):
+    """A bad --as-of, TIPS_AS_OF or SOURCE_DATE_EPOCH: one line, `Error: ...`, exit code 2 (a usage error)."""
+
+    exit_code = 2
+
+
 def _as_of(value: Optional[str]) -> date:
     try:
         return resolve_as_of(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--as-of / TIPS_AS_OF") from None
+        # One line naming the value and the range, not click's usage block:
+        # the date often comes from the environment, not the command line.
+        raise DateError(f"cannot tell which week it is (--as-of, TIPS_AS_OF or SOURCE_DATE_EPOCH): {exc}") from None
 
 
 def _root(value: str) -> Path:

@@ -14,6 +14,16 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping, Optional
 
 _WEEK_TEXT = re.compile(r"^(\d{4})-W(\d{2})$")
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MAX_DATE_TEXT = 64  # longer than any date with spaces around it; checked before the pattern
+
+# The dates the site can publish. Outside them a date is a typo (0206 for
+# 2026, 9999 for "forever"), and the schedule, which walks week by week from
+# the first week to as_of and to pinned weeks, would walk for millennia or
+# step outside the calendar Python can represent.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+DATE_RANGE = f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
 
 
 @dataclass(frozen=True, order=True)
@@ -38,6 +48,10 @@ class IsoWeek:
         if not 1 <= week <= last:
             raise ValueError(f"{text!r} does not exist: {year} has ISO weeks W01 to W{last:02d}")
         return cls(year, week)
+
+    def in_range(self) -> bool:
+        """True when the whole week lies within EARLIEST..LATEST."""
+        return EARLIEST <= self.monday and self.sunday <= LATEST
 
     @classmethod
     def of(cls, day: date) -> "IsoWeek":
@@ -90,14 +104,23 @@ def weeks_in_year(year: int) -> int:
     return date(year, 12, 28).isocalendar().week
 
 
+def week_range() -> str:
+    """The weeks the site can publish, e.g. '2000-W01 to 2100-W52', for hints."""
+    return f"{IsoWeek.of(EARLIEST + timedelta(days=6))} to {IsoWeek.of(LATEST - timedelta(days=6))}"
+
+
 def parse_as_of(text: str) -> date:
-    """Parse a YYYY-MM-DD `as_of`; raise ValueError naming the expected form."""
+    """Parse a YYYY-MM-DD `as_of` within EARLIEST..LATEST; raise ValueError naming the form and range."""
+    shown = text if len(text) <= _MAX_DATE_TEXT else text[:_MAX_DATE_TEXT] + "..."
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        if len(text) > _MAX_DATE_TEXT or not _DATE_TEXT.fullmatch(text.strip()):
             raise ValueError
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23") from None
+        raise ValueError(f"{shown!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23") from None
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{shown!r} is outside the dates the site publishes, {DATE_RANGE}")
+    return day
 
 
 def resolve_as_of(explicit: Optional[str] = None, environ: Optional[Mapping[str, str]] = None) -> date:
@@ -108,9 +131,15 @@ def resolve_as_of(explicit: Optional[str] = None, environ: Optional[Mapping[str,
     if env.get("TIPS_AS_OF"):
         return parse_as_of(env["TIPS_AS_OF"])
     if env.get("SOURCE_DATE_EPOCH"):
-        try:
-            seconds = int(env["SOURCE_DATE_EPOCH"])
-        except ValueError:
-            raise ValueError(f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']!r} is not a number of seconds") from None
+        raw = env["SOURCE_DATE_EPOCH"]
+        shown = raw if len(raw) <= _MAX_DATE_TEXT else raw[:_MAX_DATE_TEXT] + "..."
+        # The length is checked first: int() of a very long string is slow, and refused past 4,300 digits.
+        if len(raw) > _MAX_DATE_TEXT or not raw.strip().lstrip("-").isdigit() or not raw.strip().isascii():
+            raise ValueError(f"SOURCE_DATE_EPOCH={shown!r} is not a number of seconds")
+        seconds = int(raw)
+        low = datetime.combine(EARLIEST, time(0), tzinfo=timezone.utc).timestamp()
+        high = datetime.combine(LATEST, time(23, 59, 59), tzinfo=timezone.utc).timestamp()
+        if not low <= seconds <= high:
+            raise ValueError(f"SOURCE_DATE_EPOCH={shown!r} is outside the dates the site publishes, {DATE_RANGE}")
         return datetime.fromtimestamp(seconds, tz=timezone.utc).date()
     return datetime.now(tz=timezone.utc).date()

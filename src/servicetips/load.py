@@ -24,9 +24,11 @@ from typing import Any, Optional
 import yaml
 
 from .problems import Problem, display_path
+from .yamlload import SchemaLoader, SchemaRefusalError, describe_syntax_error, load
 
 MAX_FILE_BYTES = 256 * 1024  # a 400-word tip is ~3 KB; this leaves a wide margin
 MAX_FRONT_MATTER_LINES = 200  # a tip's front matter is ~10 lines
+MAX_VOCABULARY_BYTES = 4 * 1024 * 1024  # tags.yml and authors.yml are a few KB; generous for a big team
 MAX_NESTING = 64  # a tip's front matter nests 2 levels deep, the vocabularies 2
 # Each nesting level takes at least one character, and libyaml handles a few
 # thousand levels safely, so shorter texts need no depth check.
@@ -34,20 +36,36 @@ _DEPTH_CHECK_CHARS = 2048
 _FENCE = re.compile(r"^---[ \t]*$")
 _FENCE_LINE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
-try:  # libyaml is part of PyYAML's wheels; the pure-Python loader is the fallback.
-    _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - only without libyaml
-    _BaseLoader = yaml.SafeLoader
+# The loader knows only the schema's types (see yamlload.py); the old name is
+# kept for the modules that compose node trees to locate problems.
+TipYamlLoader = SchemaLoader
+
+# Characters XML 1.0 cannot carry (C0 controls other than tab, line feed and
+# carriage return; lone surrogates; U+FFFE and U+FFFF) or that it discourages
+# and YAML refuses or reads as a line break (DEL, C1 controls, U+0085), and
+# Unicode's noncharacters (U+FDD0-U+FDEF, the last two code points of every
+# plane). A tip's text reaches pages, feeds and JSON, so one such character
+# would break a feed reader or the build: the file is refused instead.
+# One character class of ranges, so the scan is a single linear pass; it also
+# stops at any character beyond the BMP (a class listing the 32 astral
+# noncharacters one by one is ten times slower), and those few are tested
+# one by one.
+_NOT_CARRIED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                          "\U00010000-\U0010ffff]")
 
 
-class TipYamlLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe YAML loader that keeps dates and timestamps as strings."""
-
-
-TipYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
+def first_forbidden_character(text: str) -> Optional[tuple[int, int, str]]:
+    """(line, col, description) of the first character a feed cannot carry, or None (lines from 1)."""
+    match = _NOT_CARRIED.search(text)
+    while match is not None and ord(match.group()) > 0xFFFF and ord(match.group()) & 0xFFFE != 0xFFFE:
+        match = _NOT_CARRIED.search(text, match.end())  # an emoji or another ordinary astral character
+    if match is None:
+        return None
+    line, col = _line_col(text, match.start())
+    code = ord(match.group())
+    kind = ("a control character" if code < 0xA0 else "a lone surrogate (a broken character)"
+            if 0xD800 <= code <= 0xDFFF else "a Unicode noncharacter")
+    return line, col, f"U+{code:04X}, {kind}"
 
 
 @dataclass
@@ -88,7 +106,7 @@ def parse_yaml(text: str) -> Any:
     """
     if len(text) > _DEPTH_CHECK_CHARS:
         _check_nesting(text)
-    return yaml.load(text, Loader=TipYamlLoader)
+    return load(text)
 
 
 def _check_nesting(text: str) -> None:
@@ -202,9 +220,15 @@ def _decode(source: SourceFile, raw: bytes) -> Optional[str]:
     # A BOM and Windows line endings are accepted: editors add them silently.
     if text.startswith("\ufeff"):
         text = text[1:]
-    if "\r" not in text:  # the common case: no pass over the text to rewrite line endings
-        return text
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = first_forbidden_character(text)
+    if found:
+        line, col, what = found
+        source.problem(line, col, "ENC006", f"the file contains {what}, which pages and feeds cannot carry",
+                       "delete it: it is invisible in most editors and often comes from a copy and paste")
+        return None
+    return text
 
 
 def _split(source: SourceFile, text: str) -> None:
@@ -233,20 +257,19 @@ def _split(source: SourceFile, text: str) -> None:
     source.body_line = index + 2
 
 
-def _yaml_error_position(exc: yaml.MarkedYAMLError, first_line: int) -> tuple[int, int, str]:
-    """Where an editor should look for a YAML error, in file lines, and what it is.
+# Problem codes of schema refusals (yamlload.SchemaRefusalError.kind), in a tip and in a vocabulary.
+_TIP_REFUSAL_CODES = {"tag": "FM006", "duplicate": "FM007", "alias": "FM008", "number": "FM009"}
+_VOCABULARY_REFUSAL_CODES = {"tag": "VOC002", "duplicate": "VOC003", "alias": "VOC004", "number": "VOC005"}
 
-    libyaml reports where it noticed the problem (often the end of the front
-    matter for an unclosed quote or bracket) and, as context, where the broken
-    construct started. The start is where the fix goes, so it is preferred.
-    """
-    mark = exc.context_mark or exc.problem_mark
-    line = mark.line + first_line if mark else first_line
-    col = mark.column + 1 if mark else 1
-    problem = exc.problem or "invalid YAML"
-    if exc.context and exc.problem_mark:
-        problem = f"{exc.context} starting here, {problem} (line {exc.problem_mark.line + first_line})"
-    return line, col, problem
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int, int, Optional[str], str, str]:
+    """(line, col, refusal kind or None, message, hint) of a YAML error, in file lines."""
+    if isinstance(exc, SchemaRefusalError):
+        mark = exc.problem_mark
+        line, col = (mark.line + first_line, mark.column + 1) if mark else (first_line, 1)
+        return line, col, exc.kind, exc.problem, exc.hint
+    line, col, message, hint = describe_syntax_error(exc, text)
+    return line + first_line, col + 1, None, message, hint
 
 
 def _parse_front_matter(source: SourceFile) -> None:
@@ -257,14 +280,12 @@ def _parse_front_matter(source: SourceFile) -> None:
                        f"the front matter nests lists or mappings more than {MAX_NESTING} levels deep",
                        "front-matter values are text, a list of tags, or a small `source:` mapping")
         return
-    except yaml.MarkedYAMLError as exc:
-        line, col, reason = _yaml_error_position(exc, first_line=2)
-        source.problem(line, col, "FM003", f"the front matter is not valid YAML: {reason}",
-                       "quote values that contain ': ' or start with a special character, e.g. title: \"Why: a story\"")
-        return
     except yaml.YAMLError as exc:
-        source.problem(2, 1, "FM003", f"the front matter is not valid YAML: {exc}",
-                       "check the YAML syntax of the front matter")
+        line, col, kind, message, hint = _yaml_problem(exc, source.front_matter, first_line=2)
+        if kind is None:
+            source.problem(line, col, "FM003", f"the front matter is not valid YAML: {message}", hint)
+        else:
+            source.problem(line, col, _TIP_REFUSAL_CODES[kind], message, hint)
         return
     except RecursionError:
         source.problem(2, 1, "FM005", "the front matter is nested too deeply",
@@ -281,24 +302,51 @@ def _parse_front_matter(source: SourceFile) -> None:
 def read_vocabulary(path: Path, root: Path, what: str) -> tuple[Any, list[Problem]]:
     """Read a YAML vocabulary file (tags.yml, authors.yml, schedule.yml); problems instead of exceptions."""
     display = display_path(path, root.parent)
+    data, text, problems = read_vocabulary_text(path, display, what)
+    return data, problems
+
+
+def read_vocabulary_text(path: Path, display: str, what: str) -> tuple[Any, str, list[Problem]]:
+    """Like `read_vocabulary`, also returning the text (to locate problems in it later)."""
     if path.exists() and not path.is_file():  # a pipe would block the read, a folder cannot be read
-        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} is not a regular file",
-                              f"make {display} a plain YAML file")]
+        return None, "", [Problem(display, 1, 1, "VOC001", f"{path.name} is not a regular file",
+                                  f"make {display} a plain YAML file")]
     try:
+        size = path.stat().st_size
+        if size > MAX_VOCABULARY_BYTES:
+            return None, "", [Problem(display, 1, 1, "VOC007", f"{path.name} is {size:,} bytes; "
+                                      f"a vocabulary file is at most {MAX_VOCABULARY_BYTES:,}",
+                                      "keep one short entry per key")]
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} is missing; it lists the {what}",
-                              f"create {display}")]
+        return None, "", [Problem(display, 1, 1, "VOC001", f"{path.name} is missing; it lists the {what}",
+                                  f"create {display}")]
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} cannot be read: {exc}", "save it as UTF-8 text")]
+        return None, "", [Problem(display, 1, 1, "VOC001", f"{path.name} cannot be read: {exc}",
+                                  "save it as UTF-8 text")]
+    text = text.lstrip("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = first_forbidden_character(text)
+    if found:
+        line, col, what_char = found
+        return None, text, [Problem(display, line, col, "ENC006", f"{path.name} contains {what_char}, "
+                                    "which pages and feeds cannot carry",
+                                    "delete it: it is invisible in most editors and often comes from a copy and paste")]
     try:
-        data = parse_yaml(text.lstrip("\ufeff"))
-    except yaml.MarkedYAMLError as exc:
-        line, col, reason = _yaml_error_position(exc, first_line=1)
-        return None, [Problem(display, line, col, "VOC001", f"{path.name} is not valid YAML: {reason}", "fix the YAML syntax")]
-    except (yaml.YAMLError, RecursionError) as exc:
-        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} is not valid YAML: {exc}", "fix the YAML syntax")]
+        data = parse_yaml(text)
+    except YamlTooDeep as exc:
+        return None, text, [Problem(display, exc.mark.line + 1, exc.mark.column + 1, "VOC001",
+                                    f"{path.name} is not valid YAML: {exc}", "fix the YAML syntax")]
+    except yaml.YAMLError as exc:
+        line, col, kind, message, hint = _yaml_problem(exc, text, first_line=1)
+        if kind is None:
+            return None, text, [Problem(display, line, col, "VOC001", f"{path.name} is not valid YAML: {message}", hint)]
+        return None, text, [Problem(display, line, col, _VOCABULARY_REFUSAL_CODES[kind], message, hint)]
+    except RecursionError as exc:
+        return None, text, [Problem(display, 1, 1, "VOC001", f"{path.name} is not valid YAML: {exc}",
+                                    "fix the YAML syntax")]
     if not isinstance(data, dict) or not data:
-        return None, [Problem(display, 1, 1, "VOC001", f"{path.name} must be a mapping of {what}",
-                              "see the contributing guide for its format")]
-    return data, []
+        return None, text, [Problem(display, 1, 1, "VOC001", f"{path.name} must be a mapping of {what}",
+                                    "see the contributing guide for its format")]
+    return data, text, []

@@ -29,12 +29,31 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .dates import IsoWeek
+from .dates import DATE_RANGE, EARLIEST, LATEST, IsoWeek, week_range
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TITLE_LENGTH = (3, 80)
 SUMMARY_MAX = 160
 TAGS_PER_TIP = (1, 3)
+TAG_KEY_MAX = 40  # a tag key is a URL segment and a chip on every tip card
+AUTHOR_KEY_MAX = 60  # the longest `author:` value a tip may hold
+# Names a tag key may not take, because the site uses them for its own pages
+# and files: a tag's page is /tags/<key>/ and `tags/index.md` is the tag
+# index, and a key is also shown beside the top-level sections. The list is
+# the first segment of every public path (design.md "Public URLs", the
+# hand-written pages in docs/, the theme's asset folders and MkDocs' own
+# files) plus names kept for paths to come; tests/test_input_limits.py
+# checks that every top-level name of a built site is in it.
+RESERVED_NAMES = frozenset({
+    "index", "tags", "tips", "weekly", "feed", "atom", "rss", "json", "api", "assets", "search",
+    "sitemap", "404", "about", "contributing", "integrators", "stylesheets", "javascripts", "images",
+    "schema", "schemas", "static", "latest", "archive", "all", "new", "draft", "drafts", "schedule",
+    "subscribe", "robots", "email", "favicon", "favicon-48", "apple-touch-icon", "icons", "cards", "share",
+    "social", "manifest", "ledger", "engines",
+})
+URL_MAX = 2000  # the longest URL browsers and search engines reliably keep
+_URL = re.compile(r"https?://[^\s/$.?#][^\s<>\"]*")
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # What counts as markup in a plain-text field. `<` and `&` on their own are
 # fine ("Reply in < 2 hours & say thanks"); a tag, an entity or Markdown
@@ -44,7 +63,11 @@ _MARKUP = [
     (re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"), "an HTML entity"),
     (re.compile(r"`"), "a backtick (Markdown code)"),
     (re.compile(r"\*"), "an asterisk (Markdown emphasis)"),
-    (re.compile(r"(?:^|\W)__?\w.*?\w__?(?:\W|$)|(?:^|\s)_|_(?:\s|$)"), "an underscore (Markdown emphasis)"),
+    # An underscore that starts or ends a word (`_x_`, `__x__`, `_ x`) can
+    # open or close emphasis; one inside a word (snake_case) cannot. Two
+    # one-character lookarounds instead of a lazy `\w.*?\w` between
+    # underscores, which retried the rest of the text from every underscore.
+    (re.compile(r"(?<!\w)_|_(?!\w)"), "an underscore (Markdown emphasis)"),
     (re.compile(r"\[|\]"), "a square bracket (Markdown link)"),
     (re.compile(r"^\s*(?:#|>|[-+] |\d+\. )"), "a leading Markdown block marker"),
     (re.compile(r"~~"), "a strikethrough marker"),
@@ -64,21 +87,28 @@ def _fail(code: str, message: str, **context: Any) -> PydanticCustomError:
 
 def check_plain_text(value: str, *, what: str, min_len: int = 1, max_len: int = 10_000) -> str:
     """Check that a front-matter string is non-empty plain text within its length limits."""
+    # The length is checked first, so no pattern ever runs on more than
+    # `max_len` characters, whatever a file holds.
     stripped = value.strip()
     if not stripped:
         raise _fail("TEXT001", f"{what} is empty")
+    if not min_len <= len(stripped) <= max_len:
+        raise _fail(
+            "TEXT002",
+            f"{what} is {len(stripped):,} characters long; it must be {min_len}-{max_len}",
+        )
     if _CONTROL.search(value):
         raise _fail("TEXT004", f"{what} contains a line break or control character")
     for pattern, name in _MARKUP if _ANY_MARKUP.search(stripped) else ():
         match = pattern.search(stripped)
         if match:
-            raise _fail("TEXT003", f"{what} contains {name}: {match.group(0).strip()!r}; it must be plain text")
-    if not min_len <= len(stripped) <= max_len:
-        raise _fail(
-            "TEXT002",
-            f"{what} is {len(stripped)} characters long; it must be {min_len}-{max_len}",
-        )
+            raise _fail("TEXT003", f"{what} contains {name}: {_shown(match.group(0).strip())!r}; it must be plain text")
     return stripped
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    # A match of `</?[A-Za-z][^>]*` can run to the end of the field.
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _plain(what: str, min_len: int = 1, max_len: int = 10_000):
@@ -92,24 +122,34 @@ def _parse_iso_date(value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise _fail("TYPE001", "published must be a date written as YYYY-MM-DD")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise _fail("DATE001", f"{value!r} is not a date in the form YYYY-MM-DD")
+    if len(value) > 40 or not _DATE_TEXT.fullmatch(value.strip()):
+        raise _fail("DATE001", f"{_shown(value)!r} is not a date in the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError as exc:
         raise _fail("DATE001", f"{value!r} is not a real date ({exc})") from None
+    if not EARLIEST <= day <= LATEST:
+        raise _fail("DATE002", f"{value.strip()!r} is outside the dates the site publishes, {DATE_RANGE}")
+    return day
 
 
 def _check_week(value: str) -> str:
+    if len(value) > 40:
+        raise _fail("WEEK001", f"{_shown(value)!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W48")
     try:
-        return str(IsoWeek.parse(value))
+        week = IsoWeek.parse(value)
     except ValueError as exc:
         raise _fail("WEEK001", str(exc)) from None
+    if not week.in_range():
+        raise _fail("DATE003", f"{value.strip()!r} is outside the weeks the site publishes, {week_range()}")
+    return str(week)
 
 
 def _check_url(value: str) -> str:
     value = value.strip()
-    if not re.fullmatch(r"https?://[^\s/$.?#][^\s<>\"]*", value):
+    if len(value) > URL_MAX:
+        raise _fail("URL001", f"the URL is {len(value):,} characters long; at most {URL_MAX} are accepted")
+    if not _URL.fullmatch(value):
         raise _fail("URL001", f"{value!r} is not an absolute http:// or https:// URL")
     return value
 

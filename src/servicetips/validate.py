@@ -18,9 +18,11 @@ from typing import Any, Iterable, Optional
 from pydantic import BaseModel, ValidationError
 
 from .body import check_body
-from .load import SourceFile, read_tip, read_vocabulary
+from .load import SourceFile, read_tip, read_vocabulary_text
 from .locate import FrontMatterLocator
-from .model import SLUG_PATTERN, AuthorInfo, Library, ScheduleSettings, TagInfo, Tip, TipFrontMatter
+from .dates import DATE_RANGE, week_range
+from .model import (AUTHOR_KEY_MAX, RESERVED_NAMES, SLUG_PATTERN, TAG_KEY_MAX, AuthorInfo, Library,
+                    ScheduleSettings, TagInfo, Tip, TipFrontMatter)
 from .outline import SUMMARY_PLACEHOLDER, find_placeholders, summary_placeholder_at
 from .problems import CODES, Problem, display_path
 
@@ -133,25 +135,51 @@ class _ModelErrors:
             "DATE001": "write the date as YYYY-MM-DD, e.g. published: 2026-11-02",
             "WEEK001": "write the week as YYYY-Www, e.g. week: 2026-W48",
             "URL001": "write the full address, e.g. https://example.org/article",
+            "DATE002": f"published dates run from {DATE_RANGE}; check the year",
+            "DATE003": f"weeks run from {week_range()}; check the year",
         }.get(code, "")
 
 
+def _key_problem(key: Any, file: str) -> Optional[tuple[str, str, str]]:
+    """(code, message, hint) when a key of tags.yml or authors.yml breaks the key rule, else None.
+
+    The length is checked before the pattern, so the pattern never runs on a long key.
+    """
+    tags = file == TAGS_FILE
+    limit = TAG_KEY_MAX if tags else AUTHOR_KEY_MAX
+    shown = str(key) if len(str(key)) <= 60 else str(key)[:60] + "..."
+    if isinstance(key, str) and not 1 <= len(key) <= limit:
+        return ("TAG005" if tags else "VOC006", f"key {shown!r} in {file} is {len(key):,} characters long; "
+                f"a key is 1-{limit}", "use a short key: lowercase words joined by hyphens, e.g. customer-recovery")
+    if not (isinstance(key, str) and SLUG_PATTERN.match(key)):
+        return ("TAG004" if tags else "VOC006", f"key {shown!r} in {file} is not lowercase kebab-case",
+                "use lowercase letters, digits and hyphens, e.g. customer-recovery")
+    if tags and key in RESERVED_NAMES:
+        return ("TAG006", f"tag key {key!r} is a name the site uses for its own pages",
+                "pick another key; taken: " + ", ".join(sorted(RESERVED_NAMES)))
+    return None
+
+
 def _validate_vocabulary(path: Path, root: Path, model: type[BaseModel], what: str,
-                         problems: list[Problem], key_is_slug: bool) -> dict[str, Any]:
-    data, found = read_vocabulary(path, root, what)
+                         problems: list[Problem]) -> dict[str, Any]:
+    display = display_path(path, root.parent)
+    data, text, found = read_vocabulary_text(path, display, what)
     problems.extend(found)
     entries: dict[str, Any] = {}
+    locator = FrontMatterLocator(text, first_line=1) if data else None
     for key, value in (data or {}).items():
-        display = display_path(path, root.parent)
-        if key_is_slug and not (isinstance(key, str) and SLUG_PATTERN.match(key)):
-            problems.append(Problem(display, 1, 1, "VOC001", f"key {key!r} in {path.name} is not lowercase kebab-case",
-                                    "use lowercase letters, digits and hyphens, e.g. customer-recovery"))
+        bad_key = _key_problem(key, path.name)
+        if bad_key:
+            code, message, hint = bad_key
+            line, col = locator.locate((key,), key=True)
+            problems.append(Problem(display, line, col, code, message, hint))
             continue
         try:
             entries[key] = model.model_validate(value)
         except ValidationError as exc:
             first = exc.errors()[0]
-            problems.append(Problem(display, 1, 1, "VOC001", f"{path.name}: entry {key!r}: "
+            line, col = locator.locate((key, *first["loc"]))
+            problems.append(Problem(display, line, col, "VOC001", f"{path.name}: entry {key!r}: "
                                     f"{'.'.join(map(str, first['loc']))} {first['msg']}",
                                     "see the contributing guide for the file's format"))
     return entries
@@ -159,16 +187,22 @@ def _validate_vocabulary(path: Path, root: Path, model: type[BaseModel], what: s
 
 def _validate_settings(root: Path, problems: list[Problem]) -> ScheduleSettings:
     path = root / SCHEDULE_FILE
-    data, found = read_vocabulary(path, root, "schedule settings")
+    display = display_path(path, root.parent)
+    data, text, found = read_vocabulary_text(path, display, "schedule settings")
     problems.extend(found)
     try:
         return ScheduleSettings.model_validate(data or {})
     except ValidationError as exc:
         if data is not None:
             first = exc.errors()[0]
-            problems.append(Problem(display_path(path, root.parent), 1, 1, "VOC001",
-                                    f"{SCHEDULE_FILE}: {'.'.join(map(str, first['loc']))}: {first['msg']}",
-                                    "write e.g. first_week: 2026-W27"))
+            line, col = FrontMatterLocator(text, first_line=1).locate(first["loc"])
+            field = ".".join(map(str, first["loc"]))
+            if first["type"] == "DATE003":
+                problems.append(Problem(display, line, col, "DATE003", f"{SCHEDULE_FILE}: {field}: {first['msg']}",
+                                        f"weeks run from {week_range()}; check the year"))
+            else:
+                problems.append(Problem(display, line, col, "VOC001", f"{SCHEDULE_FILE}: {field}: {first['msg']}",
+                                        "write e.g. first_week: 2026-W27 and feed_weeks: 52"))
         return ScheduleSettings.model_construct(first_week="2000-W01", feed_weeks=52)
 
 
@@ -198,8 +232,8 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
     """
     root = Path(root)
     problems: list[Problem] = []
-    tags = _validate_vocabulary(root / TAGS_FILE, root, TagInfo, "tags", problems, key_is_slug=True)
-    authors = _validate_vocabulary(root / AUTHORS_FILE, root, AuthorInfo, "authors", problems, key_is_slug=True)
+    tags = _validate_vocabulary(root / TAGS_FILE, root, TagInfo, "tags", problems)
+    authors = _validate_vocabulary(root / AUTHORS_FILE, root, AuthorInfo, "authors", problems)
     settings = _validate_settings(root, problems)
     context = {"tags": tags, "authors": authors}
 
