@@ -39,8 +39,10 @@ from typing import Any, Callable, Collection, Iterable, Optional
 
 
 from .dates import IsoWeek
-from .markup import html_attr, html_text, md_text, rewrite_links
+from .markup import html_attr, html_text, md_text
 from .model import Library, Tip
+from .body import tip_slug_of_link
+from .render import body_html
 from .schedule import Schedule, WeekSlot
 from .schema import fields_table_markdown
 
@@ -54,6 +56,13 @@ RELATED_PER_TIP = 3
 # index entirely, since they only repeat the tips' titles and summaries.
 TIP_SEARCH_BOOST = 2
 MARKER = re.compile(r"<!--\s*tips:([a-z-]+)\s*-->")
+# Where a tip's body goes in a generated page's Markdown. The body itself
+# never enters the page's Markdown: MkDocs renders the page around this
+# comment, and the hook puts the core's allow-listed body HTML in its place
+# (`insert_body`). So nothing in a body is read by MkDocs' Markdown, expanded
+# as a `<!-- tips:... -->` marker or left unsanitized on the site.
+BODY_PLACEHOLDER = "<!-- servicetips:tip-body -->"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def tip_uri(slug: str) -> str:
@@ -126,6 +135,8 @@ class VirtualPage:
     # tips and pager). It stays out of the Markdown, where Python-Markdown
     # would parse it again on every page, and out of the search index.
     footer_html: str = ""
+    # The tip's body as allow-listed HTML, for BODY_PLACEHOLDER in `markdown`.
+    body_html: str = ""
 
     @property
     def source(self) -> str:
@@ -238,12 +249,11 @@ class SitePages:
     def tip_page(self, tip: Tip) -> VirtualPage:
         """The page of one tip: /tips/<slug>/."""
         here = tip_uri(tip.slug)
-        body = rewrite_links(tip.body, lambda slug: link(here, tip_uri(slug)))
         parts = [
             f"# {md_text(tip.title)}",
             self._summary(tip),
             self._byline(tip, here),
-            body.strip(),
+            BODY_PLACEHOLDER,
         ]
         footer = "\n".join(part for part in (
             self._credits(tip, here),
@@ -258,7 +268,7 @@ class SitePages:
             "hide": ["toc"],
             "search": {"boost": TIP_SEARCH_BOOST},
         }
-        return VirtualPage(here, _join(parts), meta, footer_html=footer)
+        return VirtualPage(here, _join(parts), meta, footer_html=footer, body_html=site_body_html(tip, here))
 
     def tags_index_page(self) -> VirtualPage:
         """Every tag with its description and number of tips: /tags/."""
@@ -329,10 +339,6 @@ class SitePages:
         """A week's permalink: the week's tip in full, linking to the tip's own page."""
         here = week_uri(slot.week)
         tip = slot.tip
-        # The body was written next to its tip, in tips/: its links to
-        # tips and to files beside it (images) are re-pointed from weekly/.
-        body = rewrite_links(tip.body, lambda slug: link(here, tip_uri(slug)),
-                             lambda target: link(here, posixpath.normpath(f"tips/{target}")))
         pager = []
         if older is not None:
             pager.append(_a(f"← {older.week}: {older.tip.title}", href(here, week_uri(older.week)),
@@ -345,13 +351,13 @@ class SitePages:
             f"# {md_text(tip.title)}",
             self._summary(tip),
             self._byline(tip, here),
-            body.strip(),
+            BODY_PLACEHOLDER,
             f"[Open this tip on its own page]({link(here, tip_uri(tip.slug))}){{ .md-button }} "
             f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
             _nav_block("tip-pager", "Other weeks", pager),
         ])
         meta = _listing_meta(f"{slot.week}: {tip.title}", tip.summary)
-        return VirtualPage(here, markdown, meta)
+        return VirtualPage(here, markdown, meta, body_html=site_body_html(tip, here))
 
     # -- markers in hand-written pages --------------------------------------
 
@@ -515,6 +521,46 @@ class SitePages:
             return ""
         links = " · ".join(f"[{feed.name}]({link(here, feed.path)})" for feed in feeds)
         return f"Get the tip of the week in your reader or newsletter tool: {links}."
+
+
+def site_body_html(tip: Tip, here: str) -> str:
+    """The tip's allow-listed body HTML for the page at `here`, its links pointing from that page.
+
+    The body was written next to its tip, in tips/: links to other tips
+    (`other.md`, `../other/`, `/tips/other/`) go to the tip's page, and other
+    relative links (an image beside the tip, `card.png`) to the file in tips/.
+    """
+    def resolve(target: str) -> str:
+        slug = tip_slug_of_link(target)
+        if slug:
+            fragment = target[target.index("#"):] if "#" in target else ""
+            return href(here, tip_uri(slug)) + fragment
+        if slug is None and target and not target.startswith(("#", "/")) and not _SCHEME.match(target):
+            return _file_href(here, posixpath.normpath(f"tips/{target}"))
+        return target
+
+    return body_html(tip.body, resolve)
+
+
+def _file_href(from_uri: str, path: str) -> str:
+    """A relative URL from a page to a file of the site (`tips/card.png`)."""
+    source = page_url(from_uri).split("/")[:-1]
+    target = path.split("/")
+    common = 0
+    while common < min(len(source), len(target) - 1) and source[common] == target[common]:
+        common += 1
+    return "../" * (len(source) - common) + "/".join(target[common:])
+
+
+def insert_body(content: str, html: str) -> str:
+    """A generated page's rendered HTML with its tip body HTML in place of BODY_PLACEHOLDER.
+
+    Raises ValueError unless the placeholder is there exactly once: a page
+    that lost it would otherwise be published without its tip, or twice.
+    """
+    if content.count(BODY_PLACEHOLDER) != 1:
+        raise ValueError("the page does not hold exactly one tip body placeholder")
+    return content.replace(BODY_PLACEHOLDER, html)
 
 
 def problems_markdown(report_text: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Optional
 from pydantic import BaseModel, ValidationError
 
 from .body import check_body
+from .body_markup import check_body_html
 from .load import SourceFile, read_tip, read_vocabulary
 from .locate import FrontMatterLocator
 from .model import SLUG_PATTERN, AuthorInfo, Library, ScheduleSettings, TagInfo, Tip, TipFrontMatter
@@ -229,6 +230,7 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
         if source.data is None or (selected is not None and source.path.name not in selected):
             continue
         issues, links = check_body(source.body)
+        issues += check_body_html(source.body)
         for issue in issues:
             source.problem(source.body_line + issue.line - 1, issue.col, issue.code, issue.message, issue.hint)
         for link in links:
