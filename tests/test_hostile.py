@@ -89,6 +89,28 @@ REJECTED = [
     # Body: text that looks like code to a careless scan, but is not code to Markdown.
     ("body-unclosed-fence.md", "BODY005", 11, 11, "forbidden URL scheme"),
     ("body-escaped-backtick.md", "BODY005", 10, 18, "forbidden URL scheme"),
+    # Body, judged on its rendering against the allow-list: raw HTML in odd forms, entities and
+    # control characters in schemes, attribute lists, footnotes, tables, backtick tricks.
+    ("body-attr-list-id.md", "BODY009", 11, 4, "the id 'location' is not allowed on <p>"),
+    ("body-attr-list-image-src.md", "BODY005", 10, 28, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-attr-list-style.md", "BODY004", 11, 4, "the attribute 'style' is not allowed on <p>"),
+    ("body-autolink-uppercase.md", "BODY005", 10, 7, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-backtick-mismatch.md", "BODY004", 10, 27, "the event handler 'onerror' on <img>"),
+    ("body-cdata-section.md", "BODY004", 10, 7, "a CDATA section"),
+    ("body-comment-around-script.md", "BODY004", 10, 6, "an HTML comment"),
+    ("body-details-ontoggle.md", "BODY004", 10, 1, "the HTML element <details>"),
+    ("body-footnote-markup.md", "BODY004", 12, 18, "the event handler 'onerror' on <img>"),
+    ("body-image-data-png.md", "BODY005", 10, 12, "forbidden URL scheme: 'data:image/png"),
+    ("body-marker-comment.md", "BODY004", 10, 1, "an HTML comment"),
+    ("body-math-mglyph.md", "BODY004", 10, 1, "the HTML element <math>"),
+    ("body-md-in-html-onclick.md", "BODY004", 10, 19, "the event handler 'onclick' on <div>"),
+    ("body-processing-instruction.md", "BODY004", 10, 8, "a processing instruction"),
+    ("body-raw-a-colon-entity.md", "BODY005", 10, 13, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-raw-a-newline-in-scheme.md", "BODY005", 10, 13, "forbidden URL scheme: 'java\\nscript:alert(1)'"),
+    ("body-reference-hex-entity.md", "BODY005", 12, 9, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-table-cell-svg.md", "BODY004", 12, 9, "the HTML element <svg>"),
+    ("body-template-img.md", "BODY004", 10, 6, "the HTML element <template>"),
+    ("body-uppercase-attributes.md", "BODY004", 10, 18, "the event handler 'onerror' on <img>"),
     # YAML: a code-execution tag, alias bombs (aliases are shared, never expanded), a bare CR.
     ("yaml-python-object.md", "FM003", 2, 8, "could not determine a constructor"),
     ("yaml-billion-laughs.md", "KEY002", 7, 1, "unknown key 'lol0'"),

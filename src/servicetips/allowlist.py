@@ -145,7 +145,9 @@ class _Walker(HTMLParser):
         allowed = ATTRIBUTES[tag]
         for name, value in attrs:
             value = value or ""
-            if name not in allowed:
+            if name == "id" and name not in allowed:
+                self.found.append(Finding("id", value, tag))
+            elif name not in allowed:
                 self.found.append(Finding("attribute", name, tag))
             elif name == "class":
                 self.found.extend(Finding("class", c, tag) for c in value.split() if c not in CLASSES)

@@ -127,12 +127,19 @@ class _Locator:
                         self.taken.add(spot)
                         return spot
                     break
-        return self.find(value, value.split(":", 1)[-1][:30], f"{scheme}:" if scheme else value)
+        # The URL as written, its scheme, its first line (a newline inside the
+        # scheme), then what follows the scheme (a scheme spelled with entities).
+        return self.find(value, scheme or value, value.split("\n", 1)[0], value.split(":", 1)[-1][:30])
 
     def _search(self, lines: list[str], needle: str) -> Optional[tuple[int, int]]:
         if not needle:
             return None
+        # A bare word (`open`, `style`) is looked for only on lines with markup,
+        # not in the prose around it.
+        bare = needle.replace("-", "").replace("_", "").isalnum()
         for number, line in enumerate(lines, start=1):
+            if bare and "<" not in line and "{" not in line:
+                continue
             col = line.find(needle)
             while col >= 0:
                 spot = (number, col + 1)
