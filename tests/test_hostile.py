@@ -246,7 +246,7 @@ def test_the_accepted_tricky_library_passes_tips_check(tmp_path):
     result = run_tips_check(tmp_path, "--root", str(ACCEPTED_DIR))
     assert_no_crash(result)
     assert result.returncode == 0, result.stdout
-    assert "0 errors" in result.stdout
+    assert "no problems" in result.stdout or "0 errors" in result.stdout
 
 
 @pytest.mark.parametrize("vocabulary, content, text", [

@@ -30,7 +30,7 @@ from typing import Optional
 
 from .allowlist import CLASSES, TAGS, URL_SCHEMES, Finding, findings, url_scheme
 from .body import BodyIssue, code_free_lines, link_targets
-from .render import rendered
+from .render import clean_html, rendered
 
 _HTML_HINT = "use Markdown instead of HTML (e.g. **bold**, [text](url)), or put code between backticks"
 _SCRIPT_HINT = "remove it: a tip cannot run scripts, and an attribute list `{: ... }` may only set allowed classes"
@@ -50,7 +50,7 @@ _MARKUP_NAMES = {
 
 def check_body_html(body: str) -> list[BodyIssue]:
     """Problems in what `body` renders to: everything outside the allow-list, at its source line."""
-    found = findings(rendered(body))
+    found = findings(rendered(body), clean_html(body))
     if not found:
         return []
     locator = _Locator(body)
