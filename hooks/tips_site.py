@@ -130,7 +130,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     markdown, unknown = _state.site.replace_markers(markdown, page.file.src_uri)
     for name in unknown:
         log.warning(f"{page.file.src_uri}: unknown marker <!-- tips:{name} -->; known markers are "
-                    "tips:this-week, tips:latest, tips:tag-chips, tips:tags and tips:fields")
+                    "tips:this-week, tips:latest, tips:tag-chips, tips:tags, tips:fields and tips:body-html")
     return markdown
 
 

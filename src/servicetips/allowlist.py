@@ -60,13 +60,15 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
 }
 TAGS = frozenset(ATTRIBUTES)
 
-# Pygments' short class names (`k`, `s2`, ...) plus what the extensions write.
-CLASSES = frozenset(
-    {name for name in STANDARD_TYPES.values() if name}
-    | {"highlight", "filename", "footnote", "footnote-ref", "footnote-backref", "headerlink",
-       "admonition", "admonition-title", "note", "abstract", "info", "tip", "success", "question",
-       "warning", "failure", "danger", "bug", "example", "quote"}
-)
+# What the extensions write: footnotes, heading permalinks, highlighted
+# code, admonitions. These are also the classes an attribute list may set.
+EXTENSION_CLASSES = frozenset({
+    "highlight", "filename", "footnote", "footnote-ref", "footnote-backref", "headerlink",
+    "admonition", "admonition-title", "note", "abstract", "info", "tip", "success", "question",
+    "warning", "failure", "danger", "bug", "example", "quote",
+})
+# Plus Pygments' short class names (`k`, `s2`, ...) for highlighted code.
+CLASSES = frozenset({name for name in STANDARD_TYPES.values() if name} | EXTENSION_CLASSES)
 _HEADING_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 _FOOTNOTE_ID = re.compile(r"(?:fn|fnref)(?::[0-9]+)?:[A-Za-z0-9_-]{1,100}")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")

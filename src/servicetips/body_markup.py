@@ -28,15 +28,15 @@ from __future__ import annotations
 import html
 from typing import Optional
 
-from .allowlist import CLASSES, TAGS, URL_SCHEMES, Finding, findings, url_scheme
+from .allowlist import EXTENSION_CLASSES, TAGS, URL_SCHEMES, Finding, findings, url_scheme
 from .body import BodyIssue, code_free_lines, link_targets
 from .render import clean_html, rendered
 
 _HTML_HINT = "use Markdown instead of HTML (e.g. **bold**, [text](url)), or put code between backticks"
 _SCRIPT_HINT = "remove it: a tip cannot run scripts, and an attribute list `{: ... }` may only set allowed classes"
 _URL_HINT = "link to an http(s) page, a mail address (mailto:) or another tip, e.g. [text](other-tip.md)"
-# Classes a writer might mean to set (Pygments' one- and two-letter classes are the highlighter's).
-USER_CLASSES = sorted(name for name in CLASSES if len(name) > 3)
+# Classes a writer might mean to set (Pygments' short classes are the highlighter's).
+USER_CLASSES = sorted(EXTENSION_CLASSES)
 _MARKUP_NAMES = {
     "<!--": ("an HTML comment", "remove it: a body has no comments, and `<!-- tips:... -->` markers work only "
              "in the site's hand-written pages"),

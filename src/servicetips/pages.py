@@ -41,7 +41,9 @@ from typing import Any, Callable, Collection, Iterable, Optional
 from .dates import IsoWeek
 from .markup import html_attr, html_text, md_text
 from .model import Library, Tip
+from .allowlist import ATTRIBUTES, URL_SCHEMES
 from .body import tip_slug_of_link
+from .body_markup import USER_CLASSES
 from .render import body_html
 from .schedule import Schedule, WeekSlot
 from .schema import fields_table_markdown
@@ -369,6 +371,7 @@ class SitePages:
             "tag-chips": self._tag_chips,
             "tags": self._tag_vocabulary,
             "fields": lambda _: fields_table_markdown(),
+            "body-html": lambda _: allowlist_markdown(),
         }
         maker = makers.get(name)
         return None if maker is None else maker(from_uri)
@@ -521,6 +524,19 @@ class SitePages:
             return ""
         links = " · ".join(f"[{feed.name}]({link(here, feed.path)})" for feed in feeds)
         return f"Get the tip of the week in your reader or newsletter tool: {links}."
+
+
+def allowlist_markdown() -> str:
+    """What a tip body may become, written from the allow-list itself (marker `tips:body-html`)."""
+    elements = ", ".join(f"`{tag}`" for tag in sorted(ATTRIBUTES))
+    attributes = "; ".join(f"`{tag}`: " + ", ".join(f"`{name}`" for name in sorted(names - {"class"}))
+                           for tag, names in sorted(ATTRIBUTES.items()) if names - {"class"})
+    return (f"- Elements: {elements}.\n"
+            f"- Attributes besides `class`: {attributes} (ids only as headings and footnotes make them).\n"
+            f"- Classes: "
+            + ", ".join(f"`{name}`" for name in USER_CLASSES) + " (and the code highlighter's own).\n"
+            f"- URL schemes: " + ", ".join(f"`{scheme}:`" for scheme in sorted(URL_SCHEMES))
+            + ", plus relative links and `#anchors`.\n")
 
 
 def site_body_html(tip: Tip, here: str) -> str:
