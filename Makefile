@@ -12,16 +12,23 @@ HOST ?= 127.0.0.1:8000
 
 install: $(STAMP)
 
+# First run: about 90 s on 2 cores (mostly downloading the pinned packages);
+# later runs skip it until pyproject.toml or requirements.lock changes.
 $(STAMP): pyproject.toml requirements.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	touch $(STAMP)
+	@echo "==> Setting up $(VENV): installing the pinned packages of requirements.lock."
+	@echo "    The first time takes about 1-2 minutes; later runs skip this step."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+	@echo "==> $(VENV) is ready."
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@echo "==> Installing axe-core (accessibility tests) with npm ci."
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error || echo "npm unavailable: accessibility tests will skip"
 
 serve: $(STAMP)
+	@echo "==> Building and serving the site at http://$(HOST)/ (saving a tip rebuilds it; Ctrl-C stops)."
 	$(BIN)/mkdocs serve --strict --dev-addr $(HOST)
 
 build: $(STAMP)
