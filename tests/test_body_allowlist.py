@@ -52,6 +52,22 @@ def test_a_fenced_block_in_a_list_item_is_code_in_the_check_and_in_the_feeds():
         assert re.search(r"<pre>.*<code>Thanks &lt;for&gt; waiting", html, re.S), html
 
 
+@pytest.mark.parametrize("body", [
+    "## 日本語\n\nA heading with no ASCII letter gets the id `_1`.",
+    "Notes[^é] and more[^a b] and[^1.2].\n\n[^é]: one\n[^a b]: two\n[^1.2]: three",
+    "```python title=\"reply.py\" linenums=\"1\" hl_lines=\"2\"\nx = 1\ny = 2\n```",
+    "!!! warning \"Careful\"\n    An admonition of a known type.",
+])
+def test_what_the_configuration_writes_for_plain_markdown_is_allowed(body):
+    assert check_body_html(body) == []
+
+
+def test_an_admonition_type_outside_the_list_is_refused_at_its_line():
+    issues = check_body_html("Some text.\n\n!!! danger-zone \"Careful\"\n    Body.")
+    assert [(i.code, i.line, i.col) for i in issues] == [("BODY008", 3, 5)]
+    assert "the class 'danger-zone' is not allowed" in issues[0].message
+
+
 # --- reading outputs as a browser does -----------------------------------------------------
 
 

@@ -92,6 +92,11 @@ def _issue(finding: Finding, locator: "_Locator") -> BodyIssue:
     return BodyIssue(line, col, "BODY004", f"the body contains {what}", hint)
 
 
+def _has_markup(line: str) -> bool:
+    """Whether a source line can set an element, attribute or class: raw HTML, `{: ...}`, `!!! type`, a fence."""
+    return "<" in line or "{" in line or line.lstrip().startswith(("!!!", "```", "~~~"))
+
+
 class _Locator:
     """Finds the source line and column of a finding's text, outside code, each occurrence once."""
 
@@ -138,7 +143,7 @@ class _Locator:
         # not in the prose around it.
         bare = needle.replace("-", "").replace("_", "").isalnum()
         for number, line in enumerate(lines, start=1):
-            if bare and "<" not in line and "{" not in line:
+            if bare and not _has_markup(line):
                 continue
             col = line.find(needle)
             while col >= 0:
