@@ -71,6 +71,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except ValueError as exc:
         raise Abort(f"cannot tell which week it is: {exc}") from None
     _state.root, _state.as_of, _state.site, _state.problems = root, as_of, None, None
+    # A preview rebuild that finds problems shows only them: no footer (credits,
+    # related tips, pager) of the last good build may remain.
+    _state.footers = {}
     if "SOURCE_DATE_EPOCH" not in os.environ:
         # MkDocs dates the sitemap from SOURCE_DATE_EPOCH, else the clock:
         # date it from as_of, so the same tips and as_of give the same bytes.
@@ -130,7 +133,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     markdown, unknown = _state.site.replace_markers(markdown, page.file.src_uri)
     for name in unknown:
         log.warning(f"{page.file.src_uri}: unknown marker <!-- tips:{name} -->; known markers are "
-                    "tips:this-week, tips:latest, tips:tag-chips, tips:tags, tips:fields and tips:body-html")
+                    "tips:this-week, tips:latest and tips:tag-chips")
     return markdown
 
 

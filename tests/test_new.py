@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from click.testing import CliRunner
 
 from libraries import copy_library
 from servicetips.check import check_library
 from servicetips.cli import main
+from servicetips.outline import STEPS_PLACEHOLDER, SUMMARY_PLACEHOLDER
 
 BODY = ("When a parcel is late, tell the customer what you know, what you do not know yet, and when "
         "you will write again. " * 6)
@@ -28,11 +30,54 @@ def test_new_tip_passes_check_once_the_body_is_written(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("---\ntitle: Tell them what you know\n")
     assert "tags: [recovery, empathy]\n" in text and "published: 2026-11-23\n" in text
-    # The outline alone is not a tip yet: check says the body is too short.
+    # The outline alone is not a tip yet: every placeholder is refused at its
+    # place, and the body is too short.
     first = check_library(root, date(2026, 11, 23), only=[path])
-    assert [p.code for p in first.problems] == ["BODY002"]
-    path.write_text(text.split("---\n", 2)[0] + "---\n" + text.split("---\n", 2)[1] + "---\n" + BODY, encoding="utf-8")
+    assert [(p.code, p.line, p.col) for p in first.problems] == [
+        ("PLACE001", 3, 10), ("BODY002", 8, 1), ("PLACE001", 9, 1), ("PLACE001", 13, 1), ("PLACE001", 17, 1)]
+    assert first.problems[0].message == f"the summary is still the placeholder {SUMMARY_PLACEHOLDER!r}"
+    # A body written around the outline, keeping its placeholder lines, is still refused.
+    path.write_text(text.replace("## What to do", BODY + "\n\n## What to do"), encoding="utf-8")
+    kept = check_library(root, date(2026, 11, 23), only=[path])
+    assert [p.code for p in kept.problems] == ["PLACE001"] * 4
+    front = text.split("---\n", 2)[1].replace(SUMMARY_PLACEHOLDER, "Say what you know, what you do not, and when you will write.")
+    path.write_text("---\n" + front + "---\n" + BODY, encoding="utf-8")
     assert check_library(root, date(2026, 11, 23), only=[path]).problems == []
+
+
+def test_new_with_a_summary_has_no_summary_placeholder(tmp_path):
+    root = copy_library(tmp_path)
+    result = run("new", "Tell them what you know", "--tag", "recovery", "--summary", "Say what you know first.",
+                 "--root", str(root), "--as-of", "2026-11-23")
+    assert result.exit_code == 0, result.output
+    codes = [p.code for p in check_library(root, date(2026, 11, 23),
+                                           only=[root / "tell-them-what-you-know.md"]).problems]
+    assert codes.count("PLACE001") == 3  # the three outline lines, not the summary
+
+
+@pytest.mark.parametrize("summary, col", [
+    # quoted, re-cased, re-spaced, or inside a longer sentence: still the placeholder
+    (f'"{SUMMARY_PLACEHOLDER}"', 11),
+    ("one sentence that says  what the reader GAINS.", 10),
+    (f"Well. {SUMMARY_PLACEHOLDER}", 16),
+])
+def test_the_summary_placeholder_is_found_however_it_is_written(tmp_path, summary, col):
+    root = copy_library(tmp_path)
+    (root / "kept-summary.md").write_text(
+        f"---\ntitle: Kept summary\nsummary: {summary}\ntags: [empathy]\nauthor: editorial-team\n"
+        f"published: 2026-09-01\n---\n{BODY}", encoding="utf-8")
+    problems = check_library(root, date(2026, 11, 23), only=[root / "kept-summary.md"]).problems
+    assert [(p.code, p.line, p.col) for p in problems] == [("PLACE001", 3, col)]
+
+
+def test_an_outline_line_rewrapped_by_an_editor_is_still_found(tmp_path):
+    root = copy_library(tmp_path)
+    wrapped = STEPS_PLACEHOLDER.replace(" with ", "\nwith ")
+    (root / "wrapped.md").write_text(
+        "---\ntitle: Wrapped outline\nsummary: A fine summary.\ntags: [empathy]\nauthor: editorial-team\n"
+        f"published: 2026-09-01\n---\n{BODY}\n\n{wrapped}\n", encoding="utf-8")
+    problems = check_library(root, date(2026, 11, 23), only=[root / "wrapped.md"]).problems
+    assert [(p.code, p.line, p.col) for p in problems] == [("PLACE001", 10, 1)]
 
 
 def test_new_refuses_to_overwrite(tmp_path):

@@ -158,10 +158,9 @@ def test_markers_are_replaced_and_unknown_ones_reported(small):
     assert "(tips/cafe-creme-etiquette.md)" in replaced  # this week's tip, linked from the home page
     nested, _ = site.replace_markers("<!-- tips:latest -->", "guide/page.md")
     assert 'href="../../tips/cafe-creme-etiquette/"' in nested  # cards are raw HTML with published URLs
-    fields, _ = site.replace_markers("<!-- tips:fields -->", "contributing.md")
-    assert "| `title` |" in fields
-    tags, _ = site.replace_markers("<!-- tips:tags -->", "contributing.md")
-    assert "| `tone` |" in tags and "Tone &amp; wording" in tags
+    # The field table and tag list live in the guide itself (`tips docs`), not in the build.
+    for name in ("fields", "tags"):
+        assert site.replace_markers(f"<!-- tips:{name} -->", "contributing.md")[1] == [name]
 
 
 def test_the_problems_page_keeps_the_report_verbatim():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -44,11 +45,9 @@ def wait_for(url: str, text: str, server: subprocess.Popen) -> str:
     pytest.fail(f"{url} never showed {text!r}")
 
 
-@pytest.fixture
-def serve(tmp_path):
-    """Start `mkdocs serve --strict` on a copy of the small library with one invalid tip."""
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
-    shutil.copy(SITE_FIXTURES / "broken" / "unknown-tag.md", tips)
+@contextlib.contextmanager
+def preview(tips, tmp_path):
+    """Run `mkdocs serve --strict` (what `make serve` runs) on a tips folder; yield its URL, process and log."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     env.update({"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
@@ -58,7 +57,7 @@ def serve(tmp_path):
          "--dev-addr", f"127.0.0.1:{port}"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        yield tips, f"http://127.0.0.1:{port}/", server, tmp_path / "serve.log"
+        yield f"http://127.0.0.1:{port}/", server, tmp_path / "serve.log"
     finally:
         server.terminate()
         try:
@@ -66,6 +65,15 @@ def serve(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start the preview on a copy of the small library with one invalid tip."""
+    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    shutil.copy(SITE_FIXTURES / "broken" / "unknown-tag.md", tips)
+    with preview(tips, tmp_path) as (base, server, log):
+        yield tips, base, server, log
 
 
 def test_the_preview_shows_problems_keeps_serving_and_picks_up_fixes(serve):
@@ -89,3 +97,17 @@ def test_the_preview_shows_problems_keeps_serving_and_picks_up_fixes(serve):
     tags.write_text(tags.read_text("utf-8").replace("label: Care", "label: Care and kindness"), "utf-8")
     wait_for(base + "tags/empathy/", "Care and kindness", server)
     assert server.poll() is None
+
+
+def test_a_tip_page_shows_only_the_problems_not_its_last_good_footer(tmp_path):
+    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    with preview(tips, tmp_path) as (base, server, log):
+        url = base + "tips/answer-in-under-two-hours/"
+        good = wait_for(url, "Related tips", server)
+        assert 'class="tip-related"' in good and 'class="tip-credits"' in good
+        tip = tips / "answer-in-under-two-hours.md"
+        tip.write_text(tip.read_text("utf-8").replace("tags: [", "tags: [kindness, ", 1), "utf-8")
+        broken = wait_for(url, "The tips have problems", server)
+        assert "TAG001" in broken
+        for leftover in ("tip-related", "tip-credits", "tip-pager", "tip-meta", "Related tips"):
+            assert leftover not in broken, leftover

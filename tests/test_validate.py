@@ -62,6 +62,8 @@ BAD = [
     ("body-data-link.md", "BODY005", 11, 12, "forbidden URL scheme: 'data:text/html"),
     ("body-missing-tip-link.md", "BODY006", 11, 21, "points to tip 'no-such-tip', which does not exist"),
     ("body-image-no-alt.md", "BODY007", 11, 1, "an image has no alt text"),
+    ("placeholder-outline.md", "PLACE001", 12, 103,
+     "the outline's placeholder 'The steps, in order, with the words to use where words matter.' is still in the body"),
 ]
 
 

@@ -231,10 +231,14 @@ def guide() -> str:
     return GUIDE.read_text(encoding="utf-8")
 
 
-def test_the_guide_has_the_markers_the_site_fills_in() -> None:
+def test_the_guide_holds_the_field_table_and_tag_list_itself() -> None:
+    # Read on GitHub the guide must be complete: the blocks are in the file
+    # (tests/test_docblocks.py checks they are up to date).
     lines = guide().splitlines()
-    assert lines.count("<!-- tips:fields -->") == 1
-    assert lines.count("<!-- tips:tags -->") == 1
+    for name in ("fields", "tags"):
+        assert lines.count(f"<!-- tips:{name}:begin -->") == 1
+        assert lines.count(f"<!-- tips:{name}:end -->") == 1
+    assert "| `title` | yes |" in guide()
 
 
 def test_the_guide_mentions_every_tips_command_and_no_other() -> None:
@@ -281,7 +285,9 @@ def test_the_guides_tips_new_command_writes_the_file_it_names(tmp_path: Path, mo
     result = CliRunner().invoke(main, shlex.split(command)[1:] + ["--as-of", "2026-11-23"], catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
-    announced = re.search(r"It prints `(wrote tips/[a-z0-9-]+\.md)`", guide()).group(1)
+    # The output shown is a sample block of the same command (kept fresh by `tips docs`).
+    assert f"<!-- tips:sample:begin {command.removeprefix('.venv/bin/')} -->" in guide()
+    announced = re.search(r"^(wrote tips/[a-z0-9-]+\.md)$", guide(), flags=re.MULTILINE).group(1)
     assert result.output.splitlines()[0] == announced
     assert (tmp_path / announced.removeprefix("wrote ")).exists()
 
@@ -300,6 +306,11 @@ def test_the_guides_sample_output_is_what_the_checker_prints(tmp_path: Path, mon
 
     assert problem in result.stdout
     assert sample.splitlines()[1] in result.stdout  # the hint line
+
+
+def test_the_readme_lists_every_tips_command() -> None:
+    table = re.findall(r"^\| `tips ([a-z]+)", (REPO / "README.md").read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert set(table) == set(main.commands)
 
 
 def test_contributing_md_points_to_the_guide() -> None:

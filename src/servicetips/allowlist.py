@@ -230,3 +230,16 @@ def findings(html: str, clean: Optional[str] = None) -> list[Finding]:
     if _structure(walked.tokens) != _structure(_walk(clean).tokens):
         return [Finding("markup", "<")]
     return []
+
+
+def allowlist_markdown() -> str:
+    """The allow-list as a Markdown list for the contributing guide (block `tips:body-html`)."""
+    elements = ", ".join(f"`{tag}`" for tag in sorted(ATTRIBUTES))
+    attributes = "; ".join(f"`{tag}`: " + ", ".join(f"`{name}`" for name in sorted(names - {"class"}))
+                           for tag, names in sorted(ATTRIBUTES.items()) if names - {"class"})
+    classes = ", ".join(f"`{name}`" for name in sorted(EXTENSION_CLASSES))
+    schemes = ", ".join(f"`{scheme}:`" for scheme in sorted(URL_SCHEMES))
+    return (f"- Elements: {elements}.\n"
+            f"- Attributes besides `class`: {attributes} (ids only as headings and footnotes make them).\n"
+            f"- Classes: {classes} (and the code highlighter's own).\n"
+            f"- URL schemes: {schemes}, plus relative links and `#anchors`.\n")

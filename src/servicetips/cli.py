@@ -1,4 +1,4 @@
-"""The `tips` command: check, new, schema, week, schedule.
+"""The `tips` command: check, new, schema, docs, week, schedule.
 
 Each command calls one core function and turns its result into output and an
 exit code: 0 clean, 1 problems found, 2 usage error.
@@ -130,7 +130,8 @@ def new(title: str, tags: tuple[str, ...], author: str, summary: str, published,
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"wrote {created.path}")
-    click.echo(f"next: write the tip below the outline, then run `tips check {created.path}` and `make serve`")
+    click.echo(f"next: replace the summary and the outline with your own text, then run "
+               f"`tips check {created.path}` and `make serve`")
 
 
 @main.command()
@@ -151,6 +152,36 @@ def schema(output: Optional[Path], fields_table: bool, root: str) -> None:
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; exit 1 if a generated block is out of date.")
+@click.option("--repo", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The repository (with tips/, docs/ and mkdocs.yml).")
+def docs(check_only: bool, repo: Path) -> None:
+    """Refresh the generated blocks of the docs: field table, tag list, sample outputs.
+
+    The blocks sit between `<!-- tips:NAME:begin -->` and `<!-- tips:NAME:end -->`
+    in README.md, CONTRIBUTING.md and docs/; only they are rewritten.
+
+    \b
+    Examples:
+      tips docs
+      tips docs --check
+    """
+    from .docblocks import DocBlockError, Project, refresh  # noqa: PLC0415 - only this command needs it
+
+    try:
+        results = refresh(Project.at(repo), write=not check_only)
+    except DocBlockError as exc:
+        raise click.UsageError(str(exc)) from None
+    stale = [r.path for r in results if r.stale]
+    for path in stale:
+        click.echo(f"{'out of date' if check_only else 'refreshed'}: {path}")
+    if not stale:
+        click.echo(f"{len(results)} documents checked: every generated block is up to date")
+    sys.exit(1 if stale and check_only else 0)
 
 
 def _checked(root: str, as_of: Optional[str]) -> CheckReport:

@@ -3,8 +3,9 @@
 Input: the checked library, its schedule (as of one date) and the feed files
 that exist. Output: `VirtualPage`s that the MkDocs hooks hand over as
 generated files, and the Markdown that replaces the `<!-- tips:... -->`
-markers in hand-written pages. Nothing here imports MkDocs or touches the
-file system.
+markers in hand-written pages: only what depends on the build's date (the
+field table and tag list are kept in the guide itself, see docblocks.py).
+Nothing here imports MkDocs or touches the file system.
 
 Pages and their public URLs (a contract, see the design):
 
@@ -41,12 +42,9 @@ from typing import Any, Callable, Collection, Iterable, Optional
 from .dates import IsoWeek
 from .markup import html_attr, html_text, md_text
 from .model import Library, Tip
-from .allowlist import ATTRIBUTES, URL_SCHEMES
 from .body import tip_slug_of_link
-from .body_markup import USER_CLASSES
 from .render import body_html
 from .schedule import Schedule, WeekSlot
-from .schema import fields_table_markdown
 
 HOME = "index.md"
 TAGS_INDEX = "tags/index.md"
@@ -369,9 +367,6 @@ class SitePages:
             "this-week": self._this_week,
             "latest": self._latest,
             "tag-chips": self._tag_chips,
-            "tags": self._tag_vocabulary,
-            "fields": lambda _: fields_table_markdown(),
-            "body-html": lambda _: allowlist_markdown(),
         }
         maker = makers.get(name)
         return None if maker is None else maker(from_uri)
@@ -422,15 +417,6 @@ class SitePages:
             for tag, info in self.library.tags.items()
         ]
         return '<div class="tip-chips" markdown>\n\n' + " ".join(chips) + "\n\n</div>\n"
-
-    def _tag_vocabulary(self, here: str) -> str:
-        rows = ["| Tag | Key | Description |", "| --- | --- | --- |"]
-        for tag, info in self.library.tags.items():
-            rows.append(f"| [{md_text(info.label)}]({link(here, tag_uri(tag))}) | `{tag}` | "
-                        f"{md_text(info.description)} |")
-        return "\n".join(rows) + "\n"
-
-    # -- pieces -------------------------------------------------------------
 
     def _summary(self, tip: Tip) -> str:
         return f'<p class="tip-summary">{html_text(tip.summary)}</p>'
@@ -524,19 +510,6 @@ class SitePages:
             return ""
         links = " · ".join(f"[{feed.name}]({link(here, feed.path)})" for feed in feeds)
         return f"Get the tip of the week in your reader or newsletter tool: {links}."
-
-
-def allowlist_markdown() -> str:
-    """What a tip body may become, written from the allow-list itself (marker `tips:body-html`)."""
-    elements = ", ".join(f"`{tag}`" for tag in sorted(ATTRIBUTES))
-    attributes = "; ".join(f"`{tag}`: " + ", ".join(f"`{name}`" for name in sorted(names - {"class"}))
-                           for tag, names in sorted(ATTRIBUTES.items()) if names - {"class"})
-    return (f"- Elements: {elements}.\n"
-            f"- Attributes besides `class`: {attributes} (ids only as headings and footnotes make them).\n"
-            f"- Classes: "
-            + ", ".join(f"`{name}`" for name in USER_CLASSES) + " (and the code highlighter's own).\n"
-            f"- URL schemes: " + ", ".join(f"`{scheme}:`" for scheme in sorted(URL_SCHEMES))
-            + ", plus relative links and `#anchors`.\n")
 
 
 def site_body_html(tip: Tip, here: str) -> str:

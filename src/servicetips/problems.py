@@ -58,6 +58,7 @@ CODES: dict[str, str] = {
     "BODY007": "an image has no alt text",
     "BODY008": "an attribute list sets a class outside the allow-list",
     "BODY009": "the body sets an id outside the allow-list (ids come from headings and footnotes)",
+    "PLACE001": "placeholder text from `tips new` is still in the tip",
     "VOC001": "a vocabulary file (tags.yml, authors.yml, schedule.yml) is invalid",
     "SCHED001": "a pinned week is before the schedule's first week",
     "SCHED002": "a draft is pinned to a week",

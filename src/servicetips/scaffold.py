@@ -11,20 +11,7 @@ from pathlib import Path
 import frontmatter
 
 from .model import Library, check_plain_text
-
-OUTLINE = """\
-The situation: when does this happen, and what goes wrong for the customer?
-
-## What to do
-
-The steps, in order, with the words to use where words matter.
-
-## Try it this week
-
-One concrete action for the next shift.
-"""
-# The outline is deliberately under the 60-word minimum, so `tips check`
-# fails until the editor has written the tip itself.
+from .outline import OUTLINE, SUMMARY_PLACEHOLDER
 
 
 class ScaffoldError(ValueError):
@@ -67,7 +54,7 @@ def new_tip(library: Library, title: str, tags: list[str], author: str, publishe
     post = frontmatter.Post(
         OUTLINE,
         title=title,
-        summary=summary or "One sentence that says what the reader gains.",
+        summary=summary or SUMMARY_PLACEHOLDER,
         tags=list(dict.fromkeys(tags)),
         author=author,
         published=published,

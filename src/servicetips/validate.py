@@ -22,6 +22,7 @@ from .body_markup import check_body_html
 from .load import SourceFile, read_tip, read_vocabulary
 from .locate import FrontMatterLocator
 from .model import SLUG_PATTERN, AuthorInfo, Library, ScheduleSettings, TagInfo, Tip, TipFrontMatter
+from .outline import SUMMARY_PLACEHOLDER, find_placeholders, summary_placeholder_at
 from .problems import CODES, Problem, display_path
 
 TAGS_FILE = "tags.yml"
@@ -229,6 +230,7 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
     for source in sources:
         if source.data is None or (selected is not None and source.path.name not in selected):
             continue
+        _check_placeholders(source)
         issues, links = check_body(source.body)
         issues += check_body_html(source.body)
         for issue in issues:
@@ -251,6 +253,22 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
     library = Library(root=root, tips=tips, tags=tags, authors=authors, settings=settings)
     checked = len(sources) if selected is None else len([s for s in sources if s.path.name in selected])
     return Validation(library=library, problems=problems, files_checked=checked)
+
+
+def _check_placeholders(source: SourceFile) -> None:
+    """PLACE001 for every placeholder of `tips new` still in the summary or the body."""
+    offset = summary_placeholder_at(source.data.get("summary"))
+    if offset is not None:
+        line, col = FrontMatterLocator(source.front_matter).locate(("summary",))
+        raw = source.front_matter.splitlines()[line - 2] if line >= 2 else ""
+        quoted = raw[col - 1:col] in ("'", '"')  # the value's text starts after the quote
+        source.problem(line, col + int(quoted) + offset, "PLACE001",
+                       f"the summary is still the placeholder {SUMMARY_PLACEHOLDER!r}",
+                       "write one sentence that says what the reader gains from the tip")
+    for found in find_placeholders(source.body):
+        source.problem(source.body_line + found.line - 1, found.col, "PLACE001",
+                       f"the outline's placeholder {found.text!r} is still in the body",
+                       "replace it with your own text (the outline's headings may stay)")
 
 
 def _check_unique_titles(valid: list[tuple[SourceFile, TipFrontMatter]]) -> None:

@@ -1,0 +1,249 @@
+"""Share cards: the 1200x630 PNG a chat app or social site shows for a link.
+
+One card per tip, week, tag and the home page, drawn with Pillow from plain
+data (no MkDocs, no network, no system font): the page's title, wrapped and
+measured with the font's own metrics, its tags as chips, and the site's name,
+in the site's colours (Material's indigo palette, as in mkdocs.yml).
+
+Same inputs give the same bytes: the font ships in a pinned package
+(`fontpkg-noto-sans`, SIL Open Font License 1.1, credited on the About page),
+text is laid out with Pillow's own basic layout (the Raqm layout depends on
+a FriBiDi library found on the machine, or not), and the PNG is written with
+fixed settings and no metadata (no time, no software name).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Literal, Sequence
+
+from PIL import Image, ImageDraw, ImageFont
+
+WIDTH, HEIGHT = 1200, 630
+SIZE = (WIDTH, HEIGHT)
+MEDIA_TYPE = "image/png"
+Kind = Literal["tip", "week", "tag", "home"]
+KINDS: tuple[str, ...] = ("tip", "week", "tag", "home")
+
+# Material for MkDocs' "indigo" primary colour and its dark shade (the
+# palette of mkdocs.yml). White on these is 6.9:1 and 9.5:1.
+INDIGO = (0x40, 0x51, 0xB5)
+INDIGO_DARK = (0x30, 0x3F, 0xA1)
+WHITE = (0xFF, 0xFF, 0xFF)
+# A light indigo for the secondary lines: 4.9:1 on INDIGO, still AA.
+INDIGO_PALE = (0xDC, 0xE0, 0xF5)
+
+# Font weights (the font is variable: one file, any weight), at full width.
+REGULAR, BOLD = 400, 700
+FONT_PACKAGE = "fontpkg_noto_sans"
+FONT_FILE = "files/NotoSans[wdth,wght].ttf"
+FONT_LICENCE_FILE = "LICENSE"
+
+MARGIN = 80
+TEXT_WIDTH = WIDTH - 2 * MARGIN
+# Title sizes tried in turn, largest first; each takes as many lines as fit
+# (at most 4). At a phone's preview width (~360 px) the smallest is ~16 px.
+TITLE_SIZES = (84, 72, 62, 54)
+LINE_SPACING = 1.16
+MAX_TITLE_LINES = 4
+LABEL_TOP, TITLE_TOP = 64, 124
+BAND_HEIGHT, CHIP_HEIGHT = 120, 56
+BAND_TOP = HEIGHT - BAND_HEIGHT
+CHIPS_TOP = BAND_TOP - 40 - CHIP_HEIGHT
+ELLIPSIS = "\u2026"
+DEFAULT_LABELS = {"tip": "Tip", "week": "Tip of the week", "tag": "Tag", "home": "Customer-service tips"}
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a share card shows; plain text everywhere (nothing is parsed as markup).
+
+    kind: tip, week, tag or home; label: the line above the title (defaults
+    by kind, e.g. "Tip of the week · 2026-W48" for a week); tags: tag
+    labels shown as chips; footer: the line at the bottom right, usually the
+    site's host name.
+    """
+
+    title: str
+    kind: Kind
+    site_name: str
+    tags: tuple[str, ...] = ()
+    label: str = ""
+    footer: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown card kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        object.__setattr__(self, "tags", tuple(self.tags))
+
+
+def font_path() -> Path:
+    """The TrueType file the cards and icons are drawn with (installed by `make install`)."""
+    return Path(str(resources.files(FONT_PACKAGE).joinpath(FONT_FILE)))
+
+
+def font_licence() -> str:
+    """The font's licence text, as shipped with it (SIL Open Font License 1.1)."""
+    return resources.files(FONT_PACKAGE).joinpath(FONT_LICENCE_FILE).read_text("utf-8")
+
+
+@lru_cache(maxsize=32)
+def font(size: int, weight: int = REGULAR) -> ImageFont.FreeTypeFont:
+    """The card font at `size` pixels and `weight` (100-900), full width."""
+    loaded = ImageFont.truetype(str(font_path()), size, layout_engine=ImageFont.Layout.BASIC)
+    # Axes are set by name: their order is the font file's, not a standard one.
+    wanted = {b"Weight": weight, b"Width": 100}
+    loaded.set_variation_by_axes([wanted.get(axis["name"], axis["default"]) for axis in loaded.get_variation_axes()])
+    return loaded
+
+
+def missing_glyphs(text: str, size: int = 40) -> list[str]:
+    """The characters of `text` the font has no glyph for (they would show as empty boxes).
+
+    Pillow does not expose the font's character map, so a character counts as
+    missing when it draws exactly like the font's "no glyph" box (a private-use
+    code point no font defines).
+    """
+    face = font(size)
+
+    def drawn(ch: str) -> bytes:
+        canvas = Image.new("L", (size * 2, size * 2))
+        ImageDraw.Draw(canvas).text((0, 0), ch, font=face, fill=255)
+        return canvas.tobytes()
+
+    notdef = drawn("\U000F0000")
+    return sorted({ch for ch in text if not ch.isspace() and drawn(ch) == notdef})
+
+
+def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) -> tuple[list[str], bool]:
+    """Break `text` into at most `max_lines` lines no wider than `width` pixels: (lines, complete).
+
+    Words go on a line while it fits; a word wider than a line is cut
+    between characters. When the text needs more lines, the last line ends
+    with an ellipsis and `complete` is False.
+    """
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if face.getlength(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        while face.getlength(word) > width:  # a word longer than a line: cut it
+            cut = _longest_prefix(word, face, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current:
+        lines.append(current)
+    if len(lines) <= max_lines:
+        return lines, True
+    kept = lines[:max_lines]
+    kept[-1] = ellipsize(kept[-1] + " " + lines[max_lines], face, width)
+    return kept, False
+
+
+def ellipsize(text: str, face: ImageFont.FreeTypeFont, width: int) -> str:
+    """`text` cut so that it and a trailing ellipsis fit in `width` pixels (whole when it fits)."""
+    if face.getlength(text) <= width:
+        return text
+    cut = _longest_prefix(text, face, width - face.getlength(ELLIPSIS))
+    space = text.rfind(" ", 0, cut + 1)
+    if space > cut * 0.6:  # end on a whole word unless that leaves the line short
+        cut = space
+    return text[:cut].rstrip(" ,;:.-\u2013\u2014") + ELLIPSIS
+
+
+def _longest_prefix(text: str, face: ImageFont.FreeTypeFont, width: float) -> int:
+    low, high = 1, len(text)  # at least one character, so a line always moves on
+    while low < high:
+        middle = (low + high + 1) // 2
+        if face.getlength(text[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def line_height(face: ImageFont.FreeTypeFont) -> int:
+    """Distance between two title lines for `face`."""
+    return round(face.size * LINE_SPACING)
+
+
+def title_layout(title: str, height: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The title's font and lines within `height` pixels: the largest size at which it all fits,
+    else the smallest size, shortened with an ellipsis."""
+    for size in TITLE_SIZES:
+        face = font(size, BOLD)
+        max_lines = max(1, min(MAX_TITLE_LINES, height // line_height(face)))
+        lines, complete = wrap(title, face, TEXT_WIDTH, max_lines)
+        if complete:
+            return face, lines
+    return face, lines
+
+
+def render_card(card: Card) -> bytes:
+    """The card as PNG bytes, 1200x630, RGB; the same card always gives the same bytes."""
+    image = Image.new("RGB", SIZE, INDIGO)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, BAND_TOP, WIDTH, HEIGHT), fill=INDIGO_DARK)
+
+    label_face = font(34, BOLD)
+    label = card.label or DEFAULT_LABELS[card.kind]
+    draw.text((MARGIN, LABEL_TOP), ellipsize(label.upper(), label_face, TEXT_WIDTH), font=label_face,
+              fill=INDIGO_PALE)
+
+    # The title fills the space between the label and the chips (or the band), centred in it.
+    bottom = CHIPS_TOP - 24 if card.tags else BAND_TOP - 40
+    face, lines = title_layout(card.title, bottom - TITLE_TOP)
+    step = line_height(face)
+    y = TITLE_TOP + max(0, (bottom - TITLE_TOP - step * len(lines)) // 2)
+    for line in lines:
+        draw.text((MARGIN, y), line, font=face, fill=WHITE)
+        y += step
+
+    if card.tags:
+        _draw_chips(draw, card.tags, CHIPS_TOP)
+
+    footer_face = font(34, BOLD)
+    band_middle = BAND_TOP + BAND_HEIGHT // 2
+    draw.text((MARGIN, band_middle), ellipsize(card.site_name, footer_face, TEXT_WIDTH // 2),
+              font=footer_face, fill=WHITE, anchor="lm")
+    if card.footer:
+        small = font(30)
+        draw.text((WIDTH - MARGIN, band_middle), ellipsize(card.footer, small, TEXT_WIDTH // 2 - 40),
+                  font=small, fill=INDIGO_PALE, anchor="rm")
+    return png_bytes(image)
+
+
+def _draw_chips(draw: ImageDraw.ImageDraw, tags: Sequence[str], top: int) -> None:
+    """Tags as outlined chips on one line; those that do not fit are left out."""
+    face = font(30, BOLD)
+    x, height, pad = MARGIN, CHIP_HEIGHT, 24
+    for tag in tags:
+        text = ellipsize(tag, face, TEXT_WIDTH // 2)
+        width = round(face.getlength(text)) + 2 * pad
+        if x + width > WIDTH - MARGIN:
+            break
+        draw.rounded_rectangle((x, top, x + width, top + height), radius=height // 2, outline=WHITE, width=3)
+        draw.text((x + pad, top + height // 2), text, font=face, fill=WHITE, anchor="lm")
+        x += width + 16
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """`image` as PNG with fixed settings and no metadata chunks, so equal pixels give equal bytes."""
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False, compress_level=9)
+    return out.getvalue()
+
+
+def render_cards(cards: Iterable[tuple[str, Card]]) -> list[tuple[str, bytes]]:
+    """Render (path, card) pairs into (path, PNG bytes), in the order given; paths are the caller's."""
+    return [(path, render_card(card)) for path, card in cards]

@@ -1,0 +1,134 @@
+"""Share cards and icons: size, mode, same bytes in two processes, long and non-Latin titles."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+from PIL import Image, ImageDraw
+
+from servicetips import cards, icons
+from servicetips.cards import BOLD, TEXT_WIDTH, Card, font, missing_glyphs, render_card, title_layout, wrap
+
+WEEK = Card(title="Pause before you answer", kind="week", site_name="Service Tips",
+            tags=("Reputation", "Tone & wording"), label="Tip of the week · 2026-W48",
+            footer="servicetips.example.org")
+LONG = "Say what you will do next, when you will do it, and who will do it " * 4
+
+
+def image(data: bytes) -> Image.Image:
+    loaded = Image.open(io.BytesIO(data))
+    loaded.load()
+    return loaded
+
+
+@pytest.mark.parametrize("kind", cards.KINDS)
+def test_every_kind_is_a_1200x630_rgb_png(kind):
+    card = Card(title="Answer within two hours", kind=kind, site_name="Service Tips", tags=("Care",))
+    data = render_card(card)
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    loaded = image(data)
+    assert (loaded.format, loaded.size, loaded.mode) == ("PNG", (1200, 630), "RGB")
+
+
+def test_the_card_uses_the_site_indigo_and_white_text():
+    loaded = image(render_card(WEEK))
+    colours = {colour for _, colour in loaded.getcolors(maxcolors=1_000_000)}
+    assert cards.INDIGO in colours and cards.INDIGO_DARK in colours and cards.WHITE in colours
+
+
+def test_same_card_same_bytes_and_no_metadata_chunks():
+    first, second = render_card(WEEK), render_card(WEEK)
+    assert first == second
+    # A PNG's optional chunks (tIME, tEXt, pHYs...) would carry a date or a tool's name.
+    chunks, at = [], 8
+    while at < len(first):
+        length = int.from_bytes(first[at:at + 4], "big")
+        chunks.append(first[at + 4:at + 8].decode("ascii"))
+        at += 12 + length
+    assert set(chunks) == {"IHDR", "IDAT", "IEND"}
+
+
+def test_same_card_same_bytes_in_another_process():
+    code = ("import sys; from servicetips.cards import Card, render_card; "
+            "sys.stdout.buffer.write(render_card(Card(title='Pause before you answer', kind='week', "
+            "site_name='Service Tips', tags=('Reputation', 'Tone & wording'), "
+            "label='Tip of the week \\u00b7 2026-W48', footer='servicetips.example.org')))")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120).stdout
+    assert other == render_card(WEEK)
+
+
+def test_different_titles_give_different_cards():
+    assert render_card(WEEK) != render_card(Card(title="Thank them first", kind="week", site_name="Service Tips"))
+
+
+def test_a_long_title_wraps_within_the_card_and_ends_with_an_ellipsis():
+    face, lines = title_layout(LONG, 300)
+    assert 1 < len(lines) <= cards.MAX_TITLE_LINES
+    assert all(face.getlength(line) <= TEXT_WIDTH for line in lines)
+    assert lines[-1].endswith(cards.ELLIPSIS)
+    assert len(lines) * cards.line_height(face) <= 300
+    # Drawn: nothing white outside the margins.
+    loaded = image(render_card(Card(title=LONG, kind="tip", site_name="S", tags=("Care",))))
+    for x in list(range(0, cards.MARGIN - 8)) + list(range(1200 - cards.MARGIN + 8, 1200)):
+        column = {loaded.getpixel((x, y)) for y in range(0, cards.BAND_TOP)}
+        assert cards.WHITE not in column, x
+
+
+def test_a_word_longer_than_a_line_is_cut_not_left_overflowing():
+    word = "Kundenzufriedenheitsverbesserungsmaßnahmenkatalogzusammenstellung" * 2
+    face = font(84, BOLD)
+    lines, complete = wrap(word, face, TEXT_WIDTH, 10)
+    assert complete and "".join(lines) == word and len(lines) > 1
+    assert all(face.getlength(line) <= TEXT_WIDTH for line in lines)
+
+
+def test_a_short_title_is_whole_at_the_largest_size():
+    face, lines = title_layout("Smile", 300)
+    assert (face.size, lines) == (cards.TITLE_SIZES[0], ["Smile"])
+
+
+@pytest.mark.parametrize("title", ["Straße, Größe, Ærø", "Ответ на жалобу клиента", "Ευχαριστώ πολύ", "Cảm ơn bạn"])
+def test_non_latin_titles_have_glyphs(title):
+    assert missing_glyphs(title) == []
+    render_card(Card(title=title, kind="tip", site_name="Service Tips"))
+
+
+def test_missing_glyphs_finds_characters_the_font_lacks():
+    # The check itself must be able to fail: CJK and a snowman are not in Noto Sans.
+    assert missing_glyphs("Thanks 谢谢 ☃") == ["☃", "谢"]
+
+
+def test_markup_in_a_title_is_drawn_as_text():
+    title = '<img src=x onerror=alert(1)> & "quotes"'
+    face, lines = title_layout(title, 300)
+    assert " ".join(lines) == title
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown card kind"):
+        Card(title="x", kind="page", site_name="S")
+
+
+def test_the_font_and_its_licence_ship_with_the_install():
+    assert cards.font_path().is_file()
+    assert "SIL Open Font License" in cards.font_licence()
+
+
+def test_icons_have_their_sizes_and_the_same_bytes_twice():
+    files = icons.icon_files()
+    assert set(files) == {"favicon.ico", "favicon.png", "favicon-48.png", "apple-touch-icon.png"}
+    assert image(files["favicon.png"]).size == (32, 32)
+    assert image(files["favicon-48.png"]).size == (48, 48)
+    touch = image(files["apple-touch-icon.png"])
+    assert (touch.size, touch.mode) == ((180, 180), "RGB")
+    assert image(files["favicon.ico"]).info["sizes"] == {(32, 32), (48, 48)}
+    assert icons.icon_files() == files
+
+
+def test_the_icon_shows_a_white_figure_on_indigo():
+    touch = image(icons.touch_icon_png())
+    assert touch.getpixel((2, 2)) == cards.INDIGO
+    assert touch.getpixel((90, 48)) == cards.WHITE  # the bulb's ring, top centre (7.5-10 of 32)
