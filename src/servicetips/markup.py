@@ -10,11 +10,8 @@ syntax, so every such text passes through one of the helpers here:
 * `html_text` / `html_attr` for text inside raw HTML,
 * `html_page_meta` for page metadata MkDocs and Material print as is.
 
-`rewrite_links` points a body's links at the page that shows it,
-and `SafeAttributes` is a Python-Markdown extension (listed in mkdocs.yml)
-that drops event-handler attributes and script URLs from rendered Markdown:
-`attr_list`, which the generated pages need, would otherwise let a tip body
-write `{ onclick=... }`.
+Tip bodies are not handled here: the core renders them and holds them to an
+allow-list (`servicetips.render`, `servicetips.allowlist`).
 """
 
 from __future__ import annotations
