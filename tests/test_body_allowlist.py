@@ -54,12 +54,18 @@ def test_a_fenced_block_in_a_list_item_is_code_in_the_check_and_in_the_feeds():
 
 @pytest.mark.parametrize("body", [
     "## 日本語\n\nA heading with no ASCII letter gets the id `_1`.",
+    "## -x marks the spot\n\n## __init__ is bold, not code",
     "Notes[^é] and more[^a b] and[^1.2].\n\n[^é]: one\n[^a b]: two\n[^1.2]: three",
     "```python title=\"reply.py\" linenums=\"1\" hl_lines=\"2\"\nx = 1\ny = 2\n```",
     "!!! warning \"Careful\"\n    An admonition of a known type.",
 ])
 def test_what_the_configuration_writes_for_plain_markdown_is_allowed(body):
     assert check_body_html(body) == []
+
+
+def test_a_heading_that_would_take_an_id_of_the_themes_is_refused_at_its_line():
+    issues = check_body_html("Some text.\n\n## `__search` and more\n\nText.")
+    assert [(i.code, i.line, i.col) for i in issues] == [("BODY009", 3, 5)]
 
 
 def test_an_admonition_type_outside_the_list_is_refused_at_its_line():

@@ -71,7 +71,7 @@ EXTENSION_CLASSES = frozenset({
 CLASSES = frozenset({name for name in STANDARD_TYPES.values() if name} | EXTENSION_CLASSES)
 # toc's slugs: lowercase ASCII words, or `_1`, `_2`... for a heading with no
 # ASCII letter. Never `__name` (Material's own ids start with two).
-_HEADING_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}|_[0-9]{1,6}")
+_HEADING_ID = re.compile(r"(?!__)[a-z0-9_-]{1,100}")
 # Footnote ids carry the writer's label (`fn:é`, `fnref:2:a b`); the `fn:`
 # prefix holds a colon, so no such id can name a script global.
 _FOOTNOTE_ID = re.compile(r"(?:fn|fnref)(?::[0-9]+)?:[^\x00-\x1f\"'<>]{1,100}")

@@ -84,9 +84,11 @@ def _issue(finding: Finding, locator: "_Locator") -> BodyIssue:
         return BodyIssue(line, col, "BODY008", f"the class {shown} is not allowed",
                          "an attribute list may set only these classes: " + ", ".join(USER_CLASSES))
     if finding.kind == "id":
-        line, col = locator.find(f"#{name}", "id=", name)
+        # A heading's id is its text as a slug: its first word is in the source line.
+        line, col = locator.find(f"#{name}", "id=", name, name.split("-")[0])
         return BodyIssue(line, col, "BODY009", f"the id {shown} is not allowed on <{finding.tag}>",
-                         "remove it: headings get their ids from their text, footnotes from their labels")
+                         "remove it (headings get their ids from their text); a heading whose text starts with `__` "
+                         "would take an id of the theme's: reword it")
     what, hint = _MARKUP_NAMES.get(name, _MARKUP_NAMES["<"])
     line, col = locator.find(name if name != "<" else "<")
     return BodyIssue(line, col, "BODY004", f"the body contains {what}", hint)
@@ -94,7 +96,7 @@ def _issue(finding: Finding, locator: "_Locator") -> BodyIssue:
 
 def _has_markup(line: str) -> bool:
     """Whether a source line can set an element, attribute or class: raw HTML, `{: ...}`, `!!! type`, a fence."""
-    return "<" in line or "{" in line or line.lstrip().startswith(("!!!", "```", "~~~"))
+    return "<" in line or "{" in line or line.lstrip().startswith(("!!!", "```", "~~~", "#"))
 
 
 class _Locator:
