@@ -16,7 +16,8 @@ generated files and fill the `<!-- tips:... -->` markers of hand-written pages.
   `tips check` prints. Warnings are logged and do not stop it.
 * `mkdocs serve`: errors are printed in the terminal and every page of the
   preview shows them until they are fixed; the server keeps running and
-  watches the tips folder.
+  watches the tips folder. The preview also shows the pages of scheduled
+  tips (dated after as_of), marked as scheduled; a build never does.
 """
 
 from __future__ import annotations
@@ -99,8 +100,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         # build, and a logged warning would under --strict.
         log.info(problem.as_text())
 
-    feeds = _build_feeds(report, config)
-    _state.site = SitePages(report.library, report.schedule, [feed.path for feed in feeds])
+    # Which tips have a page was decided once by the check (report.visible);
+    # only the preview adds the pages of scheduled tips, marked as such.
+    visible = report.visible.for_preview() if _state.command == "serve" else report.visible
+    feeds = _build_feeds(report, visible, config)
+    _state.site = SitePages(report.library, report.schedule, [feed.path for feed in feeds], visible)
     for feed in feeds:
         _add(files, File.generated(config, feed.path, content=feed.content))
     _state.footers, _state.bodies = {}, {}
@@ -115,8 +119,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         _add(files, File.generated(config, page.src_uri, content=page.source, inclusion=inclusion))
     for uri, path in _tip_assets(_state.root):
         _add(files, File.generated(config, uri, abs_src_path=str(path)))
-    log.info(f"tips: {len(report.library.published)} tips, {len(report.schedule.published)} weeks "
-             f"published as of {as_of} (week {report.schedule.current})")
+    log.info(f"tips: {len(visible.published)} tips, {len(report.schedule.published)} weeks "
+             f"published as of {as_of} (week {report.schedule.current}); {len(visible.scheduled)} scheduled")
     return files
 
 
@@ -182,13 +186,13 @@ def _restore_clock() -> None:
         _state.epoch_set = False
 
 
-def _build_feeds(report, config: MkDocsConfig) -> list:
+def _build_feeds(report, visible, config: MkDocsConfig) -> list:
     try:
         site = SiteInfo(url=config.site_url, title=config.site_name,
                         description=config.site_description or "", language=config.theme.get("language", "en"))
     except ValueError as exc:  # e.g. a site_url that is not http(s)
         raise Abort(f"mkdocs.yml: {exc}") from None
-    return build_feeds(report.library, report.schedule, site)
+    return build_feeds(report.library, report.schedule, site, visible)
 
 
 def _tip_assets(root: Path) -> list[tuple[str, Path]]:

@@ -123,6 +123,11 @@ REJECTED = [
     # File names become public URLs.
     ("tip with spaces.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
     ("UPPERCASE-TIP.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
+    # Dates: a pin cannot put a tip on a week page before its published date
+    # (accepted scheduled tips are in accepted/, see tests/test_visibility.py).
+    ("scheduled-pinned-before-its-date.md", "SCHED005", 7, 7, "before the tip's published date 2026-11-30"),
+    ("dated-today-pinned-to-this-week.md", "SCHED005", 7, 7, "2026-W48 starts 2026-11-23"),
+    ("scheduled-draft-pinned.md", "SCHED002", 7, 7, "the tip is a draft but pinned to 2026-W50"),
 ]
 
 FRONT = "---\ntitle: {title}\nsummary: A generated hostile tip.\ntags: [empathy]\nauthor: editorial-team\npublished: 2026-09-01\n"

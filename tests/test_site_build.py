@@ -23,6 +23,12 @@ def library(report):
 
 
 @pytest.fixture(scope="module")
+def visible(report):
+    """Which tips readers see as of AS_OF: the check's one partition."""
+    return report.visible
+
+
+@pytest.fixture(scope="module")
 def schedule(report):
     return report.schedule
 
@@ -36,19 +42,19 @@ def resolve(page_url: str, href: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(page_url), href)) + ("/" if href.endswith("/") else "")
 
 
-def test_every_published_tip_has_a_page_with_its_title_as_the_only_h1(real_site, library):
-    published = {tip.slug for tip in library.published}
+def test_every_published_tip_has_a_page_with_its_title_as_the_only_h1(real_site, library, visible):
+    published = {tip.slug for tip in visible.published}
     built = {p.name for p in (real_site.site / "tips").iterdir() if (p / "index.html").is_file()}
     assert built == published
-    for tip in library.published:
+    for tip in visible.published:
         tree = real_site.tree(f"tips/{tip.slug}/")
         headings = tree.xpath("//article//h1")
         assert [text_of(h) for h in headings] == [tip.title]
         assert text_of(tree.xpath(f"//article//*[{c('tip-summary')}]")[0]) == tip.summary
 
 
-def test_a_tip_page_shows_tags_author_date_reading_time_and_weeks(real_site, library, schedule):
-    for tip in library.published:
+def test_a_tip_page_shows_tags_author_date_reading_time_and_weeks(real_site, library, schedule, visible):
+    for tip in visible.published:
         tree = real_site.tree(f"tips/{tip.slug}/")
         chips = tree.xpath(f"//article//*[{c('tip-meta')}]//a[{c('tip-chip')}]")
         assert [text_of(a) for a in chips] == [library.tags[t].label for t in tip.tags]
@@ -68,20 +74,20 @@ def test_a_tip_page_shows_tags_author_date_reading_time_and_weeks(real_site, lib
             assert tip.meta.source.title in text_of(tree.xpath(f"//article//*[{c('tip-credits')}]")[0])
 
 
-def test_related_tips_share_the_most_tags_then_are_newest(real_site, library):
-    rank = {tip.slug: i for i, tip in enumerate(library.published)}
-    for tip in library.published:
+def test_related_tips_share_the_most_tags_then_are_newest(real_site, library, visible):
+    rank = {tip.slug: i for i, tip in enumerate(visible.published)}
+    for tip in visible.published:
         tree = real_site.tree(f"tips/{tip.slug}/")
         links = hrefs(tree, f"//article//*[{c('tip-related')}]//*[{c('cards')}]/ul/li/p[1]//a")
         slugs = [resolve(f"tips/{tip.slug}/", href).split("/")[1] for href in links]
         assert len(slugs) == 3 and tip.slug not in slugs and len(set(slugs)) == 3
-        others = [t for t in library.published if t.slug != tip.slug]
+        others = [t for t in visible.published if t.slug != tip.slug]
         expected = sorted(others, key=lambda t: (-len(set(t.tags) & set(tip.tags)), rank[t.slug]))[:3]
         assert slugs == [t.slug for t in expected]
 
 
-def test_older_and_newer_links_follow_the_publication_date(real_site, library):
-    tips = library.published  # newest first
+def test_older_and_newer_links_follow_the_publication_date(real_site, library, visible):
+    tips = visible.published  # newest first
     for index, tip in enumerate(tips):
         tree = real_site.tree(f"tips/{tip.slug}/")
         older = hrefs(tree, f"//article//nav[{c('tip-pager')}]//a[{c('tip-pager__older')}]")
@@ -90,12 +96,12 @@ def test_older_and_newer_links_follow_the_publication_date(real_site, library):
         assert newer == ([f"../{tips[index - 1].slug}/"] if index > 0 else [])
 
 
-def test_tag_pages_list_their_tips_newest_first(real_site, library):
+def test_tag_pages_list_their_tips_newest_first(real_site, library, visible):
     index = real_site.tree("tags/")
     cards = index.xpath(f"//article//*[{c('cards')}]/ul/li")
     assert len(cards) == len(library.tags)
     for card, (tag, info) in zip(cards, library.tags.items()):
-        count = len(library.tips_with_tag(tag))
+        count = len(visible.tips_with_tag(tag))
         assert text_of(card).startswith(f"{info.label} · {count} tip")
         assert info.description in text_of(card)
         assert card.xpath(".//a")[0].get("href") == f"{tag}/"
@@ -104,7 +110,7 @@ def test_tag_pages_list_their_tips_newest_first(real_site, library):
         assert text_of(tree.xpath("//article//h1")[0]) == info.label
         assert info.description in text_of(tree.xpath(f"//article//*[{c('tip-lead')}]")[0])
         listed = hrefs(tree, f"//article//*[{c('tip-list')}]//li/p[1]//a")
-        assert listed == [f"../../tips/{t.slug}/" for t in library.tips_with_tag(tag)]
+        assert listed == [f"../../tips/{t.slug}/" for t in visible.tips_with_tag(tag)]
 
 
 def test_weekly_archive_lists_every_started_week_newest_first(real_site, schedule):
@@ -133,7 +139,7 @@ def test_a_week_permalink_shows_its_tip_and_links_to_the_tip_page(real_site, sch
         assert all(word in body_text for word in words)
 
 
-def test_home_page_shows_this_weeks_tip_latest_tips_and_tags(real_site, library, schedule):
+def test_home_page_shows_this_weeks_tip_latest_tips_and_tags(real_site, library, schedule, visible):
     tree = real_site.tree("")
     slot = schedule.this_week
     admonition = tree.xpath(f"//article//*[{c('admonition')} and {c('tip')}]")[0]
@@ -141,9 +147,9 @@ def test_home_page_shows_this_weeks_tip_latest_tips_and_tags(real_site, library,
     assert text_of(admonition.xpath(".//h2")[0]) == slot.tip.title
     assert admonition.xpath(".//h2/a")[0].get("href") == f"tips/{slot.tip.slug}/"
     latest = hrefs(tree, f"//article//*[{c('cards')}]/ul/li/p[1]//a")
-    assert latest == [f"tips/{t.slug}/" for t in library.published[:6]]
+    assert latest == [f"tips/{t.slug}/" for t in visible.published[:6]]
     chips = [text_of(a) for a in tree.xpath(f"//article//*[{c('tip-chips')}]//a")]
-    assert chips == [f"{info.label} ({len(library.tips_with_tag(tag))})" for tag, info in library.tags.items()]
+    assert chips == [f"{info.label} ({len(visible.tips_with_tag(tag))})" for tag, info in library.tags.items()]
 
 
 def test_no_page_links_to_a_missing_page_or_anchor(real_site):
@@ -152,15 +158,15 @@ def test_no_page_links_to_a_missing_page_or_anchor(real_site):
     assert broken == []
 
 
-def test_the_sidebar_lists_sections_not_tips(real_site, library):
-    for url in ("", f"tips/{library.published[0].slug}/", "tags/", "weekly/"):
+def test_the_sidebar_lists_sections_not_tips(real_site, library, visible):
+    for url in ("", f"tips/{visible.published[0].slug}/", "tags/", "weekly/"):
         tree = real_site.tree(url)
         nav_links = hrefs(tree, f"//*[{c('md-sidebar--primary')}]//nav//a")
         assert nav_links and not any("tips/" in href for href in nav_links)
 
 
-def test_pages_advertise_the_feeds_in_the_head_and_header(real_site, library):
-    tree = real_site.tree(f"tips/{library.published[0].slug}/")
+def test_pages_advertise_the_feeds_in_the_head_and_header(real_site, library, visible):
+    tree = real_site.tree(f"tips/{visible.published[0].slug}/")
     alternates = {link.get("type"): link.get("href") for link in tree.xpath("//head/link[@rel='alternate']")}
     assert alternates == {
         "application/rss+xml": "../../feed.xml",
@@ -189,13 +195,13 @@ def test_markers_are_replaced_in_hand_written_pages(real_site, library):
     assert [text_of(r.xpath("./td")[1]) for r in rows] == list(library.tags)
 
 
-def test_search_indexes_tips_and_leaves_listing_pages_out(real_site, library):
+def test_search_indexes_tips_and_leaves_listing_pages_out(real_site, library, visible):
     index = json.loads((real_site.site / "search" / "search_index.json").read_text("utf-8"))
     locations = {doc["location"].split("#")[0] for doc in index["docs"]}
-    assert {f"tips/{t.slug}/" for t in library.published} <= locations
+    assert {f"tips/{t.slug}/" for t in visible.published} <= locations
     assert not locations & {"", "tags/", "weekly/"}
     assert not any(loc.startswith(("tags/", "weekly/")) for loc in locations)
-    for tip in library.published:
+    for tip in visible.published:
         entries = [d for d in index["docs"] if d["location"].startswith(f"tips/{tip.slug}/")]
         first = next(d for d in entries if d["location"] == f"tips/{tip.slug}/")
         assert first["title"] == tip.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

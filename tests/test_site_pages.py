@@ -28,7 +28,7 @@ def site_of(report, feeds=()):
 
 def test_pages_cover_every_public_address_and_nothing_else(small):
     pages = {p.src_uri: p for p in site_of(small).pages()}
-    expected = {f"tips/{t.slug}.md" for t in small.library.published}
+    expected = {f"tips/{t.slug}.md" for t in small.visible.published}
     expected |= {"tags/index.md", "weekly/index.md"}
     expected |= {f"tags/{tag}.md" for tag in small.library.tags}
     expected |= {f"weekly/{s.week}.md" for s in small.schedule.published}
@@ -71,13 +71,13 @@ def test_a_library_of_drafts_says_there_is_nothing_yet(tmp_path):
 
 def test_related_prefers_shared_tags_then_the_newest(report):
     site = site_of(report)
-    rank = {t.slug: i for i, t in enumerate(report.library.published)}
-    for tip in report.library.published:
+    rank = {t.slug: i for i, t in enumerate(report.visible.published)}
+    for tip in report.visible.published:
         related = site.related(tip)
         assert len(related) == 3 and tip not in related
         shared = [len(set(r.tags) & set(tip.tags)) for r in related]
         assert shared == sorted(shared, reverse=True)
-        for other in report.library.published:
+        for other in report.visible.published:
             if other is tip or other in related:
                 continue
             # Nobody left out beats the weakest chosen tip.
@@ -96,7 +96,7 @@ def test_related_fills_with_the_newest_when_few_tips_share_a_tag(small):
 
 def test_neighbours_follow_publication_order(small):
     site = site_of(small)
-    tips = small.library.published
+    tips = small.visible.published
     assert site.neighbours(tips[0]) == (tips[1], None)
     assert site.neighbours(tips[-1]) == (None, tips[-2])
 

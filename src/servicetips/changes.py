@@ -79,3 +79,26 @@ def _published_at(top: Path, base: str, relative: str) -> Optional[date]:
         return published if isinstance(published, date) else date.fromisoformat(str(published))
     except Exception:  # noqa: BLE001 - git, YAML or date errors all mean "unknown"
         return None
+
+
+def ledger_at(folder: Path, base: Optional[str] = None) -> dict[str, Optional[str]]:
+    """The ledger files in `folder` at `base`, by file name, with their text there.
+
+    An empty dict when the folder did not exist at `base` (a new ledger).
+    """
+    folder = folder.absolute()
+    top = Path(_git(["rev-parse", "--show-toplevel"], folder.parent).strip())
+    base = base or default_base(top)
+    relative = folder.resolve().relative_to(top.resolve()).as_posix()
+    names = _git(["ls-tree", "-z", "--name-only", f"{base}:{relative}"], top).split("\0") \
+        if _exists_at(top, base, relative) else []
+    return {name: _git(["show", f"{base}:{relative}/{name}"], top)
+            for name in names if name.endswith(".json")}
+
+
+def _exists_at(top: Path, base: str, relative: str) -> bool:
+    try:
+        _git(["cat-file", "-e", f"{base}:{relative}"], top)
+        return True
+    except ChangesError:
+        return False

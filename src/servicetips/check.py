@@ -11,20 +11,25 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .ledger import (Ledger, check_against_library, check_ledger_changes, check_new_entries, load_ledger,
+                     unrecorded_warning)
 from .model import Library
 from .problems import Problem, is_failure
 from .schedule import UPCOMING_WARNING_WEEKS, Schedule, build_schedule, check_backdating, check_schedule
 from .validate import tip_display_path, validate_library
+from .visibility import Visibility, partition
 
 
 @dataclass(frozen=True)
 class CheckReport:
-    """The library, its schedule as of a date, and every problem found."""
+    """The library, its schedule as of a date, which tips readers see on that date, and every problem found."""
 
     library: Library
     schedule: Schedule
     problems: list[Problem]
     files_checked: int
+    visible: Visibility
+    ledger: Optional[Ledger] = None
 
     @property
     def ok(self) -> bool:
@@ -33,25 +38,46 @@ class CheckReport:
 
 
 def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None,
-                  published_at_base: Optional[dict[str, Optional[date]]] = None) -> CheckReport:
-    """Validate the library at `root` and compute its schedule as of `as_of`.
+                  published_at_base: Optional[dict[str, Optional[date]]] = None,
+                  ledger_at_base: Optional[dict[str, Optional[str]]] = None,
+                  today: Optional[date] = None) -> CheckReport:
+    """Validate the library at `root` and its ledger, and compute the schedule as of `as_of`.
 
     `published_at_base` (from `tips check --changed`) maps changed tips to
-    their published date before the change, to refuse backdating.
+    their published date before the change, to refuse backdating;
+    `ledger_at_base` maps ledger file names to their text there, to refuse
+    a recorded week changed or deleted. `today` is for tests that let
+    weeks pass (see `load_ledger`).
     """
     validation = validate_library(root, only=only)
     problems = list(validation.problems)
     selected = None if only is None else {tip_display_path(Path(root), Path(p)) for p in only}
+    # The ledger is read once, here, and reported whatever `only` selects:
+    # it is the record of what subscribers were sent.
+    ledger, ledger_problems = load_ledger(Path(root), as_of, validation.library.settings.first_week, today)
+    problems += ledger_problems
+    problems += check_against_library(validation.library, ledger, Path(root))
+    if ledger_at_base is not None:
+        problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
+        problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
     # Built once with the planned weeks: the check needs them, and the
     # published weeks are the same either way.
-    schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
+    schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS, ledger=ledger)
+    if schedule.unrecorded:
+        problems.append(unrecorded_warning(ledger, schedule.unrecorded))
     schedule_problems = check_schedule(validation.library, as_of, schedule)
-    if published_at_base:
+    # A backdated tip cannot change a recorded week (those come from the
+    # ledger); it can only join started weeks the ledger does not hold yet.
+    if published_at_base and (schedule.unrecorded or not ledger.folder.is_dir()):
         schedule_problems += check_backdating(validation.library, as_of, published_at_base)
     for problem in schedule_problems:
         if selected is None or problem.path in selected:
             problems.append(problem)
     # Later stages get only the weeks that have started: no planned week can
     # leak into the site, the feeds or the API.
-    started = Schedule(schedule.as_of, schedule.current, tuple(s for s in schedule.slots if s.week <= schedule.current))
-    return CheckReport(validation.library, started, sorted(problems), validation.files_checked)
+    started = Schedule(schedule.as_of, schedule.current, tuple(s for s in schedule.slots if s.week <= schedule.current),
+                       schedule.unrecorded)
+    # Every tip gets its status (published, scheduled, draft) here, once:
+    # the pages, feeds and API read this partition and never compare dates.
+    return CheckReport(validation.library, started, sorted(problems), validation.files_checked,
+                       partition(validation.library, as_of), ledger)

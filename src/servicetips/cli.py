@@ -15,9 +15,10 @@ from typing import Optional
 import click
 
 from . import __version__
-from .changes import ChangesError, changed_files
+from .changes import ChangesError, changed_files, ledger_at
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
+from .ledger import WithdrawError, ledger_folder, record_weeks, withdraw as withdraw_tip
 from .problems import format_problems
 from .scaffold import ScaffoldError, new_tip
 from .schema import fields_table_markdown, tip_json_schema_text
@@ -89,9 +90,11 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
         if any(p.resolve() == library_root.resolve() or p.name in VOCABULARY_FILES for p in only):
             only = None  # a vocabulary change can break any tip: check them all
     published_at_base = None
+    ledger_at_base = None
     if changed is not None:
         try:
             changes = changed_files(library_root, None if changed == AUTO_BASE else changed)
+            ledger_at_base = ledger_at(ledger_folder(library_root), changes.base)
         except ChangesError as exc:
             raise click.UsageError(f"--changed: {exc}") from None
         published_at_base = changes.published_at_base
@@ -101,7 +104,8 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
             only = [f for f in changes.files if f.suffix == ".md" and f.parent == library_root.resolve()]
         if fmt == "text":
             click.echo(f"checking files changed since {changes.base}", err=True)
-    report = check_library(library_root, when, only=only, published_at_base=published_at_base)
+    report = check_library(library_root, when, only=only, published_at_base=published_at_base,
+                           ledger_at_base=ledger_at_base)
     click.echo(format_problems(report.problems, fmt, report.files_checked))
     sys.exit(0 if report.ok else 1)
 
@@ -213,7 +217,13 @@ def week(fmt: str, root: str, as_of: Optional[str]) -> None:
                    f"{report.library.settings.first_week})", err=True)
         sys.exit(1)
     if fmt == "json":
-        click.echo(json.dumps(week_payload(slot, site_url=None), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(week_payload(slot, site_url=None, has_page=report.visible.has_page), indent=2, ensure_ascii=False))
+        return
+    if slot.withdrawn is not None:
+        from .ledger import withdrawal_notice  # noqa: PLC0415
+
+        click.echo(f"{slot.week} · {slot.week.date_range_label()} (withdrawn)\n"
+                   f"{withdrawal_notice(slot.week, slot.withdrawn)}")
         return
     click.echo(f"{slot.week} · {slot.week.date_range_label()}{' (pinned)' if slot.pinned else ''}")
     click.echo(f"{slot.tip.title}\n{slot.tip.summary}\ntips/{slot.tip.slug}.md")
@@ -224,19 +234,35 @@ def week(fmt: str, root: str, as_of: Optional[str]) -> None:
               help="How many upcoming weeks to plan.")
 @click.option("--past", default=8, show_default=True, type=click.IntRange(0, 5200),
               help="How many past weeks to show.")
+@click.option("--record", is_flag=True,
+              help="Write every started week the ledger does not hold yet to ledger/ (the Monday publish does this).")
 @root_option
 @as_of_option
-def schedule(weeks: int, past: int, root: str, as_of: Optional[str]) -> None:
-    """Show past and upcoming weeks with their tips, pins and gaps.
+def schedule(weeks: int, past: int, record: bool, root: str, as_of: Optional[str]) -> None:
+    """Show past and upcoming weeks with their tips, pins and gaps, then the scheduled tips; or record the started weeks.
+
+    Weeks recorded in ledger/ are shown as they were sent; only the others
+    are computed. `--record` writes one file per missing started week and
+    never rewrites a recorded one. A scheduled tip is dated after today (or
+    --as-of): it is on no page, feed or API until its `published` date.
 
     \b
-    Example:
+    Examples:
       tips schedule --weeks 12
+      tips schedule --record --as-of 2026-11-30
     """
     from .schedule import build_schedule  # noqa: PLC0415
 
     report = _checked(root, as_of)
-    plan = build_schedule(report.library, report.schedule.as_of, upcoming=weeks)
+    if record:
+        written = record_weeks(_root(root), report.schedule.slots, report.library, report.ledger,
+                               report.schedule.as_of)
+        for path in written:
+            click.echo(f"recorded {path.parent.name}/{path.name}")
+        if not written:
+            click.echo(f"the ledger is up to date (week {report.schedule.current})")
+        return
+    plan = build_schedule(report.library, report.schedule.as_of, upcoming=weeks, ledger=report.ledger)
     current = plan.current
     shown = [s for s in plan.slots if s.week > current or s.week >= _weeks_back(current, past)]
     for slot in shown:
@@ -245,13 +271,61 @@ def schedule(weeks: int, past: int, root: str, as_of: Optional[str]) -> None:
             click.echo(f"{marker} {slot.week}  {slot.week.date_range_label():<26} -- gap: no eligible tip --")
             continue
         flags = " [pinned]" if slot.pinned else (" [repeat]" if not slot.fresh else "")
+        if slot.withdrawn is not None:
+            flags = f" [withdrawn {slot.withdrawn.on}]"
         click.echo(f"{marker} {slot.week}  {slot.week.date_range_label():<26} {slot.tip.slug}{flags}")
+    _echo_scheduled(report)
+
+
+def _echo_scheduled(report: CheckReport) -> None:
+    scheduled = report.visible.scheduled
+    if not scheduled:
+        click.echo(f"\nScheduled tips: none (every tip that is not a draft is published as of {report.visible.as_of})")
+        return
+    click.echo(f"\nScheduled tips (not on the site before their date), as of {report.visible.as_of}:")
+    for tip in scheduled:
+        pin = f"  [pinned {tip.meta.week}]" if tip.meta.week else ""
+        click.echo(f"     {tip.published}  {tip.slug}{pin}")
 
 
 def _weeks_back(week, count: int):
     for _ in range(count):
         week = week.previous()
     return week
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--reason", required=True, help="Why, in one plain sentence (shown to readers and subscribers).")
+@root_option
+@as_of_option
+def withdraw(slug: str, reason: str, root: str, as_of: Optional[str]) -> None:
+    """Withdraw a tip from every week it was tip of (a legal request, a factual error).
+
+    Each recorded week of SLUG keeps its permalink and feed item, which then
+    show a notice with the date and REASON instead of the tip. Afterwards the
+    tip file may be deleted. Commit the changed ledger files.
+
+    \b
+    Example:
+      tips withdraw pause-before-you-answer --reason "The study it cites was retracted."
+    """
+    from .ledger import load_ledger  # noqa: PLC0415
+
+    library_root = _root(root)
+    when = _as_of(as_of)
+    settings = validate_library(library_root).library.settings
+    ledger, problems = load_ledger(library_root, when, settings.first_week)
+    if problems:
+        click.echo(format_problems(problems, "text", len(ledger.entries)), err=True)
+        sys.exit(1)
+    try:
+        changed = withdraw_tip(library_root, ledger, slug, reason, when)
+    except WithdrawError as exc:
+        raise click.UsageError(str(exc)) from None
+    for path in changed:
+        click.echo(f"withdrew {slug} from {path.parent.name}/{path.name}")
+    click.echo(f"next: commit ledger/; tips/{slug}.md may now be deleted")
 
 
 @main.command()

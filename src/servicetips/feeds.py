@@ -16,9 +16,10 @@ week has the same id in every build, and its date is the week's start, Monday
 00:00 UTC. A feed's updated/lastBuildDate is its newest item's date, never
 the build time, so rebuilding without a new week changes nothing.
 
-Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's tips published by
-`as_of`, newest first by published date, at most `feed_weeks`, each with the
-tip's permalink as id.
+Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's published tips
+(`servicetips.visibility`: published on or before `as_of`), newest first by
+published date, at most `feed_weeks`, each with the tip's permalink as id.
+A body's link to a tip that is not published yet is shown as its text.
 
 API (`api/`), described by the versioned JSON Schemas in docs/api/v1/, which
 are generated from the pydantic models below (`python -m servicetips.feeds
@@ -35,16 +36,19 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
+from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
 
 from .dates import IsoWeek
+from .ledger import withdrawal_notice
 from .model import Library, Tip
 from .render import render_body, tip_url
 from .schedule import Schedule, WeekSlot
+from .visibility import Visibility, partition
 
 SCHEMA_VERSION = 1
 API_SCHEMA_DIR = "api/v1"
@@ -126,6 +130,15 @@ def _day_start(day: date) -> datetime:
 _URL_DOC = "Absolute on the published site; site-relative (starting with /) in `tips week --format json`."
 
 
+class WithdrawnInfo(BaseModel):
+    """Why and when a week's tip was withdrawn (the week keeps its place and permalink)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on: date = Field(description="The day the tip was withdrawn.")
+    reason: str = Field(description="Why, plain text.")
+
+
 class WeekEntry(BaseModel):
     """One published week and its tip."""
 
@@ -138,7 +151,10 @@ class WeekEntry(BaseModel):
     week_url: str = Field(description="The week's permalink. " + _URL_DOC, json_schema_extra={"format": "uri-reference"})
     slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="The tip's slug: stable, its address is /tips/<slug>/.")
     title: str = Field(description="The tip's title, plain text.")
-    url: str = Field(description="The tip's page. " + _URL_DOC, json_schema_extra={"format": "uri-reference"})
+    url: str = Field(description="The tip's page (the week's permalink when withdrawn). " + _URL_DOC,
+                     json_schema_extra={"format": "uri-reference"})
+    withdrawn: Optional[WithdrawnInfo] = Field(
+        default=None, description="Present only when the week's tip was withdrawn; title and html then say so.")
 
 
 class TipOfTheWeek(WeekEntry):
@@ -173,6 +189,13 @@ class WeeksIndex(BaseModel):
 
 def _week_entry_fields(slot: WeekSlot, site_url: Optional[str]) -> dict[str, Any]:
     tip = _tip_of(slot)
+    if slot.withdrawn is not None:
+        return {
+            "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
+            "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": "Tip withdrawn",
+            "url": week_url(slot.week, site_url),
+            "withdrawn": WithdrawnInfo(on=slot.withdrawn.on, reason=slot.withdrawn.reason),
+        }
     return {
         "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
         "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": tip.title,
@@ -186,22 +209,27 @@ def _tip_of(slot: WeekSlot) -> Tip:
     return slot.tip
 
 
-def week_payload(slot: WeekSlot, site_url: Optional[str]) -> dict:
+def week_payload(slot: WeekSlot, site_url: Optional[str],
+                 has_page: Optional[Callable[[str], bool]] = None) -> dict:
     """The tip-of-the-week payload for `slot` as a JSON-ready dict (see `TipOfTheWeek`).
 
     With `site_url` None, URLs are site-relative ('/tips/<slug>/').
+    `has_page` (`Visibility.has_page`) turns the body's links to tips that
+    are not published into text.
     """
     site_url = _normalized(site_url)
     tip = _tip_of(slot)
+    withdrawn = slot.withdrawn is not None
+    notice = withdrawal_notice(slot.week, slot.withdrawn) if withdrawn else ""
     payload = TipOfTheWeek(
         schema_ref=_root(site_url) + TIP_OF_THE_WEEK_SCHEMA,
         schema_version=SCHEMA_VERSION,
-        summary=tip.summary,
+        summary=notice if withdrawn else tip.summary,
         tags=list(tip.tags),
-        html=render_body(tip.body, tip.slug, site_url),
+        html=_NOTICE.render(notice=notice) if withdrawn else render_body(tip.body, tip.slug, site_url, has_page),
         **_week_entry_fields(slot, site_url),
     )
-    return payload.model_dump(mode="json", by_alias=True)
+    return payload.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
@@ -212,7 +240,7 @@ def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
         schema_version=SCHEMA_VERSION,
         weeks=[WeekEntry(**_week_entry_fields(slot, site_url)) for slot in schedule.published],
     )
-    return index.model_dump(mode="json", by_alias=True)
+    return index.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def api_json_schemas() -> dict[str, str]:
@@ -232,6 +260,9 @@ def _json_text(data: Any) -> str:
 
 # --- Feeds --------------------------------------------------------------------
 
+# A withdrawn week's feed content: the notice, escaped by the template.
+_NOTICE = Environment(autoescape=True).from_string('<p class="tip-withdrawn">{{ notice }}</p>')
+
 
 @dataclass(frozen=True)
 class _Item:
@@ -246,6 +277,7 @@ class _Item:
     tags: tuple[tuple[str, str], ...]  # (key, label)
     author_name: str
     author_url: Optional[str]
+    updated: Optional[datetime] = None  # a withdrawn week's item: when it was withdrawn
 
 
 @dataclass(frozen=True)
@@ -264,21 +296,37 @@ class _Channel:
 class _Renderer:
     """Turns tips into feed items, rendering each body once per build, however many feeds carry it."""
 
-    def __init__(self, library: Library, site: SiteInfo):
+    def __init__(self, library: Library, site: SiteInfo, visible: Visibility):
         self.library = library
         self.site = site
+        self.visible = visible
         self._html: dict[str, str] = {}
 
     def item(self, tip: Tip, item_id: str, url: str, title: str, when: datetime) -> _Item:
-        if tip.slug not in self._html:
-            self._html[tip.slug] = render_body(tip.body, tip.slug, self.site.url)
-        author = self.library.authors[tip.meta.author]  # validated: every tip names a known author
+        # Keyed by the body too: a recorded week's snapshot and today's tip
+        # of the same slug may differ.
+        key = (tip.slug, tip.body)
+        if key not in self._html:
+            self._html[key] = render_body(tip.body, tip.slug, self.site.url, self.visible.has_page)
+        if tip.shown_as is not None:  # a recorded week: the labels it was sent with
+            tags = tuple((t, tip.shown_as.tags.get(t, t)) for t in tip.tags)
+            author_name, author_url = tip.shown_as.author_name, tip.shown_as.author_url
+        else:
+            author = self.library.authors[tip.meta.author]  # validated: every tip names a known author
+            tags = tuple((t, self.library.tags[t].label) for t in tip.tags)
+            author_name, author_url = author.name, author.url
         return _Item(
-            id=item_id, url=url, title=title, summary=tip.summary, html=self._html[tip.slug], date=when,
-            tags=tuple((t, self.library.tags[t].label) for t in tip.tags),
-            author_name=author.name,
-            author_url=author.url,
+            id=item_id, url=url, title=title, summary=tip.summary, html=self._html[key], date=when,
+            tags=tags, author_name=author_name, author_url=author_url,
         )
+
+    def withdrawn_item(self, slot: WeekSlot) -> _Item:
+        """A withdrawn week's item: same id and link, the notice as content, updated when withdrawn."""
+        url = week_url(slot.week, self.site.url)
+        notice = withdrawal_notice(slot.week, slot.withdrawn)
+        return _Item(id=url, url=url, title=f"Tip of the week {slot.week}: withdrawn", summary=notice,
+                     html=_NOTICE.render(notice=notice), date=slot.week.start, tags=(),
+                     author_name=self.site.title, author_url=None, updated=_day_start(slot.withdrawn.on))
 
 
 def _channel(site: SiteInfo, title: str, description: str, home_url: str, self_path: str,
@@ -312,7 +360,7 @@ def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
         # safe for any text, including a ']]>' that would end a CDATA section.
         entry.content(item.html, type="html")
         entry.published(item.date)
-        entry.updated(item.date)  # feedgen defaults an entry's updated to now
+        entry.updated(item.updated or item.date)  # feedgen defaults an entry's updated to now
         entry.author({"name": item.author_name, **({"uri": item.author_url} if item.author_url else {})})
         if rss:
             entry.dc.dc_creator(item.author_name)
@@ -352,6 +400,7 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
                 "summary": item.summary,
                 "content_html": item.html,
                 "date_published": _rfc3339(item.date),
+                **({"date_modified": _rfc3339(item.updated)} if item.updated else {}),
                 "tags": [label for _, label in item.tags],
                 "authors": [{"name": item.author_name, **({"url": item.author_url} if item.author_url else {})}],
             }
@@ -365,6 +414,9 @@ def _weekly_items(renderer: _Renderer, schedule: Schedule) -> list[_Item]:
     """The weekly feeds' items: the newest `feed_weeks` published weeks, newest first."""
     items = []
     for slot in schedule.published[: renderer.library.settings.feed_weeks]:
+        if slot.withdrawn is not None:
+            items.append(renderer.withdrawn_item(slot))
+            continue
         tip = _tip_of(slot)
         url = week_url(slot.week, renderer.site.url)
         items.append(renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start))
@@ -372,9 +424,9 @@ def _weekly_items(renderer: _Renderer, schedule: Schedule) -> list[_Item]:
 
 
 def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]:
-    """A tag feed's items: the tag's tips published by `as_of`, newest first, at most `feed_weeks`."""
+    """A tag feed's items: the tag's published tips, newest first, at most `feed_weeks`."""
     library = renderer.library
-    tips = [t for t in library.tips_with_tag(tag) if t.published <= schedule.as_of]
+    tips = renderer.visible.tips_with_tag(tag)
     items = []
     for tip in tips[: library.settings.feed_weeks]:
         url = tip_url(tip.slug, renderer.site.url)
@@ -382,12 +434,18 @@ def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]
     return items
 
 
-def build_feeds(library: Library, schedule: Schedule, site: SiteInfo) -> list[OutputFile]:
-    """Every feed and API file for the site, sorted by path; same inputs, same bytes."""
+def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
+                visible: Optional[Visibility] = None) -> list[OutputFile]:
+    """Every feed and API file for the site, sorted by path; same inputs, same bytes.
+
+    `visible` is the check's partition of the library (`CheckReport.visible`);
+    without it the library is partitioned as of the schedule's date, by the same rule.
+    """
+    visible = visible if visible is not None else partition(library, schedule.as_of)
     # An empty feed still needs a date; the start of the build's week is
     # derived from as_of, so it too is the same for the same inputs.
     empty = schedule.current.start
-    renderer = _Renderer(library, site)  # shared, so each body is rendered once for all feeds
+    renderer = _Renderer(library, site, visible)  # shared, so each body is rendered once for all feeds
     weekly = _weekly_items(renderer, schedule)
     title = f"{site.title}: tip of the week"
 
@@ -402,7 +460,7 @@ def build_feeds(library: Library, schedule: Schedule, site: SiteInfo) -> list[Ou
     ]
     if schedule.this_week is not None:
         files.append(OutputFile("api/tip-of-the-week.json",
-                                _json_text(week_payload(schedule.this_week, site.url)).encode("utf-8")))
+                                _json_text(week_payload(schedule.this_week, site.url, visible.has_page)).encode("utf-8")))
     for tag, info in library.tags.items():
         items = _tag_items(renderer, schedule, tag)
         path = f"tags/{tag}/feed.xml"

@@ -23,6 +23,10 @@ from typing import Any, Mapping
 # Python-Markdown's backslash-escapable characters (with the tables
 # extension's `|`); a backslash before anything else is kept literally.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
+# Where a body's link to a tip without a page (scheduled, see
+# servicetips.visibility) points until the link is replaced by its text
+# (`render.body_html`). A fragment, so that no page is looked up for it.
+UNPUBLISHED_HREF = "#tips-not-yet-published"
 # Meta keys whose values MkDocs or Material print into HTML unescaped.
 _TEXT_META_KEYS = ("title", "description", "author")
 

@@ -244,6 +244,19 @@ def count_words(text: str) -> int:
 
 
 @dataclass(frozen=True)
+class ShownAs:
+    """The labels a recorded week showed with its tip: tag labels by key, the author's name and link.
+
+    Recorded weeks keep them so that a later vocabulary change does not
+    change a week that was already sent (see servicetips.ledger).
+    """
+
+    tags: dict[str, str]
+    author_name: str
+    author_url: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Tip:
     """A tip that passed validation: its slug, front matter and Markdown body."""
 
@@ -253,6 +266,7 @@ class Tip:
     body: str
     body_line: int
     front_matter: str = field(default="", repr=False, compare=False)
+    shown_as: Optional[ShownAs] = field(default=None, repr=False, compare=False)  # set on recorded snapshots
 
     @property
     def title(self) -> str:
@@ -282,7 +296,11 @@ class Tip:
 
 @dataclass(frozen=True)
 class Library:
-    """The valid tips and the vocabularies they were checked against."""
+    """The valid tips and the vocabularies they were checked against.
+
+    Which of them readers see on a given date is decided in one place,
+    `servicetips.visibility`, never here: a library has no date.
+    """
 
     root: Path
     tips: tuple[Tip, ...]
@@ -293,13 +311,3 @@ class Library:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_slug", {t.slug: t for t in self.tips})
-
-    @cached_property
-    def published(self) -> tuple[Tip, ...]:
-        """Tips readers see: not drafts, newest first, then by slug for a stable order."""
-        live = [t for t in self.tips if not t.meta.draft]
-        return tuple(sorted(live, key=lambda t: (-t.published.toordinal(), t.slug)))
-
-    def tips_with_tag(self, tag: str) -> tuple[Tip, ...]:
-        """Published tips carrying `tag`, newest first."""
-        return tuple(t for t in self.published if tag in t.tags)

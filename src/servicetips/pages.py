@@ -1,7 +1,8 @@
 """The site's generated pages as plain data: where each goes, its Markdown, its metadata.
 
-Input: the checked library, its schedule (as of one date) and the feed files
-that exist. Output: `VirtualPage`s that the MkDocs hooks hand over as
+Input: the checked library, its schedule (as of one date), which tips are
+published on that date (`servicetips.visibility`) and the feed files that
+exist. Output: `VirtualPage`s that the MkDocs hooks hand over as
 generated files, and the Markdown that replaces the `<!-- tips:... -->`
 markers in hand-written pages: only what depends on the build's date (the
 field table and tag list are kept in the guide itself, see docblocks.py).
@@ -22,6 +23,11 @@ HTML); page metadata stays plain text here and is escaped by
 `markup.html_page_meta` when the page is rendered, for generated and
 hand-written pages alike.
 
+Only published tips have a page, and only they are listed, counted, related
+or paged to; a body's link to a tip that is not published yet is shown as its
+text. The preview (`Visibility.preview`) also gives scheduled tips a page,
+with a banner that says so, out of the search index and every listing.
+
 Every tip page has a fixed amount of surrounding content (three related
 tips, an older and a newer tip, the weeks it was tip of the week), so its
 size does not grow with the library.
@@ -40,11 +46,13 @@ from typing import Any, Callable, Collection, Iterable, Optional
 
 
 from .dates import IsoWeek
-from .markup import html_attr, html_text, md_text
+from .ledger import withdrawal_notice as ledger_notice
+from .markup import UNPUBLISHED_HREF, html_attr, html_text, md_text
 from .model import Library, Tip
 from .body import tip_slug_of_link
 from .render import body_html
 from .schedule import Schedule, WeekSlot
+from .visibility import Status, Visibility, partition
 
 HOME = "index.md"
 TAGS_INDEX = "tags/index.md"
@@ -177,13 +185,17 @@ def tag_feed_path(tag: str) -> str:
 class SitePages:
     """Builds every generated page, and the marker contents, for one library and schedule."""
 
-    def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = ()):
+    def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = (),
+                 visible: Optional[Visibility] = None):
         self.library = library
         self.schedule = schedule
         self.feeds = frozenset(feeds)
-        self.tips = library.published
+        # The check's partition (`CheckReport.visible`); without one, the
+        # library is partitioned as of the schedule's date by the same rule.
+        self.visible = visible if visible is not None else partition(library, schedule.as_of)
+        self.tips = self.visible.published
         self._rank = {tip.slug: index for index, tip in enumerate(self.tips)}
-        self._by_tag = {tag: library.tips_with_tag(tag) for tag in library.tags}
+        self._by_tag = {tag: self.visible.tips_with_tag(tag) for tag in library.tags}
         self._by_tag_set: dict[frozenset, list[Tip]] = {}  # tips (newest first) having all tags of the set
         for tip in self.tips:
             unique = sorted(set(tip.tags))
@@ -198,7 +210,7 @@ class SitePages:
 
     def pages(self) -> list[VirtualPage]:
         """Every generated page: tips, tags, the weekly archive and the week permalinks."""
-        pages = [self.tip_page(tip) for tip in self.tips]
+        pages = [self.tip_page(tip) for tip in self.visible.with_pages]
         pages.append(self.tags_index_page())
         pages.extend(self.tag_page(tag) for tag in self.library.tags)
         pages.append(self.weekly_index_page())
@@ -241,7 +253,9 @@ class SitePages:
 
     def neighbours(self, tip: Tip) -> tuple[Optional[Tip], Optional[Tip]]:
         """The tip published just before this one, and the one just after (None at the ends)."""
-        index = self._rank[tip.slug]
+        index = self._rank.get(tip.slug)
+        if index is None:  # a scheduled tip in the preview is in no order yet
+            return None, None
         older = self.tips[index + 1] if index + 1 < len(self.tips) else None
         newer = self.tips[index - 1] if index > 0 else None
         return older, newer
@@ -249,8 +263,10 @@ class SitePages:
     def tip_page(self, tip: Tip) -> VirtualPage:
         """The page of one tip: /tips/<slug>/."""
         here = tip_uri(tip.slug)
+        scheduled = self.visible.status(tip.slug) is Status.SCHEDULED
         parts = [
             f"# {md_text(tip.title)}",
+            self._scheduled_banner(tip) if scheduled else "",
             self._summary(tip),
             self._byline(tip, here),
             BODY_PLACEHOLDER,
@@ -266,9 +282,20 @@ class SitePages:
             "author": self._author_name(tip),
             "tags": [self.library.tags[tag].label for tag in tip.tags],
             "hide": ["toc"],
-            "search": {"boost": TIP_SEARCH_BOOST},
+            # A scheduled tip (preview only) stays out of the preview's search.
+            "search": {"exclude": True} if scheduled else {"boost": TIP_SEARCH_BOOST},
         }
-        return VirtualPage(here, _join(parts), meta, footer_html=footer, body_html=site_body_html(tip, here))
+        body = site_body_html(tip, here, lambda slug: self._tip_link(here, slug))
+        return VirtualPage(here, _join(parts), meta, footer_html=footer, body_html=body)
+
+    def _tip_link(self, here: str, slug: str) -> str:
+        """Where a body's link to tip `slug` goes: its page, or (no page yet) nowhere, shown as text."""
+        return href(here, tip_uri(slug)) if self.visible.has_page(slug) else UNPUBLISHED_HREF
+
+    def _scheduled_banner(self, tip: Tip) -> str:
+        return (f'!!! warning tip-scheduled "Scheduled: on the site from {day_label(tip.published)}"\n\n'
+                "    Only the preview shows this tip. The site, its search, the feeds and the API "
+                "leave it out until its `published` date.\n")
 
     def tags_index_page(self) -> VirtualPage:
         """Every tag with its description and number of tips: /tags/."""
@@ -315,6 +342,13 @@ class SitePages:
         weeks = []
         for slot in self.schedule.published:
             current = " · this week" if slot.week == self.schedule.current else ""
+            if slot.withdrawn is not None:
+                weeks.append(_join([
+                    f"[{week_label(slot.week)}]({link(here, week_uri(slot.week))}){current}\n{{ .tip-eyebrow }}",
+                    f"## [{WITHDRAWN_TITLE}]({link(here, week_uri(slot.week))})",
+                    md_text(withdrawal_notice(slot)),
+                ]))
+                continue
             weeks.append(_join([
                 f"[{week_label(slot.week)}]({link(here, week_uri(slot.week))}){current}\n{{ .tip-eyebrow }}",
                 f"## [{md_text(slot.tip.title)}]({link(here, tip_uri(slot.tip.slug))})",
@@ -339,12 +373,14 @@ class SitePages:
         """A week's permalink: the week's tip in full, linking to the tip's own page."""
         here = week_uri(slot.week)
         tip = slot.tip
+        if slot.withdrawn is not None:
+            return self._withdrawn_week_page(slot, older, newer)
         pager = []
         if older is not None:
-            pager.append(_a(f"← {older.week}: {older.tip.title}", href(here, week_uri(older.week)),
+            pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_uri(older.week)),
                             "tip-pager__older"))
         if newer is not None:
-            pager.append(_a(f"{newer.week}: {newer.tip.title} →", href(here, week_uri(newer.week)),
+            pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_uri(newer.week)),
                             "tip-pager__newer"))
         markdown = _join([
             f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
@@ -357,7 +393,29 @@ class SitePages:
             _nav_block("tip-pager", "Other weeks", pager),
         ])
         meta = _listing_meta(f"{slot.week}: {tip.title}", tip.summary)
-        return VirtualPage(here, markdown, meta, body_html=site_body_html(tip, here))
+        body = site_body_html(tip, here, lambda slug: self._tip_link(here, slug))
+        return VirtualPage(here, markdown, meta, body_html=body)
+
+    def _withdrawn_week_page(self, slot: WeekSlot, older: Optional[WeekSlot],
+                             newer: Optional[WeekSlot]) -> VirtualPage:
+        """A recorded week whose tip was withdrawn: same permalink, an honest notice instead of the tip."""
+        here = week_uri(slot.week)
+        pager = []
+        if older is not None:
+            pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_uri(older.week)),
+                            "tip-pager__older"))
+        if newer is not None:
+            pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_uri(newer.week)),
+                            "tip-pager__newer"))
+        markdown = _join([
+            f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
+            f"# {WITHDRAWN_TITLE}",
+            f'!!! warning "Withdrawn"\n\n    {md_text(withdrawal_notice(slot))}',
+            f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
+            _nav_block("tip-pager", "Other weeks", pager),
+        ])
+        meta = _listing_meta(f"{slot.week}: {WITHDRAWN_TITLE}", withdrawal_notice(slot))
+        return VirtualPage(here, markdown, meta)
 
     # -- markers in hand-written pages --------------------------------------
 
@@ -396,6 +454,9 @@ class SitePages:
                 text = (f"There is no tip of the week for {week_label(self.schedule.current)}. "
                         f"[Browse past weeks]({link(here, WEEKLY_INDEX)})")
             return f'!!! note "Tip of the week"\n\n    {text}\n'
+        if slot.withdrawn is not None:
+            return (f'!!! note "Tip of the week · {week_label(slot.week)}"\n\n'
+                    f"    {md_text(withdrawal_notice(slot))} [Past weeks]({link(here, WEEKLY_INDEX)})\n")
         tip = slot.tip
         target = link(here, tip_uri(tip.slug))
         return (
@@ -422,17 +483,25 @@ class SitePages:
         return f'<p class="tip-summary">{html_text(tip.summary)}</p>'
 
     def _author_name(self, tip: Tip) -> str:
+        if tip.shown_as is not None:  # a recorded week: the name it was sent with
+            return tip.shown_as.author_name
         author = self.library.authors.get(tip.meta.author)
         return author.name if author else tip.meta.author
 
+    def _tag_label(self, tip: Tip, tag: str) -> str:
+        if tip.shown_as is not None:  # a recorded week: the labels it was sent with
+            return tip.shown_as.tags.get(tag, tag)
+        return self.library.tags[tag].label
+
     def _chips(self, tip: Tip, here: str) -> str:
-        return " ".join(_a(self.library.tags[tag].label, href(here, tag_uri(tag)), "tip-chip") for tag in tip.tags)
+        return " ".join(_a(self._tag_label(tip, tag), href(here, tag_uri(tag)), "tip-chip") for tag in tip.tags)
 
     def _byline(self, tip: Tip, here: str) -> str:
         author = self.library.authors.get(tip.meta.author)
+        url = tip.shown_as.author_url if tip.shown_as is not None else (author.url if author else None)
         name = html_text(self._author_name(tip))
-        if author is not None and author.url:
-            name = f'<a href="{html_attr(author.url)}">{name}</a>'
+        if url:
+            name = f'<a href="{html_attr(url)}">{name}</a>'
         published = f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time>'
         return (
             '<div class="tip-meta" data-search-exclude>\n'
@@ -512,18 +581,22 @@ class SitePages:
         return f"Get the tip of the week in your reader or newsletter tool: {links}."
 
 
-def site_body_html(tip: Tip, here: str) -> str:
+def site_body_html(tip: Tip, here: str, tip_href: Optional[Callable[[str], str]] = None) -> str:
     """The tip's allow-listed body HTML for the page at `here`, its links pointing from that page.
 
     The body was written next to its tip, in tips/: links to other tips
-    (`other.md`, `../other/`, `/tips/other/`) go to the tip's page, and other
-    relative links (an image beside the tip, `card.png`) to the file in tips/.
+    (`other.md`, `../other/`, `/tips/other/`) go to `tip_href(slug)` (by
+    default the tip's page; `UNPUBLISHED_HREF` shows the link as its text),
+    and other relative links (an image beside the tip, `card.png`) to the
+    file in tips/.
     """
+    tip_href = tip_href or (lambda slug: href(here, tip_uri(slug)))
+
     def resolve(target: str) -> str:
         slug = tip_slug_of_link(target)
         if slug:
             fragment = target[target.index("#"):] if "#" in target else ""
-            return href(here, tip_uri(slug)) + fragment
+            return tip_href(slug) + fragment
         if slug is None and target and not target.startswith(("#", "/")) and not _SCHEME.match(target):
             return _file_href(here, posixpath.normpath(f"tips/{target}"))
         return target
@@ -550,6 +623,19 @@ def insert_body(content: str, html: str) -> str:
     if content.count(BODY_PLACEHOLDER) != 1:
         raise ValueError("the page does not hold exactly one tip body placeholder")
     return content.replace(BODY_PLACEHOLDER, html)
+
+
+WITHDRAWN_TITLE = "Tip withdrawn"
+
+
+def week_title(slot: WeekSlot) -> str:
+    """The title a week shows: its tip's, or a plain notice when the tip was withdrawn."""
+    return WITHDRAWN_TITLE if slot.withdrawn is not None else slot.tip.title
+
+
+def withdrawal_notice(slot: WeekSlot) -> str:
+    """The sentence that replaces a withdrawn tip on its week page (the same as in its feed items)."""
+    return ledger_notice(slot.week, slot.withdrawn)
 
 
 def problems_markdown(report_text: str) -> str:

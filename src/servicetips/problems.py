@@ -66,6 +66,23 @@ CODES: dict[str, str] = {
     "SCHED004": "fewer than 4 upcoming weeks can be filled",
     "SCHED005": "a tip is pinned to a week that starts before its published date",
     "SCHED006": "a new or re-dated tip is published before the current week started (--changed only)",
+    "LEDGER001": "a ledger file cannot be read, is too large, or is not valid JSON",
+    "LEDGER002": "a ledger entry does not match the ledger's schema",
+    "LEDGER003": "a ledger file is not named after the week it records (ledger/YYYY-Www.json)",
+    "LEDGER004": "a ledger file records a week that has not started",
+    "LEDGER005": "a ledger file records a week before the schedule's first week",
+    "LEDGER006": "the ledger misses a week between the first week and its newest week",
+    "LEDGER007": "a recorded body breaks the body rules (raw HTML, script URLs, ...)",
+    "LEDGER008": "a tip a recorded week used was deleted without being withdrawn",
+    "LEDGER009": "a tip a recorded week used became a draft without being withdrawn",
+    "LEDGER010": "a tip is pinned to a recorded week it was not tip of",
+    "LEDGER011": "a tip's published date moved after a recorded week it was tip of",
+    "LEDGER012": "a recorded week's ledger file was changed other than by a withdrawal (--changed only)",
+    "LEDGER013": "a recorded week's ledger file was deleted (--changed only)",
+    "LEDGER014": "started weeks are not recorded in the ledger yet (computed until recorded)",
+    "LEDGER015": "a recorded week links to a tip that was deleted or made a draft",
+    "LEDGER016": "a tag that a recorded week shows was removed from tips/tags.yml",
+    "LEDGER017": "a new ledger file does not record what the schedule gives that week (--changed only)",
 }
 
 

@@ -26,6 +26,7 @@ import markdown
 from .allowlist import sanitize, url_scheme
 from .body import tip_slug_of_link
 from .markdown_config import new_markdown
+from .markup import UNPUBLISHED_HREF
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # An `<a>` or `<img>` start tag as the sanitizer serialises it: every
@@ -33,6 +34,8 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # escaped in text), so these patterns cannot match inside text or a value.
 _LINKING_TAG = re.compile(r'<(?:a|img)(?:\s[^\s="<>/]+="[^"]*")*\s*/?>')
 _URL_ATTRIBUTE = re.compile(r'(\s)(href|src)="([^"]*)"')
+_UNPUBLISHED_LINK = re.compile(r'<a\s[^>]*?href="' + re.escape(UNPUBLISHED_HREF) + r'(?:#[^"]*)?"[^>]*>(.*?)</a>',
+                               re.DOTALL)
 _CACHE_SIZE = 32768  # more than the bodies of a large library; old bodies drop out under `mkdocs serve`
 
 _markdown: Optional[markdown.Markdown] = None
@@ -74,6 +77,11 @@ def body_html(body: str, resolve: Callable[[str], Optional[str]]) -> str:
         return f'{match.group(1)}{match.group(2)}="{html.escape(target, quote=True)}"'
 
     linked = _LINKING_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(attribute, tag.group(0)), clean_html(body))
+    if UNPUBLISHED_HREF in linked:
+        # A link to a tip without a page yet is shown as its text. Links do
+        # not nest, and the sanitizer escapes `<` and `>` inside attribute
+        # values, so a link is `<a ...>` up to the next `</a>`.
+        linked = _UNPUBLISHED_LINK.sub(r"\1", linked)
     return sanitize(linked)
 
 
@@ -83,11 +91,14 @@ def tip_url(slug: str, site_url: Optional[str]) -> str:
     return site_url + path if site_url else "/" + path
 
 
-def resolve_link(target: str, slug: str, site_url: Optional[str]) -> Optional[str]:
+def resolve_link(target: str, slug: str, site_url: Optional[str],
+                 has_page: Optional[Callable[[str], bool]] = None) -> Optional[str]:
     """Where a link or image in tip `slug`'s body points, for a reader outside the site.
 
     Anchors (such as footnote references), external URLs and mail links are
-    kept as they are; None (drop it) for a URL whose scheme is not allowed.
+    kept as they are; None (drop it) for a URL whose scheme is not allowed;
+    `UNPUBLISHED_HREF` for a tip that `has_page` says has no page (the link
+    is then shown as its text).
     """
     scheme = url_scheme(target)
     if scheme is not None and scheme not in ("http", "https", "mailto"):
@@ -95,6 +106,8 @@ def resolve_link(target: str, slug: str, site_url: Optional[str]) -> Optional[st
     if not target or target.startswith("#") or _SCHEME.match(target) or target.startswith("//"):
         return target
     linked = tip_slug_of_link(target)
+    if linked and has_page is not None and not has_page(linked):
+        return UNPUBLISHED_HREF
     if linked:
         fragment = target[target.index("#"):] if "#" in target else ""
         return tip_url(linked, site_url) + fragment
@@ -108,9 +121,13 @@ def resolve_link(target: str, slug: str, site_url: Optional[str]) -> Optional[st
     return urljoin(root + "tips/" + slug + ".md", target)
 
 
-def render_body(body: str, slug: str, site_url: Optional[str] = None) -> str:
+def render_body(body: str, slug: str, site_url: Optional[str] = None,
+                has_page: Optional[Callable[[str], bool]] = None) -> str:
     """The allow-listed HTML of tip `slug`'s body, with links that work outside the site (feeds, API).
 
-    `site_url` is the absolute site URL ending in '/'; None keeps URLs site-relative.
+    `site_url` is the absolute site URL ending in '/'; None keeps URLs
+    site-relative. `has_page(slug)` (`Visibility.has_page`) tells whether a
+    linked tip is published; a link to one that is not becomes its text.
+    None keeps every link (for a body shown outside any dated output).
     """
-    return body_html(body, lambda target: resolve_link(target, slug, site_url))
+    return body_html(body, lambda target: resolve_link(target, slug, site_url, has_page))

@@ -24,9 +24,9 @@ week is the one edit that can rewrite history, and reviewers should refuse it.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Optional
+from typing import Any, Optional
 
 from .dates import IsoWeek
 from .locate import FrontMatterLocator
@@ -45,6 +45,14 @@ class WeekSlot:
     tip: Optional[Tip]
     pinned: bool = False
     fresh: bool = False  # the tip had never been tip of the week before
+    # The ledger entry of a recorded week (servicetips.ledger.LedgerEntry):
+    # then `tip` is the snapshot it holds, not the tip file as it is today.
+    record: Optional[Any] = field(default=None, compare=False)
+
+    @property
+    def withdrawn(self) -> Optional[Any]:
+        """The withdrawal (date and reason) of a recorded week whose tip was withdrawn, else None."""
+        return None if self.record is None else self.record.withdrawn
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,9 @@ class Schedule:
     as_of: date
     current: IsoWeek
     slots: tuple[WeekSlot, ...]
+    # Started weeks the ledger does not hold yet (the publish workflow has not
+    # recorded them): computed, and reported so, until they are recorded.
+    unrecorded: tuple[IsoWeek, ...] = ()
 
     @property
     def published(self) -> tuple[WeekSlot, ...]:
@@ -128,6 +139,17 @@ class _Rotation:
             fallback = fallback or tip
         return fallback or (self.queue[0] if self.queue else None)
 
+    def show_recorded(self, slug: str, week_index: int) -> None:
+        """Continue the rotation with a recorded week's tip, found by slug (it may be gone since)."""
+        for tip in self.queue:
+            if tip.slug == slug:
+                self.show(tip, week_index)
+                return
+        self.last_shown[slug] = week_index
+        self.in_cycle.add(slug)
+        if self.pool and self.pool <= self.in_cycle:
+            self.in_cycle.clear()
+
     def show(self, tip: Tip, week_index: int) -> bool:
         """Record that `tip` is tip of the week; returns True when it had never been shown."""
         fresh = tip.slug not in self.last_shown
@@ -143,8 +165,16 @@ class _Rotation:
         return fresh
 
 
-def build_schedule(library: Library, as_of: date, upcoming: int = 0) -> Schedule:
-    """Compute the schedule up to the week of `as_of`, plus `upcoming` planned weeks."""
+def build_schedule(library: Library, as_of: date, upcoming: int = 0, ledger: Optional[Any] = None) -> Schedule:
+    """Compute the schedule up to the week of `as_of`, plus `upcoming` planned weeks.
+
+    With a `ledger` (servicetips.ledger.Ledger), recorded weeks are taken
+    from it as they were sent, and the rotation continues from them: only
+    weeks the ledger does not hold are computed.
+    """
+    from .ledger import snapshot_tip  # noqa: PLC0415 - the ledger module imports this one's neighbours
+
+    recorded = ledger.entries if ledger is not None else {}
     current = IsoWeek.of(as_of)
     first = IsoWeek.parse(library.settings.first_week)
     last = current
@@ -161,6 +191,17 @@ def build_schedule(library: Library, as_of: date, upcoming: int = 0) -> Schedule
         while next_to_join < len(by_age) and by_age[next_to_join].published < week.monday:
             rotation.join(by_age[next_to_join])
             next_to_join += 1
+        entry = recorded.get(week)
+        if entry is not None:
+            if entry.tip is None:
+                slots.append(WeekSlot(week, None, record=entry))
+                previous_first_tag = None
+                continue
+            fresh = entry.tip.slug not in rotation.last_shown
+            rotation.show_recorded(entry.tip.slug, index)
+            previous_first_tag = entry.tip.tags[0].key
+            slots.append(WeekSlot(week, snapshot_tip(entry, ledger.paths[week]), fresh=fresh, record=entry))
+            continue
         pinned = pins.get(week)
         tip = pinned if pinned is not None else rotation.pick(previous_first_tag)
         if tip is None:
@@ -170,7 +211,10 @@ def build_schedule(library: Library, as_of: date, upcoming: int = 0) -> Schedule
         fresh = rotation.show(tip, index)
         previous_first_tag = tip.tags[0]
         slots.append(WeekSlot(week, tip, pinned=pinned is not None, fresh=fresh))
-    return Schedule(as_of=as_of, current=current, slots=tuple(slots))
+    unrecorded: tuple[IsoWeek, ...] = ()
+    if ledger is not None and ledger.folder.is_dir():
+        unrecorded = tuple(s.week for s in slots if s.week <= current and s.record is None)
+    return Schedule(as_of=as_of, current=current, slots=tuple(slots), unrecorded=unrecorded)
 
 
 def check_schedule(library: Library, as_of: date, schedule: Optional[Schedule] = None) -> list[Problem]:

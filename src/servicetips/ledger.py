@@ -1,0 +1,595 @@
+"""The ledger: a committed record of every week that has started, and its tip as it was sent.
+
+The past is recorded, not recomputed. `ledger/` (next to `tips/`, owned by
+the publish process, not by editors) holds one JSON file per started week,
+`ledger/2026-W48.json`, with a snapshot of the week's tip: its text, its tags
+and author with their labels, its dates and its Markdown body. Week pages,
+feed items and API entries of recorded weeks are rendered from the snapshot,
+so a later edit to the tip changes the tip's own page and never a week that
+newsletter tools already pulled.
+
+One file per week: recording a week adds a file, so two pull requests never
+conflict over the ledger and a diff shows exactly which week was recorded.
+The only change a recorded entry may receive is a withdrawal (date and
+reason, see `withdraw`), which `tips check --changed` recognises.
+
+The ledger is untrusted input like the tips: it is validated with a pydantic
+model, every problem is located (LEDGER001-LEDGER019), and a build refuses an
+invalid ledger. A snapshot keeps Markdown, never HTML, so it goes through the
+same body rules and the same rendering as any tip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .body import check_body
+from .dates import IsoWeek
+from .model import SLUG_PATTERN, Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
+from .problems import Problem, Severity, display_path
+
+LEDGER_FOLDER = "ledger"
+LEDGER_VERSION = 1
+MAX_LEDGER_FILE = 256 * 1024  # a snapshot is one tip (at most ~400 words): far below this
+# Issues of a recorded body that do not make it unsafe or wrong to show:
+# its length is the tip's business, and links to since-deleted tips are the
+# week's history (their pages are kept by the withdrawal rules).
+_HARMLESS_BODY_CODES = {"BODY001", "BODY002", "BODY006"}
+
+
+def _plain(what: str, min_len: int, max_len: int):
+    # The ledger's text fields obey the same plain-text rule as a tip's front
+    # matter: a ledger edited by hand cannot smuggle markup into a title.
+    return AfterValidator(lambda v: check_plain_text(v, what=what, min_len=min_len, max_len=max_len))
+
+
+def _slug(value: str) -> str:
+    if not SLUG_PATTERN.match(value) or len(value) > 120:
+        raise ValueError(f"{value!r} is not a tip slug (lowercase kebab-case)")
+    return value
+
+
+def _week(value: str) -> str:
+    IsoWeek.parse(value)
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+
+
+class RecordedTag(BaseModel):
+    """A tag of the recorded tip: its key (the tag page's address) and the label shown then."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: Slug
+    label: Annotated[str, _plain("tag label", 1, 40)]
+
+
+class RecordedAuthor(BaseModel):
+    """The recorded tip's author: key, name and link as shown then."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: Slug
+    name: Annotated[str, _plain("author name", 1, 80)]
+    url: Optional[Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=500)]] = None
+
+
+class RecordedSource(BaseModel):
+    """The recorded tip's source credit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Annotated[str, _plain("source title", 1, 200)]
+    url: Optional[Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=500)]] = None
+    author: Optional[Annotated[str, _plain("source author", 1, 120)]] = None
+
+
+class RecordedTip(BaseModel):
+    """A snapshot of a tip as it was sent: everything a week page, feed item and API entry show."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: Slug
+    title: Annotated[str, _plain("title", 3, 80)]
+    summary: Annotated[str, _plain("summary", 1, 160)]
+    tags: list[RecordedTag] = Field(min_length=1, max_length=3)
+    author: RecordedAuthor
+    published: date
+    source: Optional[RecordedSource] = None
+    body: Annotated[str, Field(max_length=60_000)]
+
+
+class Withdrawal(BaseModel):
+    """Why and when a recorded week's tip was withdrawn; its page and feed item then show a notice."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on: date
+    reason: Annotated[str, _plain("withdrawal reason", 3, 300)]
+
+
+class LedgerEntry(BaseModel):
+    """One file of the ledger: a started week, its tip as sent (None: no tip was eligible)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ledger_version: Literal[1]
+    week: Annotated[str, AfterValidator(_week)]
+    recorded: date
+    tip: Optional[RecordedTip]
+    withdrawn: Optional[Withdrawal] = None
+
+    @property
+    def iso_week(self) -> IsoWeek:
+        return IsoWeek.parse(self.week)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The valid recorded weeks, by week, and where each is kept."""
+
+    folder: Path
+    entries: dict[IsoWeek, LedgerEntry] = field(default_factory=dict)
+    paths: dict[IsoWeek, str] = field(default_factory=dict)  # display paths, for problems
+
+    @property
+    def last(self) -> Optional[IsoWeek]:
+        """The newest recorded week."""
+        return max(self.entries, default=None)
+
+    def slugs(self) -> dict[str, list[IsoWeek]]:
+        """Recorded (not withdrawn) weeks of every tip, by slug."""
+        used: dict[str, list[IsoWeek]] = {}
+        for week, entry in sorted(self.entries.items()):
+            if entry.tip is not None and entry.withdrawn is None:
+                used.setdefault(entry.tip.slug, []).append(week)
+        return used
+
+
+def ledger_folder(tips_root: Path) -> Path:
+    """The ledger of the library at `tips_root`: `ledger/` beside the tips folder."""
+    return Path(tips_root).absolute().parent / LEDGER_FOLDER
+
+
+def entry_text(entry: LedgerEntry) -> str:
+    """The committed form of an entry: sorted keys, two-space indent, one trailing newline."""
+    data = entry.model_dump(mode="json", exclude_none=True)
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --- reading and validating ------------------------------------------------
+
+
+def _locate(text: str, loc: tuple) -> tuple[int, int]:
+    """Line and column of the value at the pydantic location `loc` in JSON `text`.
+
+    The JSON parser keeps no positions, and the files are small: walking the
+    location's keys in order through the text finds the right line for the
+    layout `entry_text` writes and for any reasonable hand edit.
+    """
+    offset = 0
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        found = text.find(f'"{key}"', offset)
+        if found < 0:
+            break
+        offset = found
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def read_entry(path: Path, display: str) -> tuple[Optional[LedgerEntry], list[Problem], str]:
+    """Read and validate one ledger file; return the entry (None if invalid), its problems, its text."""
+    problems: list[Problem] = []
+    try:
+        if path.is_symlink() or not path.is_file():
+            raise OSError("not a regular file")
+        raw = path.read_bytes()[: MAX_LEDGER_FILE + 1]
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, "LEDGER001", f"the ledger file cannot be read ({exc})",
+                              "ledger files are regular files written by `tips schedule --record`")], ""
+    if len(raw) > MAX_LEDGER_FILE:
+        return None, [Problem(display, 1, 1, "LEDGER001", f"the ledger file is larger than {MAX_LEDGER_FILE} bytes",
+                              "a ledger file holds one week; restore it from git")], ""
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text)
+    except UnicodeDecodeError as exc:
+        return None, [Problem(display, 1, exc.start + 1, "LEDGER001", "the ledger file is not valid UTF-8",
+                              "restore it from git: ledger files are written by `tips schedule --record`")], ""
+    except (json.JSONDecodeError, RecursionError) as exc:
+        line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (1, 1)
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        return None, [Problem(display, line, col, "LEDGER001", f"the ledger file is not valid JSON: {message}",
+                              "restore it from git: ledger files are written by `tips schedule --record`")], text
+    try:
+        entry = LedgerEntry.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            line, col = _locate(text, tuple(error["loc"]))
+            where = ".".join(str(part) for part in error["loc"]) or "the file"
+            problems.append(Problem(display, line, col, "LEDGER002", f"{where}: {error['msg']}",
+                                    "restore the file from git; the only change a recorded week may receive "
+                                    "is a withdrawal, made with `tips withdraw`"))
+        return None, problems, text
+    if entry.tip is not None:
+        issues, _ = check_body(entry.tip.body)
+        line, col = _locate(text, ("tip", "body"))
+        for issue in issues:
+            if issue.code not in _HARMLESS_BODY_CODES:
+                problems.append(Problem(display, line, col, "LEDGER007",
+                                        f"the recorded body breaks {issue.code}: {issue.message}",
+                                        "a recorded body obeys the body rules of any tip; restore the file from git"))
+    return (None if problems else entry), problems, text
+
+
+def load_ledger(tips_root: Path, as_of: date, first_week: Optional[str] = None,
+                today: Optional[date] = None) -> tuple[Ledger, list[Problem]]:
+    """Read every file of the ledger beside `tips_root`; return the valid entries and every problem.
+
+    Weeks after `as_of`'s week are left out (a build of an earlier date).
+    A file that claims to be recorded before its week started, or after
+    `today` (default: the UTC date of the clock, never earlier than
+    `as_of`), is refused: nobody can record a week that has not started.
+    A missing folder is an empty ledger (a new library, a test fixture).
+    """
+    today = max(today or datetime.now(timezone.utc).date(), as_of)
+    folder = ledger_folder(tips_root)
+    ledger = Ledger(folder)
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return ledger, problems
+    current = IsoWeek.of(as_of)
+    first = IsoWeek.parse(first_week) if first_week else None
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name == "README.md":
+            continue
+        display = display_path(path, folder.parent)
+        try:
+            named = IsoWeek.parse(path.name[:-5]) if path.name.endswith(".json") else None
+        except ValueError:
+            named = None
+        if named is None or path.name != f"{named}.json":
+            problems.append(Problem(display, 1, 1, "LEDGER003", f"{path.name!r} is not a ledger file name",
+                                    "ledger files are named after their week, e.g. ledger/2026-W48.json; "
+                                    "move other files out of ledger/"))
+            continue
+        entry, found, text = read_entry(path, display)
+        problems.extend(found)
+        if entry is None:
+            continue
+        line, col = _locate(text, ("week",))
+        if entry.iso_week != named:
+            problems.append(Problem(display, line, col, "LEDGER003", f"the file records {entry.week}, not {named}",
+                                    "restore the file from git: a file is named after the week it records"))
+            continue
+        recorded_line, recorded_col = _locate(text, ("recorded",))
+        if entry.recorded < named.monday or entry.recorded > today:
+            why = (f"it says it was recorded on {entry.recorded}, before the week started ({named.monday})"
+                   if entry.recorded < named.monday else f"it says it was recorded on {entry.recorded}, "
+                   f"after today ({today})")
+            problems.append(Problem(display, recorded_line, recorded_col, "LEDGER004",
+                                    f"{named} cannot have been recorded: {why}",
+                                    "delete the file: only `tips schedule --record` records a week, once it starts"))
+            continue
+        if named > current:
+            # A build as of an earlier date (a preview of the past): the
+            # weeks recorded since then do not exist yet for it.
+            continue
+        if first is not None and named < first:
+            problems.append(Problem(display, line, col, "LEDGER005",
+                                    f"{named} is before the schedule's first week, {first}",
+                                    f"a recorded week stays: set first_week in tips/schedule.yml to {named} "
+                                    "or earlier"))
+            continue
+        ledger.entries[named] = entry
+        ledger.paths[named] = display
+    problems.extend(_gaps(ledger, first))
+    return ledger, problems
+
+
+def _gaps(ledger: Ledger, first: Optional[IsoWeek]) -> list[Problem]:
+    # The ledger is one run of weeks from the first week on: a hole would be
+    # filled by recomputing, from a rotation that already saw later weeks.
+    if not ledger.entries:
+        return []
+    start = first if first is not None else min(ledger.entries)
+    missing = [w for w in start.until(ledger.last) if w not in ledger.entries]
+    if not missing:
+        return []
+    after = min(w for w in ledger.entries if w > missing[0])
+    return [Problem(ledger.paths[after], 1, 1, "LEDGER006",
+                    f"the ledger has no file for {missing[0]}" + (f" and {len(missing) - 1} more weeks"
+                                                                   if len(missing) > 1 else ""),
+                    "restore the missing files from git; the ledger records every week from the first on")]
+
+
+# --- the ledger against the library ----------------------------------------
+
+
+def unrecorded_warning(ledger: Ledger, weeks: tuple[IsoWeek, ...]) -> Problem:
+    """LEDGER014 (a warning): started weeks the ledger lags behind, computed for now."""
+    listed = f"{weeks[0]}" if len(weeks) == 1 else f"{weeks[0]} to {weeks[-1]}"
+    return Problem(display_path(ledger.folder, ledger.folder.parent), 1, 1, "LEDGER014",
+                   f"{listed} started but {'is' if len(weeks) == 1 else 'are'} not recorded in the ledger: "
+                   "computed from the recorded weeks",
+                   "the Monday publish records them; locally run `tips schedule --record` and commit ledger/",
+                   severity=Severity.WARNING)
+
+
+def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> list[Problem]:
+    """Every edit of the tips that contradicts a recorded week, located and with a hint."""
+    from .locate import FrontMatterLocator  # noqa: PLC0415 - only needed when there is a problem
+
+    problems: list[Problem] = []
+    used = ledger.slugs()
+    for slug, weeks in sorted(used.items()):
+        weeks_text = ", ".join(str(w) for w in weeks)
+        tip = library.by_slug.get(slug)
+        withdraw = f"`tips withdraw {slug} --reason \"...\"`"
+        if tip is None and (Path(tips_root) / f"{slug}.md").exists():
+            continue  # the file is there but invalid: its own problems say why
+        if tip is None:
+            week = weeks[0]
+            entry_line, entry_col = 1, 1
+            problems.append(Problem(
+                ledger.paths[week], entry_line, entry_col, "LEDGER008",
+                f"tips/{slug}.md was tip of the week {weeks_text} and no longer exists",
+                f"restore tips/{slug}.md (newsletters sent it); to take it down for a real reason, run {withdraw}"))
+            continue
+        if tip.meta.draft:
+            line, col = FrontMatterLocator(tip.front_matter).locate(("draft",))
+            problems.append(Problem(tip.path, line, col, "LEDGER009",
+                                    f"the tip was tip of the week {weeks_text} and cannot become a draft",
+                                    f"remove `draft: true`; to take it down for a real reason, run {withdraw}"))
+        if tip.published >= weeks[0].monday:
+            line, col = FrontMatterLocator(tip.front_matter).locate(("published",))
+            problems.append(Problem(tip.path, line, col, "LEDGER011",
+                                    f"published {tip.published} is after {weeks[0]} started ({weeks[0].monday}), "
+                                    "a week this tip was tip of",
+                                    f"set `published:` back to {_recorded_published(ledger, weeks[0])}"))
+    # A recorded body's links to other tips stay on its week page: the
+    # tips they point to must keep their pages (the site build refuses a
+    # link to a page that does not exist).
+    for week, entry in sorted(ledger.entries.items()):
+        if entry.tip is None or entry.withdrawn is not None:
+            continue
+        _, links = check_body(entry.tip.body)
+        for target in links:
+            linked = library.by_slug.get(target.slug)
+            if linked is not None and not linked.meta.draft:
+                continue
+            if linked is None and (Path(tips_root) / f"{target.slug}.md").exists():
+                continue  # there but invalid: its own problems say why
+            line, col = _locate(_read_text(ledger, week), ("tip", "body"))
+            state = "a draft" if linked is not None else "missing"
+            problems.append(Problem(
+                ledger.paths[week], line, col, "LEDGER015",
+                f"{week} links to tips/{target.slug}.md, which is {state}",
+                f"keep tips/{target.slug}.md published: the week's page links to it; or withdraw "
+                f"tips/{entry.tip.slug}.md with `tips withdraw`"))
+    # A recorded week's tag chips link to the tag pages: a tag it shows
+    # keeps its page (its address is public), even if no tip uses it now.
+    shown_tags: dict[str, IsoWeek] = {}
+    for week, entry in sorted(ledger.entries.items()):
+        if entry.tip is not None and entry.withdrawn is None:
+            for tag in entry.tip.tags:
+                shown_tags.setdefault(tag.key, week)
+    if library.tags:  # an unreadable tags.yml is reported by its own check
+        tags_path = display_path(Path(tips_root) / "tags.yml", Path(tips_root).absolute().parent)
+        for tag, week in sorted(shown_tags.items()):
+            if tag not in library.tags:
+                problems.append(Problem(tags_path, 1, 1, "LEDGER016",
+                                        f"the tag {tag!r} was removed, but {week} ({ledger.paths[week]}) shows it",
+                                        f"keep `{tag}` in tips/tags.yml (you may change its label and "
+                                        "description): its page is linked from weeks already sent"))
+    for tip in sorted(library.tips, key=lambda t: t.slug):
+        if not tip.meta.week:
+            continue
+        try:
+            week = IsoWeek.parse(tip.meta.week)
+        except ValueError:
+            continue
+        entry = ledger.entries.get(week)
+        if entry is None or (entry.tip is not None and entry.tip.slug == tip.slug):
+            continue
+        line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
+        shown = f"tips/{entry.tip.slug}.md" if entry.tip is not None else "no tip"
+        problems.append(Problem(tip.path, line, col, "LEDGER010",
+                                f"{week} has started and was recorded with {shown} ({ledger.paths[week]})",
+                                "pin a week that has not started: `tips schedule` shows the free weeks"))
+    return problems
+
+
+def _read_text(ledger: Ledger, week: IsoWeek) -> str:
+    try:
+        return (ledger.folder / f"{week}.json").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _recorded_published(ledger: Ledger, week: IsoWeek) -> str:
+    entry = ledger.entries[week]
+    return str(entry.tip.published) if entry.tip is not None else "its recorded date"
+
+
+def check_ledger_changes(old: Mapping[str, Optional[str]], ledger: Ledger, tips_root: Path) -> list[Problem]:
+    """LEDGER012/013: recorded files changed or deleted since the base revision.
+
+    `old` maps a ledger file's name to its text at the base (from git). The
+    one allowed change is a withdrawal added to an entry that had none.
+    """
+    folder = ledger_folder(tips_root)
+    problems: list[Problem] = []
+    for name, before in sorted(old.items()):
+        path = folder / name
+        display = display_path(path, folder.parent)
+        if not path.exists():
+            problems.append(Problem(display, 1, 1, "LEDGER013", f"the recorded week {name[:-5]} was deleted",
+                                    f"restore it: `git checkout BASE -- {display}`; a started week never changes"))
+            continue
+        now = path.read_text(encoding="utf-8", errors="replace")
+        if now == before:
+            continue
+        try:
+            was = LedgerEntry.model_validate_json(before or "")
+        except ValidationError:
+            continue  # the base itself was invalid: nothing recorded to protect
+        entry = next((e for w, e in ledger.entries.items() if f"{w}.json" == name), None)
+        if entry is not None and was.withdrawn is None and entry.withdrawn is not None \
+                and entry.model_copy(update={"withdrawn": None}) == was:
+            continue
+        problems.append(Problem(display, 1, 1, "LEDGER012",
+                                f"the recorded week {name[:-5]} was changed",
+                                f"restore it: `git checkout BASE -- {display}`; the only change a recorded week "
+                                "may receive is a withdrawal, made with `tips withdraw`"))
+    return problems
+
+
+def withdrawal_notice(week: IsoWeek, withdrawal: Withdrawal) -> str:
+    """The plain-text sentence a withdrawn week shows instead of its tip, on its page and in its feed items."""
+    return (f"The tip of the week for {week} was withdrawn on {withdrawal.on.isoformat()}. "
+            f"Reason: {withdrawal.reason}")
+
+
+def check_new_entries(old: Mapping[str, Optional[str]], ledger: Ledger, library: Library,
+                      as_of: date) -> list[Problem]:
+    """LEDGER017: a ledger file added since the base must record what the schedule gives that week.
+
+    `tips schedule --record` writes exactly that; a hand-made file could
+    otherwise choose the tip (or the text) of a started week the ledger did
+    not hold yet.
+    """
+    from .schedule import build_schedule  # noqa: PLC0415 - the schedule imports this module lazily too
+
+    added = {w for w in ledger.entries if f"{w}.json" not in old}
+    if not added:
+        return []
+    before = Ledger(ledger.folder, {w: e for w, e in ledger.entries.items() if w not in added},
+                    {w: p for w, p in ledger.paths.items() if w not in added})
+    expected = {slot.week: slot for slot in build_schedule(library, as_of, ledger=before).slots}
+    problems: list[Problem] = []
+    for week in sorted(added):
+        entry, slot = ledger.entries[week], expected.get(week)
+        want = None if slot is None or slot.tip is None else (
+            slot.record.tip if slot.record is not None else snapshot(slot.tip, library))
+        if entry.tip == want and entry.withdrawn is None:
+            continue
+        shown = f"tips/{want.slug}.md as it is now" if want is not None else "no tip"
+        line, col = _locate(_read_text(ledger, week), ("tip",))
+        problems.append(Problem(ledger.paths[week], line, col, "LEDGER017",
+                                f"the new file for {week} does not record what the schedule gives that week ({shown})",
+                                "delete it and let `tips schedule --record` (or the Monday publish) write it"))
+    return problems
+
+
+# --- recording -------------------------------------------------------------
+
+
+def snapshot(tip: Tip, library: Library) -> RecordedTip:
+    """The tip as it is now, with the labels its tags and author have now."""
+    author = library.authors[tip.meta.author]
+    source = tip.meta.source
+    return RecordedTip(
+        slug=tip.slug, title=tip.title, summary=tip.summary,
+        tags=[RecordedTag(key=t, label=library.tags[t].label) for t in tip.tags],
+        author=RecordedAuthor(key=tip.meta.author, name=author.name, url=author.url),
+        published=tip.published,
+        source=None if source is None else RecordedSource(
+            title=source.title, url=source.url, author=source.author),
+        body=tip.body,
+    )
+
+
+def snapshot_tip(entry: LedgerEntry, path: str) -> Optional[Tip]:
+    """A `Tip` made from a recorded snapshot, for the week's page, feed item and API entry."""
+    recorded = entry.tip
+    if recorded is None:
+        return None
+    source = None
+    if recorded.source is not None:
+        source = recorded.source.model_dump(exclude_none=True)
+    # model_construct: the snapshot was validated by the ledger's model; the
+    # tip vocabulary of today must not be applied to a week of the past.
+    meta = TipFrontMatter.model_construct(
+        title=recorded.title, summary=recorded.summary, tags=[t.key for t in recorded.tags],
+        author=recorded.author.key, published=recorded.published, week=None, draft=False,
+        source=None if source is None else Source.model_construct(**source),
+    )
+    shown_as = ShownAs(tags={t.key: t.label for t in recorded.tags}, author_name=recorded.author.name,
+                       author_url=recorded.author.url)
+    return Tip(slug=recorded.slug, path=path, meta=meta, body=recorded.body, body_line=1, shown_as=shown_as)
+
+
+def _write_new(path: Path, text: str) -> bool:
+    """Write `text` to `path` atomically, only if it does not exist; True when written."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            # link() fails if the file exists, so a file recorded meanwhile by
+            # another run is never overwritten (rename would replace it).
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(temporary)
+
+
+def record_weeks(tips_root: Path, slots: Any, library: Library, ledger: Ledger, as_of: date) -> list[Path]:
+    """Write a ledger file for every started week of `slots` not yet recorded; return the files written."""
+    folder = ledger_folder(tips_root)
+    written: list[Path] = []
+    for slot in slots:
+        if slot.week in ledger.entries or slot.week > IsoWeek.of(as_of):
+            continue
+        entry = LedgerEntry(ledger_version=LEDGER_VERSION, week=str(slot.week), recorded=as_of,
+                            tip=None if slot.tip is None else snapshot(slot.tip, library))
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{slot.week}.json"
+        if _write_new(path, entry_text(entry)):
+            written.append(path)
+    return written
+
+
+class WithdrawError(RuntimeError):
+    """The withdrawal cannot be made; the message says why."""
+
+
+def withdraw(tips_root: Path, ledger: Ledger, slug: str, reason: str, on: date) -> list[Path]:
+    """Mark every recorded week of `slug` as withdrawn on `on` for `reason`; return the files changed."""
+    try:
+        withdrawal = Withdrawal(on=on, reason=reason)
+    except ValidationError as exc:
+        raise WithdrawError(f"--reason: {exc.errors()[0]['msg']}") from None
+    weeks = [w for w, e in sorted(ledger.entries.items())
+             if e.tip is not None and e.tip.slug == slug and e.withdrawn is None]
+    if not weeks:
+        raise WithdrawError(f"no recorded week shows {slug!r} (or it is already withdrawn); "
+                            "a tip that was never tip of the week can simply be deleted")
+    changed = []
+    for week in weeks:
+        entry = ledger.entries[week].model_copy(update={"withdrawn": withdrawal})
+        path = ledger.folder / f"{week}.json"
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(entry_text(entry))
+        os.replace(temporary, path)  # the one rewrite of a recorded file: its withdrawal
+        changed.append(path)
+    return changed

@@ -1,0 +1,344 @@
+"""The ledger: a week that has started never changes, whatever is edited.
+
+The cases live in tests/fixtures/hostile/recorded-weeks/: `base/` is a small
+repository (tips/ and ledger/, recorded up to 2026-W48), and every other
+folder is one attack on the past, laid over it: its files replace or add
+files of the base, and its `DELETE` file (if any) lists paths to remove.
+Each case is committed base-then-change in a fresh git repository and
+checked with `tips check --changed HEAD`, as a pull request is. A case is
+refused with file:line:col, or (ACCEPTED) passes and leaves every recorded
+week's page, feed items and API entry byte for byte as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import build_site
+from libraries import FIXTURES
+from servicetips.check import check_library
+from servicetips.dates import IsoWeek
+from servicetips.feeds import SiteInfo, build_feeds
+from servicetips.changes import ledger_at
+from servicetips.ledger import LedgerEntry, entry_text, ledger_folder, record_weeks, snapshot
+from servicetips.pages import SitePages
+from servicetips.problems import CODES
+from test_output_scan import allowed, site_findings  # noqa: F401 - `allowed` is a fixture (the theme's own scripts)
+
+LEDGER_CASES = FIXTURES / "hostile" / "recorded-weeks"
+BASE = LEDGER_CASES / "base"
+AS_OF = "2026-11-23"
+TIPS = [sys.executable, "-m", "servicetips.cli"]
+SITE = SiteInfo(url="https://tips.example.org/", title="Service Tips", description="Tips")
+
+# (case, code, path, line, col, text the message must contain)
+REJECTED = [
+    ("delete-recorded-tip", "LEDGER008", "ledger/2026-W36.json", 1, 1,
+     "tips/open-with-what-they-need.md was tip of the week 2026-W36, 2026-W38"),
+    ("rename-recorded-tip", "LEDGER008", "ledger/2026-W37.json", 1, 1, "tips/own-the-miss.md was tip of the week"),
+    ("draft-recorded-tip", "LEDGER009", "tips/own-the-miss.md", 8, 8, "cannot become a draft"),
+    ("pin-recorded-week", "LEDGER010", "tips/open-with-what-they-need.md", 7, 7,
+     "2026-W46 has started and was recorded with tips/own-the-miss.md"),
+    ("published-after-recorded-week", "LEDGER011", "tips/open-with-what-they-need.md", 6, 12,
+     "published 2026-11-20 is after 2026-W36 started"),
+    ("edit-ledger-file", "LEDGER012", "ledger/2026-W44.json", 1, 1, "the recorded week 2026-W44 was changed"),
+    ("withdrawal-that-rewrites", "LEDGER012", "ledger/2026-W46.json", 1, 1, "2026-W46 was changed"),
+    ("delete-ledger-file", "LEDGER013", "ledger/2026-W48.json", 1, 1, "the recorded week 2026-W48 was deleted"),
+    ("delete-middle-ledger-file", "LEDGER006", "ledger/2026-W42.json", 1, 1, "the ledger has no file for 2026-W41"),
+    ("future-ledger-file", "LEDGER004", "ledger/2026-W50.json", 3, 3,
+     "2026-W50 cannot have been recorded: it says it was recorded on 2026-12-07, after today"),
+    ("recorded-body-links-to-missing-tip", "LEDGER015", "ledger/2026-W45.json", 9, 5,
+     "2026-W45 links to tips/no-such-tip.md, which is missing"),
+    ("remove-recorded-tag", "LEDGER016", "tips/tags.yml", 1, 1,
+     "the tag 'reputation' was removed, but 2026-W37 (ledger/2026-W37.json) shows it"),
+    ("markup-in-recorded-body", "LEDGER007", "ledger/2026-W45.json", 9, 5, "the recorded body breaks BODY004"),
+    ("markup-in-recorded-title", "LEDGER002", "ledger/2026-W45.json", 19, 5,
+     "tip.title: title contains an HTML tag"),
+    ("script-url-in-recorded-author", "LEDGER002", "ledger/2026-W45.json", 8, 7, "tip.author.url"),
+    ("ledger-unknown-key", "LEDGER002", "ledger/2026-W43.json", 10, 5, "tip.html: Extra inputs are not permitted"),
+    ("malformed-ledger-file", "LEDGER001", "ledger/2026-W42.json", 10, 13, "not valid JSON"),
+    ("ledger-file-wrong-name", "LEDGER003", "ledger/latest.json", 1, 1, "'latest.json' is not a ledger file name"),
+    ("ledger-week-mismatch", "LEDGER003", "ledger/2026-W47.json", 21, 3, "the file records 2026-W46, not 2026-W47"),
+    ("first-week-after-recorded", "LEDGER005", "ledger/2026-W36.json", 21, 3,
+     "2026-W36 is before the schedule's first week, 2026-W40"),
+]
+ACCEPTED = ["backdated-new-tip", "retag-and-relabel", "withdrawn-then-deleted"]
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                   check=True, capture_output=True)
+
+
+def make_case(tmp_path: Path, case: str) -> Path:
+    """The base repository committed, with the case's change on top (not committed, as in a PR check)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    source = LEDGER_CASES / case
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and path.name != "DELETE":
+            target = repo / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+    if (source / "DELETE").exists():
+        for line in (source / "DELETE").read_text().split():
+            (repo / line).unlink()
+    return repo
+
+
+def run_check(repo: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*TIPS, "check", "--root", "tips", "--as-of", AS_OF, "--format", "json", *extra],
+                          cwd=repo, capture_output=True, text=True, timeout=120)
+
+
+def recorded_outputs(root: Path, as_of: date, today: date | None = None) -> dict[str, dict]:
+    """Everything a recorded week shows, by week: page (without the pager), feed items, API entry.
+
+    The pager of a week page links to the neighbouring weeks, so it gains a
+    link when the next week starts; everything else must never change.
+    """
+    report = check_library(root, as_of, today=today)
+    assert report.ok, [p.as_text() for p in report.problems]
+    return week_outputs(report)
+
+
+def week_outputs(report) -> dict[str, dict]:
+    """The recorded weeks' outputs of a checked library (see `recorded_outputs`)."""
+    ledger = report.ledger
+    pages = SitePages(report.library, report.schedule)
+    feeds = {f.path: f.content for f in build_feeds(report.library, report.schedule, SITE)}
+    rss = {i.findtext("guid"): ET.tostring(i) for i in ET.fromstring(feeds["feed.xml"]).iter("item")}
+    atom_ns = "{http://www.w3.org/2005/Atom}"
+    atom = {e.findtext(f"{atom_ns}id"): ET.tostring(e) for e in ET.fromstring(feeds["atom.xml"]).iter(f"{atom_ns}entry")}
+    jsonfeed = {i["id"]: i for i in json.loads(feeds["feed.json"])["items"]}
+    api = {w["week"]: w for w in json.loads(feeds["api/weeks.json"])["weeks"]}
+    outputs = {}
+    for slot in report.schedule.published:
+        if slot.week not in ledger.entries:
+            continue
+        page = pages.week_page(slot)
+        url = f"{SITE.url}weekly/{slot.week}/"
+        outputs[str(slot.week)] = {
+            "page": page.markdown, "meta": page.meta, "rss": rss.get(url), "atom": atom.get(url),
+            "json": jsonfeed.get(url), "api": api[str(slot.week)],
+        }
+    return outputs
+
+
+def test_every_ledger_code_has_a_case():
+    covered = {row[1] for row in REJECTED}
+    # LEDGER014 is a warning (a lagging ledger): test_a_lagging_ledger_is_filled_and_reported.
+    # LEDGER017 needs a week that started after the base was recorded:
+    # test_a_hand_made_file_for_a_lagging_week_is_refused.
+    assert {c for c in CODES if c.startswith("LEDGER")} - covered == {"LEDGER014", "LEDGER017"}
+
+
+def test_every_case_folder_is_in_a_table():
+    on_disk = {p.name for p in LEDGER_CASES.iterdir() if p.is_dir()} - {"base"}
+    assert on_disk == {row[0] for row in REJECTED} | set(ACCEPTED)
+
+
+def test_the_base_is_clean_and_fully_recorded():
+    report = check_library(BASE / "tips", date.fromisoformat(AS_OF))
+    assert report.ok
+    assert sorted(str(w) for w in report.ledger.entries) == [f"2026-W{n}" for n in range(36, 49)]
+    assert report.schedule.unrecorded == ()
+
+
+@pytest.mark.parametrize("case, code, path, line, col, text", REJECTED, ids=[r[0] for r in REJECTED])
+def test_an_edit_against_the_ledger_is_refused_at_its_place(tmp_path, case, code, path, line, col, text):
+    done = run_check(make_case(tmp_path, case), "--changed", "HEAD")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    problems = [p for p in json.loads(done.stdout) if p["code"] == code]
+    assert problems, done.stdout
+    problem = problems[0]
+    assert (problem["path"], problem["line"], problem["col"]) == (path, line, col), problem
+    assert text in problem["message"]
+    assert problem["hint"]
+
+
+@pytest.mark.parametrize("case", ACCEPTED)
+def test_an_accepted_edit_leaves_every_recorded_week_as_sent(tmp_path, case):
+    repo = make_case(tmp_path, case)
+    done = run_check(repo, "--changed", "HEAD")
+    assert done.returncode == 0, done.stdout + done.stderr
+    before = recorded_outputs(BASE / "tips", date.fromisoformat(AS_OF))
+    after = recorded_outputs(repo / "tips", date.fromisoformat(AS_OF))
+    assert before.keys() == after.keys()
+    withdrawn = {w: e for w, e in check_library(repo / "tips", date.fromisoformat(AS_OF)).ledger.entries.items()
+                 if e.withdrawn is not None}
+    for week in before:
+        if IsoWeek.parse(week) in withdrawn:
+            continue
+        assert after[week] == before[week], week
+    for week in withdrawn:
+        shown = after[str(week)]
+        # Same permalink and item id; the notice instead of the tip; updated on the withdrawal date.
+        page = shown["page"].replace("\\", "")  # Markdown escapes in the notice
+        assert "was withdrawn on 2026-11-23" in page and "Own the miss" not in page
+        assert shown["json"]["id"] == before[str(week)]["json"]["id"]
+        assert shown["json"]["date_modified"] == "2026-11-23T00:00:00Z"
+        assert "not ours to share" in shown["json"]["content_html"]
+        assert shown["api"]["withdrawn"] == {"on": "2026-11-23",
+                                             "reason": "The customer story it tells was not ours to share."}
+
+
+def test_a_retag_changes_the_tip_page_but_not_the_recorded_week(tmp_path):
+    repo = make_case(tmp_path, "retag-and-relabel")
+    report = check_library(repo / "tips", date.fromisoformat(AS_OF))
+    pages = SitePages(report.library, report.schedule)
+    tip_page = pages.tip_page(report.library.by_slug["open-with-what-they-need"]).markdown
+    assert "Making it right" in tip_page and "Empathy" not in tip_page
+    week = week_outputs(report)["2026-W47"]
+    assert "Empathy" in week["page"] and "Making it right" not in week["page"]
+    assert "Maria Lopez" in week_outputs(report)["2026-W48"]["page"]
+
+
+def test_a_lagging_ledger_is_filled_and_reported(tmp_path):
+    repo = make_case(tmp_path, "backdated-new-tip")
+    later = date(2026, 12, 9)
+    report = check_library(repo / "tips", later, today=later)
+    assert report.ok
+    assert [str(w) for w in report.schedule.unrecorded] == ["2026-W49", "2026-W50"]
+    lag = [p for p in report.problems if p.code == "LEDGER014"]
+    assert [(p.path.endswith("ledger"), p.line, p.col, p.severity.value) for p in lag] == [(True, 1, 1, "warning")]
+    assert "2026-W49 to 2026-W50 started but are not recorded" in lag[0].message
+    # Recording writes exactly the missing weeks, with what the build showed, and never rewrites one.
+    before = week_outputs(report)
+    written = record_weeks(repo / "tips", report.schedule.slots, report.library, report.ledger, later)
+    assert [p.name for p in written] == ["2026-W49.json", "2026-W50.json"]
+    recorded = check_library(repo / "tips", later, today=later)
+    assert recorded.schedule.unrecorded == ()
+    assert {w: o for w, o in week_outputs(recorded).items() if w in before} == before
+    assert record_weeks(repo / "tips", recorded.schedule.slots, recorded.library, recorded.ledger, later) == []
+
+
+def test_record_and_withdraw_from_the_command_line(tmp_path):
+    repo = make_case(tmp_path, "backdated-new-tip")
+    done = subprocess.run([*TIPS, "schedule", "--record", "--root", "tips", "--as-of", "2026-11-24"],
+                          cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 0 and "the ledger is up to date (week 2026-W48)" in done.stdout
+    withdrawn = subprocess.run([*TIPS, "withdraw", "open-with-what-they-need", "--root", "tips",
+                                "--reason", "A factual error in the second step.", "--as-of", "2026-11-24"],
+                               cwd=repo, capture_output=True, text=True)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "withdrew open-with-what-they-need from ledger/2026-W36.json" in withdrawn.stdout
+    (repo / "tips" / "open-with-what-they-need.md").unlink()
+    assert run_check(repo, "--changed", "HEAD").returncode == 0
+    entry = LedgerEntry.model_validate_json((ledger_folder(repo / "tips") / "2026-W36.json").read_text())
+    assert entry.withdrawn.reason == "A factual error in the second step."
+    again = subprocess.run([*TIPS, "withdraw", "open-with-what-they-need", "--root", "tips",
+                            "--reason", "Twice.", "--as-of", "2026-11-24"], cwd=repo, capture_output=True, text=True)
+    assert again.returncode == 2 and "already withdrawn" in again.stderr
+    markup = subprocess.run([*TIPS, "withdraw", "own-the-miss", "--root", "tips",
+                             "--reason", "<script>alert(1)</script>", "--as-of", "2026-11-24"],
+                            cwd=repo, capture_output=True, text=True)
+    assert markup.returncode == 2 and "HTML tag" in markup.stderr
+
+
+def test_the_real_library_is_recorded_up_to_this_week():
+    report = check_library(Path(__file__).parent.parent / "tips", date(2026, 11, 24))
+    assert report.ok
+    assert min(report.ledger.entries) == IsoWeek(2026, 36) and max(report.ledger.entries) == IsoWeek(2026, 48)
+    assert report.schedule.unrecorded == ()
+
+
+@pytest.mark.slow
+def test_site_build_after_a_retag_keeps_the_week_and_changes_the_tip_page(tmp_path):
+    repo = make_case(tmp_path, "retag-and-relabel")
+    base = build_site(BASE / "tips", tmp_path / "base-site", AS_OF)
+    assert base.ok, base.output
+    edited = build_site(repo / "tips", tmp_path / "edited-site", AS_OF)
+    assert edited.ok, edited.output
+
+    def article(site: Path, path: str) -> str:
+        html = (site / path / "index.html").read_text(encoding="utf-8")
+        start = html.index("<article")
+        return html[start:html.index("</article>", start)]
+
+    assert article(base.site, "weekly/2026-W47") == article(edited.site, "weekly/2026-W47")
+    assert "Empathy" in article(edited.site, "weekly/2026-W47")
+    tip_before = article(base.site, "tips/open-with-what-they-need")
+    tip_after = article(edited.site, "tips/open-with-what-they-need")
+    assert "Empathy" in tip_before and "Making it right" in tip_after and "Empathy" not in tip_after
+
+
+@pytest.mark.slow
+def test_site_build_of_a_withdrawn_and_deleted_tip_keeps_its_weeks_honest(tmp_path):
+    repo = make_case(tmp_path, "withdrawn-then-deleted")
+    assert run_check(repo, "--changed", "HEAD").returncode == 0
+    built = build_site(repo / "tips", tmp_path / "site", AS_OF)
+    assert built.ok, built.output  # check clean, build clean
+    site = built.site
+    assert not (site / "tips" / "own-the-miss").exists()
+    week = (site / "weekly" / "2026-W46" / "index.html").read_text(encoding="utf-8")
+    assert "Tip withdrawn" in week and "not ours to share" in week and "Own the miss" not in week
+    # The same item id and link, the notice as content, updated on the day of the withdrawal.
+    atom = ET.fromstring((site / "atom.xml").read_bytes())
+    ns = "{http://www.w3.org/2005/Atom}"
+    entry = next(e for e in atom.iter(f"{ns}entry") if e.findtext(f"{ns}id").endswith("/weekly/2026-W46/"))
+    assert entry.findtext(f"{ns}updated").startswith("2026-11-23")
+    assert entry.findtext(f"{ns}published").startswith("2026-11-09")
+    assert "not ours to share" in entry.findtext(f"{ns}content")
+    weeks = json.loads((site / "api" / "weeks.json").read_text(encoding="utf-8"))["weeks"]
+    withdrawn = next(w for w in weeks if w["week"] == "2026-W46")
+    assert withdrawn["withdrawn"]["on"] == "2026-11-23" and withdrawn["title"] == "Tip withdrawn"
+    # The other tip's weeks are untouched.
+    assert "Open with what they need" in (site / "weekly" / "2026-W47" / "index.html").read_text(encoding="utf-8")
+
+
+def test_week_and_schedule_say_when_a_week_was_withdrawn(tmp_path):
+    repo = make_case(tmp_path, "withdrawn-then-deleted")
+    week = subprocess.run([*TIPS, "week", "--root", "tips", "--as-of", AS_OF], cwd=repo, capture_output=True, text=True)
+    assert week.returncode == 0, week.stderr
+    assert week.stdout.splitlines()[0].endswith("(withdrawn)") and "not ours to share" in week.stdout
+    plan = subprocess.run([*TIPS, "schedule", "--root", "tips", "--as-of", AS_OF, "--past", "2"], cwd=repo,
+                          capture_output=True, text=True)
+    assert "2026-W46" in plan.stdout and "own-the-miss [withdrawn 2026-11-23]" in plan.stdout
+
+
+def test_a_hand_made_file_for_a_lagging_week_is_refused(tmp_path):
+    repo = make_case(tmp_path, "backdated-new-tip")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "a new tip")
+    monday = date(2026, 11, 30)  # 2026-W49 has started; the ledger holds up to 2026-W48
+    root = repo / "tips"
+    report = check_library(root, monday, today=monday)
+    due = report.schedule.slots[-1]
+    assert str(due.week) == "2026-W49" and due.record is None
+    other = next(t for t in report.library.tips if t.slug != due.tip.slug)
+    forged = LedgerEntry(ledger_version=1, week="2026-W49", recorded=monday, tip=snapshot(other, report.library))
+    path = ledger_folder(root) / "2026-W49.json"
+    path.write_text(entry_text(forged), encoding="utf-8")
+    base = ledger_at(ledger_folder(root), "HEAD")
+    refused = check_library(root, monday, ledger_at_base=base, today=monday)
+    problems = [p for p in refused.problems if p.code == "LEDGER017"]
+    assert [(p.path.endswith("ledger/2026-W49.json"), p.line, p.col) for p in problems] == [(True, 4, 3)]
+    assert f"(tips/{due.tip.slug}.md as it is now)" in problems[0].message
+    # What `tips schedule --record` writes is accepted.
+    path.unlink()
+    assert [p.name for p in record_weeks(root, report.schedule.slots, report.library, report.ledger, monday)] \
+        == ["2026-W49.json"]
+    accepted = check_library(root, monday, ledger_at_base=base, today=monday)
+    assert accepted.ok and not [p for p in accepted.problems if p.code.startswith("LEDGER")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ACCEPTED)
+def test_an_accepted_case_builds_with_no_markup_the_theme_did_not_put_there(tmp_path, case, allowed):
+    repo = make_case(tmp_path, case)
+    built = build_site(repo / "tips", tmp_path / "site", AS_OF)
+    assert built.ok, built.output  # check clean, build clean
+    assert site_findings(built.site, allowed) == {}
