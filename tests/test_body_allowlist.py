@@ -35,8 +35,7 @@ from servicetips.render import render_body, rendered
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 ACCEPTED = HOSTILE / "accepted"
 NEW_ACCEPTED = ["abbreviation-title-is-text", "code-span-with-backticks-holds-html", "unclosed-tag-is-text",
-                "marker-in-code-stays-text", "entities-and-scheme-words-are-text", "allowed-markdown-everywhere",
-                "link-tab-in-scheme-is-text"]
+                "marker-in-code-stays-text", "entities-and-scheme-words-are-text", "allowed-markdown-everywhere"]
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite"}
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
