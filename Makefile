@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install serve build check test bench clean
+.PHONY: install serve build check lint test test-slow bench clean
 
 install: $(STAMP)
 
@@ -37,8 +37,19 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/tips check
 
+# Ruff as CI runs it: lint rules and formatting, both from pyproject.toml.
+# `.venv/bin/ruff check --fix` and `.venv/bin/ruff format` apply the fixes.
+lint: $(STAMP)
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+
+# Every test except the `slow` ones (large generated libraries, the
+# second engine's build); `make test-slow` runs those, and CI runs both.
 test: $(STAMP) node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

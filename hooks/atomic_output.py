@@ -39,6 +39,10 @@ log = logging.getLogger("mkdocs.hooks.atomic_output")
 _state = SimpleNamespace(command="build", dirty=False, target=None, staging=None, warnings=None, lock=None)
 # Errors of the file system that writing the site can meet: one line, not a traceback.
 _DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST}
+# The engine's top logger: "mkdocs", or "properdocs" under ProperDocs, whose
+# modules answer `import mkdocs` and log under their own name (its "mkdocs"
+# logger is a child that receives only what plugins log there).
+_ENGINE_LOGGER = MkDocsConfig.__module__.split(".")[0]
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -73,7 +77,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         # them too, so a build about to be refused is never swapped in.
         _state.warnings = CountHandler()
         _state.warnings.setLevel(logging.WARNING)
-        logging.getLogger("mkdocs").addHandler(_state.warnings)
+        logging.getLogger(_ENGINE_LOGGER).addHandler(_state.warnings)
     return config
 
 
@@ -116,5 +120,5 @@ def _reset() -> None:
         _state.lock.release()
     _state.target = _state.staging = _state.lock = None
     if _state.warnings is not None:
-        logging.getLogger("mkdocs").removeHandler(_state.warnings)
+        logging.getLogger(_ENGINE_LOGGER).removeHandler(_state.warnings)
         _state.warnings = None

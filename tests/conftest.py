@@ -171,13 +171,16 @@ def _derived_config(out_dir: Path, overrides: Mapping[str, Any]) -> Path:
 
 def build_site(tips_dir: Path, out_dir: Path, as_of: str = AS_OF,
                extra_env: Optional[Mapping[str, str]] = None,
-               config_overrides: Optional[Mapping[str, Any]] = None) -> SiteBuild:
-    """Run `mkdocs build --strict` for the tips in `tips_dir` into `out_dir` as of `as_of` (YYYY-MM-DD)."""
+               config_overrides: Optional[Mapping[str, Any]] = None, engine: str = "mkdocs") -> SiteBuild:
+    """Run `mkdocs build --strict` for the tips in `tips_dir` into `out_dir` as of `as_of` (YYYY-MM-DD).
+
+    `engine` is the module run with `python -m`: "properdocs" builds with ProperDocs instead.
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "TIPS_ROOT", "TIPS_AS_OF")}
     env.update({"TIPS_ROOT": str(Path(tips_dir).resolve()), "TIPS_AS_OF": as_of, "NO_MKDOCS_2_WARNING": "1"})
     env.update(extra_env or {})
     config = _derived_config(Path(out_dir), config_overrides) if config_overrides else MKDOCS_YML
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict",
+    command = [sys.executable, "-m", engine, "build", "--strict",
                "--config-file", str(config), "--site-dir", str(out_dir)]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
     return SiteBuild(done.returncode, done.stdout, done.stderr, Path(out_dir))

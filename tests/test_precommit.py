@@ -185,13 +185,20 @@ def test_the_local_hook_works_offline_and_matches_the_reusable_manifest() -> Non
     assert [r["repo"] for r in config["repos"]] == ["local"], "GitHub is not reachable from CI: local hooks only"
     local = {hook["id"]: hook for hook in config["repos"][0]["hooks"]}
     shared = {hook["id"]: hook for hook in manifest}
-    assert local.keys() == shared.keys() == {"tips-check"}
-    for hook_id, hook in local.items():
+    # The manifest is for other repositories' tips; ruff is this repository's own code check.
+    assert local.keys() == {"tips-check", "ruff-check", "ruff-format"}
+    assert shared.keys() == {"tips-check"}
+    for hook in local.values():
         assert hook["language"] == "system", "a local hook must not build an environment (offline)"
-        assert hook["entry"] == ".venv/bin/tips check"
-        assert shared[hook_id]["entry"] == "tips check"
-        for key in ("files", "pass_filenames", "require_serial"):
-            assert hook.get(key) == shared[hook_id].get(key), f"{hook_id}: {key} differs from .pre-commit-hooks.yaml"
+        assert hook["entry"].startswith(".venv/bin/"), "the pinned tool of the project's .venv, found without a PATH"
+    hook = local["tips-check"]
+    assert hook["entry"] == ".venv/bin/tips check"
+    assert shared["tips-check"]["entry"] == "tips check"
+    for key in ("files", "pass_filenames", "require_serial"):
+        assert hook.get(key) == shared["tips-check"].get(key), f"tips-check: {key} differs from .pre-commit-hooks.yaml"
+    assert local["ruff-check"]["entry"].split()[:2] == [".venv/bin/ruff", "check"]
+    assert "--fix" not in local["ruff-check"]["entry"]
+    assert local["ruff-format"]["entry"].split()[:2] == [".venv/bin/ruff", "format"]
     # Tips and vocabularies both go to the one command, which decides how much to check.
     pattern = re.compile(local["tips-check"]["files"])
     for path in ("tips/pause-before-you-answer.md", "tips/tags.yml", "tips/authors.yml", "tips/schedule.yml"):
@@ -207,3 +214,56 @@ def test_pre_commit_accepts_the_files(command: str, path: str) -> None:
     result = subprocess.run([str(BIN / "pre-commit"), command, str(REPO / path)], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _with_project_ruff_settings(repo: Repo) -> None:
+    """Commit pyproject.toml, so ruff in the hooks reads the project's settings, not its defaults."""
+    shutil.copy(REPO / "pyproject.toml", repo.root)
+    assert repo.commit("Add the project settings", "pyproject.toml").returncode == 0
+
+
+def test_python_with_an_unused_import_is_refused_by_ruff(repo: Repo) -> None:
+    _with_project_ruff_settings(repo)
+    (repo.root / "tool.py").write_text('"""A tool."""\n\nimport os\n\nVALUE = 1\n', encoding="utf-8")
+
+    result = repo.commit("Add a tool", "tool.py")
+
+    assert result.returncode != 0, result.output
+    assert re.search(r"^ruff check\.+Failed$", result.output, flags=re.MULTILINE), result.output
+    assert "tool.py:3:8: F401" in result.output
+    assert "tool.py" not in repo.head_files()
+
+
+def test_unformatted_python_is_formatted_and_the_commit_stops_until_it_is_staged(repo: Repo) -> None:
+    _with_project_ruff_settings(repo)
+    target = repo.root / "tool.py"
+    target.write_text("\"\"\"A tool.\"\"\"\n\nVALUE = { 'a':1 }\n", encoding="utf-8")
+
+    first = repo.commit("Add a tool", "tool.py")
+
+    assert first.returncode != 0, first.output
+    assert re.search(r"^ruff format\.+Failed$", first.output, flags=re.MULTILINE), first.output
+    assert target.read_text(encoding="utf-8") == '"""A tool."""\n\nVALUE = {"a": 1}\n'
+    assert "tool.py" not in repo.head_files()
+    second = repo.commit("Add a tool", "tool.py")
+    assert second.returncode == 0, second.output
+    assert "tool.py" in repo.head_files()
+
+
+def test_ruff_never_formats_the_python_blocks_of_markdown(tmp_path: Path) -> None:
+    # Tips and the docs are content: a Python block in a tip is published as
+    # written. ruff formats Python blocks inside Markdown unless told not to.
+    block = "x = { 'a':1 }\n"
+    tip = tmp_path / "tip.md"
+    tip.write_text(f"---\ntitle: A tip\n---\n\nSome text.\n\n```python\n{block}```\n", encoding="utf-8")
+    script = tmp_path / "script.py"
+    script.write_text(block, encoding="utf-8")
+    before = tip.read_bytes()
+    ruff = [str(BIN / "ruff"), "format", "--config", str(REPO / "pyproject.toml")]
+
+    markdown = subprocess.run([*ruff, "--force-exclude", str(tip)], capture_output=True, text=True, check=False)
+    python = subprocess.run([*ruff, "--check", str(script)], capture_output=True, text=True, check=False)
+
+    assert markdown.returncode == 0, markdown.stdout + markdown.stderr
+    assert tip.read_bytes() == before
+    assert python.returncode == 1, "the same code in a .py file is reformatted: the setting, not the code, spared the tip"
