@@ -24,7 +24,8 @@ from pathlib import Path
 import html5lib
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import AS_OF, MKDOCS_YML, REPO, SiteBuild, build_site
 from servicetips.allowlist import URL_SCHEMES, sanitize
@@ -163,7 +164,8 @@ def test_accepted_hostile_bodies_build_to_outputs_with_no_foreign_markup(accepte
 
 def test_markers_in_a_tip_body_are_never_expanded(accepted_site):
     site = accepted_site.site
-    for page in (site / "tips" / "marker-in-code-stays-text" / "index.html", site / "weekly" / "2026-W48" / "index.html"):
+    pages = (site / "tips" / "marker-in-code-stays-text" / "index.html", site / "weekly" / "2026-W48" / "index.html")
+    for page in pages:
         document = html5lib.parse(page.read_text("utf-8"), treebuilder="etree", namespaceHTMLElements=False)
         codes = ["".join(code.itertext()) for code in document.iter("code")]
         assert "<!-- tips:latest -->" in codes, page
@@ -237,9 +239,7 @@ def _shape(fragment) -> list:
     for element in fragment.iter():
         if isinstance(element.tag, str):
             shape.append((element.tag, tuple(sorted(element.attrib.items()))))
-        for text in (element.text, element.tail):
-            if text and text.strip():
-                shape.append(" ".join(text.split()))
+        shape.extend(" ".join(text.split()) for text in (element.text, element.tail) if text and text.strip())
     return shape
 
 

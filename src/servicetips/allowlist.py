@@ -32,7 +32,6 @@ import re
 from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
-from typing import Optional
 
 import nh3
 from pygments.token import STANDARD_TYPES
@@ -44,10 +43,8 @@ URL_ATTRIBUTES = frozenset({"href", "src"})
 # (no form, media, frame, script, style, svg or math element).
 _COMMON = frozenset({"class"})
 ATTRIBUTES: dict[str, frozenset[str]] = {
-    **{tag: _COMMON for tag in (
-        "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "dl", "dt", "dd",
-        "table", "thead", "tbody", "tr", "div", "span",
-    )},
+    **dict.fromkeys(("p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "dl", "dt", "dd",
+                     "table", "thead", "tbody", "tr", "div", "span"), _COMMON),
     **{f"h{level}": _COMMON | {"id"} for level in range(1, 7)},
     "a": _COMMON | {"href", "title"},
     "img": _COMMON | {"src", "alt", "title"},
@@ -63,7 +60,8 @@ TAGS = frozenset(ATTRIBUTES)
 # What the extensions write: footnotes, heading permalinks, highlighted
 # code, admonitions. These are also the classes an attribute list may set.
 EXTENSION_CLASSES = frozenset({
-    "highlight", "filename", "highlighttable", "linenos", "linenodiv", "normal", "code", "hll", "footnote", "footnote-ref", "footnote-backref", "headerlink",
+    "highlight", "filename", "highlighttable", "linenos", "linenodiv", "normal", "code", "hll",
+    "footnote", "footnote-ref", "footnote-backref", "headerlink",
     "admonition", "admonition-title", "note", "abstract", "info", "tip", "success", "question",
     "warning", "failure", "danger", "bug", "example", "quote",
 })
@@ -88,7 +86,7 @@ def allowed_id(tag: str, value: str) -> bool:
     return bool(_HEADING_ID.fullmatch(value))
 
 
-def _filter(tag: str, attribute: str, value: str) -> Optional[str]:
+def _filter(tag: str, attribute: str, value: str) -> str | None:
     # ammonia calls this for the attributes it already allows, after its URL
     # check; classes and ids are narrowed here (None drops the attribute).
     if attribute == "class":
@@ -114,7 +112,7 @@ def sanitize(html: str) -> str:
     return _CLEANER.clean(html)
 
 
-def url_scheme(value: str) -> Optional[str]:
+def url_scheme(value: str) -> str | None:
     """The scheme a browser reads in a URL attribute's (entity-decoded) value, lowercase; None if relative."""
     cleaned = _URL_STRIP.sub("", value).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11"
                                               "\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
@@ -204,7 +202,7 @@ def _structure(tokens: list[tuple]) -> list[tuple]:
     return [token for token in tokens if token[:2] not in (("start", "tbody"), ("end", "tbody"))]
 
 
-def findings(html: str, clean: Optional[str] = None) -> list[Finding]:
+def findings(html: str, clean: str | None = None) -> list[Finding]:
     """What `sanitize` would remove or change in `html`, in document order; [] when nothing.
 
     `clean` is `sanitize(html)` when the caller already has it (a cache).

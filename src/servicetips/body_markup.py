@@ -26,7 +26,6 @@ put at the body's first line that holds `<` or `{`, else its first line.
 from __future__ import annotations
 
 import html
-from typing import Optional
 
 from .allowlist import EXTENSION_CLASSES, TAGS, URL_SCHEMES, Finding, findings, url_scheme
 from .body import BodyIssue, code_free_lines, link_targets
@@ -57,7 +56,7 @@ def check_body_html(body: str) -> list[BodyIssue]:
     return [_issue(finding, locator) for finding in found]
 
 
-def _issue(finding: Finding, locator: "_Locator") -> BodyIssue:
+def _issue(finding: Finding, locator: _Locator) -> BodyIssue:
     name = finding.name
     shown = repr(name[:40])
     if finding.kind == "element" and ":" in name:
@@ -138,7 +137,7 @@ class _Locator:
         # scheme), then what follows the scheme (a scheme spelled with entities).
         return self.find(value, scheme or value, value.split("\n", 1)[0], value.split(":", 1)[-1][:30])
 
-    def _search(self, lines: list[str], needle: str) -> Optional[tuple[int, int]]:
+    def _search(self, lines: list[str], needle: str) -> tuple[int, int] | None:
         if not needle:
             return None
         # A bare word (`open`, `style`) is looked for only on lines with markup,
@@ -164,4 +163,4 @@ class _Locator:
         return 1, 1
 
 
-__all__ = ["check_body_html", "TAGS", "USER_CLASSES"]
+__all__ = ["TAGS", "USER_CLASSES", "check_body_html"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable, Optional
 from urllib.parse import urljoin
 
 import markdown
@@ -38,7 +38,7 @@ _UNPUBLISHED_LINK = re.compile(r'<a\s[^>]*?href="' + re.escape(UNPUBLISHED_HREF)
                                re.DOTALL)
 _CACHE_SIZE = 32768  # more than the bodies of a large library; old bodies drop out under `mkdocs serve`
 
-_markdown: Optional[markdown.Markdown] = None
+_markdown: markdown.Markdown | None = None
 
 
 def rendered(body: str) -> str:
@@ -64,7 +64,7 @@ def clean_html(body: str) -> str:
     return sanitize(_rendered(body))
 
 
-def body_html(body: str, resolve: Callable[[str], Optional[str]]) -> str:
+def body_html(body: str, resolve: Callable[[str], str | None]) -> str:
     """The body's allow-listed HTML with every link and image URL passed through `resolve`.
 
     `resolve(url)` returns the URL to use, or None to drop it. The result
@@ -85,14 +85,14 @@ def body_html(body: str, resolve: Callable[[str], Optional[str]]) -> str:
     return sanitize(linked)
 
 
-def tip_url(slug: str, site_url: Optional[str]) -> str:
+def tip_url(slug: str, site_url: str | None) -> str:
     """The public URL of a tip: absolute with a site URL, else site-relative (`/tips/<slug>/`)."""
     path = f"tips/{slug}/"
     return site_url + path if site_url else "/" + path
 
 
-def resolve_link(target: str, slug: str, site_url: Optional[str],
-                 has_page: Optional[Callable[[str], bool]] = None) -> Optional[str]:
+def resolve_link(target: str, slug: str, site_url: str | None,
+                 has_page: Callable[[str], bool] | None = None) -> str | None:
     """Where a link or image in tip `slug`'s body points, for a reader outside the site.
 
     Anchors (such as footnote references), external URLs and mail links are
@@ -103,7 +103,7 @@ def resolve_link(target: str, slug: str, site_url: Optional[str],
     scheme = url_scheme(target)
     if scheme is not None and scheme not in ("http", "https", "mailto"):
         return None
-    if not target or target.startswith("#") or _SCHEME.match(target) or target.startswith("//"):
+    if not target or target.startswith(("#", "//")) or _SCHEME.match(target):
         return target
     linked = tip_slug_of_link(target)
     if linked and has_page is not None and not has_page(linked):
@@ -121,8 +121,8 @@ def resolve_link(target: str, slug: str, site_url: Optional[str],
     return urljoin(root + "tips/" + slug + ".md", target)
 
 
-def render_body(body: str, slug: str, site_url: Optional[str] = None,
-                has_page: Optional[Callable[[str], bool]] = None) -> str:
+def render_body(body: str, slug: str, site_url: str | None = None,
+                has_page: Callable[[str], bool] | None = None) -> str:
     """The allow-listed HTML of tip `slug`'s body, with links that work outside the site (feeds, API).
 
     `site_url` is the absolute site URL ending in '/'; None keeps URLs
