@@ -7,6 +7,11 @@ generated files and fill the `<!-- tips:... -->` markers of hand-written pages.
 
 * The tips folder is `TIPS_ROOT` (default `tips`, relative to mkdocs.yml).
 * The date is `servicetips.dates.resolve_as_of()` (TIPS_AS_OF, SOURCE_DATE_EPOCH, today).
+* Tip bodies never go through MkDocs' Markdown: a generated tip or week page
+  holds a placeholder, and `on_page_content` puts the core's allow-listed
+  body HTML there (`pages.insert_body`). The one place a body reaches the
+  site is that HTML, which `servicetips.render.body_html` has sanitized;
+  markers are expanded in hand-written pages only.
 * `mkdocs build`: any error in the library aborts the build with the lines
   `tips check` prints. Warnings are logged and do not stop it.
 * `mkdocs serve`: errors are printed in the terminal and every page of the
@@ -34,8 +39,8 @@ from servicetips.check import check_library
 from servicetips.dates import resolve_as_of
 from servicetips.feeds import SiteInfo, build_feeds
 from servicetips.markup import html_page_meta
-from servicetips.pages import (HOME, TAGS_INDEX, TIP_ASSET_SUFFIXES, WEEKLY_INDEX, SitePages, problems_markdown,
-                               tip_uri)
+from servicetips.pages import (HOME, TAGS_INDEX, TIP_ASSET_SUFFIXES, WEEKLY_INDEX, SitePages, insert_body,
+                               problems_markdown, tip_uri)
 from servicetips.problems import format_problems
 from servicetips.validate import tip_paths
 
@@ -44,7 +49,7 @@ log = logging.getLogger("mkdocs.hooks.tips_site")
 # State of the current build. Hook modules live as long as the process, so
 # under `mkdocs serve` each rebuild resets what it sets.
 _state = SimpleNamespace(command="build", root=None, as_of=None, site=None, problems=None, epoch_set=False,
-                         footers={})
+                         footers={}, bodies={}, generated=frozenset())
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -102,9 +107,14 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _state.site = SitePages(report.library, report.schedule, [feed.path for feed in feeds], visible)
     for feed in feeds:
         _add(files, File.generated(config, feed.path, content=feed.content))
-    for page in _state.site.pages():
+    _state.footers, _state.bodies = {}, {}
+    pages = _state.site.pages()
+    _state.generated = frozenset(page.src_uri for page in pages)
+    for page in pages:
         if page.footer_html:
             _state.footers[page.src_uri] = page.footer_html
+        if page.body_html:
+            _state.bodies[page.src_uri] = page.body_html
         inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
         _add(files, File.generated(config, page.src_uri, content=page.source, inclusion=inclusion))
     for uri, path in _tip_assets(_state.root):
@@ -122,11 +132,24 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     # Every title and description is plain text, generated or hand-written;
     # Material prints them into HTML as they are, so they are escaped here.
     page.meta = html_page_meta(page.meta)
+    if page.file.src_uri in _state.generated:
+        return markdown  # markers are for hand-written pages; a generated page never holds one
     markdown, unknown = _state.site.replace_markers(markdown, page.file.src_uri)
     for name in unknown:
         log.warning(f"{page.file.src_uri}: unknown marker <!-- tips:{name} -->; known markers are "
                     "tips:this-week, tips:latest and tips:tag-chips")
     return markdown
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Put the tip's allow-listed body HTML into a generated tip or week page."""
+    body = _state.bodies.get(page.file.src_uri)
+    if body is None or _state.problems is not None:
+        return html
+    try:
+        return insert_body(html, body)
+    except ValueError as exc:
+        raise Abort(f"{page.file.src_uri}: {exc}") from None
 
 
 def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav) -> dict:

@@ -64,19 +64,18 @@ REJECTED = [
     ("source-url-entity.md", "URL001", 9, 8, "'&#106;avascript:alert(1)' is not an absolute http"),
     ("source-title-link.md", "TEXT003", 8, 10, "source title contains an HTML tag"),
     # Body: raw HTML and event handlers, also split across lines or set with attr_list.
-    ("body-script-uppercase.md", "BODY004", 10, 1, "a <script> tag"),
-    ("body-svg-onload.md", "BODY004", 10, 7, "raw HTML with an event handler: '<svg onload=alert(1)>'"),
-    ("body-svg-onload-split-line.md", "BODY004", 10, 7, "raw HTML: '<svg'"),
-    ("body-img-onerror.md", "BODY004", 10, 1, "raw HTML with an event handler"),
-    ("body-a-href-javascript.md", "BODY004", 10, 6, "raw HTML: '<a href=\"javascript:alert(1)\">'"),
-    ("body-attr-list-onclick.md", "BODY004", 10, 35, "an attribute list sets the event handler 'onclick'"),
-    ("body-attr-list-href.md", "BODY005", 10, 35, "an attribute list sets 'href' to a forbidden URL scheme"),
+    ("body-script-uppercase.md", "BODY004", 10, 1, "a <script> element"),
+    ("body-svg-onload.md", "BODY004", 10, 7, "the HTML element <svg>"),
+    ("body-svg-onload-split-line.md", "BODY004", 10, 7, "the HTML element <svg>"),
+    ("body-img-onerror.md", "BODY004", 10, 12, "the event handler 'onerror' on <img>"),
+    ("body-a-href-javascript.md", "BODY005", 10, 15, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-attr-list-onclick.md", "BODY004", 10, 35, "the event handler 'onclick' on <a>"),
+    ("body-attr-list-href.md", "BODY005", 10, 41, "forbidden URL scheme: 'javascript:alert(1)'"),
     # Body: script URLs in every link form Markdown has, however encoded.
     ("body-link-mixed-case.md", "BODY005", 10, 11, "'JaVaScRiPt:alert(1"),
-    ("body-link-decimal-entity.md", "BODY005", 10, 11, "'&#106;avascript:alert(1"),
-    ("body-link-hex-entity-colon.md", "BODY005", 10, 11, "'&#x6A;avascript&colon;alert(1"),
-    ("body-link-newline-entity.md", "BODY005", 10, 11, "'java&NewLine;script:alert(1"),
-    ("body-link-tab-in-scheme.md", "BODY005", 10, 11, "'java\\tscript:alert(1"),
+    ("body-link-decimal-entity.md", "BODY005", 10, 11, "'javascript:alert(1)'"),
+    ("body-link-hex-entity-colon.md", "BODY005", 10, 11, "'javascript:alert(1)'"),
+    ("body-link-newline-entity.md", "BODY005", 10, 11, "'java\\nscript:alert(1)'"),
     ("body-link-control-character.md", "ENC006", 10, 11, "U+000E, a control character"),  # refused before the body rules
     ("body-link-destination-next-line.md", "BODY005", 11, 1, "forbidden URL scheme"),
     ("body-link-nested-label.md", "BODY005", 10, 45, "forbidden URL scheme"),
@@ -94,6 +93,28 @@ REJECTED = [
     ("yaml-python-object.md", "FM006", 2, 8, "the YAML tag '!!python/object/apply:os.system' is not used here"),
     ("yaml-billion-laughs.md", "FM008", 8, 12, "an alias (`*name`) repeats another value"),
     ("yaml-billion-laughs-in-title.md", "FM008", 7, 12, "an alias (`*name`) repeats another value"),
+    # Body, judged on its rendering against the allow-list: raw HTML in odd forms, entities and
+    # control characters in schemes, attribute lists, footnotes, tables, backtick tricks.
+    ("body-attr-list-id.md", "BODY009", 11, 4, "the id 'location' is not allowed on <p>"),
+    ("body-attr-list-image-src.md", "BODY005", 10, 28, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-attr-list-style.md", "BODY004", 11, 4, "the attribute 'style' is not allowed on <p>"),
+    ("body-autolink-uppercase.md", "BODY005", 10, 7, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-backtick-mismatch.md", "BODY004", 10, 27, "the event handler 'onerror' on <img>"),
+    ("body-cdata-section.md", "BODY004", 10, 7, "a CDATA section"),
+    ("body-comment-around-script.md", "BODY004", 10, 6, "an HTML comment"),
+    ("body-details-ontoggle.md", "BODY004", 10, 1, "the HTML element <details>"),
+    ("body-footnote-markup.md", "BODY004", 12, 18, "the event handler 'onerror' on <img>"),
+    ("body-image-data-png.md", "BODY005", 10, 12, "forbidden URL scheme: 'data:image/png"),
+    ("body-marker-comment.md", "BODY004", 10, 1, "an HTML comment"),
+    ("body-math-mglyph.md", "BODY004", 10, 1, "the HTML element <math>"),
+    ("body-md-in-html-onclick.md", "BODY004", 10, 19, "the event handler 'onclick' on <div>"),
+    ("body-processing-instruction.md", "BODY004", 10, 8, "a processing instruction"),
+    ("body-raw-a-colon-entity.md", "BODY005", 10, 13, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-raw-a-newline-in-scheme.md", "BODY005", 10, 13, "forbidden URL scheme: 'java\\nscript:alert(1)'"),
+    ("body-reference-hex-entity.md", "BODY005", 12, 9, "forbidden URL scheme: 'javascript:alert(1)'"),
+    ("body-table-cell-svg.md", "BODY004", 12, 9, "the HTML element <svg>"),
+    ("body-template-img.md", "BODY004", 10, 6, "the HTML element <template>"),
+    ("body-uppercase-attributes.md", "BODY004", 10, 18, "the event handler 'onerror' on <img>"),
     ("bare-cr-starts-a-line.md", "FM003", 3, 1, "not valid YAML"),
     # Bytes: NUL, an overlong `<` (a classic filter bypass), an encoded surrogate.
     ("nul-byte-in-title.md", "ENC003", 2, 13, "NUL byte"),
@@ -253,7 +274,7 @@ def test_the_accepted_tricky_library_passes_tips_check(tmp_path):
     result = run_tips_check(tmp_path, "--root", str(ACCEPTED_DIR))
     assert_no_crash(result)
     assert result.returncode == 0, result.stdout
-    assert "0 errors" in result.stdout
+    assert "no problems" in result.stdout or "0 errors" in result.stdout
 
 
 @pytest.mark.parametrize("vocabulary, content, text", [

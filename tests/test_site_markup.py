@@ -1,21 +1,19 @@
-"""servicetips.markup: plain text survives Markdown and HTML; links between tips are re-pointed."""
+"""servicetips.markup: plain text survives Markdown and HTML; a body's links point from the page that shows it."""
 
 from __future__ import annotations
 
 import html
 import re
+from types import SimpleNamespace
 
 import markdown
 import pytest
 from hypothesis import given, settings, strategies as st
 from lxml import html as lxml_html
 
-from servicetips.markup import html_page_meta, md_text, rewrite_links
-
-# The extensions the site uses for generated pages (mkdocs.yml), plus the
-# safety extension itself.
-EXTENSIONS = ["abbr", "def_list", "footnotes", "tables", "sane_lists", "admonition", "attr_list",
-              "md_in_html", "toc", "servicetips.markup"]
+from servicetips.markdown_config import EXTENSIONS
+from servicetips.markup import html_page_meta, md_text
+from servicetips.pages import site_body_html
 
 
 def rendered_text(source: str) -> str:
@@ -64,40 +62,49 @@ def test_page_meta_is_escaped_once_for_html():
     assert html.unescape(escaped["title"]) == meta["title"]
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("[a](other.md)", "[a](T/other)"),
-    ("[a](../other.md)", "[a](T/other)"),
-    ("[a](/tips/other/)", "[a](T/other)"),
-    ("[a](../other/)", "[a](T/other)"),
-    ("[a](other.md#why-it-works)", "[a](T/other#why-it-works)"),
-    ("[a](<other.md>)", "[a](T/other)"),
-    ("![a picture](../other.md)", "![a picture](T/other)"),
-    ("[ref]: ../other.md", "[ref]: T/other"),
-    ("[a](https://example.org/x.md)", "[a](https://example.org/x.md)"),
-    ("[a](#anchor)", "[a](#anchor)"),
-    ("[a](mailto:someone@example.org)", "[a](mailto:someone@example.org)"),
-    ("`[a](other.md)` and [b](other.md)", "`[a](other.md)` and [b](T/other)"),
-    ("```\n[a](other.md)\n```\n[b](other.md)", "```\n[a](other.md)\n```\n[b](T/other)"),
-])
-def test_links_to_tips_are_re_pointed_and_nothing_else(body, expected):
-    assert rewrite_links(body, lambda slug: f"T/{slug}") == expected
+def _hrefs(html_text: str) -> list[str]:
+    tree = lxml_html.fragment_fromstring(html_text, create_parent="div")
+    return [e.get("href") or e.get("src") for e in tree.iter("a", "img") if e.get("href") or e.get("src")]
 
 
 @pytest.mark.parametrize("body, expected", [
-    ("![a card](images/card.png)", "![a card](F:images/card.png)"),
-    ("[notes](notes.txt#top)", "[notes](F:notes.txt#top)"),
-    ("[a](other.md)", "[a](T/other)"),
-    ("[a](https://example.org/card.png)", "[a](https://example.org/card.png)"),
-    ("[a](/about/)", "[a](/about/)"),
-    ("[a](#anchor)", "[a](#anchor)"),
-    ("`![a](card.png)`", "`![a](card.png)`"),
+    ("[a](other.md)", "../other/"),
+    ("[a](../other.md)", "../other/"),
+    ("[a](/tips/other/)", "../other/"),
+    ("[a](../other/)", "../other/"),
+    ("[a](other.md#why-it-works)", "../other/#why-it-works"),
+    ("[a](<other.md>)", "../other/"),
+    ("![a picture](../other.md)", "../other/"),
+    ("[a][ref]\n\n[ref]: ../other.md", "../other/"),
+    ("[a](https://example.org/x.md)", "https://example.org/x.md"),
+    ("[a](#anchor)", "#anchor"),
+    ("[a](mailto:someone@example.org)", "mailto:someone@example.org"),
+    ("![a card](images/card.png)", "../images/card.png"),
+    ("[a](/about/)", "/about/"),
 ])
-def test_files_beside_a_tip_are_re_pointed_when_asked(body, expected):
-    assert rewrite_links(body, lambda slug: f"T/{slug}", lambda target: f"F:{target}") == expected
+def test_links_of_a_tip_page_point_from_the_page(body, expected):
+    tip = SimpleNamespace(body=body, slug="me")
+    assert _hrefs(site_body_html(tip, "tips/me.md")) == [expected]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("[a](other.md)", "../../tips/other/"),
+    ("![a card](card.png)", "../../tips/card.png"),
+    ("[a](#anchor)", "#anchor"),
+])
+def test_links_of_a_week_page_point_from_the_week(body, expected):
+    tip = SimpleNamespace(body=body, slug="me")
+    assert _hrefs(site_body_html(tip, "weekly/2026-W48.md")) == [expected]
+
+
+def test_links_inside_code_are_text():
+    out = site_body_html(SimpleNamespace(body="`[a](other.md)` and\n\n```\n[b](other.md)\n```", slug="me"),
+                         "tips/me.md")
+    assert _hrefs(out) == [] and "[a](other.md)" in out and "[b](other.md)" in out
 
 
 def test_markdown_cannot_add_event_handlers_or_script_urls():
-    source = '[click](https://example.org){ onclick="alert(1)" .ok }\n\n[x](javascript:alert(1))'
-    out = markdown.markdown(source, extensions=EXTENSIONS)
+    source = '[click](https://example.org){ onclick="alert(1)" .note }\n\n[x](javascript:alert(1))'
+    out = site_body_html(SimpleNamespace(body=source, slug="me"), "tips/me.md")
     assert "onclick" not in out and "javascript:" not in out
-    assert re.search(r'class="ok"', out)
+    assert re.search(r'class="note"', out)

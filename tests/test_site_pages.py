@@ -12,7 +12,7 @@ import yaml
 from conftest import AS_OF, SITE_FIXTURES
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
-from servicetips.pages import SitePages, href, link, problems_markdown, week_label
+from servicetips.pages import BODY_PLACEHOLDER, SitePages, href, link, problems_markdown, week_label
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +107,11 @@ def test_links_are_relative_to_the_page(small):
     assert link("index.md", "weekly/2026-W48.md") == "weekly/2026-W48.md"
     assert link("weekly/2026-W48.md", "feed.xml") == "../feed.xml"
     page = site_of(small).tip_page(small.library.by_slug["answer-in-under-two-hours"])
-    targets = re.findall(r"\]\(([^)\s]+)\)", page.markdown)
-    assert "cafe-creme-etiquette.md" in targets  # written as ../cafe-creme-etiquette.md
-    assert "quote-the-customers-words.md" in targets  # written as /tips/quote-the-customers-words/
+    # The body is HTML from the core, in place of the page's placeholder, with directory URLs.
+    assert BODY_PLACEHOLDER in page.markdown and "cafe-creme-etiquette" not in page.markdown
+    targets = re.findall(r'href="([^"]+)"', page.body_html)
+    assert "../cafe-creme-etiquette/" in targets  # written as ../cafe-creme-etiquette.md
+    assert "../quote-the-customers-words/" in targets  # written as /tips/quote-the-customers-words/
     # The page's own furniture (tags, weeks, related tips) is raw HTML with
     # the published directory URLs, relative to the page.
     assert 'href="../../tags/tone/"' in page.markdown  # the tags under the title

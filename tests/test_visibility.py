@@ -289,8 +289,8 @@ def test_the_preview_shows_a_scheduled_tip_on_its_own_page_marked_and_nowhere_el
         if uri.startswith("tags/") or uri == "weekly/index.md":
             assert preview[uri].source == page.source, uri  # listings are those of the real site
     # In the preview the scheduled pages exist, so the links to them work there.
-    assert "(scheduled-next-month.md)" in preview[f"tips/{LINKER}.md"].markdown
-    assert "(scheduled-next-month.md)" not in built[f"tips/{LINKER}.md"].markdown
+    assert 'href="../scheduled-next-month/"' in preview[f"tips/{LINKER}.md"].body_html
+    assert "scheduled-next-month" not in built[f"tips/{LINKER}.md"].body_html
 
 
 def test_tips_schedule_lists_the_scheduled_tips_with_their_dates():

@@ -1,23 +1,18 @@
-"""Checks on a tip's Markdown body: length, headings, raw HTML, links and images.
+"""Checks on a tip's Markdown body: length, headings, images, links to other tips.
 
-These run on every tip on every check, so they scan lines with regular
-expressions instead of rendering Markdown: rendering 10,000 bodies with
-Python-Markdown takes tens of seconds, while a check must stay within a small
-multiple of the time it takes just to read the files. Fenced code blocks and
-inline code spans are skipped, since what they contain is shown as text.
-
-The scan must never be more lenient than the renderer: whatever it skips as
-code must be code for Python-Markdown too, or a script URL hidden there would
-reach the site. So a fence counts only in the form Python-Markdown accepts
-(at the start of a line, a plain info string, closed by the same fence), an
-escaped backtick opens no code span, and link targets and attribute lists
-are searched across line breaks, where Markdown also finds them.
+What HTML a body may become is judged on its rendering, against the
+allow-list (`servicetips.body_markup`); the rules here need no rendering and
+scan lines with regular expressions. Fenced code blocks and inline code
+spans are skipped, since what they contain is shown as text: a fence counts
+only in the form Python-Markdown accepts (at the start of a line, a plain
+info string, closed by the same fence), and an escaped backtick opens no
+code span. `code_free_lines` is also how `body_markup` finds the source
+line of something the allow-list refuses.
 """
 
 from __future__ import annotations
 
 import bisect
-import html
 import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
@@ -26,7 +21,6 @@ from .model import count_words
 
 MIN_WORDS = 60
 MAX_WORDS = 1000
-SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 
 # A fence as both Python-Markdown's fenced_code and pymdownx.superfences read
 # it: at the start of the line, then nothing but a language or an attribute list.
@@ -43,10 +37,6 @@ _SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
 _ATX_H1_FIRST = re.compile(r" {0,3}#(?:[ \t\n]|$)")
 _ATX_H1_NEXT = re.compile(r"\n {0,3}#(?:[ \t\n]|$)")
 _SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)
-# An HTML tag name ends at a space, `/`, `>` or the end of the line: Markdown
-# passes `<svg` + newline + `onload=...>` through as one raw tag.
-_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>]|$)|!--|![A-Za-z]|\?)", re.MULTILINE)
-_EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 # These run on the whole body (code blanked out), so a target on the line
 # after `](` or after `[label]:` is found, as Markdown finds it. A link
 # destination is taken after every `](`, whatever the label holds (nested
@@ -55,11 +45,7 @@ _DESTINATION = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]+)")
 _REF_DEF = re.compile(
     r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^>\n]*>|\S+)", re.MULTILINE)
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^\s>]*)>")
-_UP_TO_PAREN = re.compile(r"[^)\n]*")
 _NO_ALT = re.compile(r"!\[\s*\][(\[]")
-# attr_list (`{: key=value }`) sets any attribute, event handlers included.
-_ATTR_LIST = re.compile(r"\{:?([^{}\n]*)\}")
-_ATTRIBUTE = re.compile(r"""([^\s=}]+)=("[^"]*"|'[^']*'|[^\s=}]+)""")
 _TIP_LINK = re.compile(r"^(?:\./|\.\./|\.\./tips/|/tips/)?([^/#?]+?)(?:\.md|/)?(?:[#?].*)?$")
 
 
@@ -135,17 +121,6 @@ def tip_slug_of_link(target: str) -> Optional[str]:
     return match.group(1) if match else ""
 
 
-def is_script_url(target: str) -> bool:
-    """True when a browser would run `target` as script (javascript:, vbscript:, data:).
-
-    Browsers decode entities and ignore control characters and whitespace
-    inside a scheme, so `&#106;avascript:` and `java&#9;script:` count too.
-    The checker, the site's Markdown extension and the feeds all ask here.
-    """
-    cleaned = re.sub(r"[\x00-\x20]", "", html.unescape(target)).lower()
-    return cleaned.startswith(SCRIPT_SCHEMES)
-
-
 def check_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
     """Check a body; return its issues and its links to other tips (checked by the caller)."""
     issues: list[BodyIssue] = []
@@ -204,51 +179,26 @@ class _Positions:
 
 
 def _check_markup(text: str, issues: list[BodyIssue], links: list[TipLink]) -> None:
-    """Raw HTML, script URLs, images without alt text, attribute lists and tip links in `text` (code blanked)."""
+    """Images without alt text and links to tips in `text` (code blanked); HTML is judged on the rendering."""
     position = _Positions(text)
-    for match in _HTML.finditer(text):
-        line_end = text.find("\n", match.start())
-        rest = text[match.start():line_end if line_end >= 0 else len(text)]
-        what = "a <script> tag" if rest.lower().startswith("<script") else "raw HTML"
-        if _EVENT_HANDLER.search(rest):
-            what = "raw HTML with an event handler"
-        line, col = position(match.start())
-        issues.append(BodyIssue(line, col, "BODY004", f"the body contains {what}: {rest[:30].strip()!r}",
-                                "use Markdown instead of HTML (e.g. **bold**, [text](url)), "
-                                "or put code between backticks"))
-    targets: dict[int, str] = {}
-    for pattern in (_DESTINATION, _REF_DEF, _AUTOLINK):
-        for match in pattern.finditer(text):
-            target, offset = match.group(1), match.start(1)
-            if target.startswith("<"):
-                # `<url>` form: the same target an autolink match also finds.
-                target, offset = target[1:].rstrip(">"), offset + 1
-            targets.setdefault(offset, target)
-    for offset, target in sorted(targets.items()):
-        line, col = position(offset)
-        # Markdown keeps a tab or space inside a destination (`java<TAB>script:`),
-        # so the scheme test reads up to the closing parenthesis.
-        if not is_script_url(target):
-            loose = _UP_TO_PAREN.match(text, offset).group(0)
-            target = loose if is_script_url(loose) else target
-        if is_script_url(target):
-            issues.append(BodyIssue(line, col, "BODY005", f"the link uses a forbidden URL scheme: {target[:40]!r}",
-                                    "link to an http(s) page or another tip, e.g. [text](other-tip.md)"))
-            continue
+    for offset, target in link_targets(text):
         slug = tip_slug_of_link(target)
         if slug is not None:
+            line, col = position(offset)
             links.append(TipLink(slug, target, line, col))
     for match in _NO_ALT.finditer(text):
         line, col = position(match.start())
         issues.append(BodyIssue(line, col, "BODY007", "an image has no alt text",
                                 "describe the image between the brackets: ![A reply written on a card](...)"))
-    for match in _ATTR_LIST.finditer(text):
-        for attribute in _ATTRIBUTE.finditer(match.group(1)):
-            name, value = attribute.group(1), attribute.group(2).strip("\"'")
-            line, col = position(match.start(1) + attribute.start())
-            if name.lower().startswith("on"):
-                issues.append(BodyIssue(line, col, "BODY004", f"an attribute list sets the event handler {name[:40]!r}",
-                                        "remove the `{ ... }` attribute list: a tip cannot run scripts"))
-            elif is_script_url(value):
-                issues.append(BodyIssue(line, col, "BODY005", f"an attribute list sets {name[:40]!r} to a forbidden URL "
-                                        f"scheme: {value[:40]!r}", "link to an http(s) page or another tip"))
+
+
+def link_targets(text: str) -> list[tuple[int, str]]:
+    """(offset, target) of every link destination Markdown may find in `text` (code blanked), in order."""
+    targets: dict[int, str] = {}
+    for pattern in (_DESTINATION, _REF_DEF, _AUTOLINK):
+        for match in pattern.finditer(text):
+            target, offset = match.group(1), match.start(1)
+            if target.startswith("<"):
+                target, offset = target[1:].rstrip(">"), offset + 1
+            targets.setdefault(offset, target)
+    return sorted(targets.items())

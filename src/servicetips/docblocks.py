@@ -13,6 +13,7 @@ module generates now. A block looks like:
 Blocks (NAME, ARGUMENTS):
 
     fields                   the front-matter fields, from the tip schema (model.py)
+    body-html                what a tip body may become, from the allow-list (allowlist.py)
     tags                     the tag vocabulary, from tips/tags.yml
     file PATH                a file of the repository, shown as it is (e.g. a complete example tip)
     sample COMMAND [with FOLDER]
@@ -160,6 +161,13 @@ def _fields(args: str, project: Project) -> str:
     return fields_table_markdown()
 
 
+def _body_html(args: str, project: Project) -> str:
+    from .allowlist import allowlist_markdown  # noqa: PLC0415 - only this block needs the allow-list
+
+    _no_args(args)
+    return allowlist_markdown()
+
+
 def _tags(args: str, project: Project) -> str:
     from .load import read_vocabulary  # noqa: PLC0415
     from .model import TagInfo  # noqa: PLC0415
@@ -270,6 +278,7 @@ def _first_sentence(html: str) -> str:
 # What each block is made from, named in the note above its content.
 SOURCES: dict[str, Callable[[str], str]] = {
     "fields": lambda args: "the tip schema in src/servicetips/model.py",
+    "body-html": lambda args: "the allow-list in src/servicetips/allowlist.py",
     "tags": lambda args: f"tips/{TAGS_FILE}",
     "file": lambda args: args,
     "sample": lambda args: "the command named above, run for real",
@@ -277,6 +286,7 @@ SOURCES: dict[str, Callable[[str], str]] = {
 }
 MAKERS: dict[str, Callable[[str, Project], str]] = {
     "fields": _fields,
+    "body-html": _body_html,
     "tags": _tags,
     "file": _file,
     "sample": _sample,

@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal, Mapping, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .body import check_body
+from .body_markup import check_body_html
 from .dates import IsoWeek
 from .model import SLUG_PATTERN, Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
 from .problems import Problem, Severity, display_path
@@ -226,6 +227,7 @@ def read_entry(path: Path, display: str) -> tuple[Optional[LedgerEntry], list[Pr
         return None, problems, text
     if entry.tip is not None:
         issues, _ = check_body(entry.tip.body)
+        issues = issues + check_body_html(entry.tip.body)  # the allow-list, as for any tip's body
         line, col = _locate(text, ("tip", "body"))
         for issue in issues:
             if issue.code not in _HARMLESS_BODY_CODES:

@@ -47,8 +47,10 @@ from typing import Any, Callable, Collection, Iterable, Optional
 
 from .dates import IsoWeek
 from .ledger import withdrawal_notice as ledger_notice
-from .markup import UNPUBLISHED_HREF, html_attr, html_text, md_text, rewrite_links
+from .markup import UNPUBLISHED_HREF, html_attr, html_text, md_text
 from .model import Library, Tip
+from .body import tip_slug_of_link
+from .render import body_html
 from .schedule import Schedule, WeekSlot
 from .visibility import Status, Visibility, partition
 
@@ -62,6 +64,13 @@ RELATED_PER_TIP = 3
 # index entirely, since they only repeat the tips' titles and summaries.
 TIP_SEARCH_BOOST = 2
 MARKER = re.compile(r"<!--\s*tips:([a-z-]+)\s*-->")
+# Where a tip's body goes in a generated page's Markdown. The body itself
+# never enters the page's Markdown: MkDocs renders the page around this
+# comment, and the hook puts the core's allow-listed body HTML in its place
+# (`insert_body`). So nothing in a body is read by MkDocs' Markdown, expanded
+# as a `<!-- tips:... -->` marker or left unsanitized on the site.
+BODY_PLACEHOLDER = "<!-- servicetips:tip-body -->"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def tip_uri(slug: str) -> str:
@@ -134,6 +143,8 @@ class VirtualPage:
     # tips and pager). It stays out of the Markdown, where Python-Markdown
     # would parse it again on every page, and out of the search index.
     footer_html: str = ""
+    # The tip's body as allow-listed HTML, for BODY_PLACEHOLDER in `markdown`.
+    body_html: str = ""
 
     @property
     def source(self) -> str:
@@ -252,14 +263,13 @@ class SitePages:
     def tip_page(self, tip: Tip) -> VirtualPage:
         """The page of one tip: /tips/<slug>/."""
         here = tip_uri(tip.slug)
-        body = rewrite_links(tip.body, lambda slug: self._tip_link(here, slug))
         scheduled = self.visible.status(tip.slug) is Status.SCHEDULED
         parts = [
             f"# {md_text(tip.title)}",
             self._scheduled_banner(tip) if scheduled else "",
             self._summary(tip),
             self._byline(tip, here),
-            body.strip(),
+            BODY_PLACEHOLDER,
         ]
         footer = "\n".join(part for part in (
             self._credits(tip, here),
@@ -275,11 +285,12 @@ class SitePages:
             # A scheduled tip (preview only) stays out of the preview's search.
             "search": {"exclude": True} if scheduled else {"boost": TIP_SEARCH_BOOST},
         }
-        return VirtualPage(here, _join(parts), meta, footer_html=footer)
+        body = site_body_html(tip, here, lambda slug: self._tip_link(here, slug))
+        return VirtualPage(here, _join(parts), meta, footer_html=footer, body_html=body)
 
     def _tip_link(self, here: str, slug: str) -> str:
         """Where a body's link to tip `slug` goes: its page, or (no page yet) nowhere, shown as text."""
-        return link(here, tip_uri(slug)) if self.visible.has_page(slug) else UNPUBLISHED_HREF
+        return href(here, tip_uri(slug)) if self.visible.has_page(slug) else UNPUBLISHED_HREF
 
     def _scheduled_banner(self, tip: Tip) -> str:
         return (f'!!! warning tip-scheduled "Scheduled: on the site from {day_label(tip.published)}"\n\n'
@@ -364,10 +375,6 @@ class SitePages:
         tip = slot.tip
         if slot.withdrawn is not None:
             return self._withdrawn_week_page(slot, older, newer)
-        # The body was written next to its tip, in tips/: its links to
-        # tips and to files beside it (images) are re-pointed from weekly/.
-        body = rewrite_links(tip.body, lambda slug: self._tip_link(here, slug),
-                             lambda target: link(here, posixpath.normpath(f"tips/{target}")))
         pager = []
         if older is not None:
             pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_uri(older.week)),
@@ -380,13 +387,14 @@ class SitePages:
             f"# {md_text(tip.title)}",
             self._summary(tip),
             self._byline(tip, here),
-            body.strip(),
+            BODY_PLACEHOLDER,
             f"[Open this tip on its own page]({link(here, tip_uri(tip.slug))}){{ .md-button }} "
             f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
             _nav_block("tip-pager", "Other weeks", pager),
         ])
         meta = _listing_meta(f"{slot.week}: {tip.title}", tip.summary)
-        return VirtualPage(here, markdown, meta)
+        body = site_body_html(tip, here, lambda slug: self._tip_link(here, slug))
+        return VirtualPage(here, markdown, meta, body_html=body)
 
     def _withdrawn_week_page(self, slot: WeekSlot, older: Optional[WeekSlot],
                              newer: Optional[WeekSlot]) -> VirtualPage:
@@ -571,6 +579,50 @@ class SitePages:
             return ""
         links = " · ".join(f"[{feed.name}]({link(here, feed.path)})" for feed in feeds)
         return f"Get the tip of the week in your reader or newsletter tool: {links}."
+
+
+def site_body_html(tip: Tip, here: str, tip_href: Optional[Callable[[str], str]] = None) -> str:
+    """The tip's allow-listed body HTML for the page at `here`, its links pointing from that page.
+
+    The body was written next to its tip, in tips/: links to other tips
+    (`other.md`, `../other/`, `/tips/other/`) go to `tip_href(slug)` (by
+    default the tip's page; `UNPUBLISHED_HREF` shows the link as its text),
+    and other relative links (an image beside the tip, `card.png`) to the
+    file in tips/.
+    """
+    tip_href = tip_href or (lambda slug: href(here, tip_uri(slug)))
+
+    def resolve(target: str) -> str:
+        slug = tip_slug_of_link(target)
+        if slug:
+            fragment = target[target.index("#"):] if "#" in target else ""
+            return tip_href(slug) + fragment
+        if slug is None and target and not target.startswith(("#", "/")) and not _SCHEME.match(target):
+            return _file_href(here, posixpath.normpath(f"tips/{target}"))
+        return target
+
+    return body_html(tip.body, resolve)
+
+
+def _file_href(from_uri: str, path: str) -> str:
+    """A relative URL from a page to a file of the site (`tips/card.png`)."""
+    source = page_url(from_uri).split("/")[:-1]
+    target = path.split("/")
+    common = 0
+    while common < min(len(source), len(target) - 1) and source[common] == target[common]:
+        common += 1
+    return "../" * (len(source) - common) + "/".join(target[common:])
+
+
+def insert_body(content: str, html: str) -> str:
+    """A generated page's rendered HTML with its tip body HTML in place of BODY_PLACEHOLDER.
+
+    Raises ValueError unless the placeholder is there exactly once: a page
+    that lost it would otherwise be published without its tip, or twice.
+    """
+    if content.count(BODY_PLACEHOLDER) != 1:
+        raise ValueError("the page does not hold exactly one tip body placeholder")
+    return content.replace(BODY_PLACEHOLDER, html)
 
 
 WITHDRAWN_TITLE = "Tip withdrawn"

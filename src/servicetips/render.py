@@ -1,58 +1,109 @@
-"""A tip's Markdown body as HTML for places outside the site: feeds and the JSON API.
+"""A tip's Markdown body as HTML: rendered once, held to the allow-list, linked for each place.
 
-The site renders bodies itself (MkDocs); this renderer serves readers who see
-the HTML out of context, in a feed reader or a newsletter, so every link must
-work on its own: links to other tips (`other.md`, `../other/`, `/tips/other/`)
-become the tip's public URL, and other relative links become absolute. With
-no site URL (the CLI's JSON), URLs stay site-relative.
+Every body is rendered with the one Markdown configuration
+(`servicetips.markdown_config`) by one reused Python-Markdown instance, and
+the result is kept in a cache keyed by the body's text: `tips check` renders
+each body to compare it with the allow-list, and the site pages, feeds and
+API of the same build reuse that HTML instead of rendering again.
 
-It uses Python-Markdown, the renderer MkDocs itself uses, with a small,
-safe set of extensions. Raw HTML is already refused by `tips check`
-(BODY004); as a second line of defence it is rendered as text here, and
-`attr_list` is left out because it lets a body set any attribute
-(`{: onclick=... }`). Script URLs (BODY005) are dropped for the same reason.
-
-A link to a tip that has no page in the output (a scheduled tip, see
-`servicetips.visibility`) is shown as its text, as on the site.
+`body_html` is the only way out for a body: it takes the sanitized HTML
+(`allowlist.sanitize`), points its links at the place that shows it (a
+page of the site, or a feed reader that needs absolute URLs) and
+sanitizes the result once more, so what leaves the core is allow-listed
+whatever the check said.
 """
 
 from __future__ import annotations
 
+import html
 import re
-import xml.etree.ElementTree as etree
-from typing import Callable, Optional
+from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import markdown
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
 
-from .body import is_script_url, tip_slug_of_link
-from .markup import UNPUBLISHED_HREF, unwrap_links
+from .allowlist import sanitize, url_scheme
+from .body import tip_slug_of_link
+from .markdown_config import new_markdown
+from .markup import UNPUBLISHED_HREF
 
-# Extensions that need no theme CSS or JavaScript to read well in a feed.
-EXTENSIONS = ("abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# An `<a>` or `<img>` start tag as the sanitizer serialises it: every
+# attribute as name="value", with `"` and `&` escaped in the value (and `<`
+# escaped in text), so these patterns cannot match inside text or a value.
+_LINKING_TAG = re.compile(r'<(?:a|img)(?:\s[^\s="<>/]+="[^"]*")*\s*/?>')
+_URL_ATTRIBUTE = re.compile(r'(\s)(href|src)="([^"]*)"')
+_UNPUBLISHED_LINK = re.compile(r'<a\s[^>]*?href="' + re.escape(UNPUBLISHED_HREF) + r'(?:#[^"]*)?"[^>]*>(.*?)</a>',
+                               re.DOTALL)
+_CACHE_SIZE = 32768  # more than the bodies of a large library; old bodies drop out under `mkdocs serve`
+
+_markdown: markdown.Markdown | None = None
 
 
-def tip_url(slug: str, site_url: Optional[str]) -> str:
+def rendered(body: str) -> str:
+    """The body's HTML exactly as the one Markdown configuration writes it (not yet sanitized)."""
+    return _rendered(body)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _rendered(body: str) -> str:
+    global _markdown
+    if _markdown is None:
+        _markdown = new_markdown()
+    # One instance for every body: building one loads ten extensions, which
+    # costs more than rendering a typical tip. reset() clears footnotes,
+    # abbreviations, reference links and the HTML stash between bodies.
+    _markdown.reset()
+    return _markdown.convert(body)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def clean_html(body: str) -> str:
+    """The body's HTML through the allow-list, links as written in the body."""
+    return sanitize(_rendered(body))
+
+
+def body_html(body: str, resolve: Callable[[str], str | None]) -> str:
+    """The body's allow-listed HTML with every link and image URL passed through `resolve`.
+
+    `resolve(url)` returns the URL to use, or None to drop it. The result
+    is sanitized again: a resolver cannot bring in what the allow-list refuses.
+    """
+    def attribute(match: re.Match) -> str:
+        target = resolve(html.unescape(match.group(3)))
+        if target is None:
+            return ""
+        return f'{match.group(1)}{match.group(2)}="{html.escape(target, quote=True)}"'
+
+    linked = _LINKING_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(attribute, tag.group(0)), clean_html(body))
+    if UNPUBLISHED_HREF in linked:
+        # A link to a tip without a page yet is shown as its text. Links do
+        # not nest, and the sanitizer escapes `<` and `>` inside attribute
+        # values, so a link is `<a ...>` up to the next `</a>`.
+        linked = _UNPUBLISHED_LINK.sub(r"\1", linked)
+    return sanitize(linked)
+
+
+def tip_url(slug: str, site_url: str | None) -> str:
     """The public URL of a tip: absolute with a site URL, else site-relative (`/tips/<slug>/`)."""
     path = f"tips/{slug}/"
     return site_url + path if site_url else "/" + path
 
 
-def resolve_link(target: str, slug: str, site_url: Optional[str],
-                 has_page: Optional[Callable[[str], bool]] = None) -> Optional[str]:
+def resolve_link(target: str, slug: str, site_url: str | None,
+                 has_page: Callable[[str], bool] | None = None) -> str | None:
     """Where a link or image in tip `slug`'s body points, for a reader outside the site.
 
-    Returns None for a script URL (the link is then dropped), and
+    Anchors (such as footnote references), external URLs and mail links are
+    kept as they are; None (drop it) for a URL whose scheme is not allowed;
     `UNPUBLISHED_HREF` for a tip that `has_page` says has no page (the link
-    is then shown as its text). Anchors (such as footnote references),
-    external URLs and mail links are kept as they are.
+    is then shown as its text).
     """
-    if is_script_url(target):
+    scheme = url_scheme(target)
+    if scheme is not None and scheme not in ("http", "https", "mailto"):
         return None
-    if not target or target.startswith("#") or _SCHEME.match(target) or target.startswith("//"):
+    if not target or target.startswith(("#", "//")) or _SCHEME.match(target):
         return target
     linked = tip_slug_of_link(target)
     if linked and has_page is not None and not has_page(linked):
@@ -70,51 +121,13 @@ def resolve_link(target: str, slug: str, site_url: Optional[str],
     return urljoin(root + "tips/" + slug + ".md", target)
 
 
-class _LinkRewriter(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, slug: str, site_url: Optional[str],
-                 has_page: Optional[Callable[[str], bool]]):
-        super().__init__(md)
-        self.slug = slug
-        self.site_url = site_url
-        self.has_page = has_page
-
-    def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if value is None:
-                    continue
-                resolved = resolve_link(value, self.slug, self.site_url, self.has_page)
-                if resolved is None:
-                    del element.attrib[attribute]
-                else:
-                    element.set(attribute, resolved)
-        unwrap_links(root)
-
-
-class _FeedSafe(Extension):
-    def __init__(self, slug: str, site_url: Optional[str], has_page: Optional[Callable[[str], bool]]):
-        super().__init__()
-        self.slug = slug
-        self.site_url = site_url
-        self.has_page = has_page
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
-        # Without these two, `<b>` and HTML blocks are escaped and shown as text.
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
-        # Priority 1: after the footnote and abbreviation tree processors add their links.
-        md.treeprocessors.register(_LinkRewriter(md, self.slug, self.site_url, self.has_page), "servicetips_links", 1)
-
-
-def render_body(body: str, slug: str, site_url: Optional[str] = None,
-                has_page: Optional[Callable[[str], bool]] = None) -> str:
-    """The HTML of tip `slug`'s Markdown body, with links that work outside the site.
+def render_body(body: str, slug: str, site_url: str | None = None,
+                has_page: Callable[[str], bool] | None = None) -> str:
+    """The allow-listed HTML of tip `slug`'s body, with links that work outside the site (feeds, API).
 
     `site_url` is the absolute site URL ending in '/'; None keeps URLs
     site-relative. `has_page(slug)` (`Visibility.has_page`) tells whether a
     linked tip is published; a link to one that is not becomes its text.
     None keeps every link (for a body shown outside any dated output).
     """
-    md = markdown.Markdown(extensions=[*EXTENSIONS, _FeedSafe(slug, site_url, has_page)], output_format="html")
-    return md.convert(body)
+    return body_html(body, lambda target: resolve_link(target, slug, site_url, has_page))

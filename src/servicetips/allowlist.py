@@ -1,0 +1,243 @@
+"""The allow-list of the HTML a tip body may become, and the sanitizer that enforces it.
+
+A body is untrusted Markdown. Instead of guessing from the source what
+Markdown and the browser will make of it, the body is rendered (with the one
+configuration, `servicetips.markdown_config`) and the *HTML* is compared with
+this allow-list: elements, attributes per element, classes, ids and URL
+schemes. It is defined once and used twice:
+
+* `tips check` reports every difference as a located problem (`findings`);
+* every output that carries a body (tip page, week page, RSS, Atom, JSON
+  Feed, JSON API) passes it through `sanitize` (nh3, the binding of Rust's
+  ammonia, parsing as a browser does), so a gap in the check never reaches a
+  reader.
+
+Ids: `toc` gives headings an id (a lowercase slug) and footnotes give their
+references and notes `fnref:N` / `fn:N`. Only those forms are kept, and only
+on those elements: an id starting with `_` (Material's own `__search`,
+`__drawer`) or any id on another element could clobber the theme's DOM.
+
+Classes: only those the configuration's extensions write (footnotes, heading
+permalinks, code highlighting, admonitions). An attribute list in a body
+(`{: .class }`) may set these and nothing else.
+
+URLs: http, https and mailto, relative URLs and fragments. A scheme is read
+the way a browser reads it (entities decoded, tabs and newlines inside it
+removed, any case), by ammonia in `sanitize` and by `url_scheme` here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+
+import nh3
+from pygments.token import STANDARD_TYPES
+
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+URL_ATTRIBUTES = frozenset({"href", "src"})
+
+# Every element the configuration writes for Markdown syntax; nothing else
+# (no form, media, frame, script, style, svg or math element).
+_COMMON = frozenset({"class"})
+ATTRIBUTES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "dl", "dt", "dd",
+                     "table", "thead", "tbody", "tr", "div", "span"), _COMMON),
+    **{f"h{level}": _COMMON | {"id"} for level in range(1, 7)},
+    "a": _COMMON | {"href", "title"},
+    "img": _COMMON | {"src", "alt", "title"},
+    "abbr": _COMMON | {"title"},
+    "ol": _COMMON | {"start"},
+    "li": _COMMON | {"id"},
+    "sup": _COMMON | {"id"},
+    "th": _COMMON | {"align", "colspan"},  # colspan: a code block's title row with line numbers
+    "td": _COMMON | {"align"},
+}
+TAGS = frozenset(ATTRIBUTES)
+
+# What the extensions write: footnotes, heading permalinks, highlighted
+# code, admonitions. These are also the classes an attribute list may set.
+EXTENSION_CLASSES = frozenset({
+    "highlight", "filename", "highlighttable", "linenos", "linenodiv", "normal", "code", "hll",
+    "footnote", "footnote-ref", "footnote-backref", "headerlink",
+    "admonition", "admonition-title", "note", "abstract", "info", "tip", "success", "question",
+    "warning", "failure", "danger", "bug", "example", "quote",
+})
+# Plus Pygments' short class names (`k`, `s2`, ...) for highlighted code.
+CLASSES = frozenset({name for name in STANDARD_TYPES.values() if name} | EXTENSION_CLASSES)
+# toc's slugs: lowercase ASCII words, or `_1`, `_2`... for a heading with no
+# ASCII letter. Never `__name` (Material's own ids start with two).
+_HEADING_ID = re.compile(r"(?!__)[a-z0-9_-]{1,100}")
+# Footnote ids carry the writer's label (`fn:é`, `fnref:2:a b`); the `fn:`
+# prefix holds a colon, so no such id can name a script global.
+_FOOTNOTE_ID = re.compile(r"(?:fn|fnref)(?::[0-9]+)?:[^\x00-\x1f\"'<>]{1,100}")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+# What a URL parser drops before reading a scheme (WHATWG URL: leading and
+# trailing C0 controls and spaces; tabs and newlines anywhere).
+_URL_STRIP = re.compile(r"[\t\n\r]")
+
+
+def allowed_id(tag: str, value: str) -> bool:
+    """Whether an element may carry this id: a heading slug, or a footnote's `fn:`/`fnref:` id."""
+    if tag in ("li", "sup"):
+        return bool(_FOOTNOTE_ID.fullmatch(value))
+    return bool(_HEADING_ID.fullmatch(value))
+
+
+def _filter(tag: str, attribute: str, value: str) -> str | None:
+    # ammonia calls this for the attributes it already allows, after its URL
+    # check; classes and ids are narrowed here (None drops the attribute).
+    if attribute == "class":
+        kept = [name for name in value.split() if name in CLASSES]
+        return " ".join(kept) if kept else None
+    if attribute == "id":
+        return value if allowed_id(tag, value) else None
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(TAGS),
+    attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+    attribute_filter=_filter,
+    url_schemes=set(URL_SCHEMES),
+    link_rel=None,  # a body's links get no rel: keeping the HTML as rendered lets the check compare it
+    strip_comments=True,
+)
+
+
+def sanitize(html: str) -> str:
+    """`html` with everything outside the allow-list removed, as a browser would parse it."""
+    return _CLEANER.clean(html)
+
+
+def url_scheme(value: str) -> str | None:
+    """The scheme a browser reads in a URL attribute's (entity-decoded) value, lowercase; None if relative."""
+    cleaned = _URL_STRIP.sub("", value).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11"
+                                              "\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    match = _SCHEME.match(cleaned)
+    return match.group(1).lower() if match else None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing in rendered HTML that the allow-list removes or changes.
+
+    `kind` is element, attribute, class, id, url or markup (a comment, a
+    declaration, HTML the sanitizer restructures); `name` the element,
+    attribute, class, id or URL; `tag` the element it stands on.
+    """
+
+    kind: str
+    name: str
+    tag: str = ""
+
+
+class _Walker(HTMLParser):
+    """Reads rendered HTML token by token and notes every token outside the allow-list."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[Finding] = []
+        self.tokens: list[tuple] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tokens.append(("start", tag, tuple(sorted((n, v or "") for n, v in attrs))))
+        if tag not in TAGS:
+            self.found.append(Finding("element", tag))
+            return
+        allowed = ATTRIBUTES[tag]
+        for name, value in attrs:
+            value = value or ""
+            if name == "id" and name not in allowed:
+                self.found.append(Finding("id", value, tag))
+            elif name not in allowed:
+                self.found.append(Finding("attribute", name, tag))
+            elif name == "class":
+                self.found.extend(Finding("class", c, tag) for c in value.split() if c not in CLASSES)
+            elif name == "id" and not allowed_id(tag, value):
+                self.found.append(Finding("id", value, tag))
+            elif name in URL_ATTRIBUTES:
+                scheme = url_scheme(value)
+                if scheme is not None and scheme not in URL_SCHEMES:
+                    self.found.append(Finding("url", value, tag))
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in ("br", "hr", "img"):
+            self.tokens.append(("end", tag))
+
+    def handle_data(self, data: str) -> None:
+        if self.tokens and self.tokens[-1][0] == "data":
+            self.tokens[-1] = ("data", self.tokens[-1][1] + data)
+        else:
+            self.tokens.append(("data", data))
+
+    def handle_comment(self, data: str) -> None:
+        self.found.append(Finding("markup", "<!--"))
+
+    def handle_decl(self, decl: str) -> None:
+        self.found.append(Finding("markup", "<!"))
+
+    def unknown_decl(self, data: str) -> None:
+        self.found.append(Finding("markup", "<![" if data.upper().startswith("CDATA[") else "<!"))
+
+    def handle_pi(self, data: str) -> None:
+        self.found.append(Finding("markup", "<?"))
+
+
+def _walk(html: str) -> _Walker:
+    walker = _Walker()
+    walker.feed(html)
+    walker.close()
+    return walker
+
+
+def _structure(tokens: list[tuple]) -> list[tuple]:
+    # A parser inserts the `<tbody>` a table leaves out (Pygments' line-number
+    # tables do): the same table, so it is no difference.
+    return [token for token in tokens if token[:2] not in (("start", "tbody"), ("end", "tbody"))]
+
+
+def findings(html: str, clean: str | None = None) -> list[Finding]:
+    """What `sanitize` would remove or change in `html`, in document order; [] when nothing.
+
+    `clean` is `sanitize(html)` when the caller already has it (a cache).
+
+    When the sanitizer leaves the HTML as it is, there is nothing to report
+    (the common case, one nh3 call). Otherwise each token outside the
+    allow-list is named. A difference that names no token (an unclosed or
+    misnested element the sanitizer closes, text that a browser would read
+    as a tag) is still reported, as markup, by comparing the two token
+    streams: anything the sanitizer changes is a finding.
+    """
+    clean = sanitize(html) if clean is None else clean
+    # The sanitizer re-serialises what it keeps (`&para;` becomes `¶`, `&#160;`
+    # `&nbsp;`), so the common difference is spelling, not structure. Equal
+    # once entities are decoded on both sides means nothing was dropped: the
+    # sanitizer never turns a tag into text, so a dropped tag, attribute or
+    # comment always leaves characters missing from `clean`.
+    if clean == html or unescape(clean) == unescape(html):
+        return []
+    walked = _walk(html)
+    if walked.found:
+        return walked.found
+    if _structure(walked.tokens) != _structure(_walk(clean).tokens):
+        return [Finding("markup", "<")]
+    return []
+
+
+def allowlist_markdown() -> str:
+    """The allow-list as a Markdown list for the contributing guide (block `tips:body-html`)."""
+    elements = ", ".join(f"`{tag}`" for tag in sorted(ATTRIBUTES))
+    attributes = "; ".join(f"`{tag}`: " + ", ".join(f"`{name}`" for name in sorted(names - {"class"}))
+                           for tag, names in sorted(ATTRIBUTES.items()) if names - {"class"})
+    classes = ", ".join(f"`{name}`" for name in sorted(EXTENSION_CLASSES))
+    schemes = ", ".join(f"`{scheme}:`" for scheme in sorted(URL_SCHEMES))
+    return (f"- Elements: {elements}.\n"
+            f"- Attributes besides `class`: {attributes} (ids only as headings and footnotes make them).\n"
+            f"- Classes: {classes} (and the code highlighter's own).\n"
+            f"- URL schemes: {schemes}, plus relative links and `#anchors`.\n")
