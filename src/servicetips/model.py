@@ -50,7 +50,7 @@ RESERVED_NAMES = frozenset({
     "sitemap", "404", "about", "contributing", "integrators", "stylesheets", "javascripts", "images",
     "schema", "schemas", "static", "latest", "archive", "all", "new", "draft", "drafts", "schedule",
     "subscribe", "robots", "email", "favicon", "favicon-48", "apple-touch-icon", "icons", "cards", "share",
-    "social", "manifest", "ledger", "engines",
+    "social", "manifest", "ledger", "engines", "pagefind",
 })
 URL_MAX = 2000  # the longest URL browsers and search engines reliably keep
 _URL = re.compile(r"https?://[^\s/$.?#][^\s<>\"]*")
