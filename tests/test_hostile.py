@@ -151,6 +151,20 @@ REJECTED = [
     ("scheduled-pinned-before-its-date.md", "SCHED005", 7, 7, "before the tip's published date 2026-11-30"),
     ("dated-today-pinned-to-this-week.md", "SCHED005", 7, 7, "2026-W48 starts 2026-11-23"),
     ("scheduled-draft-pinned.md", "SCHED002", 7, 7, "the tip is a draft but pinned to 2026-W50"),
+    # A tip named index.md: MkDocs publishes it at /tips/, so every feed, the API and the sitemap
+    # pointed at /tips/index/, a page that did not exist.
+    ("index.md", "SEC001", 1, 1, "would be published at /tips/, not at /tips/index/"),
+    # Body constructs that aim at the theme's page around the body: its ids, classes and names
+    # (DOM clobbering), link targets and openers, a language class, a script URL as a document.
+    ("body-heading-id-of-the-theme.md", "BODY009", 10, 10, "the id '__drawer' is not allowed on <h2>"),
+    ("body-footnote-label-markup.md", "BODY009", 10, 18, "the id 'fn:\"><img src=x onerror=alert(1)>'"),
+    ("body-attr-list-target-blank.md", "BODY004", 10, 35, "the attribute 'target' is not allowed on <a>"),
+    ("body-attr-list-rel-opener.md", "BODY004", 10, 35, "the attribute 'rel' is not allowed on <a>"),
+    ("body-class-of-the-theme.md", "BODY008", 10, 14, "the class 'md-search' is not allowed"),
+    ("body-a-name-clobbers.md", "BODY004", 10, 4, "the attribute 'name' is not allowed on <a>"),
+    ("body-admonition-title-img.md", "BODY004", 10, 22, "the event handler 'onerror' on <img>"),
+    ("body-code-language-class.md", "BODY008", 10, 14, "the class 'language-js' is not allowed"),
+    ("body-link-to-data-html.md", "BODY005", 10, 5, "forbidden URL scheme: 'data:text/html"),
 ]
 
 FRONT = "---\ntitle: {title}\nsummary: A generated hostile tip.\ntags: [empathy]\nauthor: editorial-team\npublished: 2026-09-01\n"

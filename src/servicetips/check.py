@@ -56,7 +56,18 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     # it is the record of what subscribers were sent.
     ledger, ledger_problems = load_ledger(Path(root), as_of, validation.library.settings.first_week, today)
     problems += ledger_problems
-    problems += check_against_library(validation.library, ledger, Path(root))
+    # Which tips have a page is decided once, here, for the check and for every output.
+    visible = partition(validation.library, as_of)
+    had_page = None
+    if published_at_base is not None:
+        # A tip changed since the base had a page there if it was published
+        # (not a draft) on or before as_of; an unchanged tip is as it was.
+        def had_page(slug: str) -> bool:
+            if slug not in published_at_base:
+                return visible.has_page(slug)
+            before = published_at_base[slug]
+            return before is not None and before <= as_of
+    problems += check_against_library(validation.library, ledger, Path(root), visible.has_page, had_page)
     if ledger_at_base is not None:
         problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
         problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
@@ -80,4 +91,4 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     # Every tip gets its status (published, scheduled, draft) here, once:
     # the pages, feeds and API read this partition and never compare dates.
     return CheckReport(validation.library, started, sorted(problems), validation.files_checked,
-                       partition(validation.library, as_of), ledger)
+                       visible, ledger)

@@ -22,8 +22,8 @@ from .body_markup import check_body_html
 from .load import SourceFile, read_tip, read_vocabulary_text
 from .locate import FrontMatterLocator
 from .dates import DATE_RANGE, week_range
-from .model import (AUTHOR_KEY_MAX, RESERVED_NAMES, SLUG_PATTERN, TAG_KEY_MAX, AuthorInfo, Library,
-                    ScheduleSettings, TagInfo, Tip, TipFrontMatter)
+from .model import (AUTHOR_KEY_MAX, FOLDER_PAGE_STEMS, RESERVED_NAMES, SLUG_PATTERN, TAG_KEY_MAX, AuthorInfo,
+                    Library, ScheduleSettings, TagInfo, Tip, TipFrontMatter)
 from .outline import SUMMARY_PLACEHOLDER, find_placeholders, summary_placeholder_at
 from .problems import CODES, Problem, display_path
 
@@ -249,6 +249,10 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
             suggestion = re.sub(r"[^a-z0-9]+", "-", source.slug.lower()).strip("-") or "my-tip"
             source.problem(1, 1, "SLUG001", f"file name {source.path.name!r} is not a lowercase kebab-case slug",
                            f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)")
+        elif source.slug in FOLDER_PAGE_STEMS:
+            source.problem(1, 1, "SEC001", f"file name {source.path.name!r} would be published at /tips/, "
+                           f"not at /tips/{source.slug}/ where the feeds, the API and the sitemap point",
+                           "rename it (e.g. to the tip's title as a slug): MkDocs makes index.md its folder's page")
         if source.data is None:
             continue
         try:
