@@ -35,12 +35,12 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from servicetips.assets import tip_assets
 from servicetips.check import check_library
 from servicetips.dates import resolve_as_of
 from servicetips.feeds import SiteInfo, build_feeds
 from servicetips.markup import html_page_meta
-from servicetips.pages import (HOME, TAGS_INDEX, TIP_ASSET_SUFFIXES, WEEKLY_INDEX, SitePages, insert_body,
-                               problems_markdown, tip_uri)
+from servicetips.pages import HOME, TAGS_INDEX, WEEKLY_INDEX, SitePages, insert_body, problems_markdown, tip_uri
 from servicetips.problems import format_problems
 from servicetips.validate import tip_paths
 
@@ -117,7 +117,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             _state.bodies[page.src_uri] = page.body_html
         inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
         _add(files, File.generated(config, page.src_uri, content=page.source, inclusion=inclusion))
-    for uri, path in _tip_assets(_state.root):
+    for uri, path in tip_assets(_state.root)[0]:  # the images `tips check` accepted
         _add(files, File.generated(config, uri, abs_src_path=str(path)))
     log.info(f"tips: {len(visible.published)} tips, {len(report.schedule.published)} weeks "
              f"published as of {as_of} (week {report.schedule.current}); {len(visible.scheduled)} scheduled")
@@ -193,19 +193,6 @@ def _build_feeds(report, visible, config: MkDocsConfig) -> list:
     except ValueError as exc:  # e.g. a site_url that is not http(s)
         raise Abort(f"mkdocs.yml: {exc}") from None
     return build_feeds(report.library, report.schedule, site, visible)
-
-
-def _tip_assets(root: Path) -> list[tuple[str, Path]]:
-    """Images kept beside the tips, as (tips/<path>, file): a body links them relative to itself."""
-    inside = root.resolve()
-    assets = []
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if (path.suffix.lower() in TIP_ASSET_SUFFIXES and path.is_file()
-                and not any(part.startswith(".") for part in relative.parts)
-                and path.resolve().is_relative_to(inside)):  # no link to a file outside the library
-            assets.append((f"tips/{relative.as_posix()}", path))
-    return assets
 
 
 def _add(files: Files, file: File) -> None:

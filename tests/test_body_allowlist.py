@@ -35,7 +35,9 @@ from servicetips.allowlist import URL_SCHEMES, sanitize
 from servicetips.body_markup import check_body_html
 from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.load import first_forbidden_character
+from servicetips.assets import FORMATS
 from servicetips.email import style_body
+from servicetips.pages import TIP_ASSET_SUFFIXES
 from servicetips.render import render_body, rendered
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -201,7 +203,10 @@ def test_escapes_that_only_a_careless_rewriter_would_activate_stay_inert_on_the_
     assert links["NUL inside a scheme"] == "../java\ufffdscript:alert(1)"  # a relative path, not a scheme
     assert links["a mail with headers"] == "mailto:a@b.example?bcc=all@x.example&body=hi"
     assert links["a fragment that closes the attribute"] == './#"><img src=x onerror=alert(1)>'
-    assert [e.tag for e in article.iter("img")] == []
+    # The one image is the real PNG beside the tip; the HTML, SVG and script beside it are not published.
+    assert [e.get("src") for e in article.iter("img")] == ["../chart.png"]
+    assert (site / "tips" / "chart.png").read_bytes() == (NEUTRALISED / "chart.png").read_bytes()
+    assert not [p.name for p in site.rglob("*") if p.name in ("notes.html", "diagram.svg", "helper.js")]
     # Ids: the heading's own, toc's, and footnotes' `fn:` forms only (none of the theme's `__` ids).
     ids = [e.get("id") for e in article.iter() if e.get("id")]
     assert ids == ["escapes-that-stay-inert", "location", "fnref:__search", "fn:__search"]
@@ -212,6 +217,10 @@ def test_escapes_that_only_a_careless_rewriter_would_activate_stay_inert_on_the_
     assert "servicetips:tip-body" not in page.read_text("utf-8").replace("&lt;!-- servicetips:tip-body --&gt;", "")
 
 
+def test_the_image_suffixes_checked_are_those_the_pages_allow():
+    assert set(FORMATS) == set(TIP_ASSET_SUFFIXES)
+
+
 def test_escapes_that_stay_inert_stay_inert_in_the_weekly_email():
     body = (NEUTRALISED / "escapes-that-stay-inert.md").read_text("utf-8").split("---\n", 2)[2]
     feed_html = render_body(body, "escapes-that-stay-inert", "https://tips.example.org/")
@@ -220,7 +229,7 @@ def test_escapes_that_stay_inert_stay_inert_in_the_weekly_email():
         fragment = _fragment(text)
         # The email's inline styles are its own (servicetips.email): only handlers and URLs are checked there.
         assert _bad_markup(fragment, where, content=where == "feed") == []
-        assert [e.tag for e in fragment.iter("img")] == [], where
+        assert [e.get("src") for e in fragment.iter("img")] == ["https://tips.example.org/tips/chart.png"], where
         assert not [e for e in fragment.iter() if e.tag in ("script", "svg", "math", "form", "iframe")], where
     # Mail keeps only https links: the mailto link is its text and its address, with no header to add.
     assert "mailto:" not in mail_html

@@ -198,6 +198,22 @@ def _outside_file(folder: Path) -> Path:
     return secret
 
 
+def _image(path: Path, image_format: str) -> None:
+    from PIL import Image  # noqa: PLC0415 - only the image cases need it
+    Image.new("RGB", (2, 2), "white").save(path, format=image_format)
+
+
+def _svg_behind_a_png_name(folder: Path) -> None:
+    (folder / "diagram.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    (folder / "svg-named-as-image.png").symlink_to("diagram.svg")
+
+
+def _outside_image(folder: Path) -> Path:
+    outside = folder.parent / "outside.png"
+    _image(outside, "PNG")
+    return outside
+
+
 GENERATED = [
     Generated("body-5-mb.md", _write("body-5-mb.md", (FRONT.format(title="Five megabytes") + "---\n").encode()
                                      + b"All work and no play. " * 240_000),
@@ -228,6 +244,17 @@ GENERATED = [
               "ENC005", 1, 1, "not a regular file"),
     Generated("a-folder.md", lambda folder: (folder / "a-folder.md").mkdir(),
               "ENC005", 1, 1, "not a regular file"),
+    # Files beside the tips are published as images under /tips/: only real images, named as slugs.
+    Generated("page-named-as-image.png", _write("page-named-as-image.png", b"<html><script>alert(1)</script></html>"),
+              "SEC002", 1, 1, "named as a PNG image but is not an image this site publishes"),
+    Generated("svg-named-as-image.png", _svg_behind_a_png_name,
+              "SEC002", 1, 1, "named as a PNG image but is not an image this site publishes"),
+    Generated("gif-named-as-png.png", lambda folder: _image(folder / "gif-named-as-png.png", "GIF"),
+              "SEC002", 1, 1, "named as a PNG image but is a GIF image"),
+    Generated('quote"and<angle>.png', lambda folder: _image(folder / 'quote"and<angle>.png', "PNG"),
+              "SLUG001", 1, 1, "is not a lowercase kebab-case slug"),
+    Generated("image-outside.png", _symlink("image-outside.png", _outside_image),
+              "ENC005", 1, 1, "the image is not a file inside the library"),
 ]
 
 CASES = [(name, code, line, col, text, None) for name, code, line, col, text in REJECTED] + [

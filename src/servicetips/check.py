@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .assets import tip_assets
 from .ledger import (Ledger, check_against_library, check_ledger_changes, check_new_entries, load_ledger,
                      unrecorded_warning)
 from .model import Library
@@ -51,6 +52,8 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     """
     validation = validate_library(root, only=only)
     problems = list(validation.problems)
+    # The images the site would publish beside the tips: the build publishes exactly those this accepts.
+    problems += tip_assets(Path(root))[1]
     selected = None if only is None else {tip_display_path(Path(root), Path(p)) for p in only}
     # The ledger is read once, here, and reported whatever `only` selects:
     # it is the record of what subscribers were sent.

@@ -60,6 +60,7 @@ CODES: dict[str, str] = {
     "SRC001": "a source credit needs its title, or the opening words of an untitled work (not both)",
     "SLUG001": "the file name is not a lowercase kebab-case slug",
     "SEC001": "the file name is one MkDocs publishes as its folder's own page, not at /tips/<slug>/",
+    "SEC002": "an image beside the tips is not the format its suffix names",
     "DUP001": "two tips have the same title",
     "BODY001": "the body is empty",
     "BODY002": "the body is too short or too long",
