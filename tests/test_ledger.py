@@ -412,3 +412,57 @@ def test_a_recorded_link_to_a_tip_still_to_come_is_accepted(tmp_path):
     assert run_check(repo, "--changed", "HEAD").returncode == 0
     assert run_check(repo).returncode == 0
     assert recorded_outputs(repo / "tips", date.fromisoformat(AS_OF)) == before
+
+
+LAGGING = FIXTURES / "hostile" / "lagging-week"
+
+
+def test_a_pin_on_a_started_week_the_ledger_lags_behind_is_refused(tmp_path):
+    # 2026-W49 has started and the ledger holds up to 2026-W48 (the publish
+    # workflow has not recorded it yet): the build computes W49, and that is
+    # what readers have seen. Moving a pin onto it would swap its tip.
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    monday = date(2026, 11, 30)
+    shown = check_library(repo / "tips", monday, today=monday).schedule.slots[-1]
+    assert str(shown.week) == "2026-W49" and shown.tip.slug == "open-with-what-they-need" and shown.record is None
+    _overlay(LAGGING / "pin-started-week", repo)
+    swapped = check_library(repo / "tips", monday, today=monday).schedule.slots[-1]
+    assert swapped.tip.slug == "own-the-miss"  # what the refusal prevents
+    done = subprocess.run([*TIPS, "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json",
+                           "--changed", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    problems = [p for p in json.loads(done.stdout) if p["code"] == "SEC003"]
+    assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/own-the-miss.md", 7, 7)]
+    assert problems[0]["message"] == ("2026-W49 has started and shows the tip the schedule gave it; pinning it now "
+                                      "would change a week readers have seen")
+    assert "tips schedule --record" in problems[0]["hint"]
+    # Recorded first, the week is the ledger's, and the pin is LEDGER010's business.
+    _git(repo, "stash", "-q")
+    assert subprocess.run([*TIPS, "schedule", "--record", "--root", "tips", "--as-of", "2026-11-30"], cwd=repo,
+                          capture_output=True, text=True).returncode == 0
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "record 2026-W49")
+    _overlay(LAGGING / "pin-started-week", repo)
+    again = subprocess.run([*TIPS, "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json",
+                            "--changed", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert [p["code"] for p in json.loads(again.stdout) if p["severity"] == "error"] == ["LEDGER010"]
+
+
+def test_a_pin_already_in_the_base_stays_when_its_week_starts(tmp_path):
+    # Pinned before W49 started and never changed since: the computed week is the pinned tip, accepted.
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    _overlay(LAGGING / "pin-started-week", repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base with the pin")
+    tip = repo / "tips" / "own-the-miss.md"
+    tip.write_text(tip.read_text(encoding="utf-8").replace("Say what went wrong", "Say what went wrong first"),
+                   encoding="utf-8")
+    done = subprocess.run([*TIPS, "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json",
+                           "--changed", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .assets import tip_assets
-from .ledger import (Ledger, check_against_library, check_ledger_changes, check_new_entries, load_ledger,
-                     unrecorded_warning)
+from .ledger import (Ledger, check_against_library, check_ledger_changes, check_new_entries, check_started_pins,
+                     load_ledger, unrecorded_warning)
 from .model import Library
 from .problems import Problem, is_failure
 from .schedule import UPCOMING_WARNING_WEEKS, Schedule, build_schedule, check_backdating, check_schedule
@@ -41,13 +41,16 @@ class CheckReport:
 def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None,
                   published_at_base: Optional[dict[str, Optional[date]]] = None,
                   ledger_at_base: Optional[dict[str, Optional[str]]] = None,
-                  today: Optional[date] = None) -> CheckReport:
+                  today: Optional[date] = None,
+                  pinned_at_base: Optional[dict[str, Optional[str]]] = None) -> CheckReport:
     """Validate the library at `root` and its ledger, and compute the schedule as of `as_of`.
 
     `published_at_base` (from `tips check --changed`) maps changed tips to
     their published date before the change, to refuse backdating;
     `ledger_at_base` maps ledger file names to their text there, to refuse
-    a recorded week changed or deleted. `today` is for tests that let
+    a recorded week changed or deleted; `pinned_at_base` maps changed tips
+    to their `week:` pin there, to refuse a pin moved onto or off a week
+    that has started but is not recorded yet. `today` is for tests that let
     weeks pass (see `load_ledger`).
     """
     validation = validate_library(root, only=only)
@@ -79,6 +82,8 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS, ledger=ledger)
     if schedule.unrecorded:
         problems.append(unrecorded_warning(ledger, schedule.unrecorded))
+        if pinned_at_base:
+            problems += check_started_pins(validation.library, schedule.unrecorded, pinned_at_base)
     schedule_problems = check_schedule(validation.library, as_of, schedule)
     # A backdated tip cannot change a recorded week (those come from the
     # ledger); it can only join started weeks the ledger does not hold yet.

@@ -427,6 +427,45 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path,
     return problems
 
 
+def check_started_pins(library: Library, unrecorded: tuple[IsoWeek, ...],
+                       pinned_at_base: Mapping[str, Optional[str]]) -> list[Problem]:
+    """SEC003: a pin added, moved or removed on a week that has started but is not recorded yet.
+
+    Until the publish workflow records a started week, the build computes
+    it, and that computed tip is what the site and the feeds already show:
+    a pin changed since the base (`pinned_at_base`, slug -> pin there) would
+    swap it. Pins already in the base stay as they are.
+    """
+    from .locate import FrontMatterLocator  # noqa: PLC0415 - only needed when there is a problem
+
+    started = set(unrecorded)
+    problems: list[Problem] = []
+    for slug, before in sorted(pinned_at_base.items()):
+        tip = library.by_slug.get(slug)
+        now = tip.meta.week if tip is not None else None
+        if tip is None or now == before:
+            continue
+        touched = []
+        for value in (before, now):
+            try:
+                week = IsoWeek.parse(value) if value else None
+            except ValueError:
+                week = None
+            if week in started:
+                touched.append(week)
+        if not touched:
+            continue
+        line, col = FrontMatterLocator(tip.front_matter).locate(("week",) if now else ("published",))
+        shown = ", ".join(str(w) for w in touched)
+        problems.append(Problem(
+            tip.path, line, col, "SEC003",
+            f"{shown} has started and shows the tip the schedule gave it; "
+            f"{'pinning' if now else 'unpinning'} it now would change a week readers have seen",
+            "pin a week that has not started (`tips schedule` shows the free weeks), or run "
+            "`tips schedule --record` first"))
+    return problems
+
+
 def _read_text(ledger: Ledger, week: IsoWeek) -> str:
     try:
         return (ledger.folder / f"{week}.json").read_text(encoding="utf-8")

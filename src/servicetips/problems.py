@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "SLUG001": "the file name is not a lowercase kebab-case slug",
     "SEC001": "the file name is one MkDocs publishes as its folder's own page, not at /tips/<slug>/",
     "SEC002": "an image beside the tips is not the format its suffix names",
+    "SEC003": "a pin is added, moved or removed on a week that has started but is not recorded (--changed only)",
     "DUP001": "two tips have the same title",
     "BODY001": "the body is empty",
     "BODY002": "the body is too short or too long",
