@@ -165,7 +165,8 @@ REJECTED = [
     ("body-admonition-title-img.md", "BODY004", 10, 22, "the event handler 'onerror' on <img>"),
     ("body-code-language-class.md", "BODY008", 10, 14, "the class 'language-js' is not allowed"),
     ("body-link-to-data-html.md", "BODY005", 10, 5, "forbidden URL scheme: 'data:text/html"),
-    ("body-link-climbs-out-of-the-site.md", "BODY006", 10, 13, "the link '../../../../etc/passwd' points to tip ''"),
+    # A relative link is a link to a tip (BODY006), never a path out of the site (not `body-`: not an HTML rule).
+    ("link-climbs-out-of-the-site.md", "BODY006", 10, 13, "the link '../../../../etc/passwd' points to tip ''"),
 ]
 
 FRONT = "---\ntitle: {title}\nsummary: A generated hostile tip.\ntags: [empathy]\nauthor: editorial-team\npublished: 2026-09-01\n"
