@@ -39,8 +39,8 @@ from servicetips.check import check_library
 from servicetips.dates import resolve_as_of
 from servicetips.feeds import SiteInfo, build_feeds
 from servicetips.markup import html_page_meta
-from servicetips.pages import (HOME, TAGS_INDEX, TIP_ASSET_SUFFIXES, WEEKLY_INDEX, SitePages, insert_body,
-                               problems_markdown, tip_uri)
+from servicetips.pages import SitePages, insert_body, problems_markdown
+from servicetips.routes import HOME, TAGS_INDEX, TIP_ASSET_SUFFIXES, WEEKLY_INDEX, is_tip_page, tip_asset, tip_source
 from servicetips.problems import format_problems
 from servicetips.validate import tip_paths
 
@@ -204,7 +204,7 @@ def _tip_assets(root: Path) -> list[tuple[str, Path]]:
         if (path.suffix.lower() in TIP_ASSET_SUFFIXES and path.is_file()
                 and not any(part.startswith(".") for part in relative.parts)
                 and path.resolve().is_relative_to(inside)):  # no link to a file outside the library
-            assets.append((f"tips/{relative.as_posix()}", path))
+            assets.append((tip_asset(relative.as_posix()), path))
     return assets
 
 
@@ -226,9 +226,9 @@ def _show_problems(files: Files, config: MkDocsConfig, text: str) -> Files:
     print(f"\nThe tips have problems; the preview shows them until they are fixed:\n{text}\n",
           file=sys.stderr, flush=True)
     _state.problems = text
-    wanted = [HOME, TAGS_INDEX, WEEKLY_INDEX] + [tip_uri(path.stem) for path in tip_paths(_state.root)]
+    wanted = [HOME, TAGS_INDEX, WEEKLY_INDEX] + [tip_source(path.stem) for path in tip_paths(_state.root)]
     for uri in wanted:
         if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, content="", inclusion=InclusionLevel.NOT_IN_NAV
-                                        if uri.startswith("tips/") else InclusionLevel.UNDEFINED))
+                                        if is_tip_page(uri) else InclusionLevel.UNDEFINED))
     return files

@@ -49,6 +49,7 @@ from typing import Callable
 
 import yaml
 
+from .routes import API_TIP_OF_THE_WEEK, API_WEEKS, FEED_JSON, TIPS
 from .validate import TAGS_FILE, VOCABULARY_FILES
 
 COMMAND = "tips docs"
@@ -241,7 +242,7 @@ def _sample(args: str, project: Project) -> str:
 
 _FEED_ARGS = re.compile(r"^(?P<path>\S+) from (?P<library>\S+) as of (?P<day>\d{4}-\d{2}-\d{2})$")
 # How much of each file the docs show: enough to see every field once.
-_FEED_ITEMS = {"feed.json": ("items", 1), "api/weeks.json": ("weeks", 2), "api/tip-of-the-week.json": (None, 0)}
+_FEED_ITEMS = {FEED_JSON: ("items", 1), API_WEEKS: ("weeks", 2), API_TIP_OF_THE_WEEK: (None, 0)}
 
 
 def _feed(args: str, project: Project) -> str:
@@ -279,7 +280,7 @@ def _first_sentence(html: str) -> str:
 SOURCES: dict[str, Callable[[str], str]] = {
     "fields": lambda args: "the tip schema in src/servicetips/model.py",
     "body-html": lambda args: "the allow-list in src/servicetips/allowlist.py",
-    "tags": lambda args: f"tips/{TAGS_FILE}",
+    "tags": lambda args: f"{TIPS}/{TAGS_FILE}",
     "file": lambda args: args,
     "sample": lambda args: "the command named above, run for real",
     "feed": lambda args: "the feed code, the library named above and mkdocs.yml",
