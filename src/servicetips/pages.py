@@ -64,6 +64,9 @@ from .schedule import Schedule, WeekSlot
 from .visibility import Status, Visibility, partition
 
 LATEST_ON_HOME = 6
+# The one registry of `<!-- tips:NAME -->` markers a hand-written page may
+# hold: each name and the SitePages method that writes its Markdown.
+MARKERS = {"this-week": "_this_week", "latest": "_latest", "tag-chips": "_tag_chips"}
 RELATED_PER_TIP = 3
 # Tips are what readers search for: rank them above the hand-written pages
 # when both match. Listing pages (tags, weekly, home) are left out of the
@@ -374,13 +377,8 @@ class SitePages:
 
     def marker_markdown(self, name: str, from_uri: str) -> Optional[str]:
         """The Markdown for `<!-- tips:NAME -->` in the page at `from_uri`; None for an unknown name."""
-        makers: dict[str, Callable[[str], str]] = {
-            "this-week": self._this_week,
-            "latest": self._latest,
-            "tag-chips": self._tag_chips,
-        }
-        maker = makers.get(name)
-        return None if maker is None else maker(from_uri)
+        method = MARKERS.get(name)
+        return None if method is None else getattr(self, method)(from_uri)
 
     def replace_markers(self, markdown: str, from_uri: str) -> tuple[str, list[str]]:
         """Replace every known marker; return the new Markdown and the unknown marker names."""
@@ -579,6 +577,12 @@ def week_title(slot: WeekSlot) -> str:
 def withdrawal_notice(slot: WeekSlot) -> str:
     """The sentence that replaces a withdrawn tip on its week page (the same as in its feed items)."""
     return ledger_notice(slot.week, slot.withdrawn)
+
+
+def unknown_marker(src: str, name: str) -> str:
+    """The warning for a `<!-- tips:NAME -->` marker that `MARKERS` does not hold, in page `src`."""
+    known = ", ".join(f"tips:{marker}" for marker in MARKERS)
+    return f"{src}: unknown marker <!-- tips:{name} -->; known markers are {known}"
 
 
 def problems_markdown(report_text: str) -> str:
