@@ -125,7 +125,7 @@ def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = 
     # only the preview adds the pages of scheduled tips.
     visible = report.visible.for_preview() if preview else report.visible
     files = tuple(build_feeds(report.library, report.schedule, settings, visible))
-    index = SitePages(report.library, report.schedule, [file.path for file in files], visible)
+    index = SitePages(report.library, report.schedule, [file.path for file in files], visible, settings.language)
     assets = tuple(Asset(routes.tip_asset(relative), path)
                    for relative, path in library_files(root, routes.TIP_ASSET_SUFFIXES))
     return SiteOutput(report, visible, tuple(index.pages()), files, assets, index)

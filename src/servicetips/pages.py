@@ -40,7 +40,7 @@ from itertools import combinations
 from typing import Any, Callable, Collection, Iterable, Optional
 
 from .body import tip_slug_of_link
-from .dates import IsoWeek
+from .dates import IsoWeek, day_label
 from .ledger import withdrawal_notice as ledger_notice
 from .markup import UNPUBLISHED_HREF, html_attr, html_text, md_text
 from .model import Library, Tip
@@ -87,14 +87,9 @@ def _a(text: str, url: str, css: str = "") -> str:
     return f'<a{css_attr} href="{html_attr(url)}">{html_text(text)}</a>'
 
 
-def day_label(day: date) -> str:
-    """A date as readers see it: '2 Jun 2026'."""
-    return f"{day.day} {day:%b %Y}"
-
-
-def week_label(week: IsoWeek) -> str:
-    """A week with its dates: '2026-W48 · 23-29 Nov 2026'."""
-    return f"{week} · {week.date_range_label()}"
+def week_label(week: IsoWeek, language: str = "en") -> str:
+    """A week with its dates in the site's language: '2026-W48 · 23-29 Nov 2026'."""
+    return f"{week} · {week.date_range_label(language)}"
 
 
 @dataclass(frozen=True)
@@ -142,8 +137,9 @@ class SitePages:
     """Builds every generated page, and the marker contents, for one library and schedule."""
 
     def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = (),
-                 visible: Optional[Visibility] = None):
+                 visible: Optional[Visibility] = None, language: str = "en"):
         self.library = library
+        self.language = language  # the site's (mkdocs.yml theme.language): dates are labelled in it
         self.schedule = schedule
         self.feeds = frozenset(feeds)
         # The check's partition (`CheckReport.visible`); without one, the
@@ -161,6 +157,12 @@ class SitePages:
         self._weeks: dict[str, list[IsoWeek]] = {}
         for slot in schedule.published:
             self._weeks.setdefault(slot.tip.slug, []).append(slot.week)
+
+    def _day(self, day: date) -> str:
+        return day_label(day, self.language)
+
+    def _week(self, week: IsoWeek) -> str:
+        return week_label(week, self.language)
 
     # -- the pages ----------------------------------------------------------
 
@@ -249,7 +251,7 @@ class SitePages:
         return href(here, tip_source(slug)) if self.visible.has_page(slug) else UNPUBLISHED_HREF
 
     def _scheduled_banner(self, tip: Tip) -> str:
-        return (f'!!! warning tip-scheduled "Scheduled: on the site from {day_label(tip.published)}"\n\n'
+        return (f'!!! warning tip-scheduled "Scheduled: on the site from {self._day(tip.published)}"\n\n'
                 "    Only the preview shows this tip. The site, its search, the feeds and the API "
                 "leave it out until its `published` date.\n")
 
@@ -300,20 +302,20 @@ class SitePages:
             current = " · this week" if slot.week == self.schedule.current else ""
             if slot.withdrawn is not None:
                 weeks.append(_join([
-                    f"[{week_label(slot.week)}]({link(here, week_source(slot.week))}){current}\n{{ .tip-eyebrow }}",
+                    f"[{self._week(slot.week)}]({link(here, week_source(slot.week))}){current}\n{{ .tip-eyebrow }}",
                     f"## [{WITHDRAWN_TITLE}]({link(here, week_source(slot.week))})",
                     md_text(withdrawal_notice(slot)),
                 ]))
                 continue
             weeks.append(_join([
-                f"[{week_label(slot.week)}]({link(here, week_source(slot.week))}){current}\n{{ .tip-eyebrow }}",
+                f"[{self._week(slot.week)}]({link(here, week_source(slot.week))}){current}\n{{ .tip-eyebrow }}",
                 f"## [{md_text(slot.tip.title)}]({link(here, tip_source(slot.tip.slug))})",
                 md_text(slot.tip.summary),
                 self._chips(slot.tip, here),
             ]))
         if not weeks:
             first = IsoWeek.parse(self.library.settings.first_week)
-            weeks.append(f"No week has a tip yet. The first tip of the week is for {week_label(first)}.")
+            weeks.append(f"No week has a tip yet. The first tip of the week is for {self._week(first)}.")
         markdown = _join([
             "# Tip of the week",
             "Every Monday one tip becomes the tip of the week. Here is every week so far, newest "
@@ -339,7 +341,7 @@ class SitePages:
             pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_source(newer.week)),
                             "tip-pager__newer"))
         markdown = _join([
-            f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
+            f"Tip of the week · {self._week(slot.week)}\n{{ .tip-eyebrow }}",
             f"# {md_text(tip.title)}",
             self._summary(tip),
             self._byline(tip, here),
@@ -364,7 +366,7 @@ class SitePages:
             pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_source(newer.week)),
                             "tip-pager__newer"))
         markdown = _join([
-            f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
+            f"Tip of the week · {self._week(slot.week)}\n{{ .tip-eyebrow }}",
             f"# {WITHDRAWN_TITLE}",
             f'!!! warning "Withdrawn"\n\n    {md_text(withdrawal_notice(slot))}',
             f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
@@ -398,20 +400,20 @@ class SitePages:
         if slot is None:
             first = IsoWeek.parse(self.library.settings.first_week)
             if self.schedule.current < first:
-                text = f"The first tip of the week arrives in {week_label(first)}."
+                text = f"The first tip of the week arrives in {self._week(first)}."
             elif not self.schedule.published:
                 text = "There is no tip of the week yet: it starts with the first published tip."
             else:
-                text = (f"There is no tip of the week for {week_label(self.schedule.current)}. "
+                text = (f"There is no tip of the week for {self._week(self.schedule.current)}. "
                         f"[Browse past weeks]({link(here, WEEKLY_INDEX)})")
             return f'!!! note "Tip of the week"\n\n    {text}\n'
         if slot.withdrawn is not None:
-            return (f'!!! note "Tip of the week · {week_label(slot.week)}"\n\n'
+            return (f'!!! note "Tip of the week · {self._week(slot.week)}"\n\n'
                     f"    {md_text(withdrawal_notice(slot))} [Past weeks]({link(here, WEEKLY_INDEX)})\n")
         tip = slot.tip
         target = link(here, tip_source(tip.slug))
         return (
-            f'!!! tip tip-of-the-week "Tip of the week · {week_label(slot.week)}"\n\n'
+            f'!!! tip tip-of-the-week "Tip of the week · {self._week(slot.week)}"\n\n'
             f"    ## [{md_text(tip.title)}]({target}) {{ .tip-week-title }}\n\n"
             f"    {md_text(tip.summary)}\n\n"
             f"    [Read this week's tip]({target}){{ .md-button .md-button--primary }} "
@@ -453,7 +455,7 @@ class SitePages:
         name = html_text(self._author_name(tip))
         if url:
             name = f'<a href="{html_attr(url)}">{name}</a>'
-        published = f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time>'
+        published = f'<time datetime="{tip.published.isoformat()}">{self._day(tip.published)}</time>'
         return (
             '<div class="tip-meta" data-search-exclude>\n'
             f"<p>{self._chips(tip, here)}</p>\n"
@@ -518,7 +520,7 @@ class SitePages:
         # library on a page of its own.
         items = [
             f"<li>\n<p><strong>{_a(tip.title, href(here, tip_source(tip.slug)))}</strong> · "
-            f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time></p>\n'
+            f'<time datetime="{tip.published.isoformat()}">{self._day(tip.published)}</time></p>\n'
             f"<p>{html_text(tip.summary)}</p>\n</li>"
             for tip in tips
         ]
