@@ -37,7 +37,7 @@ from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.load import first_forbidden_character
 from servicetips.assets import FORMATS
 from servicetips.email import style_body
-from servicetips.pages import TIP_ASSET_SUFFIXES
+from servicetips.routes import TIP_ASSET_SUFFIXES
 from servicetips.render import render_body, rendered
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
