@@ -18,6 +18,12 @@ generated files and fill the `<!-- tips:... -->` markers of hand-written pages.
   preview shows them until they are fixed; the server keeps running and
   watches the tips folder. The preview also shows the pages of scheduled
   tips (dated after as_of), marked as scheduled; a build never does.
+* What the site gives to the outside (`servicetips.share`: share cards,
+  icons, robots.txt, the weeks' email files) is added as generated files;
+  each page's head gets its Open Graph tags, canonical URL and sitemap date
+  from the same place. The sitemap's `lastmod` is MkDocs' `page.update_date`,
+  set per page here from the core's date (a tip's published date), so MkDocs
+  stays the one writer of sitemap.xml.
 """
 
 from __future__ import annotations
@@ -37,11 +43,12 @@ from mkdocs.structure.pages import Page
 
 from servicetips.check import check_library
 from servicetips.dates import resolve_as_of
-from servicetips.feeds import SiteInfo, build_feeds
+from servicetips.feeds import SiteInfo, build_feeds, validate_hub
 from servicetips.markup import html_page_meta
 from servicetips.pages import (HOME, TAGS_INDEX, TIP_ASSET_SUFFIXES, WEEKLY_INDEX, SitePages, insert_body,
                                problems_markdown, tip_uri)
 from servicetips.problems import format_problems
+from servicetips.share import build_reach
 from servicetips.validate import tip_paths
 
 log = logging.getLogger("mkdocs.hooks.tips_site")
@@ -49,7 +56,7 @@ log = logging.getLogger("mkdocs.hooks.tips_site")
 # State of the current build. Hook modules live as long as the process, so
 # under `mkdocs serve` each rebuild resets what it sets.
 _state = SimpleNamespace(command="build", root=None, as_of=None, site=None, problems=None, epoch_set=False,
-                         footers={}, bodies={}, generated=frozenset())
+                         footers={}, bodies={}, generated=frozenset(), reach=None, raw_meta={})
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -72,6 +79,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except ValueError as exc:
         raise Abort(f"cannot tell which week it is: {exc}") from None
     _state.root, _state.as_of, _state.site, _state.problems = root, as_of, None, None
+    _state.reach, _state.raw_meta = None, {}
     # A preview rebuild that finds problems shows only them: no footer (credits,
     # related tips, pager) of the last good build may remain.
     _state.footers = {}
@@ -103,10 +111,13 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # Which tips have a page was decided once by the check (report.visible);
     # only the preview adds the pages of scheduled tips, marked as such.
     visible = report.visible.for_preview() if _state.command == "serve" else report.visible
-    feeds = _build_feeds(report, visible, config)
+    site = _site_info(config)
+    _state.reach = build_reach(report.library, report.schedule, site, visible, visible.with_pages)
+    feeds = build_feeds(report.library, report.schedule, site, visible, _state.reach.images,
+                        [f.path for f in _state.reach.files], _hub(config))
     _state.site = SitePages(report.library, report.schedule, [feed.path for feed in feeds], visible)
-    for feed in feeds:
-        _add(files, File.generated(config, feed.path, content=feed.content))
+    for output in [*feeds, *_state.reach.files]:
+        _add(files, File.generated(config, output.path, content=output.content))
     _state.footers, _state.bodies = {}, {}
     pages = _state.site.pages()
     _state.generated = frozenset(page.src_uri for page in pages)
@@ -130,8 +141,13 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         page.meta = {"title": "The tips have problems", "search": {"exclude": True}}
         return problems_markdown(_state.problems)
     # Every title and description is plain text, generated or hand-written;
-    # Material prints them into HTML as they are, so they are escaped here.
+    # Material prints them into HTML as they are, so they are escaped here
+    # (the share tags keep the plain text: their template escapes it).
+    _state.raw_meta[page.file.src_uri] = (page.meta.get("title"), page.meta.get("description"))
     page.meta = html_page_meta(page.meta)
+    head = _head(page)
+    if head is not None and head.lastmod:
+        page.update_date = head.lastmod  # the sitemap's lastmod (MkDocs writes the sitemap from it)
     if page.file.src_uri in _state.generated:
         return markdown  # markers are for hand-written pages; a generated page never holds one
     markdown, unknown = _state.site.replace_markers(markdown, page.file.src_uri)
@@ -153,15 +169,29 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 
 
 def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav) -> dict:
-    """Give the template the page's footer HTML from the core (shown after the content)."""
+    """Give the template the page's footer HTML and head additions from the core."""
     context["tip_footer"] = _state.footers.get(page.file.src_uri, "")
+    head = _head(page)
+    context["tips_head"] = head
+    if head is not None and head.canonical:
+        # Set here, after MkDocs wrote the sitemap from the pages' own addresses.
+        page.canonical_url = head.canonical
     return context
 
 
 def on_env(env, config: MkDocsConfig, files: Files):
-    """Give the templates the weekly feeds of this build (page head links and the header button)."""
+    """Give the templates the weekly feeds of this build (page head links and the header button)
+    and this week's tip (the 404 page)."""
     env.globals["tips_feeds"] = _state.site.weekly_feeds() if _state.site is not None else []
+    env.globals["tips_this_week"] = _state.reach.this_week if _state.reach is not None else None
     return env
+
+
+def _head(page: Page):
+    if _state.reach is None or _state.problems is not None:
+        return None
+    title, description = _state.raw_meta.get(page.file.src_uri, (None, None))
+    return _state.reach.head(page.file.src_uri, title or page.title or "", description or "")
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -186,13 +216,19 @@ def _restore_clock() -> None:
         _state.epoch_set = False
 
 
-def _build_feeds(report, visible, config: MkDocsConfig) -> list:
+def _site_info(config: MkDocsConfig) -> SiteInfo:
     try:
-        site = SiteInfo(url=config.site_url, title=config.site_name,
+        return SiteInfo(url=config.site_url, title=config.site_name,
                         description=config.site_description or "", language=config.theme.get("language", "en"))
     except ValueError as exc:  # e.g. a site_url that is not http(s)
         raise Abort(f"mkdocs.yml: {exc}") from None
-    return build_feeds(report.library, report.schedule, site, visible)
+
+
+def _hub(config: MkDocsConfig):
+    try:
+        return validate_hub((config.extra or {}).get("websub_hub"))
+    except ValueError as exc:
+        raise Abort(f"mkdocs.yml: {exc}") from None
 
 
 def _tip_assets(root: Path) -> list[tuple[str, Path]]:

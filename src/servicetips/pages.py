@@ -11,6 +11,7 @@ Nothing here imports MkDocs or touches the file system.
 Pages and their public URLs (a contract, see the design):
 
     tips/<slug>.md        /tips/<slug>/          one tip
+    tips/index.md         /tips/                 every published tip, newest first, with its tags
     tags/index.md         /tags/                 every tag with its count
     tags/<tag>.md         /tags/<tag>/           one tag's tips, newest first
     weekly/index.md       /weekly/               every published week, newest first
@@ -55,6 +56,7 @@ from .schedule import Schedule, WeekSlot
 from .visibility import Status, Visibility, partition
 
 HOME = "index.md"
+TIPS_INDEX = "tips/index.md"
 TAGS_INDEX = "tags/index.md"
 WEEKLY_INDEX = "weekly/index.md"
 LATEST_ON_HOME = 6
@@ -182,6 +184,35 @@ def tag_feed_path(tag: str) -> str:
     return f"tags/{tag}/feed.xml"
 
 
+# Files the site gives to the outside (servicetips.share): share cards, the
+# week's email, robots.txt. Public paths like the pages': a newsletter tool
+# may keep the address of a card or an email file.
+ROBOTS = "robots.txt"
+HOME_CARD = "cards/home.png"
+# The icon an RSS channel names as its <image> (RSS allows at most 144 px wide).
+CHANNEL_ICON = "favicon-48.png"
+
+
+def tip_card_path(slug: str) -> str:
+    """The share card of a tip: /cards/tips/<slug>.png."""
+    return f"cards/tips/{slug}.png"
+
+
+def week_card_path(week: IsoWeek) -> str:
+    """The share card of a week: /cards/weekly/<YYYY>-W<WW>.png."""
+    return f"cards/weekly/{week}.png"
+
+
+def tag_card_path(tag: str) -> str:
+    """The share card of a tag: /cards/tags/<tag>.png."""
+    return f"cards/tags/{tag}.png"
+
+
+def email_paths(week: IsoWeek) -> tuple[str, str]:
+    """The email-ready files of a week: /weekly/<week>/email.html and /weekly/<week>/email.txt."""
+    return f"weekly/{week}/email.html", f"weekly/{week}/email.txt"
+
+
 class SitePages:
     """Builds every generated page, and the marker contents, for one library and schedule."""
 
@@ -211,6 +242,7 @@ class SitePages:
     def pages(self) -> list[VirtualPage]:
         """Every generated page: tips, tags, the weekly archive and the week permalinks."""
         pages = [self.tip_page(tip) for tip in self.visible.with_pages]
+        pages.append(self.tips_index_page())
         pages.append(self.tags_index_page())
         pages.extend(self.tag_page(tag) for tag in self.library.tags)
         pages.append(self.weekly_index_page())
@@ -296,6 +328,19 @@ class SitePages:
         return (f'!!! warning tip-scheduled "Scheduled: on the site from {day_label(tip.published)}"\n\n'
                 "    Only the preview shows this tip. The site, its search, the feeds and the API "
                 "leave it out until its `published` date.\n")
+
+    def tips_index_page(self) -> VirtualPage:
+        """Every published tip, newest first, with its tags: /tips/."""
+        here = TIPS_INDEX
+        listing = self._tip_list(self.tips, here, chips=True) if self.tips else "No tip is published yet."
+        markdown = _join([
+            "# All tips",
+            f"{_tips_count(len(self.tips)).capitalize()}, newest first. Browse them [by tag]"
+            f"({link(here, TAGS_INDEX)}) or [week by week]({link(here, WEEKLY_INDEX)}).",
+            listing,
+        ])
+        return VirtualPage(here, markdown, _listing_meta("All tips", "Every published tip, newest first."),
+                           in_nav=True)
 
     def tags_index_page(self) -> VirtualPage:
         """Every tag with its description and number of tips: /tags/."""
@@ -561,14 +606,15 @@ class SitePages:
         ]
         return '<div class="grid cards">\n<ul>\n' + "\n".join(cards) + "\n</ul>\n</div>"
 
-    def _tip_list(self, tips: Iterable[Tip], here: str) -> str:
+    def _tip_list(self, tips: Iterable[Tip], here: str, chips: bool = False) -> str:
         # Raw HTML: a tag page lists every tip of the tag, so in Markdown
         # (md_in_html) it was the one part of the build that grew with the
         # library on a page of its own.
         items = [
             f"<li>\n<p><strong>{_a(tip.title, href(here, tip_uri(tip.slug)))}</strong> · "
             f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time></p>\n'
-            f"<p>{html_text(tip.summary)}</p>\n</li>"
+            f"<p>{html_text(tip.summary)}</p>\n"
+            + (f"<p>{self._chips(tip, here)}</p>\n" if chips else "") + "</li>"
             for tip in tips
         ]
         return '<div class="tip-list">\n<ul>\n' + "\n".join(items) + "\n</ul>\n</div>"
