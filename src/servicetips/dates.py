@@ -143,3 +143,8 @@ def resolve_as_of(explicit: Optional[str] = None, environ: Optional[Mapping[str,
             raise ValueError(f"SOURCE_DATE_EPOCH={shown!r} is outside the dates the site publishes, {DATE_RANGE}")
         return datetime.fromtimestamp(seconds, tz=timezone.utc).date()
     return datetime.now(tz=timezone.utc).date()
+
+
+def midnight_epoch(day: date) -> str:
+    """Seconds since the epoch at 00:00 UTC of `day`, as SOURCE_DATE_EPOCH is written."""
+    return str(int(datetime.combine(day, time(0), tzinfo=timezone.utc).timestamp()))

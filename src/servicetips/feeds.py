@@ -56,17 +56,18 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
 from .dates import IsoWeek
-from .pages import CHANNEL_ICON, email_paths, tip_card_path, week_card_path
 from .ledger import withdrawal_notice
 from .model import Library, Tip
-from .render import render_body, tip_url
+from . import routes
+from .render import render_body
+from .routes import tip_url, week_url
 from .schedule import Schedule, WeekSlot
 from .visibility import Visibility, partition
 
-SCHEMA_VERSION = 1
-API_SCHEMA_DIR = "api/v1"
-TIP_OF_THE_WEEK_SCHEMA = f"{API_SCHEMA_DIR}/tip-of-the-week.schema.json"
-WEEKS_SCHEMA = f"{API_SCHEMA_DIR}/weeks.schema.json"
+SCHEMA_VERSION = routes.API_SCHEMA_VERSION
+API_SCHEMA_DIR = routes.API_SCHEMA_DIR
+TIP_OF_THE_WEEK_SCHEMA = routes.API_TIP_OF_THE_WEEK_SCHEMA
+WEEKS_SCHEMA = routes.API_WEEKS_SCHEMA
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # feedgen writes its own name and version into every feed by default; a fixed
 # generator keeps the output the same across feedgen upgrades.
@@ -137,12 +138,7 @@ def _normalized(site_url: Optional[str]) -> Optional[str]:
 
 def _root(site_url: Optional[str]) -> str:
     # None means "site-relative" (the CLI has no site URL): '/tips/x/' instead of 'https://.../tips/x/'.
-    return "/" if site_url is None else normalize_site_url(site_url)
-
-
-def week_url(week: IsoWeek, site_url: Optional[str]) -> str:
-    """The permalink of a week, `<site>weekly/2026-W48/`: also the week's feed item id."""
-    return f"{_root(site_url)}weekly/{week}/"
+    return routes.root_url(None if site_url is None else normalize_site_url(site_url))
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -273,9 +269,9 @@ def week_payload(slot: WeekSlot, site_url: Optional[str],
 
 def _week_links(week: IsoWeek, site_url: Optional[str], files: Collection[str]) -> dict[str, str]:
     """The week's card and email files that exist in this build, as payload fields."""
-    email_html, email_text = email_paths(week)
-    wanted = {"image": week_card_path(week), "email_html": email_html, "email_text": email_text}
-    return {key: _root(site_url) + path for key, path in wanted.items() if path in files}
+    wanted = {"image": routes.week_card(week), "email_html": routes.week_email_html(week),
+              "email_text": routes.week_email_text(week)}
+    return {key: routes.url(path, site_url) for key, path in wanted.items() if path in files}
 
 
 def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
@@ -361,7 +357,7 @@ class _Renderer:
         image = self.images.get(path)
         if image is None:
             return dataclasses.replace(item, extra=extra)
-        return dataclasses.replace(item, image=image, image_url=self.site.url + image.path, extra=extra)
+        return dataclasses.replace(item, image=image, image_url=routes.url(image.path, self.site.url), extra=extra)
 
     def item(self, tip: Tip, item_id: str, url: str, title: str, when: datetime) -> _Item:
         # Keyed by the body too: a recorded week's snapshot and today's tip
@@ -395,9 +391,9 @@ def _channel(site: SiteInfo, title: str, description: str, home_url: str, self_p
              hub: Optional[str] = None) -> _Channel:
     # updated is the newest item's date: a rebuild that adds nothing changes nothing.
     updated = max((i.date for i in items), default=empty_updated)
-    return _Channel(title=title, description=description, home_url=home_url, self_url=site.url + self_path,
-                    language=site.language, updated=updated, tags_url=site.url + "tags/", image=image,
-                    image_url=site.url + image.path if image else "", hub=hub)
+    return _Channel(title=title, description=description, home_url=home_url, self_url=routes.url(self_path, site.url),
+                    language=site.language, updated=updated, tags_url=routes.tags_index_url(site.url), image=image,
+                    image_url=routes.url(image.path, site.url) if image else "", hub=hub)
 
 
 class _HubExtension(BaseExtension):
@@ -515,7 +511,7 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
                 "tags": [label for _, label in item.tags],
                 "authors": [{"name": item.author_name, **({"url": item.author_url} if item.author_url else {})}],
                 # JSON Feed extensions start with "_" (spec, "Extensions").
-                **({"_service_tips": {"about": channel.home_url + "integrators/", **dict(item.extra)}}
+                **({"_service_tips": {"about": routes.url(routes.INTEGRATORS, channel.home_url), **dict(item.extra)}}
                    if item.extra else {}),
             }
             for item in items
@@ -536,7 +532,7 @@ def _weekly_items(renderer: _Renderer, schedule: Schedule, files: Collection[str
             tip = _tip_of(slot)
             url = week_url(slot.week, renderer.site.url)
             item = renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start)
-        items.append(renderer.with_image(item, week_card_path(slot.week), extra))
+        items.append(renderer.with_image(item, routes.week_card(slot.week), extra))
     return items
 
 
@@ -548,7 +544,7 @@ def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]
     for tip in tips[: library.settings.feed_weeks]:
         url = tip_url(tip.slug, renderer.site.url)
         item = renderer.item(tip, url, url, tip.title, _day_start(tip.published))
-        items.append(renderer.with_image(item, tip_card_path(tip.slug)))
+        items.append(renderer.with_image(item, routes.tip_card(tip.slug)))
     return items
 
 
@@ -572,25 +568,26 @@ def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
     renderer = _Renderer(library, site, visible, images)  # shared, so each body is rendered once for all feeds
     weekly = _weekly_items(renderer, schedule, generated)
     title = f"{site.title}: tip of the week"
-    icon = images.get(CHANNEL_ICON)
+    icon = images.get(routes.FAVICON_48)  # RSS allows a channel image at most 144 px wide
 
     def weekly_channel(path: str) -> _Channel:
         return _channel(site, title, site.description, site.url, path, weekly, empty, icon, hub)
 
     files = [
-        OutputFile("feed.xml", _rss_feed(weekly_channel("feed.xml"), weekly)),
-        OutputFile("atom.xml", _atom_feed(weekly_channel("atom.xml"), weekly)),
-        OutputFile("feed.json", _json_feed(weekly_channel("feed.json"), weekly, site.url + "feed.json")),
-        OutputFile("api/weeks.json", _json_text(weeks_payload(schedule, site.url)).encode("utf-8")),
+        OutputFile(routes.FEED_RSS, _rss_feed(weekly_channel(routes.FEED_RSS), weekly)),
+        OutputFile(routes.FEED_ATOM, _atom_feed(weekly_channel(routes.FEED_ATOM), weekly)),
+        OutputFile(routes.FEED_JSON, _json_feed(weekly_channel(routes.FEED_JSON), weekly,
+                                                routes.url(routes.FEED_JSON, site.url))),
+        OutputFile(routes.API_WEEKS, _json_text(weeks_payload(schedule, site.url)).encode("utf-8")),
     ]
     if schedule.this_week is not None:
-        files.append(OutputFile("api/tip-of-the-week.json",
+        files.append(OutputFile(routes.API_TIP_OF_THE_WEEK,
                                 _json_text(week_payload(schedule.this_week, site.url, visible.has_page,
                                                         generated)).encode("utf-8")))
     for tag, info in library.tags.items():
         items = _tag_items(renderer, schedule, tag)
-        path = f"tags/{tag}/feed.xml"
-        channel = _channel(site, f"{site.title}: {info.label}", info.description, f"{site.url}tags/{tag}/",
+        path = routes.tag_feed(tag)
+        channel = _channel(site, f"{site.title}: {info.label}", info.description, routes.tag_url(tag, site.url),
                            path, items, empty, icon, hub)
         files.append(OutputFile(path, _rss_feed(channel, items)))
     return sorted(files, key=lambda f: f.path)

@@ -8,14 +8,8 @@ markers in hand-written pages: only what depends on the build's date (the
 field table and tag list are kept in the guide itself, see docblocks.py).
 Nothing here imports MkDocs or touches the file system.
 
-Pages and their public URLs (a contract, see the design):
-
-    tips/<slug>.md        /tips/<slug>/          one tip
-    tips/index.md         /tips/                 every published tip, newest first, with its tags
-    tags/index.md         /tags/                 every tag with its count
-    tags/<tag>.md         /tags/<tag>/           one tag's tips, newest first
-    weekly/index.md       /weekly/               every published week, newest first
-    weekly/<week>.md      /weekly/2026-W48/      one week's permalink
+Where each page goes, and every link between pages, comes from
+`servicetips.routes` (the public URL contract).
 
 Links between pages are relative `.md` links, so MkDocs resolves them for
 the configured URL style and `--strict` fails on a broken one. Front-matter
@@ -40,26 +34,40 @@ import heapq
 import json
 import posixpath
 import re
-from itertools import combinations
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import combinations
 from typing import Any, Callable, Collection, Iterable, Optional
 
-
+from .body import tip_slug_of_link
 from .dates import IsoWeek
 from .ledger import withdrawal_notice as ledger_notice
 from .markup import UNPUBLISHED_HREF, html_attr, html_text, md_text
 from .model import Library, Tip
-from .body import tip_slug_of_link
 from .render import body_html
+from .routes import (
+    FEED_ATOM,
+    FEED_JSON,
+    FEED_RSS,
+    TAGS_INDEX,
+    TIPS_INDEX,
+    WEEKLY_INDEX,
+    file_href,
+    href,
+    link,
+    tag_feed,
+    tag_source,
+    tip_asset,
+    tip_source,
+    week_source,
+)
 from .schedule import Schedule, WeekSlot
 from .visibility import Status, Visibility, partition
 
-HOME = "index.md"
-TIPS_INDEX = "tips/index.md"
-TAGS_INDEX = "tags/index.md"
-WEEKLY_INDEX = "weekly/index.md"
 LATEST_ON_HOME = 6
+# The one registry of `<!-- tips:NAME -->` markers a hand-written page may
+# hold: each name and the SitePages method that writes its Markdown.
+MARKERS = {"this-week": "_this_week", "latest": "_latest", "tag-chips": "_tag_chips"}
 RELATED_PER_TIP = 3
 # Tips are what readers search for: rank them above the hand-written pages
 # when both match. Listing pages (tags, weekly, home) are left out of the
@@ -73,49 +81,6 @@ MARKER = re.compile(r"<!--\s*tips:([a-z-]+)\s*-->")
 # as a `<!-- tips:... -->` marker or left unsanitized on the site.
 BODY_PLACEHOLDER = "<!-- servicetips:tip-body -->"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def tip_uri(slug: str) -> str:
-    """Source path of a tip's page; MkDocs publishes it at /tips/<slug>/."""
-    return f"tips/{slug}.md"
-
-
-def tag_uri(tag: str) -> str:
-    """Source path of a tag's page, published at /tags/<tag>/."""
-    return f"tags/{tag}.md"
-
-
-def week_uri(week: IsoWeek) -> str:
-    """Source path of a week's permalink page, published at /weekly/<YYYY>-W<WW>/."""
-    return f"weekly/{week}.md"
-
-
-def link(from_uri: str, to_uri: str) -> str:
-    """A relative link from one source path to another, as MkDocs resolves links in Markdown."""
-    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
-
-
-def page_url(uri: str) -> str:
-    """The URL path (no leading slash) a page's source path is published at, with directory URLs."""
-    if uri == "index.md":
-        return ""
-    if uri.endswith("/index.md"):
-        return uri[: -len("index.md")]
-    return uri[: -len(".md")] + "/"
-
-
-def href(from_uri: str, to_uri: str) -> str:
-    """A relative URL from one page to another, for raw HTML (which MkDocs does not rewrite)."""
-    # Page URLs are folders: up from the page to the folders both share, then
-    # down to the target. (posixpath.relpath does the same with path
-    # normalisation the URLs never need, and was a measurable part of a
-    # large build: ~13,000 calls.)
-    source = page_url(from_uri).split("/")[:-1]
-    target = page_url(to_uri).split("/")[:-1]
-    common = 0
-    while common < min(len(source), len(target)) and source[common] == target[common]:
-        common += 1
-    return "../" * (len(source) - common) + "".join(f"{part}/" for part in target[common:]) or "./"
 
 
 def _a(text: str, url: str, css: str = "") -> str:
@@ -168,49 +133,10 @@ class FeedLink:
 
 
 WEEKLY_FEEDS = (
-    FeedLink("feed.xml", "application/rss+xml", "RSS"),
-    FeedLink("atom.xml", "application/atom+xml", "Atom"),
-    FeedLink("feed.json", "application/feed+json", "JSON Feed"),
+    FeedLink(FEED_RSS, "application/rss+xml", "RSS"),
+    FeedLink(FEED_ATOM, "application/atom+xml", "Atom"),
+    FeedLink(FEED_JSON, "application/feed+json", "JSON Feed"),
 )
-
-
-# Files beside the tips that pages may show (images of a tip's body). They
-# are published under /tips/ as they are; no SVG, which can carry scripts.
-TIP_ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
-
-
-def tag_feed_path(tag: str) -> str:
-    """Path of a tag's RSS feed, as the feeds module writes it."""
-    return f"tags/{tag}/feed.xml"
-
-
-# Files the site gives to the outside (servicetips.share): share cards, the
-# week's email, robots.txt. Public paths like the pages': a newsletter tool
-# may keep the address of a card or an email file.
-ROBOTS = "robots.txt"
-HOME_CARD = "cards/home.png"
-# The icon an RSS channel names as its <image> (RSS allows at most 144 px wide).
-CHANNEL_ICON = "favicon-48.png"
-
-
-def tip_card_path(slug: str) -> str:
-    """The share card of a tip: /cards/tips/<slug>.png."""
-    return f"cards/tips/{slug}.png"
-
-
-def week_card_path(week: IsoWeek) -> str:
-    """The share card of a week: /cards/weekly/<YYYY>-W<WW>.png."""
-    return f"cards/weekly/{week}.png"
-
-
-def tag_card_path(tag: str) -> str:
-    """The share card of a tag: /cards/tags/<tag>.png."""
-    return f"cards/tags/{tag}.png"
-
-
-def email_paths(week: IsoWeek) -> tuple[str, str]:
-    """The email-ready files of a week: /weekly/<week>/email.html and /weekly/<week>/email.txt."""
-    return f"weekly/{week}/email.html", f"weekly/{week}/email.txt"
 
 
 class SitePages:
@@ -294,7 +220,7 @@ class SitePages:
 
     def tip_page(self, tip: Tip) -> VirtualPage:
         """The page of one tip: /tips/<slug>/."""
-        here = tip_uri(tip.slug)
+        here = tip_source(tip.slug)
         scheduled = self.visible.status(tip.slug) is Status.SCHEDULED
         parts = [
             f"# {md_text(tip.title)}",
@@ -322,7 +248,7 @@ class SitePages:
 
     def _tip_link(self, here: str, slug: str) -> str:
         """Where a body's link to tip `slug` goes: its page, or (no page yet) nowhere, shown as text."""
-        return href(here, tip_uri(slug)) if self.visible.has_page(slug) else UNPUBLISHED_HREF
+        return href(here, tip_source(slug)) if self.visible.has_page(slug) else UNPUBLISHED_HREF
 
     def _scheduled_banner(self, tip: Tip) -> str:
         return (f'!!! warning tip-scheduled "Scheduled: on the site from {day_label(tip.published)}"\n\n'
@@ -349,7 +275,7 @@ class SitePages:
         for tag, info in self.library.tags.items():
             count = len(self._by_tag[tag])
             cards.append(
-                f"-   **[{md_text(info.label)}]({link(here, tag_uri(tag))})** · {_tips_count(count)}\n\n"
+                f"-   **[{md_text(info.label)}]({link(here, tag_source(tag))})** · {_tips_count(count)}\n\n"
                 f"    ---\n\n"
                 f"    {md_text(info.description)}"
             )
@@ -362,12 +288,12 @@ class SitePages:
 
     def tag_page(self, tag: str) -> VirtualPage:
         """One tag: its description and its tips, newest first: /tags/<tag>/."""
-        here = tag_uri(tag)
+        here = tag_source(tag)
         info = self.library.tags[tag]
         tips = self._by_tag[tag]
         follow = ""
-        if tag_feed_path(tag) in self.feeds:
-            follow = (f"[Follow this tag (RSS)]({link(here, tag_feed_path(tag))})"
+        if tag_feed(tag) in self.feeds:
+            follow = (f"[Follow this tag (RSS)]({link(here, tag_feed(tag))})"
                       "{ .md-button .tip-feed-button }")
         listing = (self._tip_list(tips, here) if tips
                    else "No published tip carries this tag yet.")
@@ -389,14 +315,14 @@ class SitePages:
             current = " · this week" if slot.week == self.schedule.current else ""
             if slot.withdrawn is not None:
                 weeks.append(_join([
-                    f"[{week_label(slot.week)}]({link(here, week_uri(slot.week))}){current}\n{{ .tip-eyebrow }}",
-                    f"## [{WITHDRAWN_TITLE}]({link(here, week_uri(slot.week))})",
+                    f"[{week_label(slot.week)}]({link(here, week_source(slot.week))}){current}\n{{ .tip-eyebrow }}",
+                    f"## [{WITHDRAWN_TITLE}]({link(here, week_source(slot.week))})",
                     md_text(withdrawal_notice(slot)),
                 ]))
                 continue
             weeks.append(_join([
-                f"[{week_label(slot.week)}]({link(here, week_uri(slot.week))}){current}\n{{ .tip-eyebrow }}",
-                f"## [{md_text(slot.tip.title)}]({link(here, tip_uri(slot.tip.slug))})",
+                f"[{week_label(slot.week)}]({link(here, week_source(slot.week))}){current}\n{{ .tip-eyebrow }}",
+                f"## [{md_text(slot.tip.title)}]({link(here, tip_source(slot.tip.slug))})",
                 md_text(slot.tip.summary),
                 self._chips(slot.tip, here),
             ]))
@@ -416,16 +342,16 @@ class SitePages:
     def week_page(self, slot: WeekSlot, older: Optional[WeekSlot] = None,
                   newer: Optional[WeekSlot] = None) -> VirtualPage:
         """A week's permalink: the week's tip in full, linking to the tip's own page."""
-        here = week_uri(slot.week)
+        here = week_source(slot.week)
         tip = slot.tip
         if slot.withdrawn is not None:
             return self._withdrawn_week_page(slot, older, newer)
         pager = []
         if older is not None:
-            pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_uri(older.week)),
+            pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_source(older.week)),
                             "tip-pager__older"))
         if newer is not None:
-            pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_uri(newer.week)),
+            pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_source(newer.week)),
                             "tip-pager__newer"))
         markdown = _join([
             f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
@@ -433,7 +359,7 @@ class SitePages:
             self._summary(tip),
             self._byline(tip, here),
             BODY_PLACEHOLDER,
-            f"[Open this tip on its own page]({link(here, tip_uri(tip.slug))}){{ .md-button }} "
+            f"[Open this tip on its own page]({link(here, tip_source(tip.slug))}){{ .md-button }} "
             f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
             _nav_block("tip-pager", "Other weeks", pager),
         ])
@@ -444,13 +370,13 @@ class SitePages:
     def _withdrawn_week_page(self, slot: WeekSlot, older: Optional[WeekSlot],
                              newer: Optional[WeekSlot]) -> VirtualPage:
         """A recorded week whose tip was withdrawn: same permalink, an honest notice instead of the tip."""
-        here = week_uri(slot.week)
+        here = week_source(slot.week)
         pager = []
         if older is not None:
-            pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_uri(older.week)),
+            pager.append(_a(f"← {older.week}: {week_title(older)}", href(here, week_source(older.week)),
                             "tip-pager__older"))
         if newer is not None:
-            pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_uri(newer.week)),
+            pager.append(_a(f"{newer.week}: {week_title(newer)} →", href(here, week_source(newer.week)),
                             "tip-pager__newer"))
         markdown = _join([
             f"Tip of the week · {week_label(slot.week)}\n{{ .tip-eyebrow }}",
@@ -466,13 +392,8 @@ class SitePages:
 
     def marker_markdown(self, name: str, from_uri: str) -> Optional[str]:
         """The Markdown for `<!-- tips:NAME -->` in the page at `from_uri`; None for an unknown name."""
-        makers: dict[str, Callable[[str], str]] = {
-            "this-week": self._this_week,
-            "latest": self._latest,
-            "tag-chips": self._tag_chips,
-        }
-        maker = makers.get(name)
-        return None if maker is None else maker(from_uri)
+        method = MARKERS.get(name)
+        return None if method is None else getattr(self, method)(from_uri)
 
     def replace_markers(self, markdown: str, from_uri: str) -> tuple[str, list[str]]:
         """Replace every known marker; return the new Markdown and the unknown marker names."""
@@ -503,7 +424,7 @@ class SitePages:
             return (f'!!! note "Tip of the week · {week_label(slot.week)}"\n\n'
                     f"    {md_text(withdrawal_notice(slot))} [Past weeks]({link(here, WEEKLY_INDEX)})\n")
         tip = slot.tip
-        target = link(here, tip_uri(tip.slug))
+        target = link(here, tip_source(tip.slug))
         return (
             f'!!! tip tip-of-the-week "Tip of the week · {week_label(slot.week)}"\n\n'
             f"    ## [{md_text(tip.title)}]({target}) {{ .tip-week-title }}\n\n"
@@ -519,7 +440,7 @@ class SitePages:
 
     def _tag_chips(self, here: str) -> str:
         chips = [
-            f"[{md_text(info.label)} ({len(self._by_tag[tag])})]({link(here, tag_uri(tag))}){{ .tip-chip }}"
+            f"[{md_text(info.label)} ({len(self._by_tag[tag])})]({link(here, tag_source(tag))}){{ .tip-chip }}"
             for tag, info in self.library.tags.items()
         ]
         return '<div class="tip-chips" markdown>\n\n' + " ".join(chips) + "\n\n</div>\n"
@@ -539,7 +460,7 @@ class SitePages:
         return self.library.tags[tag].label
 
     def _chips(self, tip: Tip, here: str) -> str:
-        return " ".join(_a(self._tag_label(tip, tag), href(here, tag_uri(tag)), "tip-chip") for tag in tip.tags)
+        return " ".join(_a(self._tag_label(tip, tag), href(here, tag_source(tag)), "tip-chip") for tag in tip.tags)
 
     def _byline(self, tip: Tip, here: str) -> str:
         author = self.library.authors.get(tip.meta.author)
@@ -566,7 +487,7 @@ class SitePages:
             lines.append(f"Based on an idea from {title}{by}.")
         weeks = self._weeks.get(tip.slug, [])
         if weeks:
-            links = ", ".join(_a(str(week), href(here, week_uri(week))) for week in weeks)
+            links = ", ".join(_a(str(week), href(here, week_source(week))) for week in weeks)
             lines.append(f"Tip of the week in: {links}.")
         if not lines:
             return ""
@@ -589,9 +510,9 @@ class SitePages:
     def _pager(self, here: str, older: Optional[Tip], newer: Optional[Tip]) -> str:
         links = []
         if older is not None:
-            links.append(_a(f"← Older: {older.title}", href(here, tip_uri(older.slug)), "tip-pager__older"))
+            links.append(_a(f"← Older: {older.title}", href(here, tip_source(older.slug)), "tip-pager__older"))
         if newer is not None:
-            links.append(_a(f"Newer: {newer.title} →", href(here, tip_uri(newer.slug)), "tip-pager__newer"))
+            links.append(_a(f"Newer: {newer.title} →", href(here, tip_source(newer.slug)), "tip-pager__newer"))
         return _nav_block("tip-pager", "Older and newer tips", links)
 
     def _tip_cards(self, tips: Iterable[Tip], here: str) -> str:
@@ -600,7 +521,7 @@ class SitePages:
         # nothing while the same cards in Markdown (md_in_html) cost more
         # than the tip's own body.
         cards = [
-            f"<li>\n<p><strong>{_a(tip.title, href(here, tip_uri(tip.slug)))}</strong></p>\n<hr>\n"
+            f"<li>\n<p><strong>{_a(tip.title, href(here, tip_source(tip.slug)))}</strong></p>\n<hr>\n"
             f"<p>{html_text(tip.summary)}</p>\n<p>{self._chips(tip, here)}</p>\n</li>"
             for tip in tips
         ]
@@ -611,7 +532,7 @@ class SitePages:
         # (md_in_html) it was the one part of the build that grew with the
         # library on a page of its own.
         items = [
-            f"<li>\n<p><strong>{_a(tip.title, href(here, tip_uri(tip.slug)))}</strong> · "
+            f"<li>\n<p><strong>{_a(tip.title, href(here, tip_source(tip.slug)))}</strong> · "
             f'<time datetime="{tip.published.isoformat()}">{day_label(tip.published)}</time></p>\n'
             f"<p>{html_text(tip.summary)}</p>\n"
             + (f"<p>{self._chips(tip, here)}</p>\n" if chips else "") + "</li>"
@@ -636,7 +557,7 @@ def site_body_html(tip: Tip, here: str, tip_href: Optional[Callable[[str], str]]
     and other relative links (an image beside the tip, `card.png`) to the
     file in tips/.
     """
-    tip_href = tip_href or (lambda slug: href(here, tip_uri(slug)))
+    tip_href = tip_href or (lambda slug: href(here, tip_source(slug)))
 
     def resolve(target: str) -> str:
         slug = tip_slug_of_link(target)
@@ -644,20 +565,10 @@ def site_body_html(tip: Tip, here: str, tip_href: Optional[Callable[[str], str]]
             fragment = target[target.index("#"):] if "#" in target else ""
             return tip_href(slug) + fragment
         if slug is None and target and not target.startswith(("#", "/")) and not _SCHEME.match(target):
-            return _file_href(here, posixpath.normpath(f"tips/{target}"))
+            return file_href(here, posixpath.normpath(tip_asset(target)))
         return target
 
     return body_html(tip.body, resolve)
-
-
-def _file_href(from_uri: str, path: str) -> str:
-    """A relative URL from a page to a file of the site (`tips/card.png`)."""
-    source = page_url(from_uri).split("/")[:-1]
-    target = path.split("/")
-    common = 0
-    while common < min(len(source), len(target) - 1) and source[common] == target[common]:
-        common += 1
-    return "../" * (len(source) - common) + "/".join(target[common:])
 
 
 def insert_body(content: str, html: str) -> str:
@@ -682,6 +593,12 @@ def week_title(slot: WeekSlot) -> str:
 def withdrawal_notice(slot: WeekSlot) -> str:
     """The sentence that replaces a withdrawn tip on its week page (the same as in its feed items)."""
     return ledger_notice(slot.week, slot.withdrawn)
+
+
+def unknown_marker(src: str, name: str) -> str:
+    """The warning for a `<!-- tips:NAME -->` marker that `MARKERS` does not hold, in page `src`."""
+    known = ", ".join(f"tips:{marker}" for marker in MARKERS)
+    return f"{src}: unknown marker <!-- tips:{name} -->; known markers are {known}"
 
 
 def problems_markdown(report_text: str) -> str:

@@ -31,14 +31,14 @@ from markupsafe import Markup
 
 from .cards import Card, render_card
 from .email import WeekEmail, is_https, render_email_html, render_email_text
-from .feeds import FeedImage, OutputFile, SiteInfo, week_url
+from . import routes
+from .feeds import FeedImage, OutputFile, SiteInfo
 from .icons import icon_files
 from .ledger import withdrawal_notice
 from .model import Library, Tip
-from .pages import (CHANNEL_ICON, HOME, HOME_CARD, ROBOTS, TAGS_INDEX, TIPS_INDEX, WEEKLY_INDEX, FeedLink, email_paths, tag_card_path,
-                    tag_feed_path, tag_uri, tip_card_path, tip_uri, week_card_path, week_label, week_uri,
-                    WITHDRAWN_TITLE)
-from .render import body_html, resolve_link, tip_url
+from .pages import WITHDRAWN_TITLE, FeedLink, week_label
+from .render import body_html, resolve_link
+from .routes import tip_url, week_url
 from .robots import robots_txt
 from .schedule import Schedule, WeekSlot
 from .social import ShareInfo, head_html
@@ -78,18 +78,9 @@ class Reach:
             return known
         site = self.site
         info = ShareInfo(kind="page", title=title or site.title, description=description or site.description,
-                         url=site.url + _page_path(src_uri), image_url=site.url + HOME_CARD,
+                         url=routes.url(src_uri, site.url), image_url=routes.url(routes.HOME_CARD, site.url),
                          image_alt=_card_alt(site.title, "", ()), site_name=site.title, language=site.language)
         return PageHead(social=head_html(info))
-
-
-def _page_path(src_uri: str) -> str:
-    """The URL path of a Markdown page with directory URLs ('about.md' -> 'about/')."""
-    if src_uri == "index.md":
-        return ""
-    if src_uri.endswith("/index.md"):
-        return src_uri[: -len("index.md")]
-    return src_uri[: -len(".md")] + "/"
 
 
 def _card_alt(site_name: str, title: str, tags: tuple[str, ...]) -> str:
@@ -124,16 +115,16 @@ class _Builder:
         data = render_card(card)
         self.reach.files.append(OutputFile(path, data))
         self.reach.images[path] = FeedImage(path, len(data), alt)
-        return self.site.url + path
+        return routes.url(path, self.site.url)
 
     def tip(self, tip: Tip) -> None:
         site, tags = self.site, _tag_labels(self.library, tip)
         alt = _card_alt(site.title, tip.title, tags)
-        image = self.card(tip_card_path(tip.slug), Card(tip.title, "tip", site.title, tags, footer=_host(site.url)), alt)
+        image = self.card(routes.tip_card(tip.slug), Card(tip.title, "tip", site.title, tags, footer=_host(site.url)), alt)
         info = ShareInfo(kind="tip", title=tip.title, description=tip.summary, url=tip_url(tip.slug, site.url),
                          image_url=image, image_alt=alt, site_name=site.title, language=site.language,
                          published=tip.published, tags=tags, author=_author(self.library, tip))
-        self.reach.heads[tip_uri(tip.slug)] = PageHead(social=head_html(info), lastmod=tip.published.isoformat())
+        self.reach.heads[routes.tip_source(tip.slug)] = PageHead(social=head_html(info), lastmod=tip.published.isoformat())
 
     def week(self, slot: WeekSlot) -> None:
         site = self.site
@@ -143,7 +134,7 @@ class _Builder:
         tags = () if withdrawn else _tag_labels(self.library, tip)
         label = f"Tip of the week · {slot.week}"
         alt = _card_alt(site.title, f"{label}: {title}", tags)
-        image = self.card(week_card_path(slot.week), Card(title, "week", site.title, tags, label=label,
+        image = self.card(routes.week_card(slot.week), Card(title, "week", site.title, tags, label=label,
                                                            footer=_host(site.url)), alt)
         own = week_url(slot.week, site.url)
         # A week's page repeats its tip's page: that page is the canonical one.
@@ -154,45 +145,44 @@ class _Builder:
                          url=canonical or own, image_url=image, image_alt=alt, site_name=site.title,
                          language=site.language)
         lastmod = (slot.withdrawn.on if withdrawn else max(slot.week.monday, tip.published)).isoformat()
-        self.reach.heads[week_uri(slot.week)] = PageHead(social=head_html(info), canonical=canonical, lastmod=lastmod)
+        self.reach.heads[routes.week_source(slot.week)] = PageHead(social=head_html(info), canonical=canonical, lastmod=lastmod)
         self.email(slot, image, alt, description)
 
     def email(self, slot: WeekSlot, card_url: str, card_alt: str, summary: str) -> None:
         if not is_https(self.site.url):  # mail clients block what is not https: no email without it
             return
         html_text, plain_text = week_email(slot, self.site, self.visible, card_url, card_alt, summary)
-        html_path, text_path = email_paths(slot.week)
-        self.reach.files.append(OutputFile(html_path, html_text.encode("utf-8")))
-        self.reach.files.append(OutputFile(text_path, plain_text.encode("utf-8")))
+        self.reach.files.append(OutputFile(routes.week_email_html(slot.week), html_text.encode("utf-8")))
+        self.reach.files.append(OutputFile(routes.week_email_text(slot.week), plain_text.encode("utf-8")))
 
     def tag(self, tag: str) -> None:
         site, info = self.site, self.library.tags[tag]
         alt = _card_alt(site.title, f"Tag: {info.label}", ())
-        image = self.card(tag_card_path(tag), Card(info.label, "tag", site.title, footer=_host(site.url)), alt)
+        image = self.card(routes.tag_card(tag), Card(info.label, "tag", site.title, footer=_host(site.url)), alt)
         share = ShareInfo(kind="tag", title=info.label, description=info.description,
-                          url=f"{site.url}tags/{tag}/", image_url=image, image_alt=alt, site_name=site.title,
+                          url=routes.tag_url(tag, site.url), image_url=image, image_alt=alt, site_name=site.title,
                           language=site.language)
-        feed = FeedLink(tag_feed_path(tag), "application/rss+xml", f"{info.label} (RSS)")
+        feed = FeedLink(routes.tag_feed(tag), "application/rss+xml", f"{info.label} (RSS)")
         newest = self.visible.tips_with_tag(tag)
         lastmod = newest[0].published.isoformat() if newest else None
-        self.reach.heads[tag_uri(tag)] = PageHead(social=head_html(share), lastmod=lastmod, feed=feed)
+        self.reach.heads[routes.tag_source(tag)] = PageHead(social=head_html(share), lastmod=lastmod, feed=feed)
 
     def home(self) -> None:
         site = self.site
         alt = _card_alt(site.title, "", ())
-        image = self.card(HOME_CARD, Card(site.title, "home", site.title, footer=_host(site.url)), alt)
+        image = self.card(routes.HOME_CARD, Card(site.title, "home", site.title, footer=_host(site.url)), alt)
         info = ShareInfo(kind="home", title=site.title, description=site.description, url=site.url,
                          image_url=image, image_alt=alt, site_name=site.title, language=site.language)
-        self.reach.heads[HOME] = PageHead(social=head_html(info))
+        self.reach.heads[routes.HOME] = PageHead(social=head_html(info))
         # Listing pages change with their newest entry.
         newest = self.visible.published[0].published if self.visible.published else None
         weeks = self.schedule.published
         for uri, title, description, day in (
-                (TIPS_INDEX, "All tips", "Every published tip, newest first.", newest),
-                (TAGS_INDEX, "Tags", "Browse the tips by theme.", newest),
-                (WEEKLY_INDEX, "Tip of the week", "Every tip of the week so far, newest first.",
+                (routes.TIPS_INDEX, "All tips", "Every published tip, newest first.", newest),
+                (routes.TAGS_INDEX, "Tags", "Browse the tips by theme.", newest),
+                (routes.WEEKLY_INDEX, "Tip of the week", "Every tip of the week so far, newest first.",
                  weeks[0].week.monday if weeks else None)):
-            listing = ShareInfo(kind="page", title=title, description=description, url=site.url + _page_path(uri),
+            listing = ShareInfo(kind="page", title=title, description=description, url=routes.url(uri, site.url),
                                 image_url=image, image_alt=alt, site_name=site.title, language=site.language)
             self.reach.heads[uri] = PageHead(social=head_html(listing), lastmod=_iso(day))
 
@@ -220,7 +210,7 @@ def week_email(slot: WeekSlot, site: SiteInfo, visible: Visibility, card_url: st
                       body_html=body, card_url=card_url, card_alt=card_alt, tip_url=tip_link, week_url=own,
                       site_name=site.title, site_url=site.url,
                       footer=f"You receive this because you follow the {site.title} tip of the week. "
-                             f"To change or stop it: {site.url}subscribe/")
+                             f"To change or stop it: {routes.url(routes.SUBSCRIBE, site.url)}")
     return render_email_html(email), render_email_text(email)
 
 
@@ -236,9 +226,9 @@ def this_week_email(library: Library, schedule: Schedule, site: SiteInfo, visibl
     builder.week(slot)
     if not is_https(site.url):
         raise ValueError(f"the email needs the site's https address, got {site.url}")
-    html_path, text_path = email_paths(slot.week)
     found = {f.path: f.content for f in builder.reach.files}
-    return found[html_path].decode("utf-8"), found[text_path].decode("utf-8")
+    return (found[routes.week_email_html(slot.week)].decode("utf-8"),
+            found[routes.week_email_text(slot.week)].decode("utf-8"))
 
 
 def _iso(day: Optional[date]) -> Optional[str]:
@@ -260,16 +250,18 @@ def build_reach(library: Library, schedule: Schedule, site: SiteInfo, visible: V
         builder.tag(tag)
     builder.home()
     reach = builder.reach
-    for path, data in icon_files().items():
-        reach.files.append(OutputFile(path, data))
-    icon = next(f for f in reach.files if f.path == CHANNEL_ICON)
-    reach.images[CHANNEL_ICON] = FeedImage(CHANNEL_ICON, len(icon.content), site.title, width=48, height=48)
-    reach.files.append(OutputFile(ROBOTS, robots_txt(site.url).encode("utf-8")))
+    icons = icon_files()
+    for path in routes.ICONS:
+        reach.files.append(OutputFile(path, icons[path]))
+    # The feeds' channel image (RSS allows at most 144 px wide).
+    reach.images[routes.FAVICON_48] = FeedImage(routes.FAVICON_48, len(icons[routes.FAVICON_48]), site.title,
+                                                width=48, height=48)
+    reach.files.append(OutputFile(routes.ROBOTS, robots_txt(site.url).encode("utf-8")))
     reach.files.sort(key=lambda f: f.path)
     slot = schedule.this_week
     if slot is not None and slot.withdrawn is None and visible.has_page(slot.tip.slug):
-        reach.this_week = {"path": f"tips/{slot.tip.slug}/", "title": slot.tip.title}
+        reach.this_week = {"path": routes.public_path(routes.tip_source(slot.tip.slug)), "title": slot.tip.title}
     elif slot is not None:
-        reach.this_week = {"path": f"weekly/{slot.week}/", "title": WITHDRAWN_TITLE}
+        reach.this_week = {"path": routes.public_path(routes.week_source(slot.week)), "title": WITHDRAWN_TITLE}
     return reach
 
