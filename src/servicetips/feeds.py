@@ -415,6 +415,26 @@ class _HubExtension(BaseExtension):
         return feed
 
 
+class _AtomEnclosure(BaseExtension):
+    """An Atom entry's `<link rel="enclosure" type=... length=...>`.
+
+    feedgen 1.0 writes an Atom entry's links with their href only (its
+    serialiser reads rel and type from the new element instead of the link's
+    data), so an enclosure would come out as a second plain link, which
+    readers take for the entry's page.
+    """
+
+    def __init__(self):
+        self.image: Optional[tuple[str, int, str]] = None  # url, length, media type
+
+    def extend_atom(self, entry):
+        if self.image:
+            url, length, media_type = self.image
+            # Unqualified, as feedgen writes every Atom element (the document's default namespace).
+            etree.SubElement(entry, "link", rel="enclosure", href=url, type=media_type, length=str(length))
+        return entry
+
+
 def validate_hub(url: Any) -> Optional[str]:
     """A WebSub hub URL from the site settings: None when unset; ValueError unless absolute https."""
     if url in (None, ""):
@@ -439,8 +459,10 @@ def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
         if channel.image:
             fg.image(url=channel.image_url, title=channel.title, link=channel.home_url,
                      width=str(channel.image.width), height=str(channel.image.height))
-    elif channel.hub:
-        fg.link(href=channel.hub, rel="hub")
+    else:
+        fg.register_extension("enclosure", BaseExtension, _AtomEnclosure, atom=True, rss=False)
+        if channel.hub:
+            fg.link(href=channel.hub, rel="hub")
     fg.id(channel.self_url)
     fg.title(channel.title)
     fg.description(channel.description)
@@ -465,8 +487,11 @@ def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
             entry.dc.dc_creator(item.author_name)
         if item.tags:
             entry.category([{"term": key, "label": label, "scheme": channel.tags_url} for key, label in item.tags])
-        if item.image:
+        if item.image and rss:
             entry.enclosure(item.image_url, item.image.length, item.image.media_type)
+        elif item.image:
+            entry.enclosure.image = (item.image_url, item.image.length, item.image.media_type)
+        if item.image:
             entry.media.content(url=item.image_url, type=item.image.media_type, medium="image",
                                 fileSize=str(item.image.length), width=str(item.image.width),
                                 height=str(item.image.height), group=None)
