@@ -210,3 +210,49 @@ def test_this_week_email_refuses_a_week_without_a_tip():
     assert before.report.schedule.this_week is None
     with pytest.raises(ValueError, match="no tip of the week"):
         this_week_email(before.report.library, before.report.schedule, SITE, before.visible)
+
+
+def _site_folder(tmp_path):
+    site = tmp_path / "site"
+    for path in (routes.FEED_RSS, routes.FEED_ATOM, routes.FEED_JSON, routes.tag_feed("empathy"),
+                 routes.tag_feed("recovery")):
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text("x")
+    return site
+
+
+def test_the_publish_workflow_learns_the_hub_and_the_feeds_to_announce(tmp_path):
+    site = _site_folder(tmp_path)
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_url: https://tips.example.org/\nextra:\n  websub_hub: https://hub.example.org/\n"
+                      "markdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n")
+    done = subprocess.run([sys.executable, "-m", "servicetips.websub", str(config), str(site)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ("hub=https://hub.example.org/\ntopics=https://tips.example.org/feed.xml "
+                           "https://tips.example.org/atom.xml https://tips.example.org/feed.json "
+                           "https://tips.example.org/tags/empathy/feed.xml https://tips.example.org/tags/recovery/feed.xml\n")
+    # Without a hub, nothing to announce: the workflow's job is skipped.
+    done = subprocess.run([sys.executable, "-m", "servicetips.websub", str(REPO / "mkdocs.yml"), str(site)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout == "hub=\ntopics=\n"
+    # A hub that is not https stops the workflow with one line.
+    config.write_text("site_url: https://tips.example.org/\nextra:\n  websub_hub: 'http://hub.example.org/;rm -rf /'\n")
+    done = subprocess.run([sys.executable, "-m", "servicetips.websub", str(config), str(site)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "websub_hub" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_hub_is_told_after_the_deploy_by_a_job_without_a_token():
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "publish.yml").read_text())
+    announce = workflow["jobs"]["announce"]
+    assert announce["needs"] == ["build", "deploy"] and announce["permissions"] == {}
+    assert announce["if"] == "needs.build.outputs.hub != ''"
+    script = announce["steps"][0]["run"]
+    assert "hub.mode=publish" in script and '"$HUB"' in script and "${{" not in script
+    build = workflow["jobs"]["build"]["steps"]
+    names = [step.get("run", "") for step in build]
+    websub = next(i for i, run in enumerate(names) if "servicetips.websub" in run)
+    assert websub > next(i for i, run in enumerate(names) if "mkdocs build" in run)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from . import routes
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
@@ -189,3 +191,21 @@ def build_inputs(project: Path, site_url: str | None, name: str, description: st
     except ValueError as exc:  # e.g. a site_url that is not http(s)
         raise ValueError(f"mkdocs.yml: {exc}") from None
     return BuildInputs(root, as_of, settings, hub)
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads mkdocs.yml as plain data: the Python tags MkDocs allows (`!!python/name:...`) become None."""
+
+
+_Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def site_settings(config: Path) -> dict:
+    """mkdocs.yml as plain data (the core never imports MkDocs); ValueError when it is not YAML or not a mapping."""
+    try:
+        data = yaml.load(Path(config).read_text("utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{config}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{config}: not a mapping of settings")
+    return data

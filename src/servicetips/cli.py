@@ -257,23 +257,18 @@ def week(fmt: str, config: str, root: str, as_of: Optional[str]) -> None:
 
 def _site_info(config: str):
     """The site's identity from mkdocs.yml, read as plain YAML (the core never imports MkDocs)."""
-    import yaml  # noqa: PLC0415
-
+    from .build import site_settings  # noqa: PLC0415 - only `tips week --format email` needs it
     from .feeds import SiteInfo  # noqa: PLC0415
 
-    class _Loader(yaml.SafeLoader):
-        """Ignores the Python tags MkDocs allows (`!!python/name:...`); only plain keys are read."""
-
-    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
     path = Path(config)
     if not path.is_file():
         raise click.UsageError(f"{config}: no such file; the email needs the site's address (pass --config)")
     try:
-        settings = yaml.load(path.read_text("utf-8"), Loader=_Loader) or {}
+        settings = site_settings(path)
         theme = settings.get("theme") if isinstance(settings.get("theme"), dict) else {}
         return SiteInfo(url=settings.get("site_url"), title=settings.get("site_name") or "",
                         description=settings.get("site_description") or "", language=theme.get("language", "en"))
-    except (yaml.YAMLError, ValueError, AttributeError) as exc:
+    except (OSError, ValueError) as exc:
         raise click.ClickException(f"{config}: {exc}") from None
 
 
