@@ -148,7 +148,7 @@ def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = 
     feeds = build_feeds(report.library, report.schedule, settings, visible, share.images,
                         [file.path for file in share.files], hub)
     files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
-    index = SitePages(report.library, report.schedule, [file.path for file in feeds], visible)
+    index = SitePages(report.library, report.schedule, [file.path for file in feeds], visible, settings.language)
     assets = tuple(Asset(routes.tip_asset(relative), path)
                    for relative, path in library_files(root, routes.TIP_ASSET_SUFFIXES))
     return SiteOutput(report, visible, tuple(index.pages()), files, assets, index, share)

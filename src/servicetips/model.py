@@ -31,8 +31,8 @@ from pydantic_core import PydanticCustomError
 
 from .dates import DATE_RANGE, EARLIEST, LATEST, IsoWeek, week_range
 from .routes import TOP_LEVEL_NAMES
+from .slugs import SLUG_PATTERN
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TITLE_LENGTH = (3, 80)
 SUMMARY_MAX = 160
 TAGS_PER_TIP = (1, 3)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Optional
 
 from .dates import IsoWeek
@@ -83,7 +84,15 @@ class Schedule:
 
     def weeks_of(self, slug: str) -> tuple[IsoWeek, ...]:
         """Published weeks in which the tip `slug` was tip of the week, newest first."""
-        return tuple(s.week for s in self.published if s.tip is not None and s.tip.slug == slug)
+        return self._weeks_by_slug.get(slug, ())
+
+    @cached_property
+    def _weeks_by_slug(self) -> dict[str, tuple[IsoWeek, ...]]:
+        # Every tip page asks for its weeks: one pass over the weeks, not one per tip.
+        weeks: dict[str, list[IsoWeek]] = {}
+        for slot in self.published:
+            weeks.setdefault(slot.tip.slug, []).append(slot.week)
+        return {slug: tuple(found) for slug, found in weeks.items()}
 
 
 def _pins(library: Library) -> dict[IsoWeek, Tip]:

@@ -206,7 +206,7 @@ def week_email(slot: WeekSlot, site: SiteInfo, visible: Visibility, card_url: st
         # snapshot), so the body's own anchors (#a-heading, footnotes) point there.
         body = body_html(tip.body, lambda target: own + target if target.startswith("#")
                          else resolve_link(target, tip.slug, site.url, visible.has_page))
-    email = WeekEmail(week_label=f"Tip of the week · {week_label(slot.week)}", title=title, summary=summary,
+    email = WeekEmail(week_label=f"Tip of the week · {week_label(slot.week, site.language)}", title=title, summary=summary,
                       body_html=body, card_url=card_url, card_alt=card_alt, tip_url=tip_link, week_url=own,
                       site_name=site.title, site_url=site.url,
                       footer=f"You receive this because you follow the {site.title} tip of the week. "
