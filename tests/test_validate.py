@@ -52,6 +52,7 @@ BAD = [
     ("week-wrong-format.md", "WEEK001", 7, 7, "'2026-48' is not an ISO week"),
     ("source-bad-url.md", "URL001", 9, 8, "'javascript:alert(1)' is not an absolute http:// or https:// URL"),
     ("Not Kebab Case.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
+    ("index.md", "SLUG002", 1, 1, "the slug 'index' is reserved: its page would replace the list of every tip"),
     ("duplicate-title.md", "DUP001", 2, 8, "the title is also used by"),
     ("pinned-week-taken.md", "SCHED003", 7, 7, "2026-W40 is also pinned by"),
     ("pinned-before-first-week.md", "SCHED001", 7, 7, "2026-W10 is before the schedule's first week, 2026-W36"),
