@@ -106,8 +106,10 @@ def test_a_week_page_names_its_tip_page_as_canonical(real_site, report):
 
 def test_a_tag_page_advertises_its_own_feed_in_its_head(real_site, report):
     for tag in report.library.tags:
-        feeds = real_site.tree(f"tags/{tag}/").xpath("//head/link[@rel='alternate']/@href")
+        head = real_site.tree(f"tags/{tag}/").xpath("//head")[0]
+        feeds = head.xpath("link[contains(concat(' ', @rel, ' '), ' alternate ')]/@href")
         assert "feed.xml" in feeds and "../../feed.xml" in feeds
+        assert head.xpath("link[@href='feed.xml']/@type") == ["application/rss+xml"]
 
 
 def test_the_tips_page_lists_every_published_tip_newest_first_with_its_tags(real_site, visible, report):
