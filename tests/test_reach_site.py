@@ -29,7 +29,7 @@ def meta(tree) -> dict[str, list[str]]:
 
 def site_file(build, url: str):
     assert url.startswith(SITE_URL), url
-    return build.site / urlsplit(url).path[len(urlsplit(SITE_URL).path):]
+    return build.site / urlsplit(url).path[len(urlsplit(SITE_URL).path) :]
 
 
 def png_size(path) -> tuple[int, int]:
@@ -81,8 +81,10 @@ def test_icons_robots_and_the_sitemap(real_site, visible):
     assert f"Sitemap: {SITE_URL}sitemap.xml" in robots.splitlines()
     sitemap = etree.fromstring((real_site.site / "sitemap.xml").read_bytes())
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    dates = {url.findtext("s:loc", namespaces=ns): url.findtext("s:lastmod", namespaces=ns)
-             for url in sitemap.iterfind("s:url", ns)}
+    dates = {
+        url.findtext("s:loc", namespaces=ns): url.findtext("s:lastmod", namespaces=ns)
+        for url in sitemap.iterfind("s:url", ns)
+    }
     for tip in visible.published:
         assert dates[f"{SITE_URL}tips/{tip.slug}/"] == tip.published.isoformat()
     assert max(dates.values()) <= AS_OF
@@ -101,7 +103,8 @@ def test_a_week_page_names_its_tip_page_as_canonical(real_site, report):
         assert canonical == [expected]
     tip = report.schedule.this_week.tip
     assert real_site.tree(f"tips/{tip.slug}/").xpath("//head/link[@rel='canonical']/@href") == [
-        f"{SITE_URL}tips/{tip.slug}/"]
+        f"{SITE_URL}tips/{tip.slug}/"
+    ]
 
 
 def test_a_tag_page_advertises_its_own_feed_in_its_head(real_site, report):
@@ -116,7 +119,7 @@ def test_the_tips_page_lists_every_published_tip_newest_first_with_its_tags(real
     tree = real_site.tree("tips/")
     items = tree.xpath("//article//div[contains(@class, 'tip-list')]//li")
     assert [li.xpath(".//strong/a/@href")[0] for li in items] == [f"{t.slug}/" for t in visible.published]
-    for li, tip in zip(items, visible.published):
+    for li, tip in zip(items, visible.published, strict=True):
         chips = [" ".join(a.text_content().split()) for a in li.xpath(".//a[contains(@class, 'tip-chip')]")]
         assert chips == [report.library.tags[t].label for t in tip.tags]
     assert not any(tip.slug in lxml_html.tostring(tree).decode() for tip in visible.scheduled)
@@ -169,8 +172,11 @@ def test_the_emails_body_is_the_sanitised_body_of_the_week(real_site, report):
 
 
 def test_feedparser_finds_an_image_on_every_item_of_every_feed(real_site):
-    feeds = ["feed.xml", "atom.xml", *(p.relative_to(real_site.site).as_posix()
-                                       for p in real_site.site.glob("tags/*/feed.xml"))]
+    feeds = [
+        "feed.xml",
+        "atom.xml",
+        *(p.relative_to(real_site.site).as_posix() for p in real_site.site.glob("tags/*/feed.xml")),
+    ]
     items = 0
     for path in feeds:
         parsed = feedparser.parse((real_site.site / path).read_bytes())
@@ -189,8 +195,9 @@ def test_feedparser_finds_an_image_on_every_item_of_every_feed(real_site):
 
 
 def test_a_hub_in_mkdocs_yml_is_advertised_by_every_feed(tmp_path):
-    built = build_site(SITE_FIXTURES / "small", tmp_path / "site", AS_OF,
-                       config_overrides={"extra": {"websub_hub": HUB}})
+    built = build_site(
+        SITE_FIXTURES / "small", tmp_path / "site", AS_OF, config_overrides={"extra": {"websub_hub": HUB}}
+    )
     assert built.ok, built.output
     for path in [*built.site.glob("*.xml"), *built.site.glob("tags/*/feed.xml")]:
         if path.name == "sitemap.xml":
@@ -198,8 +205,12 @@ def test_a_hub_in_mkdocs_yml_is_advertised_by_every_feed(tmp_path):
         links = feedparser.parse(path.read_bytes()).feed.links
         assert [link.href for link in links if link.rel == "hub"] == [HUB], path
     assert json.loads((built.site / "feed.json").read_text())["hubs"] == [{"type": "WebSub", "url": HUB}]
-    refused = build_site(SITE_FIXTURES / "small", tmp_path / "refused", AS_OF,
-                         config_overrides={"extra": {"websub_hub": "http://hub.example.org/"}})
+    refused = build_site(
+        SITE_FIXTURES / "small",
+        tmp_path / "refused",
+        AS_OF,
+        config_overrides={"extra": {"websub_hub": "http://hub.example.org/"}},
+    )
     assert not refused.ok and "websub_hub must be an absolute https URL" in refused.output
     assert "Traceback" not in refused.output
 
@@ -217,7 +228,7 @@ def test_a_tip_pages_og_image_is_a_1200x630_png_on_the_site(page, base, report):
     page.goto(base + f"tips/{report.schedule.this_week.tip.slug}/")
     image = page.locator("meta[property='og:image']").get_attribute("content")
     assert image.startswith(SITE_URL)
-    response = page.request.get(base + image[len(SITE_URL):])
+    response = page.request.get(base + image[len(SITE_URL) :])
     assert response.ok and response.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(response.body())).size == (1200, 630)
 
@@ -256,8 +267,11 @@ def test_axe_with_the_search_dialog_open_and_results_shown(browser, base, axe_sc
         result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     finally:
         context.close()
-    blocking = [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]
-                if v["impact"] in ("serious", "critical")]
+    blocking = [
+        f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert blocking == []
 
 
@@ -268,8 +282,10 @@ def test_every_email_fits_600_px_without_horizontal_scroll(browser, base, real_s
     try:
         for path in emails(real_site):
             tab.goto(base + path.relative_to(real_site.site).as_posix())
-            widths = tab.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth,"
-                                  " document.body.scrollWidth]")
+            widths = tab.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+                " document.body.scrollWidth]"
+            )
             assert widths[0] <= widths[1] and widths[2] <= 600, (path, widths)
     finally:
         context.close()

@@ -11,6 +11,7 @@ from datetime import date
 
 import feedparser
 import pytest
+import yaml
 from lxml import html as lxml_html
 from PIL import Image
 
@@ -21,8 +22,9 @@ from servicetips.feeds import SiteInfo, validate_hub
 from servicetips.share import this_week_email
 from test_ledger import make_case
 
-SITE = SiteInfo(url="https://servicetips.example.org/", title="Service Tips",
-                description="Short, practical customer-service tips.")
+SITE = SiteInfo(
+    url="https://servicetips.example.org/", title="Service Tips", description="Short, practical customer-service tips."
+)
 HUB = "https://hub.example.org/"
 
 
@@ -107,7 +109,7 @@ def test_feeds_carry_a_card_on_every_item_a_channel_image_a_ttl_and_the_hub(file
         for entry in parsed.entries:
             images = [e for e in entry.enclosures if e.type == "image/png"]
             assert len(images) == 1, (path, entry.id)
-            card = images[0].href[len(SITE.url):]
+            card = images[0].href[len(SITE.url) :]
             assert int(images[0].length) == len(files[card])
             assert png_size(files[card]) == (1200, 630)
             if path != routes.FEED_ATOM:
@@ -131,10 +133,19 @@ def test_without_a_hub_no_feed_names_one(tmp_path):
             assert b'rel="hub"' not in file.content and b'"hubs"' not in file.content, file.path
 
 
-@pytest.mark.parametrize("hub", ["http://hub.example.org/", "/hub", "javascript:alert(1)",
-                                 'https://hub.example.org/"><script>', "https://hub.example.org/\nx", 42])
+@pytest.mark.parametrize(
+    "hub",
+    [
+        "http://hub.example.org/",
+        "/hub",
+        "javascript:alert(1)",
+        'https://hub.example.org/"><script>',
+        "https://hub.example.org/\nx",
+        42,
+    ],
+)
 def test_a_hub_must_be_one_absolute_https_url(hub, tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="websub_hub must be an absolute https URL"):
         validate_hub(hub)
     with pytest.raises(ValueError, match="websub_hub"):
         build_inputs(REPO, SITE.url, "Service Tips", None, "en", hub)
@@ -147,7 +158,7 @@ def test_the_api_links_the_current_weeks_card_and_email_files(files):
     assert payload["email_html"] == routes.url(routes.week_email_html(week), SITE.url)
     assert payload["email_text"] == routes.url(routes.week_email_text(week), SITE.url)
     for key in ("image", "email_html", "email_text"):
-        assert payload[key][len(SITE.url):] in files
+        assert payload[key][len(SITE.url) :] in files
 
 
 def test_every_published_week_has_both_email_files_from_the_sanitised_body(output, files):
@@ -188,9 +199,26 @@ def test_a_withdrawn_week_email_says_so_and_carries_nothing_of_the_tip(tmp_path)
 def test_tips_week_prints_the_email_the_site_publishes(output, files):
     slot = output.report.schedule.this_week
     for fmt, path in (("email", routes.week_email_html(slot.week)), ("email-text", routes.week_email_text(slot.week))):
-        done = subprocess.run([sys.executable, "-m", "servicetips.cli", "week", "--as-of", AS_OF, "--format", fmt,
-                               "--config", str(REPO / "mkdocs.yml"), "--root", str(REPO / "tips")],
-                              capture_output=True, text=True, cwd=REPO, timeout=120)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "servicetips.cli",
+                "week",
+                "--as-of",
+                AS_OF,
+                "--format",
+                fmt,
+                "--config",
+                str(REPO / "mkdocs.yml"),
+                "--root",
+                str(REPO / "tips"),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         # The email names the site by its URL and name only, which mkdocs.yml and SITE share.
         assert done.stdout == files[path].decode()
@@ -199,9 +227,25 @@ def test_tips_week_prints_the_email_the_site_publishes(output, files):
 def test_tips_week_email_needs_an_https_site(tmp_path):
     config = tmp_path / "mkdocs.yml"
     config.write_text("site_name: Tips\nsite_url: http://tips.example.org/\n")
-    done = subprocess.run([sys.executable, "-m", "servicetips.cli", "week", "--as-of", AS_OF, "--format", "email",
-                           "--config", str(config), "--root", str(REPO / "tips")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "servicetips.cli",
+            "week",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "email",
+            "--config",
+            str(config),
+            "--root",
+            str(REPO / "tips"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1 and "https" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -214,8 +258,13 @@ def test_this_week_email_refuses_a_week_without_a_tip():
 
 def _site_folder(tmp_path):
     site = tmp_path / "site"
-    for path in (routes.FEED_RSS, routes.FEED_ATOM, routes.FEED_JSON, routes.tag_feed("empathy"),
-                 routes.tag_feed("recovery")):
+    for path in (
+        routes.FEED_RSS,
+        routes.FEED_ATOM,
+        routes.FEED_JSON,
+        routes.tag_feed("empathy"),
+        routes.tag_feed("recovery"),
+    ):
         (site / path).parent.mkdir(parents=True, exist_ok=True)
         (site / path).write_text("x")
     return site
@@ -224,28 +273,37 @@ def _site_folder(tmp_path):
 def test_the_publish_workflow_learns_the_hub_and_the_feeds_to_announce(tmp_path):
     site = _site_folder(tmp_path)
     config = tmp_path / "mkdocs.yml"
-    config.write_text("site_url: https://tips.example.org/\nextra:\n  websub_hub: https://hub.example.org/\n"
-                      "markdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n")
-    done = subprocess.run([sys.executable, "-m", "servicetips.websub", str(config), str(site)],
-                          capture_output=True, text=True, timeout=60)
+    config.write_text(
+        "site_url: https://tips.example.org/\nextra:\n  websub_hub: https://hub.example.org/\n"
+        "markdown_extensions:\n  - pymdownx.emoji:\n"
+        "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "servicetips.websub", str(config), str(site)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == ("hub=https://hub.example.org/\ntopics=https://tips.example.org/feed.xml "
-                           "https://tips.example.org/atom.xml https://tips.example.org/feed.json "
-                           "https://tips.example.org/tags/empathy/feed.xml https://tips.example.org/tags/recovery/feed.xml\n")
+    assert done.stdout == (
+        "hub=https://hub.example.org/\ntopics=https://tips.example.org/feed.xml "
+        "https://tips.example.org/atom.xml https://tips.example.org/feed.json "
+        "https://tips.example.org/tags/empathy/feed.xml https://tips.example.org/tags/recovery/feed.xml\n"
+    )
     # Without a hub, nothing to announce: the workflow's job is skipped.
-    done = subprocess.run([sys.executable, "-m", "servicetips.websub", str(REPO / "mkdocs.yml"), str(site)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "servicetips.websub", str(REPO / "mkdocs.yml"), str(site)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.stdout == "hub=\ntopics=\n"
     # A hub that is not https stops the workflow with one line.
     config.write_text("site_url: https://tips.example.org/\nextra:\n  websub_hub: 'http://hub.example.org/;rm -rf /'\n")
-    done = subprocess.run([sys.executable, "-m", "servicetips.websub", str(config), str(site)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "servicetips.websub", str(config), str(site)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1 and "websub_hub" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_hub_is_told_after_the_deploy_by_a_job_without_a_token():
-    import yaml
-
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "publish.yml").read_text())
     announce = workflow["jobs"]["announce"]
     assert announce["needs"] == ["build", "deploy"] and announce["permissions"] == {}

@@ -235,5 +235,10 @@ def test_the_same_tips_and_date_give_byte_identical_sites(tmp_path, small_site):
     second = {p.relative_to(again.site): p.read_bytes() for p in again.site.rglob("*") if p.is_file()}
     assert first.keys() == second.keys()
     assert [str(path) for path in first if first[path] != second[path]] == []
+    # Images and email files are among the files compared.
+    names = {path.as_posix() for path in first}
+    assert {"favicon.ico", "apple-touch-icon.png", "cards/home.png", "robots.txt"} <= names
+    assert any(name.startswith("cards/weekly/") for name in names)
+    assert any(name.endswith("/email.html") for name in names) and any(name.endswith("/email.txt") for name in names)
     # The sitemap is dated by the tips' own dates and as_of, never by the day the build ran.
     assert max(re.findall(r"<lastmod>([^<]+)", (again.site / "sitemap.xml").read_text("utf-8"))) == AS_OF

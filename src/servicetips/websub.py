@@ -21,8 +21,7 @@ from .feeds import normalize_site_url, validate_hub
 def topics(site: Path, site_url: str) -> list[str]:
     """The absolute URLs of the feeds in the built site `site`, weekly feeds first, then tags' by path."""
     weekly = [routes.FEED_RSS, routes.FEED_ATOM, routes.FEED_JSON]
-    tags = sorted(path.relative_to(site).as_posix()
-                  for path in (site / routes.TAGS).glob(f"*/{routes.TAG_FEED_NAME}"))
+    tags = sorted(path.relative_to(site).as_posix() for path in (site / routes.TAGS).glob(f"*/{routes.TAG_FEED_NAME}"))
     return [routes.url(path, site_url) for path in [*weekly, *tags] if (site / path).is_file()]
 
 

@@ -13,10 +13,12 @@ def tips_index_page(index: SiteIndex) -> VirtualPage:
     here = TIPS_INDEX
     tips = index.tips
     listing = tip_list(index, tips, here, with_chips=True) if tips else "No tip is published yet."
-    markdown = join([
-        "# All tips",
-        f"{tips_count(len(tips)).capitalize()}, newest first. Browse them [by tag]({link(here, TAGS_INDEX)}) "
-        f"or [week by week]({link(here, WEEKLY_INDEX)}).",
-        listing,
-    ])
+    markdown = join(
+        [
+            "# All tips",
+            f"{tips_count(len(tips)).capitalize()}, newest first. Browse them [by tag]({link(here, TAGS_INDEX)}) "
+            f"or [week by week]({link(here, WEEKLY_INDEX)}).",
+            listing,
+        ]
+    )
     return VirtualPage(here, markdown, listing_meta("All tips", "Every published tip, newest first."), in_nav=True)
