@@ -15,7 +15,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
 
-from conftest import AS_OF, SITE_FIXTURES, SITE_URL, build_site
+from conftest import AS_OF, SITE_FIXTURES, SITE_URL, build_site, search_for
 
 HUB = "https://hub.example.org/"
 
@@ -253,14 +253,12 @@ def test_the_404_page_leads_to_this_weeks_tip(page, base, report):
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_with_the_search_dialog_open_and_results_shown(browser, base, axe_script, scheme):
-    # The search on main when this was written is Material's built-in search (lunr).
+    # The search is Pagefind's index in Material's search dialog (merged from search-pagefind).
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     tab = context.new_page()
     try:
         tab.goto(base + "about/")
-        query = tab.locator("input[data-md-component='search-query']")
-        query.click()
-        query.press_sequentially("customer")
+        search_for(tab, "customer")
         tab.wait_for_selector(".md-search-result__list > li mark", timeout=60_000)
         assert tab.locator(".md-search__output").is_visible()
         tab.add_script_tag(path=str(axe_script))

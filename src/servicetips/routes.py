@@ -46,6 +46,7 @@ WEEKLY = "weekly"
 API = "api"
 CARDS = "cards"
 ASSETS = "assets"  # the theme's and the hand-written pages' own files
+SEARCH_BUNDLE = "pagefind"  # the search index and its scripts (servicetips.search)
 
 # -- pages (source paths) -------------------------------------------------------
 
@@ -233,6 +234,6 @@ def file_href(from_src: str, path: str) -> str:
 # names kept for paths to come.
 TOP_LEVEL_NAMES = frozenset(
     name.split("/")[0].split(".")[0]
-    for name in (TIPS, TAGS, WEEKLY, API, CARDS, ASSETS, HOME, SUBSCRIBE, FEED_RSS, FEED_ATOM, FEED_JSON,
+    for name in (TIPS, TAGS, WEEKLY, API, CARDS, ASSETS, SEARCH_BUNDLE, HOME, SUBSCRIBE, FEED_RSS, FEED_ATOM, FEED_JSON,
                  ROBOTS, SITEMAP, *ICONS)
 )

@@ -12,7 +12,6 @@ from typing import Any
 from ..body import tip_slug_of_link
 from ..dates import IsoWeek
 from ..ledger import withdrawal_notice as ledger_notice
-from ..markup import html_attr, html_text
 from ..model import Tip
 from ..render import body_html
 from ..routes import FEED_ATOM, FEED_JSON, FEED_RSS, file_href, href, tip_asset, tip_source
@@ -147,20 +146,6 @@ def tips_count(count: int) -> str:
 def grid(cards: list[str]) -> str:
     """Material's grid cards around Markdown cards."""
     return '<div class="grid cards" markdown>\n\n' + "\n\n".join(cards) + "\n\n</div>"
-
-
-def anchor(text: str, url: str, css: str = "") -> str:
-    """A link in raw HTML, text and URL escaped."""
-    css_attr = f' class="{css}"' if css else ""
-    return f'<a{css_attr} href="{html_attr(url)}">{html_text(text)}</a>'
-
-
-def nav_block(css_class: str, label: str, links: list[str]) -> str:
-    """A labelled <nav> of links (empty without links)."""
-    if not links:
-        return ""
-    return (f'<nav class="{css_class}" aria-label="{html_attr(label)}" data-search-exclude>\n<p>'
-            + " ".join(links) + "</p>\n</nav>")
 
 
 def join(parts: Iterable[str]) -> str:

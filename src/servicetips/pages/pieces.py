@@ -1,18 +1,19 @@
 """The pieces several page types show: byline, chips, credits, related tips, pager, tip cards and lists.
 
 Each takes the site index, the tip and the page it goes on (`here`, a source
-path: links are relative to it). Pieces in raw HTML escape every text
-(`markup.html_text`, `markup.html_attr`); Markdown pieces use `markup.md_text`.
+path: links are relative to it), gathers the plain data (texts and URLs from
+`servicetips.routes`) and renders it with the autoescaped macros of
+templates/pieces.html (`pages.html`). Markdown pieces use `markup.md_text`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..markup import UNPUBLISHED_HREF, html_attr, html_text
+from ..markup import UNPUBLISHED_HREF
 from ..model import Tip
 from ..routes import href, link, tag_source, tip_source, week_source
-from .base import anchor, nav_block
+from .html import pieces
 from .index import SiteIndex
 
 
@@ -23,7 +24,7 @@ def tip_link(index: SiteIndex, here: str, slug: str) -> str:
 
 def summary(tip: Tip) -> str:
     """The tip's summary as the page's lead paragraph."""
-    return f'<p class="tip-summary">{html_text(tip.summary)}</p>'
+    return str(pieces().summary(tip.summary))
 
 
 def author_name(index: SiteIndex, tip: Tip) -> str:
@@ -41,45 +42,29 @@ def tag_label(index: SiteIndex, tip: Tip, tag: str) -> str:
     return index.library.tags[tag].label
 
 
+def _chip_items(index: SiteIndex, tip: Tip, here: str) -> list[tuple[str, str]]:
+    return [(tag_label(index, tip, tag), href(here, tag_source(tag))) for tag in tip.tags]
+
+
 def chips(index: SiteIndex, tip: Tip, here: str) -> str:
     """The tip's tags as links to their pages."""
-    return " ".join(anchor(tag_label(index, tip, tag), href(here, tag_source(tag)), "tip-chip") for tag in tip.tags)
+    return str(pieces().chips(_chip_items(index, tip, here)))
 
 
 def byline(index: SiteIndex, tip: Tip, here: str) -> str:
     """Tags, author, date and reading time."""
     author = index.library.authors.get(tip.meta.author)
     url = tip.shown_as.author_url if tip.shown_as is not None else (author.url if author else None)
-    name = html_text(author_name(index, tip))
-    if url:
-        name = f'<a href="{html_attr(url)}">{name}</a>'
-    published = f'<time datetime="{tip.published.isoformat()}">{index.day(tip.published)}</time>'
-    return (
-        '<div class="tip-meta" data-search-exclude>\n'
-        f"<p>{chips(index, tip, here)}</p>\n"
-        f'<p class="tip-byline">By {name} · {published} · {tip.reading_minutes} min read</p>\n'
-        "</div>"
-    )
+    return str(pieces().byline(_chip_items(index, tip, here), author_name(index, tip), url,
+                               tip.published.isoformat(), index.day(tip.published), tip.reading_minutes))
 
 
 def credits_block(index: SiteIndex, tip: Tip, here: str) -> str:
     """The idea's source and the weeks the tip was tip of the week (empty when neither)."""
-    lines = []
-    source = tip.meta.source
-    if source is not None:
-        title = f"“{html_text(source.title)}”"
-        if source.url:
-            title = f'<a href="{html_attr(source.url)}">{title}</a>'
-        by = f" by {html_text(source.author)}" if source.author else ""
-        lines.append(f"Based on an idea from {title}{by}.")
-    weeks = index.weeks_of(tip)
-    if weeks:
-        links = ", ".join(anchor(str(week), href(here, week_source(week))) for week in weeks)
-        lines.append(f"Tip of the week in: {links}.")
-    if not lines:
+    weeks = [(str(week), href(here, week_source(week))) for week in index.weeks_of(tip)]
+    if tip.meta.source is None and not weeks:
         return ""
-    return ('<div class="tip-credits" data-search-exclude>\n'
-            + "\n".join(f"<p>{line}</p>" for line in lines) + "\n</div>")
+    return str(pieces().credits(tip.meta.source, weeks))
 
 
 def related_section(index: SiteIndex, tip: Tip, here: str) -> str:
@@ -89,22 +74,27 @@ def related_section(index: SiteIndex, tip: Tip, here: str) -> str:
         return ""
     # No id on the heading: with one, the search plugin would index the
     # block as a section of its own.
-    return (
-        '<section class="tip-related" aria-label="Related tips" data-search-exclude>\n'
-        '<h2 data-search-exclude>Related tips</h2>\n'
-        f"{tip_cards(index, related, here)}\n"
-        "</section>"
-    )
+    return str(pieces().related(_cards(index, related, here)))
 
 
 def pager(here: str, older: Tip | None, newer: Tip | None) -> str:
     """Links to the older and the newer tip."""
     links = []
     if older is not None:
-        links.append(anchor(f"← Older: {older.title}", href(here, tip_source(older.slug)), "tip-pager__older"))
+        links.append((f"← Older: {older.title}", href(here, tip_source(older.slug)), "tip-pager__older"))
     if newer is not None:
-        links.append(anchor(f"Newer: {newer.title} →", href(here, tip_source(newer.slug)), "tip-pager__newer"))
+        links.append((f"Newer: {newer.title} →", href(here, tip_source(newer.slug)), "tip-pager__newer"))
     return nav_block("tip-pager", "Older and newer tips", links)
+
+
+def nav_block(css_class: str, label: str, links: list[tuple[str, str, str]]) -> str:
+    """A labelled <nav> of (text, url, class) links; empty without links."""
+    return str(pieces().nav(css_class, label, links)) if links else ""
+
+
+def _cards(index: SiteIndex, tips: Iterable[Tip], here: str) -> list[dict]:
+    return [{"title": tip.title, "url": href(here, tip_source(tip.slug)), "summary": tip.summary,
+             "chips": _chip_items(index, tip, here)} for tip in tips]
 
 
 def tip_cards(index: SiteIndex, tips: Iterable[Tip], here: str) -> str:
@@ -113,12 +103,7 @@ def tip_cards(index: SiteIndex, tips: Iterable[Tip], here: str) -> str:
     # are on every tip page, and raw HTML costs Python-Markdown almost
     # nothing while the same cards in Markdown (md_in_html) cost more
     # than the tip's own body.
-    cards = [
-        f"<li>\n<p><strong>{anchor(tip.title, href(here, tip_source(tip.slug)))}</strong></p>\n<hr>\n"
-        f"<p>{html_text(tip.summary)}</p>\n<p>{chips(index, tip, here)}</p>\n</li>"
-        for tip in tips
-    ]
-    return '<div class="grid cards">\n<ul>\n' + "\n".join(cards) + "\n</ul>\n</div>"
+    return str(pieces().tip_cards(_cards(index, tips, here)))
 
 
 def tip_list(index: SiteIndex, tips: Iterable[Tip], here: str, with_chips: bool = False) -> str:
@@ -126,14 +111,10 @@ def tip_list(index: SiteIndex, tips: Iterable[Tip], here: str, with_chips: bool 
     # Raw HTML: a tag page lists every tip of the tag, so in Markdown
     # (md_in_html) it was the one part of the build that grew with the
     # library on a page of its own.
-    items = [
-        f"<li>\n<p><strong>{anchor(tip.title, href(here, tip_source(tip.slug)))}</strong> · "
-        f'<time datetime="{tip.published.isoformat()}">{index.day(tip.published)}</time></p>\n'
-        f"<p>{html_text(tip.summary)}</p>\n"
-        + (f"<p>{chips(index, tip, here)}</p>\n" if with_chips else "") + "</li>"
-        for tip in tips
-    ]
-    return '<div class="tip-list">\n<ul>\n' + "\n".join(items) + "\n</ul>\n</div>"
+    items = [{"title": tip.title, "url": href(here, tip_source(tip.slug)), "published": tip.published.isoformat(),
+              "day": index.day(tip.published), "summary": tip.summary,
+              "chips": _chip_items(index, tip, here) if with_chips else ()} for tip in tips]
+    return str(pieces().tip_list(items))
 
 
 def subscribe(index: SiteIndex, here: str) -> str:

@@ -10,16 +10,14 @@ from .base import (
     BODY_PLACEHOLDER,
     WITHDRAWN_TITLE,
     VirtualPage,
-    anchor,
     join,
     listing_meta,
-    nav_block,
     site_body_html,
     week_title,
     withdrawal_notice,
 )
 from .index import SiteIndex
-from .pieces import byline, chips, subscribe, summary, tip_link
+from .pieces import byline, chips, nav_block, subscribe, summary, tip_link
 
 
 def weekly_index_page(index: SiteIndex) -> VirtualPage:
@@ -93,12 +91,10 @@ def withdrawn_week_page(index: SiteIndex, slot: WeekSlot, older: WeekSlot | None
     return VirtualPage(here, markdown, meta)
 
 
-def _pager(here: str, older: WeekSlot | None, newer: WeekSlot | None) -> list[str]:
+def _pager(here: str, older: WeekSlot | None, newer: WeekSlot | None) -> list[tuple[str, str, str]]:
     links = []
     if older is not None:
-        links.append(anchor(f"← {older.week}: {week_title(older)}", href(here, week_source(older.week)),
-                            "tip-pager__older"))
+        links.append((f"← {older.week}: {week_title(older)}", href(here, week_source(older.week)), "tip-pager__older"))
     if newer is not None:
-        links.append(anchor(f"{newer.week}: {week_title(newer)} →", href(here, week_source(newer.week)),
-                            "tip-pager__newer"))
+        links.append((f"{newer.week}: {week_title(newer)} →", href(here, week_source(newer.week)), "tip-pager__newer"))
     return links
