@@ -6,6 +6,7 @@ test_site_build.py; these tests read the plain data the hooks hand over.
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -93,3 +94,13 @@ def test_build_inputs_name_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("TIPS_AS_OF", "someday")
     with pytest.raises(ValueError, match="cannot tell which week it is"):
         build_inputs(tmp_path, "https://tips.example.org/", "Service Tips", None, "en")
+
+
+def test_the_readme_layout_names_every_module_of_the_core():
+    repo = Path(__file__).resolve().parent.parent
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):].split("```")[1]
+    modules = {path.stem for path in (repo / "src" / "servicetips").glob("*.py")} - {"__init__"}
+    named = set(re.findall(r"[a-z_]+", layout))
+    assert modules - named == set()
+    assert "pages/" in layout and (repo / "src" / "servicetips" / "pages" / "__init__.py").is_file()
