@@ -137,7 +137,7 @@ def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = 
     root = Path(root)
     report = check_library(root, as_of)
     if not report.ok:
-        wanted = [routes.HOME, routes.TAGS_INDEX, routes.WEEKLY_INDEX]
+        wanted = [routes.HOME, routes.TIPS_INDEX, routes.TAGS_INDEX, routes.WEEKLY_INDEX]  # the nav's pages
         wanted += [routes.tip_source(path.stem) for path in tip_paths(root)]
         return SiteOutput(report, problem_pages=tuple(wanted))
     # Which tips have a page was decided once by the check (report.visible);
