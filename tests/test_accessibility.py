@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
-from conftest import AS_OF, REPO
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from libraries import FIXTURES, copy_library
 from servicetips.cli import main
+from support import FIXTURES, copy_library
 
 TODAY = "2026-11-25"  # a Wednesday: week 2026-W48 started on Monday 2026-11-23
 

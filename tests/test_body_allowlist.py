@@ -27,12 +27,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SiteBuild, build_site
 from servicetips.allowlist import URL_SCHEMES, sanitize
 from servicetips.body_markup import check_body_html
-from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.load import first_forbidden_character
+from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.render import render_body, rendered
+from support import AS_OF, MKDOCS_YML, REPO
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 ACCEPTED = HOSTILE / "accepted"
@@ -146,13 +146,6 @@ def test_the_scan_sees_what_a_browser_would_run():
                                   '<p style="a">z</p><svg><script>1</script></svg>'), "x", content=True)
     assert found == ["x: <img onerror=...>", "x: <a href='java\\tscript:x'>", "x: <p style=...>", "x: <svg>",
                      "x: <script>"]
-
-
-@pytest.fixture(scope="module")
-def accepted_site(tmp_path_factory) -> SiteBuild:
-    result = build_site(ACCEPTED, tmp_path_factory.mktemp("accepted") / "site", AS_OF)
-    assert result.ok, result.output
-    return result
 
 
 def test_accepted_hostile_bodies_build_to_outputs_with_no_foreign_markup(accepted_site):

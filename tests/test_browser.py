@@ -7,8 +7,6 @@ import re
 
 import pytest
 
-from conftest import AS_OF, REPO
-
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}

@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from libraries import FIXTURES
 from servicetips.cli import main
+from support import AS_OF, FIXTURES
 
-AS_OF = "2026-11-23"
 WORKFLOW = FIXTURES / "workflow"
 BAD = WORKFLOW / "bad"
 # tests/fixtures/workflow/bad/ask-before-you-transfer.md: one misspelt tag.

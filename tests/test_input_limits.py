@@ -24,10 +24,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import AS_OF, build_site
-from libraries import FIXTURES, copy_library
 from servicetips.check import check_library
 from servicetips.model import AUTHOR_KEY_MAX, RESERVED_NAMES, TAG_KEY_MAX
+from support import AS_OF, FIXTURES, build_site, copy_library
 
 TESTS = Path(__file__).parent
 HANG_TIMEOUT = 60  # seconds per adversarial string; a run takes a few, so only a hang gets near this

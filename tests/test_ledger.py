@@ -22,20 +22,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_site
-from libraries import FIXTURES
+from servicetips.changes import ledger_at
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
 from servicetips.feeds import SiteInfo, build_feeds
-from servicetips.changes import ledger_at
 from servicetips.ledger import LedgerEntry, entry_text, ledger_folder, record_weeks, snapshot
 from servicetips.pages import SitePages
 from servicetips.problems import CODES
+from support import AS_OF, FIXTURES, build_site
 from test_output_scan import allowed, site_findings  # noqa: F401 - `allowed` is a fixture (the theme's own scripts)
 
 LEDGER_CASES = FIXTURES / "hostile" / "recorded-weeks"
 BASE = LEDGER_CASES / "base"
-AS_OF = "2026-11-23"
 TIPS = [sys.executable, "-m", "servicetips.cli"]
 SITE = SiteInfo(url="https://tips.example.org/", title="Service Tips", description="Tips")
 

@@ -19,12 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from libraries import FIXTURES, REPO
+from support import AS_OF, FIXTURES, REPO
 
 WORKFLOW = FIXTURES / "workflow"
 NEW_TIP = "offer-two-clear-options.md"
 BIN = Path(sys.executable).parent
-AS_OF = "2026-11-23"
 
 
 class Repo:

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from conftest import SITE_URL
 from servicetips.robots import robots_txt
+from support import SITE_URL
 
 
 def test_robots_txt_names_the_absolute_sitemap():

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, REPO, SITE_FIXTURES, build_site, check_links, has_class as c, text_of
 from servicetips.pages import day_label, week_label
+from support import AS_OF, REPO, SITE_FIXTURES, build_site, check_links, text_of
+from support import has_class as c
 
 
 @pytest.fixture(scope="module")
