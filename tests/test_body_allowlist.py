@@ -32,7 +32,7 @@ from servicetips.body_markup import check_body_html
 from servicetips.load import first_forbidden_character
 from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.render import render_body, rendered
-from support import AS_OF, MKDOCS_YML, REPO
+from support import AS_OF, MKDOCS_YML, REPO, run_tips
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 ACCEPTED = HOSTILE / "accepted"
@@ -204,8 +204,7 @@ def _refused_body_library(folder: Path) -> list[str]:
 def test_with_the_check_switched_off_the_built_outputs_are_still_clean(tmp_path):
     tips = tmp_path / "tips"
     slugs = _refused_body_library(tips)
-    refused = subprocess.run([sys.executable, "-m", "servicetips.cli", "check", "--root", str(tips),
-                              "--as-of", AS_OF], capture_output=True, text=True, cwd=REPO)
+    refused = run_tips("check", "--root", str(tips), "--as-of", AS_OF, cwd=REPO)
     assert refused.returncode == 1 and "BODY004" in refused.stdout and "BODY005" in refused.stdout
     script = tmp_path / "bypass.py"
     script.write_text(_BYPASS, encoding="utf-8")
