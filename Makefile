@@ -43,8 +43,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 
-# Every test except the `slow` ones (large generated libraries, the
-# second engine's build); `make test-slow` runs those, and CI runs both.
+# Every test except the `slow` ones (large generated libraries and inputs,
+# extra site builds, the second engine's build); `make test-slow` runs those,
+# and CI runs both.
 test: $(STAMP) node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest -m "not slow"
 
