@@ -1,9 +1,10 @@
 """Fixtures over tests/support: the real library's report, shared site builds, a static server, Chromium.
 
 Helpers live in tests/support (paths, the date, copies, git, builds,
-parsing, the CLI); test modules import them from there. Sites are built once
-per test run: `real_site`, `small_site` and `accepted_site` for the common
-libraries, `shared_site(tips, as_of, config_overrides)` for any other, and
+parsing, the CLI); test modules import them from there. Sites are built
+once per test process (each of `make test`'s two workers has its own):
+`real_site`, `small_site` and `accepted_site` for the common libraries,
+`shared_site(tips, as_of, config_overrides)` for any other, and
 `site_cache.copy(tips, tmp_path)` for a test that changes a site.
 """
 
