@@ -20,4 +20,6 @@ def search_for(page, word: str) -> None:
             const first = document.querySelector('.md-search-result__list > li a');
             return first !== null && new URL(first.href).searchParams.get('highlight') === word;
         }""",
-        arg=word, timeout=60_000)
+        arg=word,
+        timeout=60_000,
+    )

@@ -104,9 +104,14 @@ def build_env(tips_dir: Path, as_of: str, extra_env: Mapping[str, str] | None = 
     return env
 
 
-def build_site(tips_dir: Path, out_dir: Path, as_of: str = AS_OF,
-               extra_env: Mapping[str, str] | None = None,
-               config_overrides: Mapping[str, Any] | None = None, engine: str = "mkdocs") -> SiteBuild:
+def build_site(
+    tips_dir: Path,
+    out_dir: Path,
+    as_of: str = AS_OF,
+    extra_env: Mapping[str, str] | None = None,
+    config_overrides: Mapping[str, Any] | None = None,
+    engine: str = "mkdocs",
+) -> SiteBuild:
     """Run `mkdocs build --strict` for the tips in `tips_dir` into `out_dir` as of `as_of` (YYYY-MM-DD).
 
     `config_overrides` builds with a copy of mkdocs.yml whose top-level keys
@@ -114,10 +119,20 @@ def build_site(tips_dir: Path, out_dir: Path, as_of: str = AS_OF,
     builds with ProperDocs instead.
     """
     config = derived_config(Path(out_dir), config_overrides) if config_overrides else MKDOCS_YML
-    command = [sys.executable, "-m", engine, "build", "--strict",
-               "--config-file", str(config), "--site-dir", str(out_dir)]
-    done = subprocess.run(command, cwd=REPO, env=build_env(tips_dir, as_of, extra_env), capture_output=True,
-                          text=True, timeout=1800)
+    command = [
+        sys.executable,
+        "-m",
+        engine,
+        "build",
+        "--strict",
+        "--config-file",
+        str(config),
+        "--site-dir",
+        str(out_dir),
+    ]
+    done = subprocess.run(
+        command, cwd=REPO, env=build_env(tips_dir, as_of, extra_env), capture_output=True, text=True, timeout=1800
+    )
     return SiteBuild(done.returncode, done.stdout, done.stderr, Path(out_dir))
 
 
@@ -134,8 +149,12 @@ class SiteCache:
         self.root = root
         self.builds: dict[str, SiteBuild] = {}
 
-    def get(self, tips_dir: Path, as_of: str = AS_OF, config_overrides: Mapping[str, Any] | None = None,
-            ) -> SiteBuild:
+    def get(
+        self,
+        tips_dir: Path,
+        as_of: str = AS_OF,
+        config_overrides: Mapping[str, Any] | None = None,
+    ) -> SiteBuild:
         """The site of `tips_dir` as of `as_of`, built on first use; the build must succeed."""
         key = json.dumps([str(Path(tips_dir).resolve()), as_of, config_overrides or {}], sort_keys=True)
         if key not in self.builds:
@@ -158,8 +177,11 @@ class SiteCache:
 
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file of a folder (relative path) with a hash of its bytes."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def check_links(build: SiteBuild) -> tuple[int, list[str]]:
@@ -187,12 +209,12 @@ def check_links(build: SiteBuild) -> tuple[int, list[str]]:
                 if not value or value.startswith(("mailto:", "data:", "javascript:")):
                     continue
                 if value.startswith(SITE_URL):
-                    value = "/" + value[len(SITE_URL):]
+                    value = "/" + value[len(SITE_URL) :]
                 parts = urlsplit(value)
                 if parts.scheme or parts.netloc:
                     continue  # an external link
                 if parts.path.startswith("/"):
-                    target = posixpath.normpath(unquote(parts.path)[len(site_path):] or ".")
+                    target = posixpath.normpath(unquote(parts.path)[len(site_path) :] or ".")
                 elif parts.path:
                     target = posixpath.normpath(posixpath.join(posixpath.dirname(url), unquote(parts.path)))
                 else:

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from servicetips.cli import main
 
-MEMORY_LIMIT = 1024 ** 3  # 1 GiB of address space: a tip check needs about a tenth of it
+MEMORY_LIMIT = 1024**3  # 1 GiB of address space: a tip check needs about a tenth of it
 HANG_TIMEOUT = 60  # seconds; a case takes well under one, so only a hang gets near this
 
 
@@ -59,8 +59,7 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def run_tips_isolated(*args: str, cwd: Path | None = None,
-                      env: Mapping[str, str | None] | None = None) -> TipsRun:
+def run_tips_isolated(*args: str, cwd: Path | None = None, env: Mapping[str, str | None] | None = None) -> TipsRun:
     """`tips ARGS` in a subprocess with 1 GiB of address space and a timeout only a hang reaches."""
     environment = dict(os.environ)
     for key, value in (env or {}).items():
@@ -68,7 +67,14 @@ def run_tips_isolated(*args: str, cwd: Path | None = None,
             environment.pop(key, None)
         else:
             environment[key] = value
-    done = subprocess.run([sys.executable, "-m", "servicetips.cli", *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=HANG_TIMEOUT, preexec_fn=_limit_memory,
-                          errors="replace")
+    done = subprocess.run(
+        [sys.executable, "-m", "servicetips.cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=HANG_TIMEOUT,
+        preexec_fn=_limit_memory,
+        errors="replace",
+    )
     return TipsRun(tuple(args), done.returncode, done.stdout, done.stderr)

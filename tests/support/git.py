@@ -10,9 +10,12 @@ from pathlib import Path
 # The user's git configuration (a global hooks path, signing, templates) must not leak in,
 # and commits need an author whatever the machine has set up.
 ISOLATED = {
-    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Test Editor", "GIT_AUTHOR_EMAIL": "editor@example.org",
-    "GIT_COMMITTER_NAME": "Test Editor", "GIT_COMMITTER_EMAIL": "editor@example.org",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test Editor",
+    "GIT_AUTHOR_EMAIL": "editor@example.org",
+    "GIT_COMMITTER_NAME": "Test Editor",
+    "GIT_COMMITTER_EMAIL": "editor@example.org",
 }
 
 
@@ -25,8 +28,9 @@ class Git:
 
     def run(self, *args: str | Path) -> subprocess.CompletedProcess:
         """`git ARGS` whatever its exit code (for tests that expect git to refuse)."""
-        return subprocess.run(["git", *map(str, args)], cwd=self.root, env=self.env, capture_output=True,
-                              text=True, check=False)
+        return subprocess.run(
+            ["git", *map(str, args)], cwd=self.root, env=self.env, capture_output=True, text=True, check=False
+        )
 
     def __call__(self, *args: str | Path) -> str:
         result = self.run(*args)
