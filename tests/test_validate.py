@@ -8,7 +8,7 @@ import pytest
 
 from servicetips.check import check_library
 from servicetips.problems import CODES
-from support import AS_OF_DATE, FIXTURES, copy_library
+from support import AS_OF_DATE, FIXTURES, REPO, copy_library
 
 # (fixture in tests/fixtures/bad, code, line, col, text the message must contain)
 BAD = [
@@ -154,8 +154,6 @@ def test_only_reports_the_selected_files(tmp_path):
 
 
 def test_the_real_library_is_clean():
-    from libraries import REPO
-
     report = check_library(REPO / "tips", AS_OF_DATE)
     assert [p.as_text() for p in report.problems if p.severity.value == "error"] == []
     assert len(report.visible.published) >= 24
