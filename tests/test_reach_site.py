@@ -15,7 +15,9 @@ from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
 
-from conftest import AS_OF, SITE_FIXTURES, SITE_URL, build_site, search_for
+from support import AS_OF, SITE_FIXTURES, SITE_URL
+from support.browser import search_for
+from support.builds import build_site
 
 HUB = "https://hub.example.org/"
 

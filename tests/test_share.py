@@ -15,11 +15,11 @@ import yaml
 from lxml import html as lxml_html
 from PIL import Image
 
-from conftest import AS_OF, REPO
 from servicetips import routes
 from servicetips.build import build_inputs, build_site
 from servicetips.feeds import SiteInfo, validate_hub
 from servicetips.share import this_week_email
+from support import AS_OF, REPO
 from test_ledger import make_case
 
 SITE = SiteInfo(
