@@ -146,8 +146,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
 
 
 def body(shape: str, size: int) -> str:
-    """The body of `shape` at about `size` characters."""
-    return SHAPES[shape](size)
+    """The body of `shape` at about `size` characters, never more."""
+    return SHAPES[shape](size)[:size]
 
 
 TIP_HEAD = ("---\ntitle: An adversarial body\nsummary: A body made to be slow.\ntags: [empathy]\n"
