@@ -222,3 +222,15 @@ def _html_issue(body: str) -> BodyIssue | None:
                                      "use Markdown instead of HTML, or put code in a fenced code block")
             start = line.find("<", start + 1)
     return None
+
+
+def limits_markdown() -> str:
+    """The limits as a Markdown list for the contributing guide (block `tips:body-limits`)."""
+    return (f"- At most {MAX_BODY_CHARS:,} characters and {MAX_BODY_LINES:,} lines (`BODY020`, `BODY021`).\n"
+            f"- Lists, quotes, definitions and notes nested at most {MAX_NESTING} levels deep; a definition "
+            f"(`: ...`) that follows another without a blank line counts as one level deeper (`BODY022`).\n"
+            f"- Square brackets `[` and link parentheses `](` nested at most {MAX_BRACKET_DEPTH} deep, and at most "
+            f"{MAX_UNCLOSED_BRACKETS} never closed in their paragraph; `\\[` is a literal bracket (`BODY023`).\n"
+            f"- At most {MAX_HTML_TAGS} HTML tags and {MAX_HTML_DECLARATIONS} `<!` or `<?` outside fenced code "
+            f"blocks (`BODY024`).\n"
+            f"- At most {MAX_ABBREVIATIONS} abbreviations (`*[ABBR]: ...`, `BODY025`).\n")
