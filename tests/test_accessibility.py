@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import AS_OF, REPO
+from conftest import AS_OF, REPO, search_for
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +62,23 @@ def test_a_phone_sized_tip_page_has_no_serious_violations(browser, real_site, se
     tab = context.new_page()
     try:
         tab.goto(base + page_urls(report)["tip"])
+        tab.add_script_tag(path=str(axe_script))
+        result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    finally:
+        context.close()
+    assert describe([v for v in result["violations"] if v["impact"] in BLOCKING]) == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_with_results_shown_has_no_serious_violations(browser, real_site, serve_site, axe_script, scheme):
+    base = serve_site(real_site.site)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    tab = context.new_page()
+    try:
+        tab.goto(base + "about/")
+        search_for(tab, "customer")
+        assert tab.locator(".md-search-result__list > li").count() >= 2
+        assert tab.locator(".md-search-result__list mark").count() >= 1
         tab.add_script_tag(path=str(axe_script))
         result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     finally:

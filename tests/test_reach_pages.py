@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import SITE_URL
+from conftest import SITE_URL, search_for
 from servicetips.robots import robots_txt
 
 
@@ -90,9 +90,7 @@ def test_search_results_pass_axe_in_both_schemes(browser, base, axe_script, sche
     tab = context.new_page()
     try:
         tab.goto(base + "about/")
-        query = tab.locator("input[data-md-component='search-query']")
-        query.click()
-        query.press_sequentially("customer")
+        search_for(tab, "customer")
         tab.wait_for_selector(".md-search-result__list > li mark", timeout=60_000)
         tab.add_script_tag(path=str(axe_script))
         result = tab.evaluate("""async () => await axe.run('.md-search', {resultTypes: ['violations'],

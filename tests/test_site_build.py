@@ -6,7 +6,6 @@ so the tests follow the library as tips are added.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import AS_OF, REPO, SITE_FIXTURES, build_site, check_links, has_class as c, text_of
+from pagefind_index import fragments, searched_hand_written_pages, tags_of
 from servicetips.pages import day_label, week_label
 
 
@@ -71,7 +71,11 @@ def test_a_tip_page_shows_tags_author_date_reading_time_and_weeks(real_site, lib
         assert [text_of(a) for a in credits] == [str(w) for w in weeks]
         assert [a.get("href") for a in credits] == [f"../../weekly/{w}/" for w in weeks]
         if tip.meta.source is not None:
-            assert tip.meta.source.title in text_of(tree.xpath(f"//article//*[{c('tip-credits')}]")[0])
+            credit = text_of(tree.xpath(f"//article//*[{c('tip-credits')}]")[0])
+            if tip.meta.source.title is not None:
+                assert f"“{tip.meta.source.title}”" in credit
+            else:  # an untitled work: named by its opening words, never passed off as a title
+                assert f"an untitled piece that opens “{tip.meta.source.opening}”" in credit
 
 
 def test_related_tips_share_the_most_tags_then_are_newest(real_site, library, visible):
@@ -196,21 +200,31 @@ def test_markers_are_replaced_in_hand_written_pages(real_site, library):
 
 
 def test_search_indexes_tips_and_leaves_listing_pages_out(real_site, library, visible):
-    index = json.loads((real_site.site / "search" / "search_index.json").read_text("utf-8"))
-    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
-    assert {f"tips/{t.slug}/" for t in visible.published} <= locations
-    assert not locations & {"", "tags/", "weekly/"}
-    assert not any(loc.startswith(("tags/", "weekly/")) for loc in locations)
+    indexed = fragments(real_site.site)
+    tips = {f"tips/{t.slug}/" for t in visible.published}
+    # Tips on the site and the hand-written pages; no scheduled tip, no home, tag, weekly or week page.
+    hand_written = searched_hand_written_pages()
+    assert {"about/", "contributing/"} <= hand_written and "" not in hand_written
+    assert set(indexed) == tips | hand_written
+    assert not (real_site.site / "search").exists()  # Material's lunr index is gone
     for tip in visible.published:
-        entries = [d for d in index["docs"] if d["location"].startswith(f"tips/{tip.slug}/")]
-        first = next(d for d in entries if d["location"] == f"tips/{tip.slug}/")
-        assert first["title"] == tip.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        assert tip.summary.split()[0] in first["text"]
-        assert first["tags"] == [library.tags[t].label for t in tip.tags]
-        assert first.get("boost", 1) > 1
-        # Related tips, credits and the pager stay out of the tip's entries.
-        text = " ".join(d["text"] for d in entries)
-        assert "Related tips" not in text and "Tip of the week in" not in text
+        fragment = indexed[f"tips/{tip.slug}/"]
+        assert fragment["meta"]["title"] == tip.title
+        assert fragment["meta"]["summary"] == tip.summary
+        assert tags_of(fragment) == [library.tags[t].label for t in tip.tags]
+        assert " ".join(tip.summary.split()[:3]) in fragment["content"]
+    # Related tips, credits and the pager name other tips: left out of a tip's entry.
+    for tip in visible.published:
+        others = [t.title for t in visible.published if t.slug != tip.slug and t.title not in tip.body]
+        assert [title for title in others if title in indexed[f"tips/{tip.slug}/"]["content"]] == []
+
+
+def test_nothing_of_the_search_is_loaded_by_a_page_until_used(real_site):
+    first_tip = sorted(p.parent.name for p in (real_site.site / "tips").glob("*/index.html"))[0]
+    for url in ("", "about/", f"tips/{first_tip}/"):
+        source = real_site.page(url)
+        assert "pagefind" not in " ".join(re.findall(r"<(?:script|link)\b[^>]*>", source))
+        assert "search_index" not in source
 
 
 def test_no_generated_file_is_written_into_docs_or_tips(real_site):

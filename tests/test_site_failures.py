@@ -117,3 +117,18 @@ def test_a_hand_written_page_cannot_take_a_generated_address(tmp_path):
     assert result.returncode != 0
     assert "docs/tags/index.md has the same path as a generated page" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_failed_search_index_stops_the_build_and_keeps_the_previous_site(good_site, tmp_path):
+    tips, out = good_site
+    before = snapshot(out)
+    failing = tmp_path / "failing-pagefind"
+    failing.write_text("#!/bin/sh\necho 'Error: disk full' >&2\nexit 2\n", encoding="utf-8")
+    failing.chmod(0o755)
+    result = build_site(tips, out, AS_OF, extra_env={"PAGEFIND_BINARY_PATH": str(failing)})
+    assert result.returncode != 0
+    assert "Traceback" not in result.output
+    assert any(line.endswith("Search index not built: Pagefind failed (exit 2): Error: disk full")
+               for line in result.output.splitlines()), result.output
+    assert snapshot(out) == before
+    assert leftovers(out) == []

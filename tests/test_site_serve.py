@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -11,10 +12,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import date
 
 import pytest
 
 from conftest import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, copy_tips
+from pagefind_index import searched_hand_written_pages
+from servicetips.check import check_library
 
 WAIT_SECONDS = 180  # generous: a slow machine only makes the test slower, never fail
 
@@ -97,6 +101,23 @@ def test_the_preview_shows_problems_keeps_serving_and_picks_up_fixes(serve):
     tags.write_text(tags.read_text("utf-8").replace("label: Care", "label: Care and kindness"), "utf-8")
     wait_for(base + "tags/empathy/", "Care and kindness", server)
     assert server.poll() is None
+
+
+def test_search_works_in_the_preview_and_follows_edits(serve):
+    tips, base, server, log = serve
+    wait_for(base, "The tips have problems", server)
+    bad = tips / "unknown-tag.md"
+    bad.write_text(bad.read_text("utf-8").replace("[tone, kindness]", "[tone]"), "utf-8")
+    wait_for(base + "tips/unknown-tag/", "A tip with a tag nobody defined", server)
+    # Pagefind indexed the preview's own build folder: every tip (the fixed
+    # one too) and the hand-written pages.
+    published = check_library(tips, date.fromisoformat(AS_OF)).visible.published
+    expected = len(published) + len(searched_hand_written_pages())
+    entry = json.loads(wait_for(base + "pagefind/pagefind-entry.json", f'"page_count":{expected}', server))
+    assert "unknown-tag" in {tip.slug for tip in published}
+    script = wait_for(base + "pagefind/pagefind.js", "export", server)
+    assert script and entry["languages"]["en"]["page_count"] == expected
+    assert "Traceback" not in log.read_text("utf-8")
 
 
 def test_a_tip_page_shows_only_the_problems_not_its_last_good_footer(tmp_path):

@@ -51,6 +51,8 @@ BAD = [
     ("week-out-of-range.md", "WEEK001", 7, 7, "'2026-W54' does not exist: 2026 has ISO weeks W01 to W53"),
     ("week-wrong-format.md", "WEEK001", 7, 7, "'2026-48' is not an ISO week"),
     ("source-bad-url.md", "URL001", 9, 8, "'javascript:alert(1)' is not an absolute http:// or https:// URL"),
+    ("source-title-and-opening.md", "SRC001", 8, 3, "a source has a title or opening words, not both"),
+    ("source-unnamed.md", "SRC001", 8, 3, "a source needs its title, or its opening words when it was published without one"),
     ("Not Kebab Case.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
     ("duplicate-title.md", "DUP001", 2, 8, "the title is also used by"),
     ("pinned-week-taken.md", "SCHED003", 7, 7, "2026-W40 is also pinned by"),

@@ -31,6 +31,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import AS_OF, MKDOCS_YML, REPO, SITE_URL, build_site, check_links, has_class as c, text_of
+from pagefind_index import fragments
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
 from servicetips.cli import main
@@ -53,7 +54,7 @@ SITE = SiteInfo(url="https://tips.example.org/", title="Service Tips", descripti
 
 
 def readable_files(site: Path) -> dict[str, str]:
-    """Every text file of a built site by path, the gzipped sitemap unpacked: what any client can fetch."""
+    """Every text file of a built site by path, the sitemap and search index unpacked: what any client can fetch."""
     files = {}
     for path in sorted(site.rglob("*")):
         if not path.is_file():
@@ -61,6 +62,11 @@ def readable_files(site: Path) -> dict[str, str]:
         relative = path.relative_to(site).as_posix()
         if path.suffix == ".gz":
             files[relative] = gzip.decompress(path.read_bytes()).decode("utf-8")
+        elif path.suffix.startswith(".pf_"):
+            # Pagefind's index: gzip, a signature, then JSON (fragments) or
+            # CBOR (word index, metadata), whose strings are UTF-8.
+            raw = gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd")
+            files[relative] = raw.decode("utf-8", errors="replace")
         elif path.suffix in (".html", ".xml", ".json", ".txt", ".js"):
             files[relative] = path.read_text("utf-8")
     return files
@@ -144,7 +150,8 @@ def test_a_draft_stays_a_draft_whatever_the_date(tmp_path):
 
 def test_before_its_date_a_tip_is_in_no_file_of_the_site(early):
     files = readable_files(early.site)
-    assert "sitemap.xml" in files and "search/search_index.json" in files and "api/weeks.json" in files
+    assert "sitemap.xml" in files and "pagefind/pagefind-entry.json" in files and "api/weeks.json" in files
+    assert any(path.startswith("pagefind/fragment/") for path in files)
     for slug, word in SCHEDULED.items():
         assert not (early.site / "tips" / slug).exists()
         for path, text in files.items():
@@ -216,15 +223,13 @@ def test_on_its_date_a_tip_is_everywhere(later, library):
     files = readable_files(later.site)
     shown = expected_published(library, LATER)
     assert {slug for slug in SCHEDULED} <= {t.slug for t in shown}
-    search = json.loads(files["search/search_index.json"])
-    locations = {doc["location"] for doc in search["docs"]}
+    search = fragments(later.site)
     sitemap = ElementTree.fromstring(files["sitemap.xml"])
     urls = {loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
     for slug, word in SCHEDULED.items():
         tip = library.by_slug[slug]
         assert later.exists(f"tips/{slug}/")
-        assert f"tips/{slug}/" in locations
-        assert any(word in doc["text"] for doc in search["docs"] if doc["location"] == f"tips/{slug}/")
+        assert word in search[f"tips/{slug}/"]["content"]
         assert f"{SITE_URL}tips/{slug}/" in urls
         for tag in tip.tags:
             listed = later.tree(f"tags/{tag}/").xpath(f"//article//*[{c('tip-list')}]//li/p[1]//a/@href")

@@ -85,16 +85,6 @@ class RecordedAuthor(BaseModel):
     url: Optional[Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=500)]] = None
 
 
-class RecordedSource(BaseModel):
-    """The recorded tip's source credit."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    title: Annotated[str, _plain("source title", 1, 200)]
-    url: Optional[Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=500)]] = None
-    author: Optional[Annotated[str, _plain("source author", 1, 120)]] = None
-
-
 class RecordedTip(BaseModel):
     """A snapshot of a tip as it was sent: everything a week page, feed item and API entry show."""
 
@@ -106,7 +96,7 @@ class RecordedTip(BaseModel):
     tags: list[RecordedTag] = Field(min_length=1, max_length=3)
     author: RecordedAuthor
     published: date
-    source: Optional[RecordedSource] = None
+    source: Optional[Source] = None  # the tip's own credit model: the same rules, recorded
     body: Annotated[str, Field(max_length=MAX_BODY_CHARS)]  # the body limit of any tip
 
 
@@ -509,8 +499,7 @@ def snapshot(tip: Tip, library: Library) -> RecordedTip:
         tags=[RecordedTag(key=t, label=library.tags[t].label) for t in tip.tags],
         author=RecordedAuthor(key=tip.meta.author, name=author.name, url=author.url),
         published=tip.published,
-        source=None if source is None else RecordedSource(
-            title=source.title, url=source.url, author=source.author),
+        source=source,
         body=tip.body,
     )
 
@@ -520,15 +509,12 @@ def snapshot_tip(entry: LedgerEntry, path: str) -> Optional[Tip]:
     recorded = entry.tip
     if recorded is None:
         return None
-    source = None
-    if recorded.source is not None:
-        source = recorded.source.model_dump(exclude_none=True)
     # model_construct: the snapshot was validated by the ledger's model; the
     # tip vocabulary of today must not be applied to a week of the past.
     meta = TipFrontMatter.model_construct(
         title=recorded.title, summary=recorded.summary, tags=[t.key for t in recorded.tags],
         author=recorded.author.key, published=recorded.published, week=None, draft=False,
-        source=None if source is None else Source.model_construct(**source),
+        source=recorded.source,
     )
     shown_as = ShownAs(tags={t.key: t.label for t in recorded.tags}, author_name=recorded.author.name,
                        author_url=recorded.author.url)

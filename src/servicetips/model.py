@@ -26,6 +26,7 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -49,7 +50,7 @@ RESERVED_NAMES = frozenset({
     "sitemap", "404", "about", "contributing", "integrators", "stylesheets", "javascripts", "images",
     "schema", "schemas", "static", "latest", "archive", "all", "new", "draft", "drafts", "schedule",
     "subscribe", "robots", "email", "favicon", "favicon-48", "apple-touch-icon", "icons", "cards", "share",
-    "social", "manifest", "ledger", "engines",
+    "social", "manifest", "ledger", "engines", "pagefind",
 })
 URL_MAX = 2000  # the longest URL browsers and search engines reliably keep
 _URL = re.compile(r"https?://[^\s/$.?#][^\s<>\"]*")
@@ -166,15 +167,35 @@ HttpUrlText = Annotated[str, AfterValidator(_check_url), WithJsonSchema({"type":
 
 
 class Source(BaseModel):
-    """Where the idea of a tip came from. Facts and ideas only: the tip is our own writing."""
+    """Where the idea of a tip came from. Facts and ideas only: the tip is our own writing.
+
+    A credit names the work as it was published: its title, or, for a work
+    published without one, its opening words (never a title made up for it).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: Annotated[str, _plain("source title", 1, 200)] = Field(description="Title of the article or book.")
-    author: Optional[Annotated[str, _plain("source author", 1, 120)]] = Field(
-        default=None, description="Who wrote it, when known."
+    title: Optional[Annotated[str, _plain("source title", 1, 200)]] = Field(
+        default=None, description="Title of the article or book, as published."
     )
-    url: Optional[HttpUrlText] = Field(default=None, description="Where to read it (http or https).")
+    opening: Optional[Annotated[str, _plain("source opening", 1, 200)]] = Field(
+        default=None,
+        description="Only for a work published without a title: its first words, quoted as they stand.",
+    )
+    author: Optional[Annotated[str, _plain("source author", 1, 120)]] = Field(
+        default=None, description="Who wrote it, when the work names them."
+    )
+    url: Optional[HttpUrlText] = Field(default=None, description="Where to read it (http or https), when known.")
+
+    @model_validator(mode="after")
+    def _named_once(self) -> "Source":
+        if (self.title is None) == (self.opening is None):
+            raise _fail(
+                "SRC001",
+                "a source needs its title, or its opening words when it was published without one"
+                if self.title is None else "a source has a title or opening words, not both",
+            )
+        return self
 
 
 class TipFrontMatter(BaseModel):
@@ -212,7 +233,7 @@ class TipFrontMatter(BaseModel):
     )
     source: Optional[Source] = Field(
         default=None,
-        description="Optional: credit for the article the idea came from (title, author, url).",
+        description="Optional: credit for the work the idea came from: `title` as published (or `opening`, the first words of a work published without a title), `author` and `url` where the work gives them.",
     )
     draft: StrictBool = Field(
         default=False,

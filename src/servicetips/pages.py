@@ -514,7 +514,10 @@ class SitePages:
         lines = []
         source = tip.meta.source
         if source is not None:
-            title = f"“{html_text(source.title)}”"
+            if source.title is not None:
+                title = f"“{html_text(source.title)}”"
+            else:  # a work published without a title is named by its first words
+                title = f"an untitled piece that opens “{html_text(source.opening)}”"
             if source.url:
                 title = f'<a href="{html_attr(source.url)}">{title}</a>'
             by = f" by {html_text(source.author)}" if source.author else ""

@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "DATE003": "a week is outside the range the site publishes (2000-W01 to 2100-W51)",
     "WEEK001": "a week is not a valid ISO week (YYYY-Www)",
     "URL001": "a URL is not an absolute http(s) URL",
+    "SRC001": "a source credit needs its title, or the opening words of an untitled work (not both)",
     "SLUG001": "the file name is not a lowercase kebab-case slug",
     "DUP001": "two tips have the same title",
     "BODY001": "the body is empty",

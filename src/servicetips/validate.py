@@ -78,7 +78,7 @@ def _describe_type_error(field: str, error: dict) -> tuple[str, str]:
     hint = {
         "tags": "write the tags as a list: tags: [reputation, empathy]",
         "draft": "write draft: true or draft: false",
-        "source": "give source as a mapping with title (and optionally author, url) on indented lines",
+        "source": "give source as a mapping with title (or opening, for an untitled work), and optionally author and url, on indented lines",
     }.get(field.split(".")[0], f"for example: {_example(field)}" if field in FIELDS else "")
     return message, hint
 
@@ -135,6 +135,8 @@ class _ModelErrors:
             "DATE001": "write the date as YYYY-MM-DD, e.g. published: 2026-11-02",
             "WEEK001": "write the week as YYYY-Www, e.g. week: 2026-W48",
             "URL001": "write the full address, e.g. https://example.org/article",
+            "SRC001": "write `title:` as the work was published; only a work with no title gets "
+                      "`opening:`, its first words in quotes",
             "DATE002": f"published dates run from {DATE_RANGE}; check the year",
             "DATE003": f"weeks run from {week_range()}; check the year",
         }.get(code, "")

@@ -1,0 +1,57 @@
+"""Helpers shared by the tests: read back the search index Pagefind wrote into a site.
+
+Pagefind keeps one fragment per indexed page in `pagefind/fragment/*.pf_fragment`:
+gzip, then the signature `pagefind_dcd`, then JSON (url, content, meta, ...).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import frontmatter
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+SIGNATURE = b"pagefind_dcd"
+
+
+def fragments(site: Path) -> dict[str, dict]:
+    """Every indexed page's fragment by its URL path without the leading slash ('tips/x/')."""
+    found = {}
+    for path in sorted((Path(site) / "pagefind" / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(path.read_bytes())
+        assert raw.startswith(SIGNATURE), path
+        fragment = json.loads(raw[len(SIGNATURE) :].decode("utf-8"))
+        found[fragment["url"].lstrip("/")] = fragment
+    return found
+
+
+def tags_of(fragment: dict) -> list[str]:
+    """The tip's tags in order, from the metadata keys tag1, tag2, ... (see overrides/main.html)."""
+    tags, n = [], 1
+    while f"tag{n}" in fragment["meta"]:
+        tags.append(fragment["meta"][f"tag{n}"])
+        n += 1
+    return tags
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under `folder`, by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(Path(folder).rglob("*"))
+        if path.is_file()
+    }
+
+
+def searched_hand_written_pages(docs: Path = DOCS) -> set[str]:
+    """URL paths of the hand-written pages that are searched: all but those with `search: exclude`."""
+    pages = set()
+    for path in sorted(docs.glob("*.md")):
+        search = frontmatter.load(str(path)).metadata.get("search") or {}
+        if not search.get("exclude"):
+            pages.add("" if path.stem == "index" else f"{path.stem}/")
+    return pages
