@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from body_corpus import SHAPES, tip_text  # noqa: E402
+from body_corpus import SHAPES  # noqa: E402
 
 PARTS = ("check", "body", "render", "sanitize", "allowlist", "build")
 

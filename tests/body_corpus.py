@@ -12,7 +12,7 @@ quickly, whatever it reports.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 PROSE = "Read the whole message twice and answer what they most need to hear. "
 
@@ -65,7 +65,8 @@ def _footnotes(size: int) -> str:
 
 def _references(size: int) -> str:
     count = max(1, size // 30)
-    return " ".join(f"[a][r{i}]" for i in range(count)) + "\n\n" + "\n".join(f"[r{i}]: http://e.org/" for i in range(count))
+    links = " ".join(f"[a][r{i}]" for i in range(count))
+    return links + "\n\n" + "\n".join(f"[r{i}]: http://e.org/" for i in range(count))
 
 
 def _code_span_runs(size: int) -> str:

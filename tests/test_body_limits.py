@@ -30,8 +30,17 @@ from body_corpus import SHAPES, TIP_HEAD, body
 from conftest import AS_OF, build_site
 from libraries import FIXTURES, copy_library
 from servicetips import body as body_module
-from servicetips.body_limits import (MAX_ABBREVIATIONS, MAX_BODY_CHARS, MAX_BRACKET_DEPTH, MAX_HTML_DECLARATIONS,
-                                     MAX_HTML_TAGS, MAX_NESTING, MAX_UNCLOSED_BRACKETS, check_tip_body, limit_issues)
+from servicetips.body_limits import (
+    MAX_ABBREVIATIONS,
+    MAX_BODY_CHARS,
+    MAX_BRACKET_DEPTH,
+    MAX_HTML_DECLARATIONS,
+    MAX_HTML_TAGS,
+    MAX_NESTING,
+    MAX_UNCLOSED_BRACKETS,
+    check_tip_body,
+    limit_issues,
+)
 from servicetips.check import check_library
 from servicetips.ledger import read_entry
 from servicetips.load import MAX_FILE_BYTES

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from .model import count_words
 
@@ -48,7 +48,8 @@ _SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)
 # keeps each attempt to the next `<`: `[^>\n]*` read `](<](<](<...` quadratically.
 _DESTINATION = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s)]+)")
 _REF_DEF = re.compile(
-    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^<>\n]*>|\S+)", re.MULTILINE)
+    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^<>\n]*>|\S+)",
+    re.MULTILINE)
 # No `<` inside an autolink (Markdown's rule too): with `[^\s>]*` each `<` read on
 # to the end of the line, and `'<a:' * 20000` took 15.8 s.
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*)>")
@@ -131,7 +132,7 @@ def _blank_code_spans(line: str) -> str:
         last[length] = index
     pieces, kept, index = [], 0, 0
     while index < len(runs):
-        start, end = runs[index]
+        start = runs[index][0]
         close = next_same[index]
         if close is None or (start > 0 and line[start - 1] == "\\"):
             index += 1
@@ -144,7 +145,7 @@ def _blank_code_spans(line: str) -> str:
     return "".join(pieces)
 
 
-def tip_slug_of_link(target: str) -> Optional[str]:
+def tip_slug_of_link(target: str) -> str | None:
     """The slug a link target points to when it is a link to a tip, else None.
 
     Tips may link to each other as `other.md`, `../other.md`, `/tips/other/`

@@ -77,7 +77,7 @@ def check_tip_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
     except RecursionError:
         # A second wall behind MAX_NESTING: nesting the limits did not
         # foresee is still a located problem, never a traceback.
-        return issues + [BodyIssue(1, 1, "BODY022", "the body nests blocks too deeply for Markdown to read it",
+        return [*issues, BodyIssue(1, 1, "BODY022", "the body nests blocks too deeply for Markdown to read it",
                                    _NESTING_HINT)], []
 
 
@@ -201,7 +201,10 @@ def _line_depth(line: str) -> tuple[int, bool]:
 
 
 def _html_issue(body: str) -> BodyIssue | None:
-    """Too many raw HTML tags, or `<!`/`<?` openings, outside fenced code (code spans count: Markdown reads them too)."""
+    """Too many raw HTML tags, or `<!`/`<?` openings, outside fenced code.
+
+    Code spans count: Markdown's raw-HTML reader reads them before it knows they are code.
+    """
     tags = declarations = 0
     for number, line in code_free_lines(body, spans=False):
         start = line.find("<")
