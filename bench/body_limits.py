@@ -7,7 +7,8 @@ beside the fixture library and checked in a fresh subprocess the way
 `tips check` does (`check_library`). The subprocess then times the parts
 (the source rules of body.py, the Markdown rendering, the sanitizer, the
 allow-list comparison and locating, the build's link rewriting) with cold
-caches, so a slow shape says where it is slow. A part still running at
+caches, so a slow shape says where it is slow (only for a body within the
+limits of `servicetips.body_limits`: a body past one is read by nothing else). A part still running at
 the timeout is shown as `>T`. The growth column is time(largest) /
 time(smallest) of the whole check: about the size ratio for linear work,
 its square for quadratic.
@@ -55,6 +56,9 @@ def lap(name, call):
 report = lap("check", lambda: check_library(root, date(2026, 11, 23)))
 print(json.dumps({{"codes": sorted({{p.code for p in report.problems if "adversarial" in p.path}})}}), flush=True)
 body = text.split("---\n", 2)[2]
+from servicetips.body_limits import limit_issues
+if limit_issues(body):
+    sys.exit(0)  # refused by a limit: nothing else reads it, so there are no parts to time
 render._rendered.cache_clear(); render.clean_html.cache_clear()
 lap("body", lambda: check_body(body))
 lap("render", lambda: render.rendered(body))
