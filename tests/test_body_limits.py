@@ -111,15 +111,15 @@ def _at_the_limits() -> dict[str, str]:
         # Unclosed brackets in one paragraph nest: the twenty are in two paragraphs.
         "unclosed-brackets": ("[" * (MAX_UNCLOSED_BRACKETS // 2) + WORD * 450 + "\n\n") * 2,
         "nested-brackets": "[" * MAX_BRACKET_DEPTH + prose + "]" * MAX_BRACKET_DEPTH,
-        "nested-links": "[" * MAX_BRACKET_DEPTH + prose + "](x.md)" * MAX_BRACKET_DEPTH,
-        "tags": "<span>" * MAX_HTML_TAGS + prose,
+        "nested-links": "[" * MAX_BRACKET_DEPTH + prose + "](own-the-miss.md)" * MAX_BRACKET_DEPTH,
+        "tags": "<span>" * (MAX_HTML_TAGS // 2) + prose + "</span>" * (MAX_HTML_TAGS // 2),
         # `<![CDATA[` holds two `[`: the bracket depth allows five of them.
         "cdata": "<![CDATA[" * (MAX_BRACKET_DEPTH // 2) + "<?x" * (MAX_HTML_DECLARATIONS - MAX_BRACKET_DEPTH // 2)
                  + prose,
         "nesting": nested_list + "\n\n" + prose,
         "quotes": "> " * MAX_NESTING + prose,
-        "headings": "\n".join("## a" for _ in range(499)) + "\n\n" + WORD * 300,
-        "abbreviations": " ".join(f"AB{i}" for i in range(MAX_ABBREVIATIONS)) + " " + prose + "\n\n"
+        "headings": "\n".join("## a" for _ in range(400)) + "\n\n" + WORD * 150,
+        "abbreviations": " ".join(f"AB{i}" for i in range(MAX_ABBREVIATIONS)) + " " + WORD * 800 + "\n\n"
                          + "\n".join(f"*[AB{i}]: x" for i in range(MAX_ABBREVIATIONS)),
     }
 
