@@ -27,8 +27,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from body_corpus import SHAPES, TIP_HEAD, body
-from conftest import AS_OF, build_site
-from libraries import FIXTURES, copy_library
 from servicetips import body as body_module
 from servicetips.body_limits import (
     MAX_ABBREVIATIONS,
@@ -44,6 +42,7 @@ from servicetips.body_limits import (
 from servicetips.check import check_library
 from servicetips.ledger import read_entry
 from servicetips.load import MAX_FILE_BYTES
+from support import AS_OF, FIXTURES, build_site, copy_library
 
 TESTS = Path(__file__).parent
 HANG_TIMEOUT = 60  # seconds per subprocess; a run takes a few, so only a hang gets near this

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from conftest import AS_OF, REPO, SEARCH_FIELD, search_for
-from pagefind_index import fragments
 from servicetips.search import index_site
+from support.browser import SEARCH_FIELD, search_for
+from support.pagefind import fragments
 
 pytestmark = pytest.mark.browser
 

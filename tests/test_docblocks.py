@@ -9,11 +9,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import MKDOCS_YML, REPO, SITE_FIXTURES
-from libraries import FIXTURES
 from servicetips.cli import main
 from servicetips.docblocks import COMMAND, DocBlockError, Project, refresh, refresh_text
 from servicetips.schema import fields_table_markdown
+from support import FIXTURES, MKDOCS_YML, REPO, SITE_FIXTURES
 
 GUIDE = REPO / "docs" / "contributing.md"
 INTEGRATORS = REPO / "docs" / "integrators.md"

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from lxml import etree, html
 
 from servicetips.dates import IsoWeek
-from servicetips.feeds import OutputFile, SiteInfo, build_feeds, week_url
+from servicetips.feeds import OutputFile, SiteInfo, build_feeds
+from servicetips.routes import week_url
 from servicetips.model import Library, ScheduleSettings
 from servicetips.render import render_body
 from servicetips.schedule import Schedule, build_schedule

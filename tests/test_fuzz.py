@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libraries import FIXTURES, copy_library
 from servicetips.check import check_library
 from servicetips.problems import CODES
 from servicetips.yamlload import FALLBACK_HINT as YAML_FALLBACK_HINT
+from support import AS_OF_DATE, FIXTURES, copy_library
 
 SEEDS = sorted((FIXTURES / "bad").glob("*.md")) + sorted((FIXTURES / "good").glob("*.md"))
 SEED_BYTES = [p.read_bytes() for p in SEEDS] + [(FIXTURES / "library" / "own-the-miss.md").read_bytes()]
@@ -43,7 +42,7 @@ def mutate(data: bytes, edits) -> bytes:
 
 
 def assert_checks_cleanly(root: Path, name: str) -> None:
-    report = check_library(root, date(2026, 11, 23), only=[root / name])
+    report = check_library(root, AS_OF_DATE, only=[root / name])
     for problem in report.problems:
         assert problem.code in CODES
         assert problem.line >= 1 and problem.col >= 1
@@ -90,6 +89,6 @@ def test_python_object_tags_are_not_executed(tmp_path):
     root = copy_library(tmp_path)
     marker = tmp_path / "pwned"
     (root / "evil.md").write_text(f"---\ntitle: !!python/object/apply:os.system ['touch {marker}']\n---\nbody\n")
-    report = check_library(root, date(2026, 11, 23), only=[root / "evil.md"])
+    report = check_library(root, AS_OF_DATE, only=[root / "evil.md"])
     assert not marker.exists()
     assert [p.code for p in report.problems] == ["FM006"]

@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from libraries import FIXTURES, REPO
+from support import AS_OF, FIXTURES, REPO
+from support.git import ISOLATED
 
 WORKFLOW = FIXTURES / "workflow"
 NEW_TIP = "offer-two-clear-options.md"
 BIN = Path(sys.executable).parent
-AS_OF = "2026-11-23"
 
 
 class Repo:
@@ -54,36 +54,46 @@ class Repo:
         return set(self.git("ls-tree", "-r", "--name-only", "HEAD").stdout.split())
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    """tips/ and the pre-commit config committed, with the hook installed."""
-    assert (BIN / "tips").exists() and (BIN / "pre-commit").exists(), \
-        f"run the tests from the project's environment ({BIN} has no tips or pre-commit); `make test` does"
-    root = tmp_path / "repo"
-    root.mkdir()
-    shutil.copytree(REPO / "tips", root / "tips")
-    shutil.copy(REPO / ".pre-commit-config.yaml", root)
-    (root / ".venv").symlink_to(BIN.parent, target_is_directory=True)
+def _environment(home: Path) -> dict[str, str]:
     env = {
         **os.environ,
         # The user's git configuration (a global hooks path, signing, templates) must not leak in.
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Test Editor", "GIT_AUTHOR_EMAIL": "editor@example.org",
-        "GIT_COMMITTER_NAME": "Test Editor", "GIT_COMMITTER_EMAIL": "editor@example.org",
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        **ISOLATED,
+        "PRE_COMMIT_HOME": str(home),
         # The hook checks "as of" this date, so the test does not change with the calendar.
         "TIPS_AS_OF": AS_OF,
         "NO_COLOR": "1",
     }
     env.pop("TIPS_ROOT", None)
-    repository = Repo(root, env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def committed(tmp_path_factory) -> Path:
+    """tips/ and the pre-commit config committed through the installed hook, once per run."""
+    assert (BIN / "tips").exists() and (BIN / "pre-commit").exists(), \
+        f"run the tests from the project's environment ({BIN} has no tips or pre-commit); `make test` does"
+    base = tmp_path_factory.mktemp("precommit")
+    root = base / "repo"
+    root.mkdir()
+    shutil.copytree(REPO / "tips", root / "tips")
+    shutil.copy(REPO / ".pre-commit-config.yaml", root)
+    (root / ".venv").symlink_to(BIN.parent, target_is_directory=True)
+    repository = Repo(root, _environment(base / "pre-commit-home"))
     repository.git("init", "--quiet", "--initial-branch=main")
     installed = repository.run(BIN / "pre-commit", "install")
     assert installed.returncode == 0, installed.stdout + installed.stderr
     first = repository.commit("Add the library", "tips", ".pre-commit-config.yaml")
     assert first.returncode == 0, f"the current library must pass its own hook:\n{first.output}"
-    return repository
+    return root
+
+
+@pytest.fixture
+def repo(tmp_path: Path, committed: Path) -> Repo:
+    """tips/ and the pre-commit config committed, with the hook installed: a copy of `committed`."""
+    root = tmp_path / "repo"
+    shutil.copytree(committed, root, symlinks=True)  # .git, its installed hook and the .venv link
+    return Repo(root, _environment(tmp_path / "pre-commit-home"))
 
 
 def test_a_broken_tip_is_refused_with_file_line_and_code(repo: Repo) -> None:

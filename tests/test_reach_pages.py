@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from conftest import SITE_URL, search_for
 from servicetips.robots import robots_txt
+from support import SITE_URL
+from support.browser import search_for
 
 
 def test_robots_txt_names_the_absolute_sitemap():

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from servicetips.dates import IsoWeek
 from servicetips.model import AuthorInfo, Library, ScheduleSettings, TagInfo, Tip, TipFrontMatter
 from servicetips.problems import Severity
-from servicetips.schedule import Schedule, build_schedule, check_schedule
+from servicetips.schedule import Schedule, build_schedule
+from servicetips.schedule_rules import check_schedule
 from servicetips.validate import validate_library
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, REPO, SITE_FIXTURES, build_site, check_links, has_class as c, text_of
-from pagefind_index import fragments, searched_hand_written_pages, tags_of
 from servicetips.pages import day_label, week_label
+from support import AS_OF, REPO, SITE_FIXTURES, build_site, check_links, text_of
+from support import has_class as c
+from support.pagefind import fragments, searched_hand_written_pages, tags_of
 
 
 @pytest.fixture(scope="module")

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import AS_OF, SITE_FIXTURES, build_site, copy_tips
 from servicetips.cli import main as tips_cli
+from support import AS_OF, SITE_FIXTURES, build_site, copy_library, snapshot
 
 PROBLEM_LINE = r"^\S+:\d+:\d+: [A-Z]+\d{3} "
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file of a folder with a hash of its content."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def leftovers(out: Path) -> list[str]:
@@ -27,13 +20,9 @@ def leftovers(out: Path) -> list[str]:
 
 
 @pytest.fixture
-def good_site(tmp_path):
-    """A tips folder (a copy of the small fixture) and a site built from it."""
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
-    out = tmp_path / "out" / "site"
-    first = build_site(tips, out, AS_OF)
-    assert first.ok, first.output
-    return tips, out
+def good_site(tmp_path, site_cache):
+    """A tips folder (a copy of the small fixture) and a site built from it (a copy of the shared build)."""
+    return site_cache.copy(SITE_FIXTURES / "small", tmp_path)
 
 
 def test_an_invalid_tip_stops_the_build_with_the_lines_tips_check_prints(good_site):
@@ -55,7 +44,7 @@ def test_an_invalid_tip_stops_the_build_with_the_lines_tips_check_prints(good_si
 
 
 def test_an_invalid_library_never_creates_a_site(tmp_path):
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
     shutil.copy(SITE_FIXTURES / "broken" / "unknown-tag.md", tips)
     out = tmp_path / "out" / "site"
     result = build_site(tips, out, AS_OF)

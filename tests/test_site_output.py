@@ -26,18 +26,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, build_site, copy_tips
 from servicetips import site_output
-from servicetips.site_output import (MARKER, OutputError, OutputLock, discard, is_ours, lock_path, make_staging_dir,
-                                     recover, swap_into_place)
+from servicetips.site_output import (
+    MARKER,
+    OutputError,
+    OutputLock,
+    discard,
+    is_ours,
+    lock_path,
+    make_staging_dir,
+    recover,
+    swap_into_place,
+)
+from support import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, build_site, copy_library, snapshot
 
 WAIT_SECONDS = 300  # a hang guard for polling loops, never a speed target
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file of a folder (relative path) with a hash of its bytes."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def site_with(folder: Path, text: str) -> Path:
@@ -273,12 +276,9 @@ def wait_until(condition, what: str) -> None:
 
 
 @pytest.fixture
-def built(tmp_path):
-    """The small fixture library and a site built from it: (tips, site folder, snapshot)."""
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
-    out = tmp_path / "out" / "site"
-    first = build_site(tips, out, AS_OF)
-    assert first.ok, first.output
+def built(tmp_path, site_cache):
+    """The small fixture library and a site built from it (a copy of the shared build): (tips, site, snapshot)."""
+    tips, out = site_cache.copy(SITE_FIXTURES / "small", tmp_path)
     return tips, out, snapshot(out)
 
 
@@ -364,7 +364,7 @@ def one_line_failure(result, folder: Path) -> str:
 
 
 def test_a_file_where_the_folder_should_be_is_one_line(tmp_path):
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
     (tmp_path / "public").write_text("a file, not a folder")
     result = build_site(tips, tmp_path / "public" / "site", AS_OF)
     line = one_line_failure(result, tmp_path / "public")

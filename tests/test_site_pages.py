@@ -9,10 +9,11 @@ from datetime import date
 import pytest
 import yaml
 
-from conftest import AS_OF, SITE_FIXTURES
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
-from servicetips.pages import BODY_PLACEHOLDER, SitePages, href, link, problems_markdown, week_label
+from servicetips.pages import BODY_PLACEHOLDER, SitePages, problems_markdown, week_label
+from servicetips.routes import href, link
+from support import AS_OF, SITE_FIXTURES
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from datetime import date
 
 import pytest
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, copy_tips
-from pagefind_index import searched_hand_written_pages
 from servicetips.check import check_library
+from support import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, copy_library
+from support.pagefind import searched_hand_written_pages
 
 WAIT_SECONDS = 180  # generous: a slow machine only makes the test slower, never fail
 
@@ -74,7 +74,7 @@ def preview(tips, tmp_path):
 @pytest.fixture
 def serve(tmp_path):
     """Start the preview on a copy of the small library with one invalid tip."""
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
     shutil.copy(SITE_FIXTURES / "broken" / "unknown-tag.md", tips)
     with preview(tips, tmp_path) as (base, server, log):
         yield tips, base, server, log
@@ -121,7 +121,7 @@ def test_search_works_in_the_preview_and_follows_edits(serve):
 
 
 def test_a_tip_page_shows_only_the_problems_not_its_last_good_footer(tmp_path):
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
     with preview(tips, tmp_path) as (base, server, log):
         url = base + "tips/answer-in-under-two-hours/"
         good = wait_for(url, "Related tips", server)

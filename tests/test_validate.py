@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from libraries import FIXTURES, copy_library
 from servicetips.check import check_library
 from servicetips.problems import CODES
-
-AS_OF = date(2026, 11, 23)
+from support import AS_OF_DATE, FIXTURES, REPO, copy_library
 
 # (fixture in tests/fixtures/bad, code, line, col, text the message must contain)
 BAD = [
@@ -84,11 +81,11 @@ BAD = [
 
 def check_one(tmp_path: Path, fixture: Path):
     root = copy_library(tmp_path, fixture)
-    return check_library(root, AS_OF, only=[root / fixture.name])
+    return check_library(root, AS_OF_DATE, only=[root / fixture.name])
 
 
 def test_the_fixture_library_is_clean(tmp_path):
-    report = check_library(copy_library(tmp_path), AS_OF)
+    report = check_library(copy_library(tmp_path), AS_OF_DATE)
     assert report.ok
     # Two tips cannot fill the coming weeks without repeats: a warning, not an error.
     assert [p.code for p in report.problems] == ["SCHED004"]
@@ -157,15 +154,13 @@ def test_draft_is_checked_but_not_published(tmp_path):
 
 def test_only_reports_the_selected_files(tmp_path):
     root = copy_library(tmp_path, FIXTURES / "bad" / "author-unknown.md", FIXTURES / "bad" / "tag-unknown.md")
-    report = check_library(root, AS_OF, only=[root / "author-unknown.md"])
+    report = check_library(root, AS_OF_DATE, only=[root / "author-unknown.md"])
     assert {p.code for p in report.problems} == {"AUTH001"}
     assert report.files_checked == 1
 
 
 def test_the_real_library_is_clean():
-    from libraries import REPO
-
-    report = check_library(REPO / "tips", AS_OF)
+    report = check_library(REPO / "tips", AS_OF_DATE)
     assert [p.as_text() for p in report.problems if p.severity.value == "error"] == []
     assert len(report.visible.published) >= 24
     for tag in report.library.tags:
@@ -183,7 +178,7 @@ def test_the_real_library_is_clean():
 def test_bad_tag_vocabulary_is_reported(tmp_path, content, code, text):
     root = copy_library(tmp_path)
     (root / "tags.yml").write_text(content)
-    problems = [p for p in check_library(root, AS_OF).problems if p.code == code]
+    problems = [p for p in check_library(root, AS_OF_DATE).problems if p.code == code]
     assert problems and text in problems[0].message
     assert problems[0].path.endswith("tags.yml")
 
@@ -191,5 +186,5 @@ def test_bad_tag_vocabulary_is_reported(tmp_path, content, code, text):
 def test_missing_authors_file_is_reported(tmp_path):
     root = copy_library(tmp_path)
     (root / "authors.yml").unlink()
-    problems = check_library(root, AS_OF).problems
+    problems = check_library(root, AS_OF_DATE).problems
     assert any(p.code == "VOC001" and "authors.yml is missing" in p.message for p in problems)

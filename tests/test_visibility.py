@@ -30,17 +30,17 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SITE_URL, build_site, check_links, has_class as c, text_of
-from pagefind_index import fragments
 from servicetips.check import check_library
-from servicetips.dates import IsoWeek
 from servicetips.cli import main
+from servicetips.dates import IsoWeek
 from servicetips.feeds import SiteInfo, build_feeds, week_payload
 from servicetips.pages import SitePages
 from servicetips.schedule import WeekSlot
 from servicetips.visibility import Status, partition
+from support import ACCEPTED, AS_OF, MKDOCS_YML, REPO, SITE_URL, check_links, text_of
+from support import has_class as c
+from support.pagefind import fragments
 
-ACCEPTED = Path(__file__).parent / "fixtures" / "hostile" / "accepted"
 LATER = "2026-12-07"  # every scheduled tip's date has passed; 2026-W49 (the pin) has started
 # slug -> a word only that tip's body uses
 SCHEDULED = {
@@ -87,19 +87,15 @@ def library():
 
 
 @pytest.fixture(scope="module")
-def early(tmp_path_factory):
+def early(accepted_site):
     """The accepted library built on AS_OF, before any scheduled tip's date."""
-    result = build_site(ACCEPTED, tmp_path_factory.mktemp("early") / "site", AS_OF)
-    assert result.ok, result.output
-    return result
+    return accepted_site
 
 
 @pytest.fixture(scope="module")
-def later(tmp_path_factory):
+def later(shared_site):
     """The same library built on LATER, when every scheduled tip is published."""
-    result = build_site(ACCEPTED, tmp_path_factory.mktemp("later") / "site", LATER)
-    assert result.ok, result.output
-    return result
+    return shared_site(ACCEPTED, LATER)
 
 
 # --- the rule ---------------------------------------------------------------------

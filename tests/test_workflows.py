@@ -23,11 +23,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from libraries import REPO
 from servicetips.check import check_library
 from servicetips.cli import main
 from servicetips.dates import IsoWeek
 from servicetips.problems import CODES
+from support import REPO
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = REPO / ".github" / "workflows"

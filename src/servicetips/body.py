@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .model import count_words
+from .routes import TIPS, is_tip_link_path
 
 MIN_WORDS = 60
 MAX_WORDS = 1000
@@ -54,7 +55,7 @@ _REF_DEF = re.compile(
 # to the end of the line, and `'<a:' * 20000` took 15.8 s.
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*)>")
 _NO_ALT = re.compile(r"!\[\s*\][(\[]")
-_TIP_LINK = re.compile(r"^(?:\./|\.\./|\.\./tips/|/tips/)?([^/#?]+?)(?:\.md|/)?(?:[#?].*)?$")
+_TIP_LINK = re.compile(rf"^(?:\./|\.\./|\.\./{TIPS}/|/{TIPS}/)?([^/#?]+?)(?:\.md|/)?(?:[#?].*)?$")
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def tip_slug_of_link(target: str) -> str | None:
     if not target or target.startswith("#") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) or target.startswith("//"):
         return None
     looks_like_tip = target.split("#")[0].split("?")[0]
-    if not (looks_like_tip.endswith(".md") or looks_like_tip.startswith("/tips/") or looks_like_tip.startswith("../")):
+    if not (looks_like_tip.endswith(".md") or is_tip_link_path(looks_like_tip) or looks_like_tip.startswith("../")):
         return None
     match = _TIP_LINK.match(target)
     return match.group(1) if match else ""

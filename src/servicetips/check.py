@@ -15,7 +15,8 @@ from .ledger import (Ledger, check_against_library, check_ledger_changes, check_
                      unrecorded_warning)
 from .model import Library
 from .problems import Problem, is_failure
-from .schedule import UPCOMING_WARNING_WEEKS, Schedule, build_schedule, check_backdating, check_schedule
+from .schedule import Schedule, build_schedule
+from .schedule_rules import UPCOMING_WARNING_WEEKS, check_backdating, check_schedule
 from .validate import tip_display_path, validate_library
 from .visibility import Visibility, partition
 

@@ -20,6 +20,7 @@ from .check import CheckReport, check_library
 from .dates import resolve_as_of
 from .ledger import WithdrawError, ledger_folder, record_weeks, withdraw as withdraw_tip
 from .problems import format_problems
+from .routes import tip_source
 from .scaffold import ScaffoldError, new_tip
 from .schema import fields_table_markdown, tip_json_schema_text
 from .validate import VOCABULARY_FILES, validate_library
@@ -234,7 +235,7 @@ def week(fmt: str, root: str, as_of: Optional[str]) -> None:
                    f"{withdrawal_notice(slot.week, slot.withdrawn)}")
         return
     click.echo(f"{slot.week} · {slot.week.date_range_label()}{' (pinned)' if slot.pinned else ''}")
-    click.echo(f"{slot.tip.title}\n{slot.tip.summary}\ntips/{slot.tip.slug}.md")
+    click.echo(f"{slot.tip.title}\n{slot.tip.summary}\n{tip_source(slot.tip.slug)}")
 
 
 @main.command()
@@ -333,7 +334,7 @@ def withdraw(slug: str, reason: str, root: str, as_of: Optional[str]) -> None:
         raise click.UsageError(str(exc)) from None
     for path in changed:
         click.echo(f"withdrew {slug} from {path.parent.name}/{path.name}")
-    click.echo(f"next: commit ledger/; tips/{slug}.md may now be deleted")
+    click.echo(f"next: commit ledger/; {tip_source(slug)} may now be deleted")
 
 
 @main.command()

@@ -11,7 +11,11 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Mapping, Optional
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 
 _WEEK_TEXT = re.compile(r"^(\d{4})-W(\d{2})$")
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -86,14 +90,14 @@ class IsoWeek:
             current = current.next()
         return weeks
 
-    def date_range_label(self) -> str:
-        """Human dates of the week, e.g. '23-29 Nov 2026' or '28 Dec 2026 - 3 Jan 2027'."""
+    def date_range_label(self, language: str = "en") -> str:
+        """Human dates of the week in `language`, e.g. '23-29 Nov 2026' or '28 Dec 2026 - 3 Jan 2027'."""
         mon, sun = self.monday, self.sunday
         if mon.year != sun.year:
-            return f"{mon.day} {mon:%b %Y} - {sun.day} {sun:%b %Y}"
+            return f"{day_label(mon, language)} - {day_label(sun, language)}"
         if mon.month != sun.month:
-            return f"{mon.day} {mon:%b} - {sun.day} {sun:%b %Y}"
-        return f"{mon.day}-{sun.day} {sun:%b %Y}"
+            return f"{mon.day} {_month(mon, language)} - {day_label(sun, language)}"
+        return f"{mon.day}-{day_label(sun, language)}"
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"
@@ -143,3 +147,29 @@ def resolve_as_of(explicit: Optional[str] = None, environ: Optional[Mapping[str,
             raise ValueError(f"SOURCE_DATE_EPOCH={shown!r} is outside the dates the site publishes, {DATE_RANGE}")
         return datetime.fromtimestamp(seconds, tz=timezone.utc).date()
     return datetime.now(tz=timezone.utc).date()
+
+
+def midnight_epoch(day: date) -> str:
+    """Seconds since the epoch at 00:00 UTC of `day`, as SOURCE_DATE_EPOCH is written."""
+    return str(int(datetime.combine(day, time(0), tzinfo=timezone.utc).timestamp()))
+
+
+@lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
+    # mkdocs.yml's theme.language is a BCP 47 tag ("en", "pt-BR"); Babel
+    # spells it with "_". A tag Babel does not know falls back to English
+    # rather than stopping the build over a month name.
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse("en")
+
+
+@lru_cache(maxsize=4096)  # a tag page labels every tip's date; the same days recur across pages
+def day_label(day: date, language: str = "en") -> str:
+    """A date as readers see it, month named in the site's language with Babel: '2 Jun 2026'."""
+    return format_date(day, "d MMM y", locale=_locale(language))
+
+
+def _month(day: date, language: str) -> str:
+    return format_date(day, "MMM", locale=_locale(language))

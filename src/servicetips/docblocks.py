@@ -49,6 +49,7 @@ from typing import Callable
 
 import yaml
 
+from .routes import API_TIP_OF_THE_WEEK, API_WEEKS, FEED_JSON, TIPS
 from .validate import TAGS_FILE, VOCABULARY_FILES
 
 COMMAND = "tips docs"
@@ -248,23 +249,23 @@ def _sample(args: str, project: Project) -> str:
 
 _FEED_ARGS = re.compile(r"^(?P<path>\S+) from (?P<library>\S+) as of (?P<day>\d{4}-\d{2}-\d{2})$")
 # How much of each file the docs show: enough to see every field once.
-_FEED_ITEMS = {"feed.json": ("items", 1), "api/weeks.json": ("weeks", 2), "api/tip-of-the-week.json": (None, 0)}
+_FEED_ITEMS = {FEED_JSON: ("items", 1), API_WEEKS: ("weeks", 2), API_TIP_OF_THE_WEEK: (None, 0)}
 
 
 def _feed(args: str, project: Project) -> str:
-    from .check import check_library  # noqa: PLC0415 - feeds need the whole pipeline
-    from .feeds import SiteInfo, build_feeds  # noqa: PLC0415
+    from .build import SiteSettings, build_site  # noqa: PLC0415 - feeds need the whole pipeline
 
     match = _FEED_ARGS.match(args)
     if match is None or match["path"] not in _FEED_ITEMS:
         raise DocBlockError(f"write `PATH from LIBRARY as of YYYY-MM-DD`, PATH one of {', '.join(_FEED_ITEMS)}")
-    report = check_library(_inside(project, match["library"]), date.fromisoformat(match["day"]))
-    if not report.ok:
-        raise DocBlockError(f"{match['library']} has problems; run `tips check --root {match['library']}`")
     config = yaml.safe_load(project.mkdocs_yml.read_text(encoding="utf-8"))
-    site = SiteInfo(url=config["site_url"], title=config["site_name"], description=config.get("site_description", ""),
-                    language=(config.get("theme") or {}).get("language", "en"))
-    files = {f.path: f.content for f in build_feeds(report.library, report.schedule, site)}
+    site = SiteSettings(url=config["site_url"], title=config["site_name"],
+                        description=config.get("site_description", ""),
+                        language=(config.get("theme") or {}).get("language", "en"))
+    output = build_site(_inside(project, match["library"]), date.fromisoformat(match["day"]), site)
+    if not output.ok:
+        raise DocBlockError(f"{match['library']} has problems; run `tips check --root {match['library']}`")
+    files = {f.path: f.content for f in output.files}
     data = json.loads(files[match["path"]])
     key, keep = _FEED_ITEMS[match["path"]]
     if key is not None:
@@ -287,7 +288,7 @@ SOURCES: dict[str, Callable[[str], str]] = {
     "fields": lambda args: "the tip schema in src/servicetips/model.py",
     "body-html": lambda args: "the allow-list in src/servicetips/allowlist.py",
     "body-limits": lambda args: "the limits in src/servicetips/body_limits.py",
-    "tags": lambda args: f"tips/{TAGS_FILE}",
+    "tags": lambda args: f"{TIPS}/{TAGS_FILE}",
     "file": lambda args: args,
     "sample": lambda args: "the command named above, run for real",
     "feed": lambda args: "the feed code, the library named above and mkdocs.yml",

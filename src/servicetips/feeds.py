@@ -46,14 +46,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from .dates import IsoWeek
 from .ledger import withdrawal_notice
 from .model import Library, Tip
-from .render import render_body, tip_url
+from . import routes
+from .render import render_body
+from .routes import tip_url, week_url
 from .schedule import Schedule, WeekSlot
 from .visibility import Visibility, partition
 
-SCHEMA_VERSION = 1
-API_SCHEMA_DIR = "api/v1"
-TIP_OF_THE_WEEK_SCHEMA = f"{API_SCHEMA_DIR}/tip-of-the-week.schema.json"
-WEEKS_SCHEMA = f"{API_SCHEMA_DIR}/weeks.schema.json"
+SCHEMA_VERSION = routes.API_SCHEMA_VERSION
+API_SCHEMA_DIR = routes.API_SCHEMA_DIR
+TIP_OF_THE_WEEK_SCHEMA = routes.API_TIP_OF_THE_WEEK_SCHEMA
+WEEKS_SCHEMA = routes.API_WEEKS_SCHEMA
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # feedgen writes its own name and version into every feed by default; a fixed
 # generator keeps the output the same across feedgen upgrades.
@@ -107,12 +109,7 @@ def _normalized(site_url: Optional[str]) -> Optional[str]:
 
 def _root(site_url: Optional[str]) -> str:
     # None means "site-relative" (the CLI has no site URL): '/tips/x/' instead of 'https://.../tips/x/'.
-    return "/" if site_url is None else normalize_site_url(site_url)
-
-
-def week_url(week: IsoWeek, site_url: Optional[str]) -> str:
-    """The permalink of a week, `<site>weekly/2026-W48/`: also the week's feed item id."""
-    return f"{_root(site_url)}weekly/{week}/"
+    return routes.root_url(None if site_url is None else normalize_site_url(site_url))
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -333,8 +330,8 @@ def _channel(site: SiteInfo, title: str, description: str, home_url: str, self_p
              items: list[_Item], empty_updated: datetime) -> _Channel:
     # updated is the newest item's date: a rebuild that adds nothing changes nothing.
     updated = max((i.date for i in items), default=empty_updated)
-    return _Channel(title=title, description=description, home_url=home_url, self_url=site.url + self_path,
-                    language=site.language, updated=updated, tags_url=site.url + "tags/")
+    return _Channel(title=title, description=description, home_url=home_url, self_url=routes.url(self_path, site.url),
+                    language=site.language, updated=updated, tags_url=routes.tags_index_url(site.url))
 
 
 def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
@@ -453,18 +450,19 @@ def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
         return _channel(site, title, site.description, site.url, path, weekly, empty)
 
     files = [
-        OutputFile("feed.xml", _rss_feed(weekly_channel("feed.xml"), weekly)),
-        OutputFile("atom.xml", _atom_feed(weekly_channel("atom.xml"), weekly)),
-        OutputFile("feed.json", _json_feed(weekly_channel("feed.json"), weekly, site.url + "feed.json")),
-        OutputFile("api/weeks.json", _json_text(weeks_payload(schedule, site.url)).encode("utf-8")),
+        OutputFile(routes.FEED_RSS, _rss_feed(weekly_channel(routes.FEED_RSS), weekly)),
+        OutputFile(routes.FEED_ATOM, _atom_feed(weekly_channel(routes.FEED_ATOM), weekly)),
+        OutputFile(routes.FEED_JSON, _json_feed(weekly_channel(routes.FEED_JSON), weekly,
+                                                routes.url(routes.FEED_JSON, site.url))),
+        OutputFile(routes.API_WEEKS, _json_text(weeks_payload(schedule, site.url)).encode("utf-8")),
     ]
     if schedule.this_week is not None:
-        files.append(OutputFile("api/tip-of-the-week.json",
+        files.append(OutputFile(routes.API_TIP_OF_THE_WEEK,
                                 _json_text(week_payload(schedule.this_week, site.url, visible.has_page)).encode("utf-8")))
     for tag, info in library.tags.items():
         items = _tag_items(renderer, schedule, tag)
-        path = f"tags/{tag}/feed.xml"
-        channel = _channel(site, f"{site.title}: {info.label}", info.description, f"{site.url}tags/{tag}/",
+        path = routes.tag_feed(tag)
+        channel = _channel(site, f"{site.title}: {info.label}", info.description, routes.tag_url(tag, site.url),
                            path, items, empty)
         files.append(OutputFile(path, _rss_feed(channel, items)))
     return sorted(files, key=lambda f: f.path)

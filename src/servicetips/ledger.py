@@ -36,6 +36,7 @@ from .body_limits import MAX_BODY_CHARS, check_tip_body
 from .dates import IsoWeek
 from .model import SLUG_PATTERN, Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
 from .problems import Problem, Severity, display_path
+from .routes import tip_source
 
 LEDGER_FOLDER = "ledger"
 LEDGER_VERSION = 1
@@ -338,7 +339,7 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> 
             entry_line, entry_col = 1, 1
             problems.append(Problem(
                 ledger.paths[week], entry_line, entry_col, "LEDGER008",
-                f"tips/{slug}.md was tip of the week {weeks_text} and no longer exists",
+                f"{tip_source(slug)} was tip of the week {weeks_text} and no longer exists",
                 f"restore tips/{slug}.md (newsletters sent it); to take it down for a real reason, run {withdraw}"))
             continue
         if tip.meta.draft:
@@ -371,7 +372,7 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> 
                 ledger.paths[week], line, col, "LEDGER015",
                 f"{week} links to tips/{target.slug}.md, which is {state}",
                 f"keep tips/{target.slug}.md published: the week's page links to it; or withdraw "
-                f"tips/{entry.tip.slug}.md with `tips withdraw`"))
+                f"{tip_source(entry.tip.slug)} with `tips withdraw`"))
     # A recorded week's tag chips link to the tag pages: a tag it shows
     # keeps its page (its address is public), even if no tip uses it now.
     shown_tags: dict[str, IsoWeek] = {}
@@ -398,7 +399,7 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> 
         if entry is None or (entry.tip is not None and entry.tip.slug == tip.slug):
             continue
         line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
-        shown = f"tips/{entry.tip.slug}.md" if entry.tip is not None else "no tip"
+        shown = tip_source(entry.tip.slug) if entry.tip is not None else "no tip"
         problems.append(Problem(tip.path, line, col, "LEDGER010",
                                 f"{week} has started and was recorded with {shown} ({ledger.paths[week]})",
                                 "pin a week that has not started: `tips schedule` shows the free weeks"))
@@ -479,7 +480,7 @@ def check_new_entries(old: Mapping[str, Optional[str]], ledger: Ledger, library:
             slot.record.tip if slot.record is not None else snapshot(slot.tip, library))
         if entry.tip == want and entry.withdrawn is None:
             continue
-        shown = f"tips/{want.slug}.md as it is now" if want is not None else "no tip"
+        shown = f"{tip_source(want.slug)} as it is now" if want is not None else "no tip"
         line, col = _locate(_read_text(ledger, week), ("tip",))
         problems.append(Problem(ledger.paths[week], line, col, "LEDGER017",
                                 f"the new file for {week} does not record what the schedule gives that week ({shown})",

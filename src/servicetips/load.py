@@ -151,7 +151,7 @@ def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
                 source.problem(1, 1, "ENC005", "the file is a link that leads back to itself",
                                "replace the link by the tip file itself")
                 return None
-            if not target.is_relative_to(root.resolve()):
+            if not inside_library(path, root):
                 source.problem(1, 1, "ENC005", f"the file is a link to {target}, outside the library",
                                "copy the tip into tips/ instead of linking to it")
                 return None
@@ -350,3 +350,27 @@ def read_vocabulary_text(path: Path, display: str, what: str) -> tuple[Any, str,
         return None, text, [Problem(display, 1, 1, "VOC001", f"{path.name} must be a mapping of {what}",
                                     "see the contributing guide for its format")]
     return data, text, []
+
+
+def inside_library(path: Path, root: Path) -> bool:
+    """Whether `path`, links followed, is inside the library at `root`: a link may not reach outside it."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11
+        return False
+
+
+def library_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """Files of the library with one of `suffixes` (any depth, no hidden part), as (relative posix path, file).
+
+    A link to a file outside the library is left out, by the same rule as a
+    tip file (`inside_library`).
+    """
+    files = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if (path.suffix.lower() in suffixes and path.is_file()
+                and not any(part.startswith(".") for part in relative.parts)
+                and inside_library(path, root)):
+            files.append((relative.as_posix(), path))
+    return files

@@ -31,8 +31,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .dates import DATE_RANGE, EARLIEST, LATEST, IsoWeek, week_range
+from .routes import TOP_LEVEL_NAMES
+from .slugs import SLUG_PATTERN
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TITLE_LENGTH = (3, 80)
 SUMMARY_MAX = 160
 TAGS_PER_TIP = (1, 3)
@@ -41,16 +42,15 @@ AUTHOR_KEY_MAX = 60  # the longest `author:` value a tip may hold
 # Names a tag key may not take, because the site uses them for its own pages
 # and files: a tag's page is /tags/<key>/ and `tags/index.md` is the tag
 # index, and a key is also shown beside the top-level sections. The list is
-# the first segment of every public path (design.md "Public URLs", the
-# hand-written pages in docs/, the theme's asset folders and MkDocs' own
-# files) plus names kept for paths to come; tests/test_input_limits.py
-# checks that every top-level name of a built site is in it.
-RESERVED_NAMES = frozenset({
-    "index", "tags", "tips", "weekly", "feed", "atom", "rss", "json", "api", "assets", "search",
-    "sitemap", "404", "about", "contributing", "integrators", "stylesheets", "javascripts", "images",
-    "schema", "schemas", "static", "latest", "archive", "all", "new", "draft", "drafts", "schedule",
-    "subscribe", "robots", "email", "favicon", "favicon-48", "apple-touch-icon", "icons", "cards", "share",
-    "social", "manifest", "ledger", "engines", "pagefind",
+# the first segment of every public path the site generates
+# (`routes.TOP_LEVEL_NAMES`), plus the hand-written pages in docs/, the
+# theme's asset folders, MkDocs' own files and names kept for paths to come;
+# tests/test_input_limits.py checks that every top-level name of a built
+# site is in it.
+RESERVED_NAMES = TOP_LEVEL_NAMES | frozenset({
+    "rss", "json", "search", "404", "about", "contributing", "integrators", "stylesheets", "javascripts",
+    "images", "schema", "schemas", "static", "latest", "archive", "all", "new", "draft", "drafts", "schedule",
+    "robots", "email", "favicon", "icons", "share", "social", "manifest", "ledger", "engines",
 })
 URL_MAX = 2000  # the longest URL browsers and search engines reliably keep
 _URL = re.compile(r"https?://[^\s/$.?#][^\s<>\"]*")

@@ -27,6 +27,7 @@ from .allowlist import sanitize, url_scheme
 from .body import tip_slug_of_link
 from .markdown_config import new_markdown
 from .markup import UNPUBLISHED_HREF
+from .routes import body_base, root_url, tip_url
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # An `<a>` or `<img>` start tag as the sanitizer serialises it: every
@@ -85,12 +86,6 @@ def body_html(body: str, resolve: Callable[[str], str | None]) -> str:
     return sanitize(linked)
 
 
-def tip_url(slug: str, site_url: str | None) -> str:
-    """The public URL of a tip: absolute with a site URL, else site-relative (`/tips/<slug>/`)."""
-    path = f"tips/{slug}/"
-    return site_url + path if site_url else "/" + path
-
-
 def resolve_link(target: str, slug: str, site_url: str | None,
                  has_page: Callable[[str], bool] | None = None) -> str | None:
     """Where a link or image in tip `slug`'s body points, for a reader outside the site.
@@ -115,10 +110,9 @@ def resolve_link(target: str, slug: str, site_url: str | None,
     # may be a sub-path ('https://example.org/tips-site/'). Any other relative
     # link is resolved as MkDocs resolves it on the site: against the source
     # file, which lives in tips/ (so `card.png` is `/tips/card.png`).
-    root = site_url or "/"
     if target.startswith("/"):
-        return root + target[1:]
-    return urljoin(root + "tips/" + slug + ".md", target)
+        return root_url(site_url or None) + target[1:]
+    return urljoin(body_base(slug, site_url or None), target)
 
 
 def render_body(body: str, slug: str, site_url: str | None = None,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,6 +10,7 @@ import frontmatter
 
 from .model import Library, check_plain_text
 from .outline import OUTLINE, SUMMARY_PLACEHOLDER
+from .slugs import slugify, title_key
 
 
 class ScaffoldError(ValueError):
@@ -24,12 +23,6 @@ class NewTip:
 
     path: Path
     slug: str
-
-
-def slugify(title: str) -> str:
-    """Lowercase kebab-case ASCII slug of a title: 'Say "sorry" & mean it' -> 'say-sorry-mean-it'."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")
 
 
 def new_tip(library: Library, title: str, tags: list[str], author: str, published: date,
@@ -48,7 +41,7 @@ def new_tip(library: Library, title: str, tags: list[str], author: str, publishe
     if author not in library.authors:
         raise ScaffoldError(f"unknown author {author!r}: choose from {', '.join(sorted(library.authors))} "
                             "or add yourself to tips/authors.yml")
-    if any(t.title.casefold() == title.casefold() for t in library.tips):
+    if any(title_key(t.title) == title_key(title) for t in library.tips):
         raise ScaffoldError(f"a tip titled {title!r} already exists")
     path = library.root / f"{slug}.md"
     post = frontmatter.Post(

@@ -1,4 +1,4 @@
-"""The weekly schedule: which tip is tip of the week, for every ISO week.
+"""The weekly schedule: which tip is tip of the week, for every ISO week (computed, never checked here).
 
 A pure function of the library and one `as_of` date. Rules:
 
@@ -19,6 +19,9 @@ and on the weeks before it, never on later weeks or later tips. So adding a
 tip (published today or later) or pinning a tip to a future week never changes
 a week that has already started. Backdating `published` to before a started
 week is the one edit that can rewrite history, and reviewers should refuse it.
+
+The problems `tips check` reports about the schedule (SCHED001-006) are
+cross-file rules and live in `servicetips.schedule_rules`.
 """
 
 from __future__ import annotations
@@ -26,15 +29,11 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Optional
 
 from .dates import IsoWeek
-from .locate import FrontMatterLocator
 from .model import Library, Tip
-from .problems import Problem, Severity, display_path
-from .validate import SCHEDULE_FILE
-
-UPCOMING_WARNING_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,15 @@ class Schedule:
 
     def weeks_of(self, slug: str) -> tuple[IsoWeek, ...]:
         """Published weeks in which the tip `slug` was tip of the week, newest first."""
-        return tuple(s.week for s in self.published if s.tip is not None and s.tip.slug == slug)
+        return self._weeks_by_slug.get(slug, ())
+
+    @cached_property
+    def _weeks_by_slug(self) -> dict[str, tuple[IsoWeek, ...]]:
+        # Every tip page asks for its weeks: one pass over the weeks, not one per tip.
+        weeks: dict[str, list[IsoWeek]] = {}
+        for slot in self.published:
+            weeks.setdefault(slot.tip.slug, []).append(slot.week)
+        return {slug: tuple(found) for slug, found in weeks.items()}
 
 
 def _pins(library: Library) -> dict[IsoWeek, Tip]:
@@ -215,76 +222,3 @@ def build_schedule(library: Library, as_of: date, upcoming: int = 0, ledger: Opt
     if ledger is not None and ledger.folder.is_dir():
         unrecorded = tuple(s.week for s in slots if s.week <= current and s.record is None)
     return Schedule(as_of=as_of, current=current, slots=tuple(slots), unrecorded=unrecorded)
-
-
-def check_schedule(library: Library, as_of: date, schedule: Optional[Schedule] = None) -> list[Problem]:
-    """Schedule problems for `tips check`: bad pins (errors) and too few upcoming tips (warning).
-
-    `schedule` may be passed when already built with `upcoming=UPCOMING_WARNING_WEEKS`.
-    """
-    problems: list[Problem] = []
-    first = IsoWeek.parse(library.settings.first_week)
-    pinned: dict[IsoWeek, list[Tip]] = {}
-    for tip in sorted(library.tips, key=lambda t: t.slug):
-        if not tip.meta.week:
-            continue
-        week = IsoWeek.parse(tip.meta.week)
-        line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
-        if tip.meta.draft:
-            problems.append(Problem(tip.path, line, col, "SCHED002", f"the tip is a draft but pinned to {week}",
-                                    "remove `draft: true` to publish it that week, or remove the `week:` line"))
-            continue
-        if week < first:
-            problems.append(Problem(tip.path, line, col, "SCHED001",
-                                    f"{week} is before the schedule's first week, {first}",
-                                    f"pin it to {first} or later, or remove the `week:` line"))
-        if week.monday <= tip.published:
-            problems.append(Problem(tip.path, line, col, "SCHED005",
-                                    f"{week} starts {week.monday}, before the tip's published date {tip.published}",
-                                    f"pin it to {IsoWeek.of(tip.published).next()} or later: a week that had "
-                                    "started when the tip was published cannot be given to it"))
-            continue
-        pinned.setdefault(week, []).append(tip)
-    # Every tip of a clash is told, so checking one file alone still reports it.
-    for week, tips in pinned.items():
-        for tip in tips if len(tips) > 1 else ():
-            line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
-            others = ", ".join(t.path for t in tips if t is not tip)
-            problems.append(Problem(tip.path, line, col, "SCHED003", f"{week} is also pinned by {others}",
-                                    "pin one tip per week: `tips schedule` shows the free weeks"))
-    schedule = schedule or build_schedule(library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
-    upcoming = schedule.upcoming()[:UPCOMING_WARNING_WEEKS]
-    filled = sum(1 for s in upcoming if s.tip is not None and (s.pinned or s.fresh))
-    if upcoming and filled < UPCOMING_WARNING_WEEKS:
-        problems.append(Problem(
-            display_path(library.root / SCHEDULE_FILE, library.root.parent), 1, 1, "SCHED004",
-            f"only {filled} of the next {UPCOMING_WARNING_WEEKS} weeks get a tip that has not been tip of the week before",
-            "add new tips (or pin some) so readers do not see repeats; `tips schedule` shows the plan",
-            severity=Severity.WARNING))
-    return problems
-
-
-def check_backdating(library: Library, as_of: date, published_at_base: dict[str, Optional[date]]) -> list[Problem]:
-    """SCHED006 for changed tips whose `published` date puts them into weeks that have started.
-
-    A new tip dated before the current week's Monday would join the rotation
-    of weeks newsletter tools already pulled, and change them. The same goes
-    for an existing tip whose date moves earlier. `published_at_base` maps
-    the slugs of changed tips to their date before the change (None: new).
-    """
-    started = IsoWeek.of(as_of).monday
-    problems: list[Problem] = []
-    for slug, before in sorted(published_at_base.items()):
-        tip = library.by_slug.get(slug)
-        if tip is None or tip.meta.draft or tip.published >= started:
-            continue
-        if before is not None and tip.published >= before:
-            continue
-        line, col = FrontMatterLocator(tip.front_matter).locate(("published",))
-        what = "a new tip" if before is None else f"moved earlier from {before}"
-        problems.append(Problem(
-            tip.path, line, col, "SCHED006",
-            f"published {tip.published} ({what}) is before this week started ({started}): the tip would "
-            "join weeks that newsletter tools already pulled",
-            f"set `published: {max(as_of, started)}` (today) or later"))
-    return problems

@@ -26,8 +26,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import routes
+
 #: The bundle's folder inside the site; the search script loads it from here.
-BUNDLE_DIR = "pagefind"
+BUNDLE_DIR = routes.SEARCH_BUNDLE
 #: Left out of the index: what repeats other pages or says nothing of the tip (credits, related
 #: tips, pager, byline) and permalink signs. A tip's tag chips (in .tip-meta, beside the byline)
 #: stay in, so a tip is found by its tags.

@@ -25,6 +25,7 @@ from .model import (AUTHOR_KEY_MAX, RESERVED_NAMES, SLUG_PATTERN, TAG_KEY_MAX, A
                     ScheduleSettings, TagInfo, Tip, TipFrontMatter)
 from .outline import SUMMARY_PLACEHOLDER, find_placeholders, summary_placeholder_at
 from .problems import CODES, Problem, display_path
+from .slugs import slugify, title_key
 
 TAGS_FILE = "tags.yml"
 AUTHORS_FILE = "authors.yml"
@@ -245,7 +246,7 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
     valid: list[tuple[SourceFile, TipFrontMatter]] = []
     for source in sources:
         if not SLUG_PATTERN.match(source.slug):
-            suggestion = re.sub(r"[^a-z0-9]+", "-", source.slug.lower()).strip("-") or "my-tip"
+            suggestion = slugify(source.slug) or "my-tip"
             source.problem(1, 1, "SLUG001", f"file name {source.path.name!r} is not a lowercase kebab-case slug",
                            f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)")
         if source.data is None:
@@ -310,7 +311,7 @@ def _check_unique_titles(valid: list[tuple[SourceFile, TipFrontMatter]]) -> None
     # them (pre-commit, --changed) still reports the clash.
     by_title: dict[str, list[SourceFile]] = {}
     for source, meta in valid:
-        by_title.setdefault(" ".join(meta.title.casefold().split()), []).append(source)
+        by_title.setdefault(title_key(meta.title), []).append(source)
     for clash in by_title.values():
         if len(clash) < 2:
             continue

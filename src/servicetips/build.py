@@ -1,0 +1,168 @@
+"""The core build: everything a site needs from a tips folder, a date and the site's settings, as plain data.
+
+One entry point, `build_site`, shared by the MkDocs hooks, the CLI and the
+tests, so that no caller runs the pipeline in its own order:
+
+    check (load, validate, ledger, schedule, visibility)
+      -> feeds and API -> pages -> assets (files beside the tips)
+
+The result, `SiteOutput`, holds the check's report, the generated pages
+(`pages.VirtualPage`: source path, Markdown, metadata), the generated files
+(feeds and API, as bytes), the assets (site path and file) and the site
+index that fills the `<!-- tips:... -->` markers of hand-written pages. An
+engine only has to write these: the MkDocs hooks hand them over as
+generated files. Nothing here imports MkDocs or reads the clock.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import routes
+from .check import CheckReport, check_library
+from .dates import resolve_as_of
+from .feeds import OutputFile, SiteInfo, build_feeds
+from .load import library_files
+from .pages import FeedLink, SitePages, VirtualPage
+from .problems import format_problems
+from .validate import tip_paths
+from .visibility import Visibility
+
+# The site's settings are what the feeds name it by: URL, title, description, language.
+SiteSettings = SiteInfo
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file kept beside the tips and published as it is: its path in the site and the file."""
+
+    path: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One generated file as an engine writes it: its path, then its text or bytes, or the file to copy."""
+
+    path: str
+    content: str | bytes | None = None
+    source: Path | None = None
+    in_nav: bool = True  # False for a page that is reached from listings, not from the site's menu
+
+
+@dataclass(frozen=True)
+class SiteOutput:
+    """Everything one build of the site holds; empty but for `report` when the library has errors."""
+
+    report: CheckReport
+    visible: Visibility | None = None
+    pages: tuple[VirtualPage, ...] = ()
+    files: tuple[OutputFile, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    index: SitePages | None = field(default=None, repr=False)
+    # Pages a preview shows the problems on while the library has errors:
+    # the listings and a page per tip file, so the one being edited reloads.
+    problem_pages: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_source", {page.src_uri: page for page in self.pages})
+
+    def page(self, src: str) -> VirtualPage | None:
+        """The generated page at source path `src`, or None (a hand-written page, or none)."""
+        return self._by_source.get(src)
+
+    @property
+    def ok(self) -> bool:
+        """True when the library has no error (warnings allowed)."""
+        return self.report.ok
+
+    @property
+    def problems_text(self) -> str:
+        """The problems as `tips check` prints them."""
+        return format_problems(self.report.problems, "text", self.report.files_checked)
+
+    @property
+    def summary(self) -> str:
+        """One line on what this build published."""
+        schedule = self.report.schedule
+        return (f"tips: {len(self.visible.published)} tips, {len(schedule.published)} weeks published as of "
+                f"{schedule.as_of} (week {schedule.current}); {len(self.visible.scheduled)} scheduled")
+
+    def generated(self) -> list[Generated]:
+        """Every file this build adds to the site: the feeds and API, the pages, the assets."""
+        return [*(Generated(file.path, file.content) for file in self.files),
+                *(Generated(page.src_uri, page.source, in_nav=page.in_nav) for page in self.pages),
+                *(Generated(asset.path, source=asset.source) for asset in self.assets)]
+
+    def weekly_feeds(self) -> list[FeedLink]:
+        """The weekly feeds of this build, for the page head and the header button."""
+        return self.index.weekly_feeds() if self.index is not None else []
+
+    def replace_markers(self, markdown: str, src: str) -> tuple[str, list[str]]:
+        """A hand-written page's Markdown with its `<!-- tips:... -->` markers filled; also the unknown names."""
+        if self.index is None:
+            return markdown, []
+        return self.index.replace_markers(markdown, src)
+
+
+def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = False) -> SiteOutput:
+    """Check the library at `root` as of `as_of` and build its pages, feeds, API and assets.
+
+    `preview` (the live preview server) also gives scheduled tips a page,
+    marked as such; the feeds and the API never carry them. With errors in
+    the library, only the report (and the pages a preview shows them on).
+    """
+    root = Path(root)
+    report = check_library(root, as_of)
+    if not report.ok:
+        wanted = [routes.HOME, routes.TAGS_INDEX, routes.WEEKLY_INDEX]
+        wanted += [routes.tip_source(path.stem) for path in tip_paths(root)]
+        return SiteOutput(report, problem_pages=tuple(wanted))
+    # Which tips have a page was decided once by the check (report.visible);
+    # only the preview adds the pages of scheduled tips.
+    visible = report.visible.for_preview() if preview else report.visible
+    files = tuple(build_feeds(report.library, report.schedule, settings, visible))
+    index = SitePages(report.library, report.schedule, [file.path for file in files], visible, settings.language)
+    assets = tuple(Asset(routes.tip_asset(relative), path)
+                   for relative, path in library_files(root, routes.TIP_ASSET_SUFFIXES))
+    return SiteOutput(report, visible, tuple(index.pages()), files, assets, index)
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build is made from: the tips folder, the date and the site's settings."""
+
+    root: Path
+    as_of: date
+    settings: SiteSettings
+
+
+def build_inputs(project: Path, site_url: str | None, name: str, description: str | None,
+                 language: str) -> BuildInputs:
+    """The inputs of a build of the site configured in folder `project` (where mkdocs.yml is).
+
+    The tips folder is `TIPS_ROOT` (default `tips`, relative to `project`);
+    the date is `dates.resolve_as_of()` (TIPS_AS_OF, SOURCE_DATE_EPOCH,
+    today). Raises ValueError with a sentence for the site's maintainer when
+    one is missing or wrong, before anything is built.
+    """
+    if not site_url:
+        raise ValueError("site_url is not set in mkdocs.yml: the feeds and the sitemap need the site's "
+                         "absolute address. Add a line such as `site_url: https://tips.example.org/`.")
+    root = Path(os.environ.get("TIPS_ROOT") or "tips")
+    if not root.is_absolute():
+        root = Path(project) / root
+    if not root.is_dir():
+        raise ValueError(f"the tips folder {root} does not exist; set TIPS_ROOT to the folder with the tips")
+    try:
+        as_of = resolve_as_of()
+    except ValueError as exc:
+        raise ValueError(f"cannot tell which week it is: {exc}") from None
+    try:
+        settings = SiteSettings(url=site_url, title=name, description=description or "", language=language)
+    except ValueError as exc:  # e.g. a site_url that is not http(s)
+        raise ValueError(f"mkdocs.yml: {exc}") from None
+    return BuildInputs(root, as_of, settings)
