@@ -169,6 +169,13 @@ def _body_html(args: str, project: Project) -> str:
     return allowlist_markdown()
 
 
+def _body_limits(args: str, project: Project) -> str:
+    from .body_limits import limits_markdown  # noqa: PLC0415 - only this block needs the limits
+
+    _no_args(args)
+    return limits_markdown()
+
+
 def _tags(args: str, project: Project) -> str:
     from .load import read_vocabulary  # noqa: PLC0415
     from .model import TagInfo  # noqa: PLC0415
@@ -280,6 +287,7 @@ def _first_sentence(html: str) -> str:
 SOURCES: dict[str, Callable[[str], str]] = {
     "fields": lambda args: "the tip schema in src/servicetips/model.py",
     "body-html": lambda args: "the allow-list in src/servicetips/allowlist.py",
+    "body-limits": lambda args: "the limits in src/servicetips/body_limits.py",
     "tags": lambda args: f"{TIPS}/{TAGS_FILE}",
     "file": lambda args: args,
     "sample": lambda args: "the command named above, run for real",
@@ -288,6 +296,7 @@ SOURCES: dict[str, Callable[[str], str]] = {
 MAKERS: dict[str, Callable[[str, Project], str]] = {
     "fields": _fields,
     "body-html": _body_html,
+    "body-limits": _body_limits,
     "tags": _tags,
     "file": _file,
     "sample": _sample,
