@@ -49,8 +49,8 @@ _SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)
 # keeps each attempt to the next `<`: `[^>\n]*` read `](<](<](<...` quadratically.
 _DESTINATION = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s)]+)")
 _REF_DEF = re.compile(
-    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^<>\n]*>|\S+)",
-    re.MULTILINE)
+    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^<>\n]*>|\S+)", re.MULTILINE
+)
 # No `<` inside an autolink (Markdown's rule too): with `[^\s>]*` each `<` read on
 # to the end of the line, and `'<a:' * 20000` took 15.8 s.
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*)>")
@@ -152,7 +152,7 @@ def tip_slug_of_link(target: str) -> str | None:
     Tips may link to each other as `other.md`, `../other.md`, `/tips/other/`
     or `../other/`; external URLs, anchors and mail links are not tip links.
     """
-    if not target or target.startswith("#") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) or target.startswith("//"):
+    if not target or target.startswith(("#", "//")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
         return None
     looks_like_tip = target.split("#")[0].split("?")[0]
     if not (looks_like_tip.endswith(".md") or is_tip_link_path(looks_like_tip) or looks_like_tip.startswith("../")):
@@ -171,18 +171,39 @@ def check_body(body: str, words_only: bool = False) -> tuple[list[BodyIssue], li
     links: list[TipLink] = []
     words = count_words(body)
     if words == 0:
-        issues.append(BodyIssue(1, 1, "BODY001", "the body is empty",
-                                "write the tip below the closing `---`: 150-400 words with one concrete action"))
+        issues.append(
+            BodyIssue(
+                1,
+                1,
+                "BODY001",
+                "the body is empty",
+                "write the tip below the closing `---`: 150-400 words with one concrete action",
+            )
+        )
         return issues, links
     if words < MIN_WORDS:
-        issues.append(BodyIssue(1, 1, "BODY002", f"the body has {words} words; a tip needs at least {MIN_WORDS}",
-                                "aim for 150-400 words: the situation, what to do, and an example"))
+        issues.append(
+            BodyIssue(
+                1,
+                1,
+                "BODY002",
+                f"the body has {words} words; a tip needs at least {MIN_WORDS}",
+                "aim for 150-400 words: the situation, what to do, and an example",
+            )
+        )
     elif words > MAX_WORDS:
-        issues.append(BodyIssue(1, 1, "BODY002", f"the body has {words} words; a tip has at most {MAX_WORDS}",
-                                "keep one idea per tip: split it into several tips"))
+        issues.append(
+            BodyIssue(
+                1,
+                1,
+                "BODY002",
+                f"the body has {words} words; a tip has at most {MAX_WORDS}",
+                "keep one idea per tip: split it into several tips",
+            )
+        )
     if words_only:
         return issues, links
-    if "`" in body or "~~~" in body or _may_have_h1(body):
+    if "`" in body or "~~~" in body or _may_have_h1(body):  # noqa: SIM108 - the common case needs its comment
         text = _visible_text(body, issues)
     else:
         # The common case, no code and no heading candidate: the body is
@@ -196,8 +217,9 @@ def check_body(body: str, words_only: bool = False) -> tuple[list[BodyIssue], li
 
 def _may_have_h1(body: str) -> bool:
     """Whether a line of the body could be a level-1 heading (the line scan decides)."""
-    return bool(_ATX_H1_FIRST.match(body) or _ATX_H1_NEXT.search(body)
-                or ("=" in body and _SETEXT_H1_ANYWHERE.search(body)))
+    return bool(
+        _ATX_H1_FIRST.match(body) or _ATX_H1_NEXT.search(body) or ("=" in body and _SETEXT_H1_ANYWHERE.search(body))
+    )
 
 
 def _visible_text(body: str, issues: list[BodyIssue]) -> str:
@@ -207,8 +229,15 @@ def _visible_text(body: str, issues: list[BodyIssue]) -> str:
     for number, line in code_free_lines(body):
         visible.append(line)
         if _ATX_H1.match(line) or (previous_text and _SETEXT_H1.match(line)):
-            issues.append(BodyIssue(number, 1, "BODY003", "the body has a level-1 heading",
-                                    "the title is the page's heading: use `##` for sections"))
+            issues.append(
+                BodyIssue(
+                    number,
+                    1,
+                    "BODY003",
+                    "the body has a level-1 heading",
+                    "the title is the page's heading: use `##` for sections",
+                )
+            )
         previous_text = bool(line.strip()) and not _ATX_H1.match(line)
     return "\n".join(visible)
 
@@ -234,8 +263,15 @@ def _check_markup(text: str, issues: list[BodyIssue], links: list[TipLink]) -> N
             links.append(TipLink(slug, target, line, col))
     for match in _NO_ALT.finditer(text):
         line, col = position(match.start())
-        issues.append(BodyIssue(line, col, "BODY007", "an image has no alt text",
-                                "describe the image between the brackets: ![A reply written on a card](...)"))
+        issues.append(
+            BodyIssue(
+                line,
+                col,
+                "BODY007",
+                "an image has no alt text",
+                "describe the image between the brackets: ![A reply written on a card](...)",
+            )
+        )
 
 
 def link_targets(text: str) -> list[tuple[int, str]]:
