@@ -38,7 +38,10 @@ def test_a_new_tip_dated_in_a_started_week_is_refused(repo):
     new_tip(repo, "late-arrival", "2026-11-16")
     result = check_changed()
     assert result.exit_code == 1
-    assert "tips/late-arrival.md:6:12: SCHED006 published 2026-11-16 (a new tip) is before this week started (2026-11-23)" in result.output
+    assert (
+        "tips/late-arrival.md:6:12: SCHED006 published 2026-11-16 (a new tip) is before this week started (2026-11-23)"
+        in result.output
+    )
     assert "set `published: 2026-11-25` (today) or later" in result.output
 
 

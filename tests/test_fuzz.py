@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,17 +15,67 @@ from support import AS_OF_DATE, FIXTURES, copy_library
 
 SEEDS = sorted((FIXTURES / "bad").glob("*.md")) + sorted((FIXTURES / "good").glob("*.md"))
 SEED_BYTES = [p.read_bytes() for p in SEEDS] + [(FIXTURES / "library" / "own-the-miss.md").read_bytes()]
-YAML_BITS = [b"---\n", b"\n---\n", b"&a ", b"*a", b"!!python/object:os.system ", b"[", b"{", b"]", b"}", b": ",
-             b"- ", b"\t", b"\r\n", b"\xef\xbb\xbf", b"\x00", b"\xff", b"<script>", b"](javascript:", b"# ",
-             b"title: ", b"tags: ", b"week: 2026-W", b"published: 2026-", b"'", b'"', b"\\", b"\xe2\x80\xa8",
-             # YAML the schema does not use, characters feeds cannot carry, and what libyaml reserves.
-             b"!!binary ", b"!!set ", b"!!timestamp ", b"!x!y ", b"<<: ", b"9" * 40, b"1e999", b".inf",
-             b"\x0b", b"\x7f", b"\xc2\x85", b"\xef\xbf\xbe", b"\xf4\x8f\xbf\xbf", b"--- x", b"...\n", b"%",
-             b"@", b"`", b"|", b">", b"? ", b",", b"\n  ", b"\n- "]
+YAML_BITS = [
+    b"---\n",
+    b"\n---\n",
+    b"&a ",
+    b"*a",
+    b"!!python/object:os.system ",
+    b"[",
+    b"{",
+    b"]",
+    b"}",
+    b": ",
+    b"- ",
+    b"\t",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+    b"\x00",
+    b"\xff",
+    b"<script>",
+    b"](javascript:",
+    b"# ",
+    b"title: ",
+    b"tags: ",
+    b"week: 2026-W",
+    b"published: 2026-",
+    b"'",
+    b'"',
+    b"\\",
+    b"\xe2\x80\xa8",
+    # YAML the schema does not use, characters feeds cannot carry, and what libyaml reserves.
+    b"!!binary ",
+    b"!!set ",
+    b"!!timestamp ",
+    b"!x!y ",
+    b"<<: ",
+    b"9" * 40,
+    b"1e999",
+    b".inf",
+    b"\x0b",
+    b"\x7f",
+    b"\xc2\x85",
+    b"\xef\xbf\xbe",
+    b"\xf4\x8f\xbf\xbf",
+    b"--- x",
+    b"...\n",
+    b"%",
+    b"@",
+    b"`",
+    b"|",
+    b">",
+    b"? ",
+    b",",
+    b"\n  ",
+    b"\n- ",
+]
 
 mutations = st.lists(
-    st.tuples(st.integers(min_value=0, max_value=4000), st.sampled_from(["insert", "delete", "replace"]),
-              st.one_of(st.sampled_from(YAML_BITS), st.binary(max_size=8))),
+    st.tuples(
+        st.integers(min_value=0, max_value=4000),
+        st.sampled_from(["insert", "delete", "replace"]),
+        st.one_of(st.sampled_from(YAML_BITS), st.binary(max_size=8)),
+    ),
     max_size=6,
 )
 
@@ -35,9 +86,9 @@ def mutate(data: bytes, edits) -> bytes:
         if kind == "insert":
             data = data[:at] + chunk + data[at:]
         elif kind == "delete":
-            data = data[:at] + data[at + len(chunk) + 1:]
+            data = data[:at] + data[at + len(chunk) + 1 :]
         else:
-            data = data[:at] + chunk + data[at + len(chunk):]
+            data = data[:at] + chunk + data[at + len(chunk) :]
     return data
 
 
@@ -72,13 +123,14 @@ def test_random_bytes_never_crash(tmp_path_factory, data):
 
 
 @fuzz_settings
-@given(front=st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20)),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-    max_leaves=12))
+@given(
+    front=st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20)),
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+        max_leaves=12,
+    )
+)
 def test_any_yaml_value_as_front_matter_never_crashes(tmp_path_factory, front):
-    import yaml
-
     root = copy_library(tmp_path_factory.mktemp("fuzz"))
     text = "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\n" + "word " * 80
     (root / "value.md").write_text(text, encoding="utf-8")

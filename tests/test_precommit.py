@@ -35,8 +35,9 @@ class Repo:
         self.env = env
 
     def run(self, *args: str | Path) -> subprocess.CompletedProcess:
-        return subprocess.run([str(a) for a in args], cwd=self.root, env=self.env, capture_output=True,
-                              text=True, check=False)
+        return subprocess.run(
+            [str(a) for a in args], cwd=self.root, env=self.env, capture_output=True, text=True, check=False
+        )
 
     def git(self, *args: str | Path) -> subprocess.CompletedProcess:
         result = self.run("git", *args)
@@ -71,8 +72,9 @@ def _environment(home: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def committed(tmp_path_factory) -> Path:
     """tips/ and the pre-commit config committed through the installed hook, once per run."""
-    assert (BIN / "tips").exists() and (BIN / "pre-commit").exists(), \
+    assert (BIN / "tips").exists() and (BIN / "pre-commit").exists(), (
         f"run the tests from the project's environment ({BIN} has no tips or pre-commit); `make test` does"
+    )
     base = tmp_path_factory.mktemp("precommit")
     root = base / "repo"
     root.mkdir()
@@ -152,8 +154,11 @@ def test_a_vocabulary_change_checks_every_tip(repo: Repo) -> None:
     # is part of the commit: the hook must check the whole library.
     tags_file = repo.root / "tips" / "tags.yml"
     tags = yaml.safe_load(tags_file.read_text(encoding="utf-8"))
-    users = sorted(p.name for p in (repo.root / "tips").glob("*.md")
-                   if "freedoms" in p.read_text(encoding="utf-8").split("\n---", 1)[0])
+    users = sorted(
+        p.name
+        for p in (repo.root / "tips").glob("*.md")
+        if "freedoms" in p.read_text(encoding="utf-8").split("\n---", 1)[0]
+    )
     assert users, "the library has no tip tagged freedoms; pick another tag for this test"
     del tags["freedoms"]
     tags_file.write_text(yaml.safe_dump(tags, sort_keys=False), encoding="utf-8")
@@ -162,8 +167,11 @@ def test_a_vocabulary_change_checks_every_tip(repo: Repo) -> None:
 
     assert result.returncode != 0, result.output
     for name in users:
-        assert re.search(rf"^tips/{re.escape(name)}:\d+:\d+: TAG001 tag 'freedoms' is not in the vocabulary$",
-                         result.output, flags=re.MULTILINE), result.output
+        assert re.search(
+            rf"^tips/{re.escape(name)}:\d+:\d+: TAG001 tag 'freedoms' is not in the vocabulary$",
+            result.output,
+            flags=re.MULTILINE,
+        ), result.output
 
 
 def test_a_tip_and_a_vocabulary_together_are_checked_once(repo: Repo) -> None:
@@ -216,13 +224,17 @@ def test_the_local_hook_works_offline_and_matches_the_reusable_manifest() -> Non
     assert not pattern.search("docs/contributing.md")
 
 
-@pytest.mark.parametrize(("command", "path"), [
-    ("validate-config", ".pre-commit-config.yaml"),
-    ("validate-manifest", ".pre-commit-hooks.yaml"),
-])
+@pytest.mark.parametrize(
+    ("command", "path"),
+    [
+        ("validate-config", ".pre-commit-config.yaml"),
+        ("validate-manifest", ".pre-commit-hooks.yaml"),
+    ],
+)
 def test_pre_commit_accepts_the_files(command: str, path: str) -> None:
-    result = subprocess.run([str(BIN / "pre-commit"), command, str(REPO / path)], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(BIN / "pre-commit"), command, str(REPO / path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -247,7 +259,7 @@ def test_python_with_an_unused_import_is_refused_by_ruff(repo: Repo) -> None:
 def test_unformatted_python_is_formatted_and_the_commit_stops_until_it_is_staged(repo: Repo) -> None:
     _with_project_ruff_settings(repo)
     target = repo.root / "tool.py"
-    target.write_text("\"\"\"A tool.\"\"\"\n\nVALUE = { 'a':1 }\n", encoding="utf-8")
+    target.write_text('"""A tool."""\n\nVALUE = { \'a\':1 }\n', encoding="utf-8")
 
     first = repo.commit("Add a tool", "tool.py")
 
@@ -276,4 +288,6 @@ def test_ruff_never_formats_the_python_blocks_of_markdown(tmp_path: Path) -> Non
 
     assert markdown.returncode == 0, markdown.stdout + markdown.stderr
     assert tip.read_bytes() == before
-    assert python.returncode == 1, "the same code in a .py file is reformatted: the setting, not the code, spared the tip"
+    assert python.returncode == 1, (
+        "the same code in a .py file is reformatted: the setting, not the code, spared the tip"
+    )

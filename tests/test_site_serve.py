@@ -57,9 +57,22 @@ def preview(tips, tmp_path):
     env.update({"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--strict", "--config-file", str(MKDOCS_YML),
-         "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "serve",
+            "--strict",
+            "--config-file",
+            str(MKDOCS_YML),
+            "--dev-addr",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         yield f"http://127.0.0.1:{port}/", server, tmp_path / "serve.log"
     finally:
@@ -83,8 +96,10 @@ def serve(tmp_path):
 def test_the_preview_shows_problems_keeps_serving_and_picks_up_fixes(serve):
     tips, base, server, log = serve
     page = wait_for(base, "The tips have problems", server)
-    assert "unknown-tag.md:4:7: TAG001 tag &#39;kindness&#39; is not in the vocabulary" in page \
+    assert (
+        "unknown-tag.md:4:7: TAG001 tag &#39;kindness&#39; is not in the vocabulary" in page
         or "unknown-tag.md:4:7: TAG001 tag 'kindness' is not in the vocabulary" in page
+    )
     # The page of the tip being edited shows the problems too, instead of a 404.
     wait_for(base + "tips/unknown-tag/", "The tips have problems", server)
     terminal = log.read_text("utf-8")
@@ -122,7 +137,7 @@ def test_search_works_in_the_preview_and_follows_edits(serve):
 
 def test_a_tip_page_shows_only_the_problems_not_its_last_good_footer(tmp_path):
     tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
-    with preview(tips, tmp_path) as (base, server, log):
+    with preview(tips, tmp_path) as (base, server, _log):
         url = base + "tips/answer-in-under-two-hours/"
         good = wait_for(url, "Related tips", server)
         assert 'class="tip-related"' in good and 'class="tip-credits"' in good

@@ -69,6 +69,12 @@ BAD = [
     ("body-data-link.md", "BODY005", 11, 12, "forbidden URL scheme: 'data:text/html"),
     ("body-missing-tip-link.md", "BODY006", 11, 21, "points to tip 'no-such-tip', which does not exist"),
     ("body-image-no-alt.md", "BODY007", 11, 1, "an image has no alt text"),
+    ("body-too-many-characters.md", "BODY020", 208, 19, "the body is 21,182 characters long; a tip body has at most 20,000"),
+    ("body-too-many-lines.md", "BODY021", 1008, 1, "the body has 1,004 lines; a tip body has at most 1,000"),
+    ("body-nested-too-deeply.md", "BODY022", 10, 1, "nested 11 levels deep; at most 10"),
+    ("body-unclosed-brackets.md", "BODY023", 50, 9, "21 `[` or `](` are never closed by a `]` or `)` in their paragraph"),
+    ("body-too-much-html.md", "BODY024", 10, 405, "the body has more than 50 HTML tags outside code blocks"),
+    ("body-too-many-abbreviations.md", "BODY025", 62, 1, "the body defines more than 50 abbreviations"),
     ("placeholder-outline.md", "PLACE001", 12, 103,
      "the outline's placeholder 'The steps, in order, with the words to use where words matter.' is still in the body"),
 ]

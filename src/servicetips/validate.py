@@ -18,8 +18,7 @@ from typing import Any, Iterable, Optional
 from pydantic import BaseModel, ValidationError
 
 from . import routes
-from .body import check_body
-from .body_markup import check_body_html
+from .body_limits import check_tip_body
 from .load import SourceFile, read_tip, read_vocabulary_text
 from .locate import FrontMatterLocator
 from .dates import DATE_RANGE, week_range
@@ -272,8 +271,7 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
         if source.data is None or (selected is not None and source.path.name not in selected):
             continue
         _check_placeholders(source)
-        issues, links = check_body(source.body)
-        issues += check_body_html(source.body)
+        issues, links = check_tip_body(source.body)
         for issue in issues:
             source.problem(source.body_line + issue.line - 1, issue.col, issue.code, issue.message, issue.hint)
         for link in links:
