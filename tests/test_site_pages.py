@@ -30,11 +30,11 @@ def site_of(report, feeds=()):
 def test_pages_cover_every_public_address_and_nothing_else(small):
     pages = {p.src_uri: p for p in site_of(small).pages()}
     expected = {f"tips/{t.slug}.md" for t in small.visible.published}
-    expected |= {"tags/index.md", "weekly/index.md"}
+    expected |= {"tips/index.md", "tags/index.md", "weekly/index.md"}
     expected |= {f"tags/{tag}.md" for tag in small.library.tags}
     expected |= {f"weekly/{s.week}.md" for s in small.schedule.published}
     assert set(pages) == expected
-    assert {uri for uri, p in pages.items() if p.in_nav} == {"tags/index.md", "weekly/index.md"}
+    assert {uri for uri, p in pages.items() if p.in_nav} == {"tips/index.md", "tags/index.md", "weekly/index.md"}
 
 
 def test_no_page_for_a_draft_or_a_week_after_as_of(small):

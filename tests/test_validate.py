@@ -51,6 +51,7 @@ BAD = [
     ("source-title-and-opening.md", "SRC001", 8, 3, "a source has a title or opening words, not both"),
     ("source-unnamed.md", "SRC001", 8, 3, "a source needs its title, or its opening words when it was published without one"),
     ("Not Kebab Case.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
+    ("index.md", "SLUG002", 1, 1, "the slug 'index' is reserved: its page would replace the list of every tip"),
     ("duplicate-title.md", "DUP001", 2, 8, "the title is also used by"),
     ("pinned-week-taken.md", "SCHED003", 7, 7, "2026-W40 is also pinned by"),
     ("pinned-before-first-week.md", "SCHED001", 7, 7, "2026-W10 is before the schedule's first week, 2026-W36"),

@@ -21,6 +21,15 @@ Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's published tips
 published date, at most `feed_weeks`, each with the tip's permalink as id.
 A body's link to a tip that is not published yet is shown as its text.
 
+Images (given by `servicetips.share`, which draws them): every item carries
+its share card, the week's or the tip's, as RSS `media:content` and
+`enclosure`, Atom `link rel="enclosure"` and JSON Feed `image`; an RSS
+channel names the site's icon as its `<image>` and asks readers to check
+again after `TTL_MINUTES`. With a WebSub hub (`extra: websub_hub:` in
+mkdocs.yml), every feed names it (`link rel="hub"`, JSON Feed `hubs`); the
+publish workflow pings it after each deploy. The JSON Feed's items and
+api/tip-of-the-week.json also link the week's email files.
+
 API (`api/`), described by the versioned JSON Schemas in docs/api/v1/, which
 are generated from the pydantic models below (`python -m servicetips.feeds
 docs` rewrites them; a test keeps them equal):
@@ -31,16 +40,19 @@ docs` rewrites them; a test keeps them equal):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Collection, Literal, Mapping, Optional
 from urllib.parse import urlsplit
 
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from jinja2 import Environment
+from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
 from .dates import IsoWeek
@@ -60,6 +72,10 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # feedgen writes its own name and version into every feed by default; a fixed
 # generator keeps the output the same across feedgen upgrades.
 GENERATOR = "Service Tips"
+# How long a reader may keep a feed before asking again (RSS <ttl>). The weekly
+# feed changes on Monday at 00:00 UTC: an hour's delay at most is fine.
+TTL_MINUTES = 60
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,19 @@ class SiteInfo:
         if not self.description or not self.description.strip():
             # RSS requires a channel description; site_description is optional in MkDocs.
             object.__setattr__(self, "description", f"{self.title}: a new tip every week.")
+
+
+@dataclass(frozen=True)
+class FeedImage:
+    """A generated image as feeds attach it: path in the site, size in bytes, text alternative,
+    media type and pixel size."""
+
+    path: str
+    length: int
+    alt: str
+    media_type: str = "image/png"
+    width: int = 1200
+    height: int = 630
 
 
 @dataclass(frozen=True)
@@ -168,6 +197,13 @@ class TipOfTheWeek(WeekEntry):
     summary: str = Field(description="One sentence, plain text.")
     tags: list[str] = Field(min_length=1, max_length=3, description="Tag keys; each has a page at /tags/<tag>/.")
     html: str = Field(description="The tip's body as HTML, with absolute links.")
+    image: Optional[str] = Field(default=None, description="The week's share card, a 1200x630 PNG. " + _URL_DOC,
+                                 json_schema_extra={"format": "uri-reference"})
+    email_html: Optional[str] = Field(
+        default=None, description="The week's email-ready HTML (inline styles, at most 600 px wide). " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"})
+    email_text: Optional[str] = Field(default=None, description="The same email as plain text. " + _URL_DOC,
+                                      json_schema_extra={"format": "uri-reference"})
 
 
 class WeeksIndex(BaseModel):
@@ -207,12 +243,13 @@ def _tip_of(slot: WeekSlot) -> Tip:
 
 
 def week_payload(slot: WeekSlot, site_url: Optional[str],
-                 has_page: Optional[Callable[[str], bool]] = None) -> dict:
+                 has_page: Optional[Callable[[str], bool]] = None, files: Collection[str] = ()) -> dict:
     """The tip-of-the-week payload for `slot` as a JSON-ready dict (see `TipOfTheWeek`).
 
     With `site_url` None, URLs are site-relative ('/tips/<slug>/').
     `has_page` (`Visibility.has_page`) turns the body's links to tips that
-    are not published into text.
+    are not published into text. `files`: the site's other generated files
+    (`servicetips.share`); the week's card and email files are linked when there.
     """
     site_url = _normalized(site_url)
     tip = _tip_of(slot)
@@ -224,9 +261,17 @@ def week_payload(slot: WeekSlot, site_url: Optional[str],
         summary=notice if withdrawn else tip.summary,
         tags=list(tip.tags),
         html=_NOTICE.render(notice=notice) if withdrawn else render_body(tip.body, tip.slug, site_url, has_page),
+        **_week_links(slot.week, site_url, files),
         **_week_entry_fields(slot, site_url),
     )
     return payload.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _week_links(week: IsoWeek, site_url: Optional[str], files: Collection[str]) -> dict[str, str]:
+    """The week's card and email files that exist in this build, as payload fields."""
+    wanted = {"image": routes.week_card(week), "email_html": routes.week_email_html(week),
+              "email_text": routes.week_email_text(week)}
+    return {key: routes.url(path, site_url) for key, path in wanted.items() if path in files}
 
 
 def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
@@ -275,6 +320,9 @@ class _Item:
     author_name: str
     author_url: Optional[str]
     updated: Optional[datetime] = None  # a withdrawn week's item: when it was withdrawn
+    image: Optional[FeedImage] = None  # the item's share card
+    image_url: str = ""
+    extra: tuple[tuple[str, str], ...] = ()  # JSON Feed: links to the week's email files
 
 
 @dataclass(frozen=True)
@@ -288,16 +336,28 @@ class _Channel:
     language: str
     updated: datetime
     tags_url: str
+    image: Optional[FeedImage] = None  # the site's icon (RSS <image>)
+    image_url: str = ""
+    hub: Optional[str] = None  # a WebSub hub
 
 
 class _Renderer:
     """Turns tips into feed items, rendering each body once per build, however many feeds carry it."""
 
-    def __init__(self, library: Library, site: SiteInfo, visible: Visibility):
+    def __init__(self, library: Library, site: SiteInfo, visible: Visibility,
+                 images: Optional[Mapping[str, FeedImage]] = None):
         self.library = library
         self.site = site
         self.visible = visible
+        self.images = images or {}
         self._html: dict[str, str] = {}
+
+    def with_image(self, item: _Item, path: str, extra: tuple[tuple[str, str], ...] = ()) -> _Item:
+        """`item` with the image at `path` (when the build drew one) and extra links."""
+        image = self.images.get(path)
+        if image is None:
+            return dataclasses.replace(item, extra=extra)
+        return dataclasses.replace(item, image=image, image_url=routes.url(image.path, self.site.url), extra=extra)
 
     def item(self, tip: Tip, item_id: str, url: str, title: str, when: datetime) -> _Item:
         # Keyed by the body too: a recorded week's snapshot and today's tip
@@ -327,18 +387,82 @@ class _Renderer:
 
 
 def _channel(site: SiteInfo, title: str, description: str, home_url: str, self_path: str,
-             items: list[_Item], empty_updated: datetime) -> _Channel:
+             items: list[_Item], empty_updated: datetime, image: Optional[FeedImage] = None,
+             hub: Optional[str] = None) -> _Channel:
     # updated is the newest item's date: a rebuild that adds nothing changes nothing.
     updated = max((i.date for i in items), default=empty_updated)
     return _Channel(title=title, description=description, home_url=home_url, self_url=routes.url(self_path, site.url),
-                    language=site.language, updated=updated, tags_url=routes.tags_index_url(site.url))
+                    language=site.language, updated=updated, tags_url=routes.tags_index_url(site.url), image=image,
+                    image_url=routes.url(image.path, site.url) if image else "", hub=hub)
+
+
+class _HubExtension(BaseExtension):
+    """Names the WebSub hub in an RSS channel as `<atom:link rel="hub">` (feedgen writes only
+    the `self` link there; in Atom, `link(rel="hub")` is enough)."""
+
+    def __init__(self):
+        self.hub: Optional[str] = None
+
+    def extend_ns(self):
+        return {"atom": ATOM_NS}
+
+    def extend_rss(self, feed):
+        if self.hub:
+            channel = feed[0]
+            link = etree.Element(f"{{{ATOM_NS}}}link", href=self.hub, rel="hub")
+            # Beside the self link, before the items.
+            channel.insert(list(channel).index(channel.find(f"{{{ATOM_NS}}}link")) + 1, link)
+        return feed
+
+
+class _AtomEnclosure(BaseExtension):
+    """An Atom entry's `<link rel="enclosure" type=... length=...>`.
+
+    feedgen 1.0 writes an Atom entry's links with their href only (its
+    serialiser reads rel and type from the new element instead of the link's
+    data), so an enclosure would come out as a second plain link, which
+    readers take for the entry's page.
+    """
+
+    def __init__(self):
+        self.image: Optional[tuple[str, int, str]] = None  # url, length, media type
+
+    def extend_atom(self, entry):
+        if self.image:
+            url, length, media_type = self.image
+            # Unqualified, as feedgen writes every Atom element (the document's default namespace).
+            etree.SubElement(entry, "link", rel="enclosure", href=url, type=media_type, length=str(length))
+        return entry
+
+
+def validate_hub(url: Any) -> Optional[str]:
+    """A WebSub hub URL from the site settings: None when unset; ValueError unless absolute https."""
+    if url in (None, ""):
+        return None
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme != "https" or not parts.netloc or any(c in url for c in "\r\n <>\"'"):
+        raise ValueError(f"extra.websub_hub must be an absolute https URL, got {url!r}")
+    return url
 
 
 def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
     fg = FeedGenerator()
+    if any(item.image for item in items):  # declared only where used
+        fg.load_extension("media", atom=True, rss=True)
     if rss:
         # RSS <author> must be an e-mail address; Dublin Core's creator carries a name.
         fg.load_extension("dc", atom=False, rss=True)
+        if channel.hub:
+            fg.register_extension("websub", _HubExtension, atom=False, rss=True)
+            fg.websub.hub = channel.hub
+        fg.ttl(TTL_MINUTES)
+        if channel.image:
+            fg.image(url=channel.image_url, title=channel.title, link=channel.home_url,
+                     width=str(channel.image.width), height=str(channel.image.height))
+    else:
+        fg.register_extension("enclosure", BaseExtension, _AtomEnclosure, atom=True, rss=False)
+        if channel.hub:
+            fg.link(href=channel.hub, rel="hub")
     fg.id(channel.self_url)
     fg.title(channel.title)
     fg.description(channel.description)
@@ -363,6 +487,14 @@ def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
             entry.dc.dc_creator(item.author_name)
         if item.tags:
             entry.category([{"term": key, "label": label, "scheme": channel.tags_url} for key, label in item.tags])
+        if item.image and rss:
+            entry.enclosure(item.image_url, item.image.length, item.image.media_type)
+        elif item.image:
+            entry.enclosure.image = (item.image_url, item.image.length, item.image.media_type)
+        if item.image:
+            entry.media.content(url=item.image_url, type=item.image.media_type, medium="image",
+                                fileSize=str(item.image.length), width=str(item.image.width),
+                                height=str(item.image.height), group=None)
     return fg
 
 
@@ -388,7 +520,9 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
         "description": channel.description,
         "home_page_url": channel.home_url,
         "feed_url": feed_url,
+        **({"icon": channel.image_url} if channel.image else {}),
         "language": channel.language,
+        **({"hubs": [{"type": "WebSub", "url": channel.hub}]} if channel.hub else {}),
         "items": [
             {
                 "id": item.id,
@@ -396,10 +530,14 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
                 "title": item.title,
                 "summary": item.summary,
                 "content_html": item.html,
+                **({"image": item.image_url} if item.image else {}),
                 "date_published": _rfc3339(item.date),
                 **({"date_modified": _rfc3339(item.updated)} if item.updated else {}),
                 "tags": [label for _, label in item.tags],
                 "authors": [{"name": item.author_name, **({"url": item.author_url} if item.author_url else {})}],
+                # JSON Feed extensions start with "_" (spec, "Extensions").
+                **({"_service_tips": {"about": routes.url(routes.INTEGRATORS, channel.home_url), **dict(item.extra)}}
+                   if item.extra else {}),
             }
             for item in items
         ],
@@ -407,16 +545,19 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
     return _json_text(data).encode("utf-8")
 
 
-def _weekly_items(renderer: _Renderer, schedule: Schedule) -> list[_Item]:
+def _weekly_items(renderer: _Renderer, schedule: Schedule, files: Collection[str]) -> list[_Item]:
     """The weekly feeds' items: the newest `feed_weeks` published weeks, newest first."""
     items = []
     for slot in schedule.published[: renderer.library.settings.feed_weeks]:
+        links = tuple(_week_links(slot.week, renderer.site.url, files).items())
+        extra = tuple((key, url) for key, url in links if key != "image")
         if slot.withdrawn is not None:
-            items.append(renderer.withdrawn_item(slot))
-            continue
-        tip = _tip_of(slot)
-        url = week_url(slot.week, renderer.site.url)
-        items.append(renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start))
+            item = renderer.withdrawn_item(slot)
+        else:
+            tip = _tip_of(slot)
+            url = week_url(slot.week, renderer.site.url)
+            item = renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start)
+        items.append(renderer.with_image(item, routes.week_card(slot.week), extra))
     return items
 
 
@@ -427,27 +568,35 @@ def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]
     items = []
     for tip in tips[: library.settings.feed_weeks]:
         url = tip_url(tip.slug, renderer.site.url)
-        items.append(renderer.item(tip, url, url, tip.title, _day_start(tip.published)))
+        item = renderer.item(tip, url, url, tip.title, _day_start(tip.published))
+        items.append(renderer.with_image(item, routes.tip_card(tip.slug)))
     return items
 
 
 def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
-                visible: Optional[Visibility] = None) -> list[OutputFile]:
+                visible: Optional[Visibility] = None, images: Optional[Mapping[str, FeedImage]] = None,
+                files: Collection[str] = (), hub: Optional[str] = None) -> list[OutputFile]:
     """Every feed and API file for the site, sorted by path; same inputs, same bytes.
 
     `visible` is the check's partition of the library (`CheckReport.visible`);
     without it the library is partitioned as of the schedule's date, by the same rule.
+    `images`: the share cards and icons by path (`servicetips.share`), attached
+    to the items and channels; `files`: the site's other generated paths (the
+    email files are linked when there); `hub`: a WebSub hub to advertise.
     """
     visible = visible if visible is not None else partition(library, schedule.as_of)
     # An empty feed still needs a date; the start of the build's week is
     # derived from as_of, so it too is the same for the same inputs.
     empty = schedule.current.start
-    renderer = _Renderer(library, site, visible)  # shared, so each body is rendered once for all feeds
-    weekly = _weekly_items(renderer, schedule)
+    images = images or {}
+    generated = frozenset(files) | frozenset(images)
+    renderer = _Renderer(library, site, visible, images)  # shared, so each body is rendered once for all feeds
+    weekly = _weekly_items(renderer, schedule, generated)
     title = f"{site.title}: tip of the week"
+    icon = images.get(routes.FAVICON_48)  # RSS allows a channel image at most 144 px wide
 
     def weekly_channel(path: str) -> _Channel:
-        return _channel(site, title, site.description, site.url, path, weekly, empty)
+        return _channel(site, title, site.description, site.url, path, weekly, empty, icon, hub)
 
     files = [
         OutputFile(routes.FEED_RSS, _rss_feed(weekly_channel(routes.FEED_RSS), weekly)),
@@ -458,12 +607,13 @@ def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
     ]
     if schedule.this_week is not None:
         files.append(OutputFile(routes.API_TIP_OF_THE_WEEK,
-                                _json_text(week_payload(schedule.this_week, site.url, visible.has_page)).encode("utf-8")))
+                                _json_text(week_payload(schedule.this_week, site.url, visible.has_page,
+                                                        generated)).encode("utf-8")))
     for tag, info in library.tags.items():
         items = _tag_items(renderer, schedule, tag)
         path = routes.tag_feed(tag)
         channel = _channel(site, f"{site.title}: {info.label}", info.description, routes.tag_url(tag, site.url),
-                           path, items, empty)
+                           path, items, empty, icon, hub)
         files.append(OutputFile(path, _rss_feed(channel, items)))
     return sorted(files, key=lambda f: f.path)
 

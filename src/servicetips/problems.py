@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "URL001": "a URL is not an absolute http(s) URL",
     "SRC001": "a source credit needs its title, or the opening words of an untitled work (not both)",
     "SLUG001": "the file name is not a lowercase kebab-case slug",
+    "SLUG002": "the slug is reserved for a page of the site (tips/index.md is the list of every tip)",
     "DUP001": "two tips have the same title",
     "BODY001": "the body is empty",
     "BODY002": "the body is too short or too long",

@@ -20,20 +20,21 @@ from typing import Optional
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .cards import HEIGHT, MEDIA_TYPE, WIDTH, Kind
+from .cards import HEIGHT, MEDIA_TYPE, WIDTH
 
-OG_TYPES = {"tip": "article", "week": "website", "tag": "website", "home": "website"}
+# "page": any other page (about, subscribe, the listings), shown with the home page's card.
+OG_TYPES = {"tip": "article", "week": "website", "tag": "website", "home": "website", "page": "website"}
 
 
 @dataclass(frozen=True)
 class ShareInfo:
     """One page as previews show it; plain text, absolute URLs.
 
-    kind: tip, week, tag or home; image_url: the page's share card;
+    kind: tip, week, tag, home or page (any other page); image_url: the page's share card;
     published and tags: for tips (article:published_time, article:tag).
     """
 
-    kind: Kind
+    kind: str
     title: str
     description: str
     url: str

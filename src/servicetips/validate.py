@@ -17,6 +17,7 @@ from typing import Any, Iterable, Optional
 
 from pydantic import BaseModel, ValidationError
 
+from . import routes
 from .body_limits import check_tip_body
 from .load import SourceFile, read_tip, read_vocabulary_text
 from .locate import FrontMatterLocator
@@ -249,6 +250,9 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
             suggestion = slugify(source.slug) or "my-tip"
             source.problem(1, 1, "SLUG001", f"file name {source.path.name!r} is not a lowercase kebab-case slug",
                            f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)")
+        elif routes.tip_source(source.slug) == routes.TIPS_INDEX:
+            source.problem(1, 1, "SLUG002", f"the slug {source.slug!r} is reserved: its page would replace "
+                           "the list of every tip", "rename the file to a slug of its own, e.g. from its title")
         if source.data is None:
             continue
         try:

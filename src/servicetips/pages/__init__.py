@@ -8,7 +8,7 @@ hand-written pages. Nothing here imports MkDocs or touches the file system.
 
 The package: `index` (the site index: ranks, tags, related tips,
 neighbours), `pieces` (what several page types show), one builder per page
-type (`tip`, `tags`, `weekly`), `markers` (the one registry of markers) and
+type (`tip`, `all_tips`, `tags`, `weekly`), `markers` (the one registry of markers) and
 `base` (the page as data, labels, the tip body's placement). Where each page
 goes, and every link between pages, comes from `servicetips.routes`.
 
@@ -48,6 +48,7 @@ from .base import (
     week_title,
     withdrawal_notice,
 )
+from .all_tips import tips_index_page
 from .index import RELATED_PER_TIP, SiteIndex
 from .markers import LATEST_ON_HOME, MARKERS, marker_markdown, replace_markers, unknown_marker
 from .tags import tag_page, tags_index_page
@@ -72,6 +73,7 @@ class SitePages:
         """Every generated page: tips, tags, the weekly archive and the week permalinks."""
         index = self.index
         pages = [tip_page(index, tip) for tip in index.visible.with_pages]
+        pages.append(tips_index_page(index))
         pages.append(tags_index_page(index))
         pages.extend(tag_page(index, tag) for tag in index.library.tags)
         pages.append(weekly_index_page(index))
