@@ -43,10 +43,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 
-# Every test except the `slow` ones (large generated libraries, the
-# second engine's build); `make test-slow` runs those, and CI runs both.
+# Every test except the `slow` ones (large generated libraries and inputs,
+# extra site builds, the second engine's build); `make test-slow` runs those,
+# and CI runs both. Two workers (pytest-xdist) share the about 85 s of CPU
+# the tests take; each takes a whole test file at a time, so module fixtures
+# are still built once, and builds the shared sites once for itself.
 test: $(STAMP) node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow

@@ -28,7 +28,7 @@ AS_OF = "2026-11-23"
 
 
 def _run_check(tips: Path) -> None:
-    from servicetips.check import check_library
+    from servicetips.check import check_library  # noqa: PLC0415 - profiled: the import is part of the work
 
     report = check_library(tips, date.fromisoformat(AS_OF))
     if not report.ok:
@@ -38,8 +38,9 @@ def _run_check(tips: Path) -> None:
 def _run_build(tips: Path) -> None:
     os.environ.update({"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
     os.chdir(REPO)
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
+    # Imported after TIPS_ROOT and the folder are set, as `mkdocs build` would be started.
+    from mkdocs.commands.build import build  # noqa: PLC0415
+    from mkdocs.config import load_config  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as out:
         config = load_config(str(REPO / "mkdocs.yml"), site_dir=str(Path(out) / "site"), strict=True)
@@ -69,11 +70,16 @@ def hotspots(what: str, tips: Path, top: int = 15) -> dict:
         "profiled_wall_s": round(wall, 3),
         "our_self_time_s": round(self_time, 3),
         "our_self_share": round(self_time / wall, 3),
-        "self_time_by_file": {Path(f).relative_to(REPO).as_posix(): round(t, 3)
-                              for f, t in sorted(by_file.items(), key=lambda kv: -kv[1])},
+        "self_time_by_file": {
+            Path(f).relative_to(REPO).as_posix(): round(t, 3) for f, t in sorted(by_file.items(), key=lambda kv: -kv[1])
+        },
         "top_cumulative": [
-            {"function": f"{Path(f).relative_to(REPO).as_posix()}:{line} {name}",
-             "calls": value[1], "cumulative_s": round(value[3], 3), "share": round(value[3] / wall, 3)}
+            {
+                "function": f"{Path(f).relative_to(REPO).as_posix()}:{line} {name}",
+                "calls": value[1],
+                "cumulative_s": round(value[3], 3),
+                "share": round(value[3] / wall, 3),
+            }
             for (f, line, name), value in functions
         ],
     }

@@ -17,9 +17,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Sequence
 
 
 class BenchError(RuntimeError):
@@ -36,13 +36,15 @@ class Run:
     output: str
 
 
-def run_child(command: Sequence[str], *, cwd: Optional[Path] = None, env: Optional[Mapping[str, str]] = None,
-              timeout: float = 3600) -> Run:
+def run_child(
+    command: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, timeout: float = 3600
+) -> Run:
     """Run `command` to completion; time it and read its own peak memory."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        process = subprocess.Popen(list(command), cwd=cwd, env=dict(env) if env is not None else None,
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            list(command), cwd=cwd, env=dict(env) if env is not None else None, stdout=out, stderr=subprocess.STDOUT
+        )
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -80,12 +82,19 @@ class Series:
         return max(run.max_rss_kib for run in self.runs)
 
     def as_dict(self) -> dict:
-        return {"median_s": round(self.median, 4), "samples_s": [round(s, 4) for s in self.seconds],
-                "max_rss_mib": round(self.max_rss_kib / 1024, 1)}
+        return {
+            "median_s": round(self.median, 4),
+            "samples_s": [round(s, 4) for s in self.seconds],
+            "max_rss_mib": round(self.max_rss_kib / 1024, 1),
+        }
 
 
-def measure_alternating(commands: dict[str, Callable[[], Run]], runs: int, warmup: int = 1,
-                        check: Callable[[str, Run], None] = lambda name, run: None) -> dict[str, Series]:
+def measure_alternating(
+    commands: dict[str, Callable[[], Run]],
+    runs: int,
+    warmup: int = 1,
+    check: Callable[[str, Run], None] = lambda name, run: None,
+) -> dict[str, Series]:
     """Run each command `runs` times, alternating between them, after `warmup` untimed rounds.
 
     Alternating spreads any slowdown of a shared machine (other jobs, CPU
@@ -108,7 +117,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fetch(url: str, timeout: float = 5) -> Optional[str]:
+def fetch(url: str, timeout: float = 5) -> str | None:
     """The body of `url`, or None while the server does not answer it with 200."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -117,7 +126,7 @@ def fetch(url: str, timeout: float = 5) -> Optional[str]:
         return None
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> Optional[float]:
+def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> float | None:
     """Poll `predicate` until it holds; seconds it took, or None after `timeout`."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:

@@ -41,22 +41,35 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import AS_OF, REPO, seed_tips, write_bare_docs, write_library  # noqa: E402
-from measure import BenchError, Run, fetch, free_port, measure_alternating, run_child, wait_for  # noqa: E402
+from generate import AS_OF, REPO, seed_tips, write_bare_docs, write_library
+from measure import BenchError, Run, fetch, free_port, measure_alternating, run_child, wait_for
 
 RESULTS = REPO / "bench" / "results" / "latest.json"
 TARGETS = {"check_ratio": 2.5, "build_ratio_1000": 1.15, "build_scaling": 5.5, "preview_s": 2.0}
-FULL = {"check_tips": 10_000, "check_runs": 5, "build_sizes": (100, 1_000, 5_000), "build_runs": 5,
-        "build_runs_largest": 3, "serve_tips": 1_000, "serve_runs": 3}
-QUICK = {"check_tips": 2_000, "check_runs": 3, "build_sizes": (100, 1_000), "build_runs": 2,
-         "build_runs_largest": 2, "serve_tips": 200, "serve_runs": 2}
+FULL = {
+    "check_tips": 10_000,
+    "check_runs": 5,
+    "build_sizes": (100, 1_000, 5_000),
+    "build_runs": 5,
+    "build_runs_largest": 3,
+    "serve_tips": 1_000,
+    "serve_runs": 3,
+}
+QUICK = {
+    "check_tips": 2_000,
+    "check_runs": 3,
+    "build_sizes": (100, 1_000),
+    "build_runs": 2,
+    "build_runs_largest": 2,
+    "serve_tips": 200,
+    "serve_runs": 2,
+}
 # The floor: what any checker must do at least, read every file and parse its YAML with libyaml.
 FLOOR_SCRIPT = """
 import sys
@@ -88,28 +101,48 @@ def log(message: str) -> None:
 
 # -- 1. tips check -------------------------------------------------------------
 
+
 def bench_check(work: Path, count: int, runs: int) -> dict:
     tips = work / f"check-{count}" / "tips"
     log(f"check: generating {count:,} tips")
     write_library(tips, count)
     env = child_env()
     commands = {
-        "tips check": lambda: run_child([sys.executable, "-m", "servicetips.cli", "check", "--root", str(tips),
-                                         "--as-of", AS_OF.isoformat()], env=env),
+        "tips check": lambda: run_child(
+            [sys.executable, "-m", "servicetips.cli", "check", "--root", str(tips), "--as-of", AS_OF.isoformat()],
+            env=env,
+        ),
         "floor (read + C YAML)": lambda: run_child([sys.executable, "-c", FLOOR_SCRIPT, str(tips)], env=env),
     }
     log(f"check: {runs} runs each, alternating")
     series = measure_alternating(commands, runs, check=must_succeed)
     check, floor = series["tips check"], series["floor (read + C YAML)"]
-    return {"tips": count, "runs": runs, "tips_check": check.as_dict(), "floor": floor.as_dict(),
-            "ratio": round(check.median / floor.median, 3), "target": TARGETS["check_ratio"]}
+    return {
+        "tips": count,
+        "runs": runs,
+        "tips_check": check.as_dict(),
+        "floor": floor.as_dict(),
+        "ratio": round(check.median / floor.median, 3),
+        "target": TARGETS["check_ratio"],
+    }
 
 
 # -- 2-5. the site build -------------------------------------------------------
 
+
 def _site_command(tips: Path, out: Path) -> tuple[list[str], dict[str, str]]:
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
-               "-f", str(REPO / "mkdocs.yml"), "-d", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "-q",
+        "-f",
+        str(REPO / "mkdocs.yml"),
+        "-d",
+        str(out),
+    ]
     return command, child_env(TIPS_ROOT=str(tips))
 
 
@@ -120,6 +153,7 @@ def _fresh(out: Path, command: list[str], env: dict[str, str], cwd: Path):
         # ours swaps a staged folder in and deletes the old one.
         shutil.rmtree(out, ignore_errors=True)
         return run_child(command, cwd=cwd, env=env)
+
     return start
 
 
@@ -128,11 +162,18 @@ def _weights(site: Path, count: int) -> dict:
     lunr = site / "search" / "search_index.json"
     # The bare build's lunr index is downloaded whole; the site's Pagefind
     # bundle only in part, on first search (bench/search.py measures that part).
-    index = lunr.stat().st_size if lunr.exists() else sum(
-        p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file())
-    return {"tip_pages": len(pages), "tip_page_bytes_median": int(statistics.median(pages)),
-            "tip_page_bytes_max": max(pages), "search_index_bytes": index,
-            "search_index_bytes_per_tip": round(index / count)}
+    index = (
+        lunr.stat().st_size
+        if lunr.exists()
+        else sum(p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file())
+    )
+    return {
+        "tip_pages": len(pages),
+        "tip_page_bytes_median": int(statistics.median(pages)),
+        "tip_page_bytes_max": max(pages),
+        "search_index_bytes": index,
+        "search_index_bytes_per_tip": round(index / count),
+    }
 
 
 def bench_build(work: Path, sizes: tuple[int, ...], runs: int, runs_largest: int) -> dict:
@@ -158,15 +199,20 @@ def bench_build(work: Path, sizes: tuple[int, ...], runs: int, runs_largest: int
         series = measure_alternating(commands, n, check=must_succeed)
         site, bare, like = series["site"], series["bare"], series["like"]
         results[str(count)] = {
-            "runs": n, "site": site.as_dict(), "bare": bare.as_dict(), "bare_like_site": like.as_dict(),
+            "runs": n,
+            "site": site.as_dict(),
+            "bare": bare.as_dict(),
+            "bare_like_site": like.as_dict(),
             "ratio": round(site.median / bare.median, 3),
             "ratio_to_bare_like_site": round(site.median / like.median, 3),
-            "site_weight": _weights(site_out, count), "bare_weight": _weights(bare_out, count),
+            "site_weight": _weights(site_out, count),
+            "bare_weight": _weights(bare_out, count),
         }
     return results
 
 
 # -- 6. preview ----------------------------------------------------------------
+
 
 def bench_serve(work: Path, count: int, runs: int) -> dict:
     folder = work / f"serve-{count}"
@@ -178,13 +224,23 @@ def bench_serve(work: Path, count: int, runs: int) -> dict:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     url = f"{base}tips/{edited.slug}/"
-    command = [sys.executable, "-m", "mkdocs", "serve", "--strict", "-f", str(REPO / "mkdocs.yml"),
-               "--dev-addr", f"127.0.0.1:{port}"]
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "serve",
+        "--strict",
+        "-f",
+        str(REPO / "mkdocs.yml"),
+        "--dev-addr",
+        f"127.0.0.1:{port}",
+    ]
     log_path = folder / "serve.log"
     samples, startup = [], None
     with log_path.open("wb") as log_file:
-        server = subprocess.Popen(command, cwd=REPO, env=child_env(TIPS_ROOT=str(folder / "tips")),
-                                  stdout=log_file, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, cwd=REPO, env=child_env(TIPS_ROOT=str(folder / "tips")), stdout=log_file, stderr=subprocess.STDOUT
+        )
         try:
             log(f"serve: waiting for the first build of {count:,} tips")
             startup = wait_for(lambda: fetch(url) is not None, timeout=900, interval=0.1)
@@ -196,7 +252,7 @@ def bench_serve(work: Path, count: int, runs: int) -> dict:
                 body = original.rstrip("\n") + f"\n\nChanged by the benchmark: {marker}.\n"
                 path.write_text(body, encoding="utf-8")  # saved: the clock starts now
                 start = time.perf_counter()
-                found = wait_for(lambda: marker in (fetch(url) or ""), timeout=300)
+                found = wait_for(lambda marker=marker: marker in (fetch(url) or ""), timeout=300)
                 if found is None:
                     raise BenchError(f"the change never reached {url}:\n{log_path.read_text()[-3000:]}")
                 samples.append(time.perf_counter() - start)
@@ -211,9 +267,15 @@ def bench_serve(work: Path, count: int, runs: int) -> dict:
                 server.kill()
                 server.wait()
     rebuilds = _build_times(log_path.read_text("utf-8", "replace"))
-    return {"tips": count, "runs": runs, "median_s": round(statistics.median(samples), 3),
-            "samples_s": [round(s, 3) for s in samples], "first_build_s": round(startup, 2),
-            "rebuild_s_reported_by_mkdocs": rebuilds[1:], "target": TARGETS["preview_s"]}
+    return {
+        "tips": count,
+        "runs": runs,
+        "median_s": round(statistics.median(samples), 3),
+        "samples_s": [round(s, 3) for s in samples],
+        "first_build_s": round(startup, 2),
+        "rebuild_s_reported_by_mkdocs": rebuilds[1:],
+        "target": TARGETS["preview_s"],
+    }
 
 
 def _build_times(log_text: str) -> list[float]:
@@ -230,20 +292,23 @@ def _build_times(log_text: str) -> list[float]:
 
 # -- profile -------------------------------------------------------------------
 
+
 def profile(work: Path, count: int) -> dict:
     tips = work / f"profile-{count}" / "tips"
     write_library(tips, count)
     found = {}
     for what in ("check", "build"):
         log(f"profile: {what} at {count:,} tips under cProfile")
-        run = run_child([sys.executable, str(REPO / "bench" / "hotspots.py"), what, str(tips)],
-                        env=child_env(), cwd=REPO)
+        run = run_child(
+            [sys.executable, str(REPO / "bench" / "hotspots.py"), what, str(tips)], env=child_env(), cwd=REPO
+        )
         must_succeed(f"hotspots {what}", run)
-        found[what] = json.loads(run.output[run.output.index("{"):])
+        found[what] = json.loads(run.output[run.output.index("{") :])
     return found
 
 
 # -- report --------------------------------------------------------------------
+
 
 def machine() -> dict:
     model = "unknown"
@@ -254,15 +319,22 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True,
-                            text=True).stdout.strip()
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "mkdocs": metadata.version("mkdocs"),
-            "mkdocs_material": metadata.version("mkdocs-material"), "commit": commit,
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "mkdocs": metadata.version("mkdocs"),
+        "mkdocs_material": metadata.version("mkdocs-material"),
+        "commit": commit,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
-def verdict(value: Optional[float], target: float) -> str:
+def verdict(value: float | None, target: float) -> str:
     if value is None:
         return ""
     return "meets target" if value <= target else "MISSES target"
@@ -272,52 +344,116 @@ def table(results: dict) -> str:
     rows = [("measure", "value", "target", "")]
     check = results.get("check")
     if check:
-        rows.append((f"tips check, {check['tips']:,} tips (median of {check['runs']})",
-                     f"{check['tips_check']['median_s']:.2f} s", "", ""))
+        rows.append(
+            (
+                f"tips check, {check['tips']:,} tips (median of {check['runs']})",
+                f"{check['tips_check']['median_s']:.2f} s",
+                "",
+                "",
+            )
+        )
         rows.append(("floor: read + parse YAML (C loader)", f"{check['floor']['median_s']:.2f} s", "", ""))
-        rows.append(("check / floor", f"{check['ratio']:.2f}x", f"<= {check['target']}x",
-                     verdict(check["ratio"], check["target"])))
+        rows.append(
+            (
+                "check / floor",
+                f"{check['ratio']:.2f}x",
+                f"<= {check['target']}x",
+                verdict(check["ratio"], check["target"]),
+            )
+        )
     build = results.get("build")
     if build:
         for count, entry in build.items():
-            rows.append((f"site build, {int(count):,} tips (median of {entry['runs']})",
-                         f"{entry['site']['median_s']:.2f} s", "", ""))
+            rows.append(
+                (
+                    f"site build, {int(count):,} tips (median of {entry['runs']})",
+                    f"{entry['site']['median_s']:.2f} s",
+                    "",
+                    "",
+                )
+            )
             rows.append((f"bare Material build, {int(count):,} pages", f"{entry['bare']['median_s']:.2f} s", "", ""))
-            rows.append(("  same, with the site's theme + Markdown settings",
-                         f"{entry['bare_like_site']['median_s']:.2f} s", "", ""))
+            rows.append(
+                (
+                    "  same, with the site's theme + Markdown settings",
+                    f"{entry['bare_like_site']['median_s']:.2f} s",
+                    "",
+                    "",
+                )
+            )
             target = TARGETS["build_ratio_1000"] if count == "1000" else None
-            rows.append((f"site / bare at {int(count):,}", f"{entry['ratio']:.2f}x",
-                         f"<= {target}x" if target else "", verdict(entry["ratio"], target) if target else ""))
-            rows.append((f"site / bare with the site's settings at {int(count):,}",
-                         f"{entry['ratio_to_bare_like_site']:.2f}x", "", ""))
+            rows.append(
+                (
+                    f"site / bare at {int(count):,}",
+                    f"{entry['ratio']:.2f}x",
+                    f"<= {target}x" if target else "",
+                    verdict(entry["ratio"], target) if target else "",
+                )
+            )
+            rows.append(
+                (
+                    f"site / bare with the site's settings at {int(count):,}",
+                    f"{entry['ratio_to_bare_like_site']:.2f}x",
+                    "",
+                    "",
+                )
+            )
         scaling = results.get("build_scaling")
         if scaling:
             target = TARGETS["build_scaling"] if scaling["sizes"] == [1000, 5000] else None
-            rows.append((f"scaling {scaling['sizes'][1]:,} / {scaling['sizes'][0]:,}", f"{scaling['value']:.2f}",
-                         f"<= {target}" if target else "", verdict(scaling["value"], target) if target else ""))
+            rows.append(
+                (
+                    f"scaling {scaling['sizes'][1]:,} / {scaling['sizes'][0]:,}",
+                    f"{scaling['value']:.2f}",
+                    f"<= {target}" if target else "",
+                    verdict(scaling["value"], target) if target else "",
+                )
+            )
         largest = max(build, key=int)
         entry = build[largest]
-        rows.append((f"peak memory, site build at {int(largest):,} tips", f"{entry['site']['max_rss_mib']:.0f} MiB",
-                     "", f"(bare: {entry['bare']['max_rss_mib']:.0f} MiB)"))
+        rows.append(
+            (
+                f"peak memory, site build at {int(largest):,} tips",
+                f"{entry['site']['max_rss_mib']:.0f} MiB",
+                "",
+                f"(bare: {entry['bare']['max_rss_mib']:.0f} MiB)",
+            )
+        )
         weight_at = "1000" if "1000" in build else largest
         site_w, bare_w = build[weight_at]["site_weight"], build[weight_at]["bare_weight"]
-        rows.append((f"tip page HTML at {int(weight_at):,} tips (median)", f"{site_w['tip_page_bytes_median']:,} B",
-                     "", f"(bare: {bare_w['tip_page_bytes_median']:,} B)"))
-        rows.append(("search index per tip (site: whole Pagefind bundle)",
-                     f"{site_w['search_index_bytes_per_tip']:,} B", "",
-                     f"(bare: {bare_w['search_index_bytes_per_tip']:,} B)"))
+        rows.append(
+            (
+                f"tip page HTML at {int(weight_at):,} tips (median)",
+                f"{site_w['tip_page_bytes_median']:,} B",
+                "",
+                f"(bare: {bare_w['tip_page_bytes_median']:,} B)",
+            )
+        )
+        rows.append(
+            (
+                "search index per tip (site: whole Pagefind bundle)",
+                f"{site_w['search_index_bytes_per_tip']:,} B",
+                "",
+                f"(bare: {bare_w['search_index_bytes_per_tip']:,} B)",
+            )
+        )
     serve = results.get("serve")
     if serve:
-        rows.append((f"preview: save -> page served, {serve['tips']:,} tips (median of {serve['runs']})",
-                     f"{serve['median_s']:.2f} s", f"< {serve['target']} s",
-                     "meets target" if serve["median_s"] < serve["target"] else "MISSES target"))
+        rows.append(
+            (
+                f"preview: save -> page served, {serve['tips']:,} tips (median of {serve['runs']})",
+                f"{serve['median_s']:.2f} s",
+                f"< {serve['target']} s",
+                "meets target" if serve["median_s"] < serve["target"] else "MISSES target",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller libraries and fewer runs (a try-out)")
     parser.add_argument("--only", choices=("check", "build", "serve"), help="run one part only")
@@ -330,8 +466,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         plan.update(check_runs=args.runs, build_runs=args.runs, build_runs_largest=args.runs, serve_runs=args.runs)
 
     seed_tips()  # fail early, before any measurement, if a real tip is not valid
-    results: dict = {"machine": machine(), "mode": "quick" if args.quick else "full", "plan": plan,
-                     "as_of": AS_OF.isoformat(), "targets": TARGETS}
+    results: dict = {
+        "machine": machine(),
+        "mode": "quick" if args.quick else "full",
+        "plan": plan,
+        "as_of": AS_OF.isoformat(),
+        "targets": TARGETS,
+    }
     work_context = tempfile.TemporaryDirectory(prefix="tips-bench-") if args.keep is None else None
     work = Path(work_context.name) if work_context else args.keep.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -339,13 +480,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args.only in (None, "check"):
             results["check"] = bench_check(work, plan["check_tips"], plan["check_runs"])
         if args.only in (None, "build"):
-            results["build"] = build = bench_build(work, plan["build_sizes"], plan["build_runs"],
-                                                   plan["build_runs_largest"])
+            results["build"] = build = bench_build(
+                work, plan["build_sizes"], plan["build_runs"], plan["build_runs_largest"]
+            )
             small, large = sorted(int(size) for size in build)[-2:] if len(build) > 1 else (None, None)
             if small:
                 results["build_scaling"] = {
                     "sizes": [small, large],
-                    "value": round(build[str(large)]["site"]["median_s"] / build[str(small)]["site"]["median_s"], 3)}
+                    "value": round(build[str(large)]["site"]["median_s"] / build[str(small)]["site"]["median_s"], 3),
+                }
         if args.only in (None, "serve"):
             results["serve"] = bench_serve(work, plan["serve_tips"], plan["serve_runs"])
         if args.profile:
@@ -359,15 +502,20 @@ def main(argv: Optional[list[str]] = None) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
-    print(f"\n{results['machine']['cpu']}, {results['machine']['cores']} cores, Python {results['machine']['python']}; "
-          f"medians of several runs; all samples in {RESULTS.relative_to(REPO)}")
+    print(
+        f"\n{results['machine']['cpu']}, {results['machine']['cores']} cores, Python {results['machine']['python']}; "
+        f"medians of several runs; all samples in {RESULTS.relative_to(REPO)}"
+    )
     if "profile" in results:
         for what, found in results["profile"].items():
-            print(f"\nhot spots in our code, {what} (cProfile, {found['profiled_wall_s']:.1f} s profiled; "
-                  f"self time in src/servicetips + hooks: {found['our_self_share']:.0%}):")
+            print(
+                f"\nhot spots in our code, {what} (cProfile, {found['profiled_wall_s']:.1f} s profiled; "
+                f"self time in src/servicetips + hooks: {found['our_self_share']:.0%}):"
+            )
             for entry in found["top_cumulative"][:10]:
                 print(f"  {entry['share']:6.1%}  {entry['cumulative_s']:7.3f} s  {entry['function']}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

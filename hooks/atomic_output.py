@@ -32,8 +32,16 @@ from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
 from mkdocs.utils import CountHandler
 
-from servicetips.site_output import (LOCK_TIMEOUT, OutputError, OutputLock, describe, discard, make_staging_dir,
-                                     recover, swap_into_place)
+from servicetips.site_output import (
+    LOCK_TIMEOUT,
+    OutputError,
+    OutputLock,
+    describe,
+    discard,
+    make_staging_dir,
+    recover,
+    swap_into_place,
+)
 
 log = logging.getLogger("mkdocs.hooks.atomic_output")
 _state = SimpleNamespace(command="build", dirty=False, target=None, staging=None, warnings=None, lock=None)

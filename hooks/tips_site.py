@@ -5,6 +5,13 @@ of `mkdocs serve` sees a value of the last one. Tip bodies never go through
 MkDocs' Markdown: `on_page_content` puts the core's allow-listed body HTML in
 a generated page's placeholder. With errors, `mkdocs build` stops with the
 lines `tips check` prints; `mkdocs serve` shows them on every page.
+
+Each page's head additions come from the core too (`SiteOutput.head`: share
+tags, canonical URL, sitemap date). The sitemap's `lastmod` is MkDocs'
+`page.update_date`, set per page in `on_page_markdown` (MkDocs writes the
+sitemap after reading every page and before rendering any), so MkDocs stays
+the one writer of sitemap.xml; a week page's canonical URL (its tip's page)
+is set in `on_page_context`, after the sitemap listed the week's own address.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -36,6 +43,7 @@ class _Build:  # one build: its inputs, then the core's output
     inputs: BuildInputs
     epoch_set: bool
     output: SiteOutput | None = None
+    raw_meta: dict = field(default_factory=dict)  # each page's plain-text title and description
 
 
 _process = {"command": "build", "build": None}  # the command outlives builds; on_config replaces "build"
@@ -50,7 +58,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Start a new build: the tips folder, the date and the site's settings, checked before anything is written."""
     try:
         inputs = build_inputs(Path(config.config_file_path or ".").absolute().parent, config.site_url,
-                              config.site_name, config.site_description, config.theme.get("language", "en"))
+                              config.site_name, config.site_description, config.theme.get("language", "en"),
+                              (config.extra or {}).get("websub_hub"))
     except ValueError as exc:
         raise Abort(str(exc)) from None
     # MkDocs dates the sitemap from SOURCE_DATE_EPOCH, else the clock: date it
@@ -66,7 +75,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Run the core build and add its feeds, API, pages and assets as generated files."""
     build, inputs = _process["build"], _process["build"].inputs
-    build.output = output = build_site(inputs.root, inputs.as_of, inputs.settings, preview=build.command == "serve")
+    build.output = output = build_site(inputs.root, inputs.as_of, inputs.settings, preview=build.command == "serve",
+                                       hub=inputs.hub)
     if not output.ok and build.command != "serve":
         raise Abort(f"The tips have problems; the site was not built.\n{output.problems_text}")
     if not output.ok:
@@ -95,7 +105,11 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if not output.ok:
         page.meta = {"title": "The tips have problems", "search": {"exclude": True}}
         return problems_markdown(output.problems_text)
+    _process["build"].raw_meta[page.file.src_uri] = (page.meta.get("title"), page.meta.get("description"))
     page.meta = html_page_meta(page.meta)  # titles and descriptions are plain text; Material prints them raw
+    head = _head(page)
+    if head is not None and head.lastmod:
+        page.update_date = head.lastmod  # the sitemap's <lastmod>
     if _page(page) is not None:
         return markdown  # a generated page never holds a marker
     markdown, unknown = output.replace_markers(markdown, page.file.src_uri)
@@ -116,15 +130,19 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 
 
 def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav) -> dict:
-    """Give the template the page's footer HTML from the core (shown after the content)."""
+    """Give the template the page's footer HTML and head additions from the core."""
     generated = _page(page)
     context["tip_footer"] = generated.footer_html if generated is not None else ""
+    context["tips_head"] = head = _head(page)
+    if head is not None and head.canonical:
+        page.canonical_url = head.canonical
     return context
 
 
 def on_env(env, config: MkDocsConfig, files: Files):
-    """Give the templates the weekly feeds of this build (page head links and the header button)."""
+    """Give the templates the weekly feeds of this build (page head links) and this week's tip (404 page)."""
     env.globals["tips_feeds"] = _process["build"].output.weekly_feeds()
+    env.globals["tips_this_week"] = _process["build"].output.this_week
     return env
 
 
@@ -147,3 +165,9 @@ def on_serve(server, config: MkDocsConfig, builder):
 
 def _page(page: Page):
     return _process["build"].output.page(page.file.src_uri)
+
+
+def _head(page: Page):
+    build = _process["build"]
+    title, description = build.raw_meta.get(page.file.src_uri, (None, None))
+    return build.output.head(page.file.src_uri, title or page.title or "", description or "")

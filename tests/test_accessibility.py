@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from conftest import AS_OF, REPO, search_for
+from support.browser import search_for
 
 pytestmark = pytest.mark.browser
 

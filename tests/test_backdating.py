@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from libraries import FIXTURES, copy_library
 from servicetips.cli import main
+from support import FIXTURES, Git, copy_library
 
 TODAY = "2026-11-25"  # a Wednesday: week 2026-W48 started on Monday 2026-11-23
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
-                   cwd=repo, check=True, capture_output=True)
 
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
     root = copy_library(tmp_path)
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "library")
+    Git.committed(tmp_path, "library")
     monkeypatch.chdir(tmp_path)
     return root
 
@@ -46,7 +38,10 @@ def test_a_new_tip_dated_in_a_started_week_is_refused(repo):
     new_tip(repo, "late-arrival", "2026-11-16")
     result = check_changed()
     assert result.exit_code == 1
-    assert "tips/late-arrival.md:6:12: SCHED006 published 2026-11-16 (a new tip) is before this week started (2026-11-23)" in result.output
+    assert (
+        "tips/late-arrival.md:6:12: SCHED006 published 2026-11-16 (a new tip) is before this week started (2026-11-23)"
+        in result.output
+    )
     assert "set `published: 2026-11-25` (today) or later" in result.output
 
 
@@ -71,8 +66,8 @@ def test_moving_an_existing_tip_earlier_is_refused_and_keeping_its_date_is_not(r
 def test_a_draft_becoming_live_counts_as_new(repo):
     path = new_tip(repo, "was-a-draft", "2026-10-01")
     path.write_text(path.read_text(encoding="utf-8").replace("---\nWhen", "draft: true\n---\nWhen"), encoding="utf-8")
-    git(repo.parent, "add", ".")
-    git(repo.parent, "commit", "-q", "-m", "draft")
+    Git(repo.parent)("add", ".")
+    Git(repo.parent)("commit", "-q", "-m", "draft")
     assert check_changed().exit_code == 0  # nothing changed since HEAD
     path.write_text(path.read_text(encoding="utf-8").replace("draft: true\n", ""), encoding="utf-8")
     result = check_changed()

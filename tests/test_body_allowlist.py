@@ -30,15 +30,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SiteBuild, build_site
 from servicetips.allowlist import URL_SCHEMES, sanitize
 from servicetips.body_markup import check_body_html
-from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.load import first_forbidden_character
 from servicetips.assets import FORMATS
 from servicetips.email import style_body
 from servicetips.routes import TIP_ASSET_SUFFIXES
+from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.render import render_body, rendered
+from support import AS_OF, MKDOCS_YML, REPO, run_tips
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 ACCEPTED = HOSTILE / "accepted"
@@ -154,13 +154,6 @@ def test_the_scan_sees_what_a_browser_would_run():
                      "x: <script>"]
 
 
-@pytest.fixture(scope="module")
-def accepted_site(tmp_path_factory) -> SiteBuild:
-    result = build_site(ACCEPTED, tmp_path_factory.mktemp("accepted") / "site", AS_OF)
-    assert result.ok, result.output
-    return result
-
-
 def test_accepted_hostile_bodies_build_to_outputs_with_no_foreign_markup(accepted_site):
     site = accepted_site.site
     for slug in NEW_ACCEPTED:
@@ -239,8 +232,8 @@ def test_escapes_that_stay_inert_stay_inert_in_the_weekly_email():
 
 _BYPASS = """
 import sys
-import servicetips.validate
-servicetips.validate.check_body_html = lambda body: []   # wall 1 switched off
+import servicetips.body_limits
+servicetips.body_limits.check_body_html = lambda body: []   # wall 1 switched off (limits stay)
 from mkdocs.__main__ import cli
 sys.argv = ["mkdocs", *sys.argv[1:]]
 cli()
@@ -271,8 +264,7 @@ def _refused_body_library(folder: Path) -> list[str]:
 def test_with_the_check_switched_off_the_built_outputs_are_still_clean(tmp_path):
     tips = tmp_path / "tips"
     slugs = _refused_body_library(tips)
-    refused = subprocess.run([sys.executable, "-m", "servicetips.cli", "check", "--root", str(tips),
-                              "--as-of", AS_OF], capture_output=True, text=True, cwd=REPO)
+    refused = run_tips("check", "--root", str(tips), "--as-of", AS_OF, cwd=REPO)
     assert refused.returncode == 1 and "BODY004" in refused.stdout and "BODY005" in refused.stdout
     script = tmp_path / "bypass.py"
     script.write_text(_BYPASS, encoding="utf-8")

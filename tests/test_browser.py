@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from conftest import AS_OF, REPO, SEARCH_FIELD, search_for
-from pagefind_index import fragments
 from servicetips.search import index_site
+from support.browser import SEARCH_FIELD, search_for
+from support.pagefind import fragments
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +29,9 @@ def heading(locator) -> str:
 
 def word_only_in_one_tip_body(real_site, report) -> tuple[str, str]:
     """A word that appears in one tip's body and nowhere else in the search index: (word, slug)."""
-    text_by_page = {url: " ".join([f["content"], *f["meta"].values()]).lower()
-                    for url, f in fragments(real_site.site).items()}
+    text_by_page = {
+        url: " ".join([f["content"], *f["meta"].values()]).lower() for url, f in fragments(real_site.site).items()
+    }
     candidates = []
     for tip in report.visible.published:
         for word in set(re.findall(r"[a-z]{8,}", tip.body.lower())):
@@ -95,11 +96,13 @@ def test_the_palette_toggle_switches_to_dark_and_back(page, base):
     assert scheme() == "default"
 
 
-@pytest.mark.parametrize("url", PAGES + ["first-tip", "first-week", "first-tag"])
+@pytest.mark.parametrize("url", [*PAGES, "first-tip", "first-week", "first-tag"])
 def test_pages_load_without_console_errors(page, base, report, url):
-    url = {"first-tip": f"tips/{report.visible.published[0].slug}/",
-           "first-week": f"weekly/{report.schedule.published[0].week}/",
-           "first-tag": f"tags/{next(iter(report.library.tags))}/"}.get(url, url)
+    url = {
+        "first-tip": f"tips/{report.visible.published[0].slug}/",
+        "first-week": f"weekly/{report.schedule.published[0].week}/",
+        "first-tag": f"tags/{next(iter(report.library.tags))}/",
+    }.get(url, url)
     response = page.goto(base + url)
     assert response.status == 200
     page.wait_for_load_state("networkidle")
@@ -146,7 +149,10 @@ def test_search_is_used_from_the_keyboard(page, base, report):
         """word => {
             const first = document.querySelector('.md-search-result__list > li a');
             return first !== null && new URL(first.href).searchParams.get('highlight') === word;
-        }""", arg=word, timeout=60_000)
+        }""",
+        arg=word,
+        timeout=60_000,
+    )
     links = page.locator(".md-search-result__list > li a")
     assert links.count() >= 2
     page.keyboard.press("ArrowDown")

@@ -9,20 +9,18 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from servicetips import routes
 from servicetips.build import SiteSettings, build_inputs, build_site
+from support import AS_OF, AS_OF_DATE, REPO, SITE_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "site"
-AS_OF = date(2026, 11, 23)
 SETTINGS = SiteSettings(url="https://tips.example.org/", title="Service Tips", description="", language="en")
 
 
 def test_one_call_builds_pages_feeds_api_and_assets():
-    output = build_site(FIXTURES / "small", AS_OF, SETTINGS)
+    output = build_site(SITE_FIXTURES / "small", AS_OF_DATE, SETTINGS)
     assert output.ok
     sources = {page.src_uri for page in output.pages}
     assert {routes.tip_source(tip.slug) for tip in output.visible.published} <= sources
@@ -38,13 +36,13 @@ def test_one_call_builds_pages_feeds_api_and_assets():
 
 
 def test_the_same_inputs_give_the_same_output():
-    first = build_site(FIXTURES / "small", AS_OF, SETTINGS)
-    second = build_site(FIXTURES / "small", AS_OF, SETTINGS)
+    first = build_site(SITE_FIXTURES / "small", AS_OF_DATE, SETTINGS)
+    second = build_site(SITE_FIXTURES / "small", AS_OF_DATE, SETTINGS)
     assert first.generated() == second.generated()
 
 
 def test_a_library_with_errors_gives_its_problems_and_no_page(tmp_path):
-    output = build_site(FIXTURES / "broken", AS_OF, SETTINGS)
+    output = build_site(SITE_FIXTURES / "broken", AS_OF_DATE, SETTINGS)
     assert not output.ok
     assert output.pages == () and output.files == () and output.assets == ()
     assert "unknown-tag.md" in output.problems_text
@@ -53,12 +51,16 @@ def test_a_library_with_errors_gives_its_problems_and_no_page(tmp_path):
 
 
 def test_the_preview_gives_scheduled_tips_a_page_and_the_feeds_do_not_change():
-    build = build_site(FIXTURES / "small", date(2026, 10, 20), SETTINGS)
-    preview = build_site(FIXTURES / "small", date(2026, 10, 20), SETTINGS, preview=True)
+    build = build_site(SITE_FIXTURES / "small", date(2026, 10, 20), SETTINGS)
+    preview = build_site(SITE_FIXTURES / "small", date(2026, 10, 20), SETTINGS, preview=True)
     assert {p.src_uri for p in build.pages} < {p.src_uri for p in preview.pages}
     # The feeds carry the same items: a scheduled tip is in none of them (in
     # the preview, a body's link to one stays a link, since it has a page there).
-    assert [file.path for file in build.files] == [file.path for file in preview.files]
+    # Only the share cards of the scheduled tips' preview pages are added.
+    scheduled_cards = {routes.tip_card(tip.slug) for tip in preview.visible.scheduled}
+    assert [file.path for file in build.files] == [
+        file.path for file in preview.files if file.path not in scheduled_cards]
+    assert scheduled_cards <= {file.path for file in preview.files}
     scheduled = [routes.tip_url(tip.slug, SETTINGS.url) for tip in preview.visible.scheduled]
     assert scheduled
     for file in preview.files:
@@ -69,24 +71,24 @@ def test_a_linked_image_outside_the_library_is_no_asset(tmp_path):
     # An attacker's pull request links a file of the build machine into the
     # tips folder under an image name: it must not be published.
     root = tmp_path / "tips"
-    shutil.copytree(FIXTURES / "small", root)
+    shutil.copytree(SITE_FIXTURES / "small", root)
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"not for readers")
     (root / "images" / "leak.png").symlink_to(secret)
     (root / "images" / ".hidden.png").write_bytes(b"hidden")
     (root / "images" / "inside.png").symlink_to(root / "images" / "reply-card.png")
-    output = build_site(root, AS_OF, SETTINGS)
+    output = build_site(root, AS_OF_DATE, SETTINGS)
     # The check refuses the link (servicetips.assets), so the build publishes nothing at all.
     assert not output.ok and output.assets == ()
     assert [(p.code, p.path.endswith("images/leak.png")) for p in output.report.problems if p.severity.value == "error"] \
         == [("ENC005", True)]
     (root / "images" / "leak.png").unlink()
-    output = build_site(root, AS_OF, SETTINGS)
+    output = build_site(root, AS_OF_DATE, SETTINGS)
     assert [asset.path for asset in output.assets] == ["tips/images/inside.png", "tips/images/reply-card.png"]
 
 
 def test_build_inputs_name_what_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setenv("TIPS_AS_OF", "2026-11-23")
+    monkeypatch.setenv("TIPS_AS_OF", AS_OF)
     monkeypatch.delenv("TIPS_ROOT", raising=False)
     with pytest.raises(ValueError, match="site_url is not set"):
         build_inputs(tmp_path, None, "Service Tips", None, "en")
@@ -96,14 +98,14 @@ def test_build_inputs_name_what_is_missing(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"mkdocs\.yml: site_url is required"):
         build_inputs(tmp_path, "ftp://tips.example.org/", "Service Tips", None, "en")
     inputs = build_inputs(tmp_path, "https://tips.example.org", "Service Tips", None, "en")
-    assert (inputs.root, inputs.as_of, inputs.settings.url) == (tmp_path / "tips", AS_OF, "https://tips.example.org/")
+    assert (inputs.root, inputs.as_of, inputs.settings.url) == (tmp_path / "tips", AS_OF_DATE, "https://tips.example.org/")
     monkeypatch.setenv("TIPS_AS_OF", "someday")
     with pytest.raises(ValueError, match="cannot tell which week it is"):
         build_inputs(tmp_path, "https://tips.example.org/", "Service Tips", None, "en")
 
 
 def test_the_readme_layout_names_every_module_of_the_core():
-    repo = Path(__file__).resolve().parent.parent
+    repo = REPO
     readme = (repo / "README.md").read_text(encoding="utf-8")
     layout = readme[readme.index("## Layout"):].split("```")[1]
     modules = {path.stem for path in (repo / "src" / "servicetips").glob("*.py")} - {"__init__"}

@@ -7,14 +7,19 @@ import subprocess
 import sys
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from servicetips import cards, icons
 from servicetips.cards import BOLD, TEXT_WIDTH, Card, font, missing_glyphs, render_card, title_layout, wrap
 
-WEEK = Card(title="Pause before you answer", kind="week", site_name="Service Tips",
-            tags=("Reputation", "Tone & wording"), label="Tip of the week · 2026-W48",
-            footer="servicetips.example.org")
+WEEK = Card(
+    title="Pause before you answer",
+    kind="week",
+    site_name="Service Tips",
+    tags=("Reputation", "Tone & wording"),
+    label="Tip of the week · 2026-W48",
+    footer="servicetips.example.org",
+)
 LONG = "Say what you will do next, when you will do it, and who will do it " * 4
 
 
@@ -45,17 +50,19 @@ def test_same_card_same_bytes_and_no_metadata_chunks():
     # A PNG's optional chunks (tIME, tEXt, pHYs...) would carry a date or a tool's name.
     chunks, at = [], 8
     while at < len(first):
-        length = int.from_bytes(first[at:at + 4], "big")
-        chunks.append(first[at + 4:at + 8].decode("ascii"))
+        length = int.from_bytes(first[at : at + 4], "big")
+        chunks.append(first[at + 4 : at + 8].decode("ascii"))
         at += 12 + length
     assert set(chunks) == {"IHDR", "IDAT", "IEND"}
 
 
 def test_same_card_same_bytes_in_another_process():
-    code = ("import sys; from servicetips.cards import Card, render_card; "
-            "sys.stdout.buffer.write(render_card(Card(title='Pause before you answer', kind='week', "
-            "site_name='Service Tips', tags=('Reputation', 'Tone & wording'), "
-            "label='Tip of the week \\u00b7 2026-W48', footer='servicetips.example.org')))")
+    code = (
+        "import sys; from servicetips.cards import Card, render_card; "
+        "sys.stdout.buffer.write(render_card(Card(title='Pause before you answer', kind='week', "
+        "site_name='Service Tips', tags=('Reputation', 'Tone & wording'), "
+        "label='Tip of the week \\u00b7 2026-W48', footer='servicetips.example.org')))"
+    )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120).stdout
     assert other == render_card(WEEK)
 
@@ -72,8 +79,8 @@ def test_a_long_title_wraps_within_the_card_and_ends_with_an_ellipsis():
     assert len(lines) * cards.line_height(face) <= 300
     # Drawn: nothing white outside the margins.
     loaded = image(render_card(Card(title=LONG, kind="tip", site_name="S", tags=("Care",))))
-    for x in list(range(0, cards.MARGIN - 8)) + list(range(1200 - cards.MARGIN + 8, 1200)):
-        column = {loaded.getpixel((x, y)) for y in range(0, cards.BAND_TOP)}
+    for x in list(range(cards.MARGIN - 8)) + list(range(1200 - cards.MARGIN + 8, 1200)):
+        column = {loaded.getpixel((x, y)) for y in range(cards.BAND_TOP)}
         assert cards.WHITE not in column, x
 
 
@@ -103,7 +110,7 @@ def test_missing_glyphs_finds_characters_the_font_lacks():
 
 def test_markup_in_a_title_is_drawn_as_text():
     title = '<img src=x onerror=alert(1)> & "quotes"'
-    face, lines = title_layout(title, 300)
+    _face, lines = title_layout(title, 300)
     assert " ".join(lines) == title
 
 

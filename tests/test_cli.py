@@ -8,7 +8,6 @@ fixtures only need to be wrong in known places.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from libraries import FIXTURES
 from servicetips.cli import main
+from support import AS_OF, FIXTURES, Git
+from support.git import ISOLATED
 
-AS_OF = "2026-11-23"
 WORKFLOW = FIXTURES / "workflow"
 BAD = WORKFLOW / "bad"
 # tests/fixtures/workflow/bad/ask-before-you-transfer.md: one misspelt tag.
@@ -133,36 +132,12 @@ def test_json_format_of_a_clean_library_is_an_empty_list(library: Path) -> None:
 # -- --changed [BASE] ----------------------------------------------------------
 
 
-class Git:
-    """A git repository around ./tips, isolated from the user's git configuration."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.env = {
-            **os.environ,
-            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "Test Editor", "GIT_AUTHOR_EMAIL": "editor@example.org",
-            "GIT_COMMITTER_NAME": "Test Editor", "GIT_COMMITTER_EMAIL": "editor@example.org",
-        }
-
-    def __call__(self, *args: str) -> str:
-        result = subprocess.run(["git", *args], cwd=self.root, env=self.env, capture_output=True, text=True,
-                                check=False)
-        assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
-        return result.stdout
-
-    def commit(self, message: str) -> None:
-        self("add", "--all")
-        self("commit", "--quiet", "-m", message)
-
-
 @pytest.fixture
 def git(library: Path, monkeypatch: pytest.MonkeyPatch) -> Git:
     """./tips committed on main, with a bad tip already in history (so "changed" is visible)."""
     repo = Git(library.parent)
-    for key in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-                "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
-        monkeypatch.setenv(key, repo.env[key])  # `tips check --changed` runs git too
+    for key, value in ISOLATED.items():
+        monkeypatch.setenv(key, value)  # `tips check --changed` runs git too
     repo("init", "--quiet", "--initial-branch=main")
     add(library, BAD / "ask-before-you-transfer.md")
     repo.commit("A library with one old problem")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -51,7 +51,7 @@ def test_the_week_spanning_new_year_2027():
     week = IsoWeek.parse("2026-W53")
     assert week.monday == date(2026, 12, 28)
     assert week.sunday == date(2027, 1, 3)
-    assert week.start == datetime(2026, 12, 28, 0, 0, tzinfo=timezone.utc)
+    assert week.start == datetime(2026, 12, 28, 0, 0, tzinfo=UTC)
     assert IsoWeek.of(date(2027, 1, 1)) == week  # New Year's Day belongs to the old ISO year
     assert IsoWeek.of(date(2027, 1, 3)) == week
     assert IsoWeek.of(date(2027, 1, 4)) == IsoWeek(2027, 1)
@@ -98,7 +98,7 @@ def test_a_day_lies_inside_its_week(day):
     week = IsoWeek.of(day)
     assert week.monday <= day <= week.sunday
     assert week.monday.weekday() == 0 and week.sunday.weekday() == 6
-    assert week.start.tzinfo == timezone.utc and week.start.time().hour == 0
+    assert week.start.tzinfo == UTC and week.start.time().hour == 0
 
 
 @given(days)
@@ -139,9 +139,9 @@ def test_resolve_as_of_order_of_sources():
 
 
 def test_resolve_as_of_falls_back_to_today_in_utc():
-    before = datetime.now(tz=timezone.utc).date()
+    before = datetime.now(tz=UTC).date()
     resolved = resolve_as_of(None, {})
-    after = datetime.now(tz=timezone.utc).date()
+    after = datetime.now(tz=UTC).date()
     assert before <= resolved <= after
 
 

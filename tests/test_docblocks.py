@@ -9,11 +9,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import MKDOCS_YML, REPO, SITE_FIXTURES
-from libraries import FIXTURES
 from servicetips.cli import main
 from servicetips.docblocks import COMMAND, DocBlockError, Project, refresh, refresh_text
 from servicetips.schema import fields_table_markdown
+from support import FIXTURES, MKDOCS_YML, REPO, SITE_FIXTURES
 
 GUIDE = REPO / "docs" / "contributing.md"
 INTEGRATORS = REPO / "docs" / "integrators.md"
@@ -47,12 +46,15 @@ def test_the_guides_samples_are_what_the_commands_print():
     typo = block(guide, "sample", "tips check tips/offer-two-clear-options.md with tests/fixtures/docs/tag-typo")
     assert "4:1: KEY002 unknown key 'tag' (did you mean 'tags'?)" in typo
     assert "1:1: KEY001 required key 'tags' is missing" in typo and "1 file checked: 2 errors" in typo
-    new = block(guide, "sample", 'tips new "Offer two clear options" --tag freedoms --tag recovery '
-                                 '--author editorial-team')
+    new = block(
+        guide, "sample", 'tips new "Offer two clear options" --tag freedoms --tag recovery --author editorial-team'
+    )
     assert "wrote tips/offer-two-clear-options.md\nnext: " in new
     example = block(guide, "file", "tests/fixtures/docs/complete-example/offer-two-clear-options.md")
     assert (FIXTURES / "docs" / "complete-example" / "offer-two-clear-options.md").read_text("utf-8") in example
-    clean = block(guide, "sample", "tips check tips/offer-two-clear-options.md with tests/fixtures/docs/complete-example")
+    clean = block(
+        guide, "sample", "tips check tips/offer-two-clear-options.md with tests/fixtures/docs/complete-example"
+    )
     assert "1 file checked: no problems" in clean
 
 
@@ -101,17 +103,23 @@ def test_tips_docs_rewrites_only_the_blocks_and_check_reports_staleness(tmp_path
     assert [p.name for p in page.parent.iterdir()] == ["page.md"]  # no temporary file left
 
 
-@pytest.mark.parametrize("document, error", [
-    ("<!-- tips:sample:begin rm -rf / -->\n<!-- tips:sample:end -->\n", "a sample runs a `tips` command"),
-    ("<!-- tips:sample:begin tips check --no-such-option -->\n<!-- tips:sample:end -->\n", "the command failed (exit 2)"),
-    ("<!-- tips:sample:begin tips check with ../.. -->\n<!-- tips:sample:end -->\n", "no such file or folder"),
-    ("<!-- tips:file:begin ../../../etc/passwd -->\n<!-- tips:file:end -->\n", "no such file or folder"),
-    ("<!-- tips:shell:begin ls -->\n<!-- tips:shell:end -->\n", "unknown block tips:shell"),
-    ("<!-- tips:fields:begin extra -->\n<!-- tips:fields:end -->\n", "takes no arguments"),
-    ("<!-- tips:tags:begin -->\nold\n<!-- tips:tag:end -->\n", "has no matching"),
-    ("<!-- tips:tags:begin -->\n<!-- tips:tags:begin -->\n<!-- tips:tags:end -->\n", "has no matching"),
-    ("<!-- tips:feed:begin feed.xml from tips as of 2026-11-23 -->\n<!-- tips:feed:end -->\n", "PATH one of"),
-])
+@pytest.mark.parametrize(
+    "document, error",
+    [
+        ("<!-- tips:sample:begin rm -rf / -->\n<!-- tips:sample:end -->\n", "a sample runs a `tips` command"),
+        (
+            "<!-- tips:sample:begin tips check --no-such-option -->\n<!-- tips:sample:end -->\n",
+            "the command failed (exit 2)",
+        ),
+        ("<!-- tips:sample:begin tips check with ../.. -->\n<!-- tips:sample:end -->\n", "no such file or folder"),
+        ("<!-- tips:file:begin ../../../etc/passwd -->\n<!-- tips:file:end -->\n", "no such file or folder"),
+        ("<!-- tips:shell:begin ls -->\n<!-- tips:shell:end -->\n", "unknown block tips:shell"),
+        ("<!-- tips:fields:begin extra -->\n<!-- tips:fields:end -->\n", "takes no arguments"),
+        ("<!-- tips:tags:begin -->\nold\n<!-- tips:tag:end -->\n", "has no matching"),
+        ("<!-- tips:tags:begin -->\n<!-- tips:tags:begin -->\n<!-- tips:tags:end -->\n", "has no matching"),
+        ("<!-- tips:feed:begin feed.xml from tips as of 2026-11-23 -->\n<!-- tips:feed:end -->\n", "PATH one of"),
+    ],
+)
 def test_a_block_that_would_run_or_show_something_else_is_refused(tmp_path, document, error):
     project = make_project(tmp_path, document)
     with pytest.raises(DocBlockError, match=re.escape(error)):

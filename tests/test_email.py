@@ -18,11 +18,19 @@ TIP = SITE + "tips/pause-before-you-answer/"
 
 
 def week(body: str = BODY, **changes) -> WeekEmail:
-    fields = dict(week_label="Tip of the week · 2026-W48 · 23–29 Nov 2026", title='Pause & "breathe" <first>',
-                  summary="One breath before replying keeps a complaint from becoming two.", body_html=body,
-                  card_url=SITE + "cards/weekly/2026-W48.png", card_alt="Pause before you answer: tip of the week",
-                  tip_url=TIP, week_url=SITE + "weekly/2026-W48/", site_name="Service Tips", site_url=SITE,
-                  footer="You get this email because you subscribed to the Service Tips feed.")
+    fields = {
+        "week_label": "Tip of the week · 2026-W48 · 23–29 Nov 2026",
+        "title": 'Pause & "breathe" <first>',
+        "summary": "One breath before replying keeps a complaint from becoming two.",
+        "body_html": body,
+        "card_url": SITE + "cards/weekly/2026-W48.png",
+        "card_alt": "Pause before you answer: tip of the week",
+        "tip_url": TIP,
+        "week_url": SITE + "weekly/2026-W48/",
+        "site_name": "Service Tips",
+        "site_url": SITE,
+        "footer": "You get this email because you subscribed to the Service Tips feed.",
+    }
     fields.update(changes)
     return WeekEmail(**fields)
 
@@ -98,7 +106,7 @@ def test_title_is_escaped_once(html_text, tree):
 
 
 def relative_luminance(hex_colour: str) -> float:
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -109,13 +117,21 @@ def contrast(a: str, b: str) -> float:
 
 
 def inverted(hex_colour: str) -> str:
-    return "#" + "".join(f"{255 - int(hex_colour[i:i + 2], 16):02x}" for i in (1, 3, 5))
+    return "#" + "".join(f"{255 - int(hex_colour[i : i + 2], 16):02x}" for i in (1, 3, 5))
 
 
-@pytest.mark.parametrize("text, background", [
-    (mail.TEXT, mail.CARD_BG), (mail.MUTED, mail.CARD_BG), (mail.LINK, mail.CARD_BG),
-    (mail.BAND_TEXT, mail.BAND_BG), (mail.MUTED, mail.PAGE_BG), (mail.LINK, mail.PAGE_BG),
-    (mail.TEXT, mail.CODE_BG)])
+@pytest.mark.parametrize(
+    "text, background",
+    [
+        (mail.TEXT, mail.CARD_BG),
+        (mail.MUTED, mail.CARD_BG),
+        (mail.LINK, mail.CARD_BG),
+        (mail.BAND_TEXT, mail.BAND_BG),
+        (mail.MUTED, mail.PAGE_BG),
+        (mail.LINK, mail.PAGE_BG),
+        (mail.TEXT, mail.CODE_BG),
+    ],
+)
 def test_colour_pairs_stay_readable_as_they_are_and_inverted(text, background):
     assert contrast(text, background) >= 4.5
     assert contrast(inverted(text), inverted(background)) >= 4.5
@@ -148,7 +164,7 @@ def test_text_version_says_the_same_wrapped_with_links_listed():
     assert lines[0] == "Service Tips"
     assert 'Pause & "breathe" <first>' in text  # plain text: nothing escaped
     assert "Read it on the site: " + TIP in text
-    assert all(len(line) <= 72 for line in lines if "://" not in line), [l for l in lines if len(l) > 72]
+    assert all(len(line) <= 72 for line in lines if "://" not in line), [line for line in lines if len(line) > 72]
     assert "- " in text and "> " in text and "    Hello Sam," in text
     assert "Before | After" in lines
     assert "[1] " + SITE + "tips/pause-before-you-answer/other-tip.md" in lines

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SiteBuild, build_site
+from support import AS_OF, MKDOCS_YML, REPO, SiteBuild, build_site
 
 pytestmark = pytest.mark.slow
 

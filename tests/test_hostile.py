@@ -15,37 +15,29 @@ Cases too big to commit (a 5 MB body, 10,000 lines of front matter, 10,000
 nested brackets) and those git cannot hold (symlinks, a named pipe, a
 folder named like a tip) are made at test time by GENERATED.
 
-Every case runs `tips check` in a subprocess limited to 1 GiB of address
-space, with a timeout that only detects a hang (this is no speed test): it
-must exit 1 with `path:line:col: CODE`, never a traceback or a crash. The
+Every case runs `tips check` (in this process; the memory and stack bombs
+of ISOLATED in a subprocess limited to 1 GiB of address space, with a
+timeout that only detects a hang, this is no speed test): it must exit 1
+with `path:line:col: CODE`, never a traceback or a crash. The
 site build must refuse the same tips with the same lines, and a refused
 build must leave the previous site byte for byte as it was.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import resource
 import shutil
-import subprocess
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 import pytest
 
-from conftest import build_site
-from libraries import FIXTURES, copy_library
+from support import AS_OF, FIXTURES, LIBRARY, TipsRun, build_site, copy_library, run_tips, run_tips_isolated, snapshot
 
-AS_OF = "2026-11-23"
 HOSTILE = FIXTURES / "hostile"
 REJECTED_DIR = HOSTILE / "rejected"
 ACCEPTED_DIR = HOSTILE / "accepted"
-MEMORY_LIMIT = 1024 ** 3  # 1 GiB of address space: a tip check needs about a tenth of it
-HANG_TIMEOUT = 60  # seconds; each case takes well under one, so only a hang gets near this
-TIPS = [sys.executable, "-m", "servicetips.cli"]
 
 # (file in rejected/, code, line, col, text the message must contain)
 REJECTED = [
@@ -153,7 +145,7 @@ REJECTED = [
     ("scheduled-draft-pinned.md", "SCHED002", 7, 7, "the tip is a draft but pinned to 2026-W50"),
     # A tip named index.md: MkDocs publishes it at /tips/, so every feed, the API and the sitemap
     # pointed at /tips/index/, a page that did not exist.
-    ("index.md", "SEC001", 1, 1, "would be published at /tips/, not at /tips/index/"),
+    ("index.md", "SLUG002", 1, 1, "the slug 'index' is reserved"),
     # Body constructs that aim at the theme's page around the body: its ids, classes and names
     # (DOM clobbering), link targets and openers, a language class, a script URL as a document.
     ("body-heading-id-of-the-theme.md", "BODY009", 10, 10, "the id '__drawer' is not allowed on <h2>"),
@@ -262,19 +254,29 @@ CASES = [(name, code, line, col, text, None) for name, code, line, col, text in 
     (g.name, g.code, g.line, g.col, g.text, g.make) for g in GENERATED]
 
 
-def _limit_memory() -> None:
-    # Runs in the child before exec: an input that makes the checker allocate
-    # without bound ends in MemoryError there instead of swapping the machine.
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+# Inputs that could take the whole process down or never return, not just
+# fail a check: the deep nestings overflowed the stack of libyaml's C
+# composer (a crash no `except` catches), alias bombs and a 5 MB body could
+# allocate without bound, and the 200,000-character fields once made a
+# pattern quadratic. They run in a subprocess with 1 GiB of address space
+# and a timeout only a hang reaches, where a crash shows as a signal and a
+# runaway allocation as a MemoryError, without taking the test run with it.
+# Every other case runs in this process, where an exception fails the test
+# with its traceback.
+ISOLATED = {
+    "nested-10000-brackets.md", "nested-10000-unclosed.md", "nested-100000-dashes.md",
+    "yaml-billion-laughs.md", "yaml-billion-laughs-in-title.md", "yaml-recursive-alias.md", "body-5-mb.md",
+    "summary-underscores-quadratic.md", "title-200k-brackets.md", "source-url-200k.md",
+}
 
 
-def run_tips_check(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    """`tips check ARGS` in `cwd`, in a subprocess with 1 GiB of address space and a hang timeout."""
-    return subprocess.run([*TIPS, "check", "--as-of", AS_OF, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=HANG_TIMEOUT, preexec_fn=_limit_memory, errors="replace")
+def run_tips_check(cwd: Path, *args: str, isolated: bool = False) -> TipsRun:
+    """`tips check ARGS` in `cwd`: in this process, or `isolated` in a guarded subprocess."""
+    run = run_tips_isolated if isolated else run_tips
+    return run("check", "--as-of", AS_OF, *args, cwd=cwd)
 
 
-def add_case(tips: Path, name: str, make: Optional[Callable[[Path], None]]) -> None:
+def add_case(tips: Path, name: str, make: Callable[[Path], None] | None) -> None:
     """Put one hostile case into a tips folder: copy the fixture file or generate it."""
     if make is None:
         shutil.copyfile(REJECTED_DIR / name, tips / name)
@@ -287,7 +289,7 @@ def located(name: str, code: str, line: int, col: int) -> str:
     return f"tips/{name}:{line}:{col}: {code} "
 
 
-def assert_no_crash(result: subprocess.CompletedProcess) -> None:
+def assert_no_crash(result: TipsRun) -> None:
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output[-3000:]
     assert "MemoryError" not in output, output[-3000:]
@@ -303,7 +305,7 @@ def test_every_rejected_fixture_is_in_the_table():
 def test_tips_check_refuses_a_hostile_tip_at_its_place(tmp_path, name, code, line, col, text, make):
     tips = copy_library(tmp_path)
     add_case(tips, name, make)
-    result = run_tips_check(tmp_path, "--root", "tips")
+    result = run_tips_check(tmp_path, "--root", "tips", isolated=name in ISOLATED)
     assert_no_crash(result)
     assert result.returncode == 1, result.stdout
     lines = [entry for entry in result.stdout.splitlines() if entry.startswith(located(name, code, line, col))]
@@ -331,7 +333,7 @@ def test_the_accepted_tricky_library_passes_tips_check(tmp_path):
 def test_tips_check_refuses_script_in_the_vocabularies(tmp_path, vocabulary, content, text):
     tips = copy_library(tmp_path)
     (tips / vocabulary).write_text(content, encoding="utf-8")
-    result = run_tips_check(tmp_path, "--root", "tips")
+    result = run_tips_check(tmp_path, "--root", "tips", isolated="[" * 50_000 in content)  # a stack bomb
     assert_no_crash(result)
     assert result.returncode == 1
     problems = [entry for entry in result.stdout.splitlines() if entry.startswith(f"tips/{vocabulary}:")]
@@ -355,18 +357,9 @@ def test_the_site_build_refuses_every_hostile_tip_with_the_same_lines(tmp_path):
     assert [p.name for p in out.parent.iterdir()] == [], "no staging folder may be left behind"
 
 
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file of a folder (relative path) with a hash of its bytes."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.parametrize("name", ["body-svg-onload-split-line.md", "body-5-mb.md", "nested-100000-dashes.md"])
-def test_a_refused_build_leaves_the_previous_site_byte_identical(tmp_path, name):
-    tips = copy_library(tmp_path)
-    out = tmp_path / "out" / "site"
-    first = build_site(tips, out, AS_OF)
-    assert first.ok, first.output
+def test_a_refused_build_leaves_the_previous_site_byte_identical(tmp_path, site_cache, name):
+    tips, out = site_cache.copy(LIBRARY, tmp_path)  # the library and a good site built from it
     before = snapshot(out)
     assert "tips/own-the-miss/index.html" in before
     make = next((g.make for g in GENERATED if g.name == name), None)

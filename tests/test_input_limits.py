@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -24,10 +23,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import AS_OF, build_site
-from libraries import FIXTURES, copy_library
 from servicetips.check import check_library
 from servicetips.model import AUTHOR_KEY_MAX, RESERVED_NAMES, TAG_KEY_MAX
+from support import AS_OF, FIXTURES, TipsRun, build_site, copy_library, run_tips
 
 TESTS = Path(__file__).parent
 HANG_TIMEOUT = 60  # seconds per adversarial string; a run takes a few, so only a hang gets near this
@@ -143,6 +141,7 @@ def run_worker(name: str, folder: str) -> None:
     print(json.dumps(results))
 
 
+@pytest.mark.slow  # a megabyte per field through the whole check, about 2 s of CPU per string
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_no_field_check_hangs_on_a_megabyte_of_adversarial_text(tmp_path, name):
     code = (
@@ -216,15 +215,10 @@ def test_reserved_names_cover_every_top_level_name_of_the_site(real_site):
 # -- The date -----------------------------------------------------------------
 
 
-def _tips(*args: str, env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("TIPS_AS_OF", "SOURCE_DATE_EPOCH")}
-    return subprocess.run(
-        [sys.executable, "-m", "servicetips.cli", *args, "--root", str(FIXTURES / "library")],
-        capture_output=True,
-        text=True,
-        env={**clean, **env},
-        timeout=HANG_TIMEOUT,
-    )
+def _tips(*args: str, env: dict) -> TipsRun:
+    """`tips ARGS --root <the fixture library>` with no date from this environment, only from `env`."""
+    unset = {"TIPS_AS_OF": None, "SOURCE_DATE_EPOCH": None}
+    return run_tips(*args, "--root", str(FIXTURES / "library"), env={**unset, **env})
 
 
 @pytest.mark.parametrize(

@@ -14,29 +14,24 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import build_site
-from libraries import FIXTURES
+from servicetips.changes import ledger_at
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
 from servicetips.feeds import SiteInfo, build_feeds
-from servicetips.changes import ledger_at
 from servicetips.ledger import LedgerEntry, entry_text, ledger_folder, record_weeks, snapshot
 from servicetips.pages import SitePages
 from servicetips.problems import CODES
+from support import AS_OF, FIXTURES, Git, TipsRun, build_site, run_tips
 from test_output_scan import allowed, site_findings  # noqa: F401 - `allowed` is a fixture (the theme's own scripts)
 
 LEDGER_CASES = FIXTURES / "hostile" / "recorded-weeks"
 BASE = LEDGER_CASES / "base"
-AS_OF = "2026-11-23"
-TIPS = [sys.executable, "-m", "servicetips.cli"]
 SITE = SiteInfo(url="https://tips.example.org/", title="Service Tips", description="Tips")
 
 # (case, code, path, line, col, text the message must contain)
@@ -84,18 +79,13 @@ ACCEPTED = ["backdated-new-tip", "retag-and-relabel", "withdrawn-then-deleted", 
             "retitle-recorded-tip"]
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
-                   check=True, capture_output=True)
-
-
 def make_case(tmp_path: Path, case: str) -> Path:
     """The base repository committed, with the case's change on top (not committed, as in a PR check)."""
     repo = tmp_path / "repo"
     shutil.copytree(BASE, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "base")
+    Git(repo)("init", "-q", "-b", "main")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "base")
     source = LEDGER_CASES / case
     for path in sorted(source.rglob("*")):
         if path.is_file() and path.name != "DELETE":
@@ -108,9 +98,8 @@ def make_case(tmp_path: Path, case: str) -> Path:
     return repo
 
 
-def run_check(repo: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*TIPS, "check", "--root", "tips", "--as-of", AS_OF, "--format", "json", *extra],
-                          cwd=repo, capture_output=True, text=True, timeout=120)
+def run_check(repo: Path, *extra: str) -> TipsRun:
+    return run_tips("check", "--root", "tips", "--as-of", AS_OF, "--format", "json", *extra, cwd=repo)
 
 
 def recorded_outputs(root: Path, as_of: date, today: date | None = None) -> dict[str, dict]:
@@ -246,24 +235,21 @@ def test_a_lagging_ledger_is_filled_and_reported(tmp_path):
 
 def test_record_and_withdraw_from_the_command_line(tmp_path):
     repo = make_case(tmp_path, "backdated-new-tip")
-    done = subprocess.run([*TIPS, "schedule", "--record", "--root", "tips", "--as-of", "2026-11-24"],
-                          cwd=repo, capture_output=True, text=True)
+    done = run_tips("schedule", "--record", "--root", "tips", "--as-of", "2026-11-24", cwd=repo)
     assert done.returncode == 0 and "the ledger is up to date (week 2026-W48)" in done.stdout
-    withdrawn = subprocess.run([*TIPS, "withdraw", "open-with-what-they-need", "--root", "tips",
-                                "--reason", "A factual error in the second step.", "--as-of", "2026-11-24"],
-                               cwd=repo, capture_output=True, text=True)
+    withdrawn = run_tips("withdraw", "open-with-what-they-need", "--root", "tips",
+                         "--reason", "A factual error in the second step.", "--as-of", "2026-11-24", cwd=repo)
     assert withdrawn.returncode == 0, withdrawn.stderr
     assert "withdrew open-with-what-they-need from ledger/2026-W36.json" in withdrawn.stdout
     (repo / "tips" / "open-with-what-they-need.md").unlink()
     assert run_check(repo, "--changed", "HEAD").returncode == 0
     entry = LedgerEntry.model_validate_json((ledger_folder(repo / "tips") / "2026-W36.json").read_text())
     assert entry.withdrawn.reason == "A factual error in the second step."
-    again = subprocess.run([*TIPS, "withdraw", "open-with-what-they-need", "--root", "tips",
-                            "--reason", "Twice.", "--as-of", "2026-11-24"], cwd=repo, capture_output=True, text=True)
+    again = run_tips("withdraw", "open-with-what-they-need", "--root", "tips",
+                     "--reason", "Twice.", "--as-of", "2026-11-24", cwd=repo)
     assert again.returncode == 2 and "already withdrawn" in again.stderr
-    markup = subprocess.run([*TIPS, "withdraw", "own-the-miss", "--root", "tips",
-                             "--reason", "<script>alert(1)</script>", "--as-of", "2026-11-24"],
-                            cwd=repo, capture_output=True, text=True)
+    markup = run_tips("withdraw", "own-the-miss", "--root", "tips",
+                      "--reason", "<script>alert(1)</script>", "--as-of", "2026-11-24", cwd=repo)
     assert markup.returncode == 2 and "HTML tag" in markup.stderr
 
 
@@ -320,18 +306,17 @@ def test_site_build_of_a_withdrawn_and_deleted_tip_keeps_its_weeks_honest(tmp_pa
 
 def test_week_and_schedule_say_when_a_week_was_withdrawn(tmp_path):
     repo = make_case(tmp_path, "withdrawn-then-deleted")
-    week = subprocess.run([*TIPS, "week", "--root", "tips", "--as-of", AS_OF], cwd=repo, capture_output=True, text=True)
+    week = run_tips("week", "--root", "tips", "--as-of", AS_OF, cwd=repo)
     assert week.returncode == 0, week.stderr
     assert week.stdout.splitlines()[0].endswith("(withdrawn)") and "not ours to share" in week.stdout
-    plan = subprocess.run([*TIPS, "schedule", "--root", "tips", "--as-of", AS_OF, "--past", "2"], cwd=repo,
-                          capture_output=True, text=True)
+    plan = run_tips("schedule", "--root", "tips", "--as-of", AS_OF, "--past", "2", cwd=repo)
     assert "2026-W46" in plan.stdout and "own-the-miss [withdrawn 2026-11-23]" in plan.stdout
 
 
 def test_a_hand_made_file_for_a_lagging_week_is_refused(tmp_path):
     repo = make_case(tmp_path, "backdated-new-tip")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "a new tip")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "a new tip")
     monday = date(2026, 11, 30)  # 2026-W49 has started; the ledger holds up to 2026-W48
     root = repo / "tips"
     report = check_library(root, monday, today=monday)

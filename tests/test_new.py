@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from click.testing import CliRunner
 
-from libraries import copy_library
 from servicetips.check import check_library
 from servicetips.cli import main
 from servicetips.outline import STEPS_PLACEHOLDER, SUMMARY_PLACEHOLDER
+from support import AS_OF, AS_OF_DATE, copy_library
 
-BODY = ("When a parcel is late, tell the customer what you know, what you do not know yet, and when "
-        "you will write again. " * 6)
+BODY = (
+    "When a parcel is late, tell the customer what you know, what you do not know yet, and when "
+    "you will write again. " * 6
+)
 
 
 def run(*args):
@@ -22,8 +22,20 @@ def run(*args):
 
 def test_new_tip_passes_check_once_the_body_is_written(tmp_path):
     root = copy_library(tmp_path)
-    result = run("new", "Tell them what you know", "--tag", "recovery", "--tag", "empathy",
-                 "--author", "sam-okafor", "--root", str(root), "--as-of", "2026-11-23")
+    result = run(
+        "new",
+        "Tell them what you know",
+        "--tag",
+        "recovery",
+        "--tag",
+        "empathy",
+        "--author",
+        "sam-okafor",
+        "--root",
+        str(root),
+        "--as-of",
+        AS_OF,
+    )
     assert result.exit_code == 0, result.output
     path = root / "tell-them-what-you-know.md"
     assert f"wrote {path}" in result.output
@@ -32,41 +44,62 @@ def test_new_tip_passes_check_once_the_body_is_written(tmp_path):
     assert "tags: [recovery, empathy]\n" in text and "published: 2026-11-23\n" in text
     # The outline alone is not a tip yet: every placeholder is refused at its
     # place, and the body is too short.
-    first = check_library(root, date(2026, 11, 23), only=[path])
+    first = check_library(root, AS_OF_DATE, only=[path])
     assert [(p.code, p.line, p.col) for p in first.problems] == [
-        ("PLACE001", 3, 10), ("BODY002", 8, 1), ("PLACE001", 9, 1), ("PLACE001", 13, 1), ("PLACE001", 17, 1)]
+        ("PLACE001", 3, 10),
+        ("BODY002", 8, 1),
+        ("PLACE001", 9, 1),
+        ("PLACE001", 13, 1),
+        ("PLACE001", 17, 1),
+    ]
     assert first.problems[0].message == f"the summary is still the placeholder {SUMMARY_PLACEHOLDER!r}"
     # A body written around the outline, keeping its placeholder lines, is still refused.
     path.write_text(text.replace("## What to do", BODY + "\n\n## What to do"), encoding="utf-8")
-    kept = check_library(root, date(2026, 11, 23), only=[path])
+    kept = check_library(root, AS_OF_DATE, only=[path])
     assert [p.code for p in kept.problems] == ["PLACE001"] * 4
-    front = text.split("---\n", 2)[1].replace(SUMMARY_PLACEHOLDER, "Say what you know, what you do not, and when you will write.")
+    front = text.split("---\n", 2)[1].replace(
+        SUMMARY_PLACEHOLDER, "Say what you know, what you do not, and when you will write."
+    )
     path.write_text("---\n" + front + "---\n" + BODY, encoding="utf-8")
-    assert check_library(root, date(2026, 11, 23), only=[path]).problems == []
+    assert check_library(root, AS_OF_DATE, only=[path]).problems == []
 
 
 def test_new_with_a_summary_has_no_summary_placeholder(tmp_path):
     root = copy_library(tmp_path)
-    result = run("new", "Tell them what you know", "--tag", "recovery", "--summary", "Say what you know first.",
-                 "--root", str(root), "--as-of", "2026-11-23")
+    result = run(
+        "new",
+        "Tell them what you know",
+        "--tag",
+        "recovery",
+        "--summary",
+        "Say what you know first.",
+        "--root",
+        str(root),
+        "--as-of",
+        AS_OF,
+    )
     assert result.exit_code == 0, result.output
-    codes = [p.code for p in check_library(root, date(2026, 11, 23),
-                                           only=[root / "tell-them-what-you-know.md"]).problems]
+    codes = [p.code for p in check_library(root, AS_OF_DATE, only=[root / "tell-them-what-you-know.md"]).problems]
     assert codes.count("PLACE001") == 3  # the three outline lines, not the summary
 
 
-@pytest.mark.parametrize("summary, col", [
-    # quoted, re-cased, re-spaced, or inside a longer sentence: still the placeholder
-    (f'"{SUMMARY_PLACEHOLDER}"', 11),
-    ("one sentence that says  what the reader GAINS.", 10),
-    (f"Well. {SUMMARY_PLACEHOLDER}", 16),
-])
+@pytest.mark.parametrize(
+    "summary, col",
+    [
+        # quoted, re-cased, re-spaced, or inside a longer sentence: still the placeholder
+        (f'"{SUMMARY_PLACEHOLDER}"', 11),
+        ("one sentence that says  what the reader GAINS.", 10),
+        (f"Well. {SUMMARY_PLACEHOLDER}", 16),
+    ],
+)
 def test_the_summary_placeholder_is_found_however_it_is_written(tmp_path, summary, col):
     root = copy_library(tmp_path)
     (root / "kept-summary.md").write_text(
         f"---\ntitle: Kept summary\nsummary: {summary}\ntags: [empathy]\nauthor: editorial-team\n"
-        f"published: 2026-09-01\n---\n{BODY}", encoding="utf-8")
-    problems = check_library(root, date(2026, 11, 23), only=[root / "kept-summary.md"]).problems
+        f"published: 2026-09-01\n---\n{BODY}",
+        encoding="utf-8",
+    )
+    problems = check_library(root, AS_OF_DATE, only=[root / "kept-summary.md"]).problems
     assert [(p.code, p.line, p.col) for p in problems] == [("PLACE001", 3, col)]
 
 
@@ -75,8 +108,10 @@ def test_an_outline_line_rewrapped_by_an_editor_is_still_found(tmp_path):
     wrapped = STEPS_PLACEHOLDER.replace(" with ", "\nwith ")
     (root / "wrapped.md").write_text(
         "---\ntitle: Wrapped outline\nsummary: A fine summary.\ntags: [empathy]\nauthor: editorial-team\n"
-        f"published: 2026-09-01\n---\n{BODY}\n\n{wrapped}\n", encoding="utf-8")
-    problems = check_library(root, date(2026, 11, 23), only=[root / "wrapped.md"]).problems
+        f"published: 2026-09-01\n---\n{BODY}\n\n{wrapped}\n",
+        encoding="utf-8",
+    )
+    problems = check_library(root, AS_OF_DATE, only=[root / "wrapped.md"]).problems
     assert [(p.code, p.line, p.col) for p in problems] == [("PLACE001", 10, 1)]
 
 
@@ -104,9 +139,9 @@ def test_new_rejects_unknown_tag_and_author_with_choices(tmp_path):
 
 def test_check_exit_codes(tmp_path):
     root = copy_library(tmp_path)
-    assert run("check", "--root", str(root), "--as-of", "2026-11-23").exit_code == 0
+    assert run("check", "--root", str(root), "--as-of", AS_OF).exit_code == 0
     (root / "broken.md").write_text("no front matter\n")
-    result = run("check", "--root", str(root), "--as-of", "2026-11-23")
+    result = run("check", "--root", str(root), "--as-of", AS_OF)
     assert result.exit_code == 1
     assert f"{root.name}/broken.md:1:1: FM001" in result.output or "broken.md:1:1: FM001" in result.output
     assert result.output.strip().endswith("3 files checked: 1 error, 1 warning")

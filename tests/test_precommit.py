@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from libraries import FIXTURES, REPO
+from support import AS_OF, FIXTURES, REPO
+from support.git import ISOLATED
 
 WORKFLOW = FIXTURES / "workflow"
 NEW_TIP = "offer-two-clear-options.md"
 BIN = Path(sys.executable).parent
-AS_OF = "2026-11-23"
 
 
 class Repo:
@@ -35,8 +35,9 @@ class Repo:
         self.env = env
 
     def run(self, *args: str | Path) -> subprocess.CompletedProcess:
-        return subprocess.run([str(a) for a in args], cwd=self.root, env=self.env, capture_output=True,
-                              text=True, check=False)
+        return subprocess.run(
+            [str(a) for a in args], cwd=self.root, env=self.env, capture_output=True, text=True, check=False
+        )
 
     def git(self, *args: str | Path) -> subprocess.CompletedProcess:
         result = self.run("git", *args)
@@ -54,36 +55,47 @@ class Repo:
         return set(self.git("ls-tree", "-r", "--name-only", "HEAD").stdout.split())
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    """tips/ and the pre-commit config committed, with the hook installed."""
-    assert (BIN / "tips").exists() and (BIN / "pre-commit").exists(), \
-        f"run the tests from the project's environment ({BIN} has no tips or pre-commit); `make test` does"
-    root = tmp_path / "repo"
-    root.mkdir()
-    shutil.copytree(REPO / "tips", root / "tips")
-    shutil.copy(REPO / ".pre-commit-config.yaml", root)
-    (root / ".venv").symlink_to(BIN.parent, target_is_directory=True)
+def _environment(home: Path) -> dict[str, str]:
     env = {
         **os.environ,
         # The user's git configuration (a global hooks path, signing, templates) must not leak in.
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Test Editor", "GIT_AUTHOR_EMAIL": "editor@example.org",
-        "GIT_COMMITTER_NAME": "Test Editor", "GIT_COMMITTER_EMAIL": "editor@example.org",
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        **ISOLATED,
+        "PRE_COMMIT_HOME": str(home),
         # The hook checks "as of" this date, so the test does not change with the calendar.
         "TIPS_AS_OF": AS_OF,
         "NO_COLOR": "1",
     }
     env.pop("TIPS_ROOT", None)
-    repository = Repo(root, env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def committed(tmp_path_factory) -> Path:
+    """tips/ and the pre-commit config committed through the installed hook, once per run."""
+    assert (BIN / "tips").exists() and (BIN / "pre-commit").exists(), (
+        f"run the tests from the project's environment ({BIN} has no tips or pre-commit); `make test` does"
+    )
+    base = tmp_path_factory.mktemp("precommit")
+    root = base / "repo"
+    root.mkdir()
+    shutil.copytree(REPO / "tips", root / "tips")
+    shutil.copy(REPO / ".pre-commit-config.yaml", root)
+    (root / ".venv").symlink_to(BIN.parent, target_is_directory=True)
+    repository = Repo(root, _environment(base / "pre-commit-home"))
     repository.git("init", "--quiet", "--initial-branch=main")
     installed = repository.run(BIN / "pre-commit", "install")
     assert installed.returncode == 0, installed.stdout + installed.stderr
     first = repository.commit("Add the library", "tips", ".pre-commit-config.yaml")
     assert first.returncode == 0, f"the current library must pass its own hook:\n{first.output}"
-    return repository
+    return root
+
+
+@pytest.fixture
+def repo(tmp_path: Path, committed: Path) -> Repo:
+    """tips/ and the pre-commit config committed, with the hook installed: a copy of `committed`."""
+    root = tmp_path / "repo"
+    shutil.copytree(committed, root, symlinks=True)  # .git, its installed hook and the .venv link
+    return Repo(root, _environment(tmp_path / "pre-commit-home"))
 
 
 def test_a_broken_tip_is_refused_with_file_line_and_code(repo: Repo) -> None:
@@ -142,8 +154,11 @@ def test_a_vocabulary_change_checks_every_tip(repo: Repo) -> None:
     # is part of the commit: the hook must check the whole library.
     tags_file = repo.root / "tips" / "tags.yml"
     tags = yaml.safe_load(tags_file.read_text(encoding="utf-8"))
-    users = sorted(p.name for p in (repo.root / "tips").glob("*.md")
-                   if "freedoms" in p.read_text(encoding="utf-8").split("\n---", 1)[0])
+    users = sorted(
+        p.name
+        for p in (repo.root / "tips").glob("*.md")
+        if "freedoms" in p.read_text(encoding="utf-8").split("\n---", 1)[0]
+    )
     assert users, "the library has no tip tagged freedoms; pick another tag for this test"
     del tags["freedoms"]
     tags_file.write_text(yaml.safe_dump(tags, sort_keys=False), encoding="utf-8")
@@ -152,8 +167,11 @@ def test_a_vocabulary_change_checks_every_tip(repo: Repo) -> None:
 
     assert result.returncode != 0, result.output
     for name in users:
-        assert re.search(rf"^tips/{re.escape(name)}:\d+:\d+: TAG001 tag 'freedoms' is not in the vocabulary$",
-                         result.output, flags=re.MULTILINE), result.output
+        assert re.search(
+            rf"^tips/{re.escape(name)}:\d+:\d+: TAG001 tag 'freedoms' is not in the vocabulary$",
+            result.output,
+            flags=re.MULTILINE,
+        ), result.output
 
 
 def test_a_tip_and_a_vocabulary_together_are_checked_once(repo: Repo) -> None:
@@ -206,13 +224,17 @@ def test_the_local_hook_works_offline_and_matches_the_reusable_manifest() -> Non
     assert not pattern.search("docs/contributing.md")
 
 
-@pytest.mark.parametrize(("command", "path"), [
-    ("validate-config", ".pre-commit-config.yaml"),
-    ("validate-manifest", ".pre-commit-hooks.yaml"),
-])
+@pytest.mark.parametrize(
+    ("command", "path"),
+    [
+        ("validate-config", ".pre-commit-config.yaml"),
+        ("validate-manifest", ".pre-commit-hooks.yaml"),
+    ],
+)
 def test_pre_commit_accepts_the_files(command: str, path: str) -> None:
-    result = subprocess.run([str(BIN / "pre-commit"), command, str(REPO / path)], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(BIN / "pre-commit"), command, str(REPO / path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -237,7 +259,7 @@ def test_python_with_an_unused_import_is_refused_by_ruff(repo: Repo) -> None:
 def test_unformatted_python_is_formatted_and_the_commit_stops_until_it_is_staged(repo: Repo) -> None:
     _with_project_ruff_settings(repo)
     target = repo.root / "tool.py"
-    target.write_text("\"\"\"A tool.\"\"\"\n\nVALUE = { 'a':1 }\n", encoding="utf-8")
+    target.write_text('"""A tool."""\n\nVALUE = { \'a\':1 }\n', encoding="utf-8")
 
     first = repo.commit("Add a tool", "tool.py")
 
@@ -266,4 +288,6 @@ def test_ruff_never_formats_the_python_blocks_of_markdown(tmp_path: Path) -> Non
 
     assert markdown.returncode == 0, markdown.stdout + markdown.stderr
     assert tip.read_bytes() == before
-    assert python.returncode == 1, "the same code in a .py file is reformatted: the setting, not the code, spared the tip"
+    assert python.returncode == 1, (
+        "the same code in a .py file is reformatted: the setting, not the code, spared the tip"
+    )

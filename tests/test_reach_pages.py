@@ -7,20 +7,23 @@ import re
 
 import pytest
 
-from conftest import SITE_URL, search_for
 from servicetips.robots import robots_txt
+from support import SITE_URL
+from support.browser import search_for
 
 
 def test_robots_txt_names_the_absolute_sitemap():
     assert robots_txt("https://tips.example.org/") == (
-        "User-agent: *\nAllow: /\n\nSitemap: https://tips.example.org/sitemap.xml\n")
+        "User-agent: *\nAllow: /\n\nSitemap: https://tips.example.org/sitemap.xml\n"
+    )
     assert robots_txt("https://example.org/tips-site").endswith("Sitemap: https://example.org/tips-site/sitemap.xml\n")
 
 
-@pytest.mark.parametrize("bad", ["", "/relative/", "ftp://example.org/",
-                                 "https://example.org/\nSitemap: https://evil.example/"])
+@pytest.mark.parametrize(
+    "bad", ["", "/relative/", "ftp://example.org/", "https://example.org/\nSitemap: https://evil.example/"]
+)
 def test_robots_txt_refuses_what_is_not_one_absolute_url(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"site's absolute URL|must be one line"):
         robots_txt(bad)
 
 
@@ -31,7 +34,7 @@ def test_the_subscribe_page_gives_the_real_feed_addresses(real_site, report):
     assert f"/feed subscribe {SITE_URL}feed.xml" in text
     # Every address the page shows inside this site exists in the build.
     for address in set(re.findall(re.escape(SITE_URL) + r"[\w/.-]*", text)):
-        path = address[len(SITE_URL):].rstrip(".")  # the end of a sentence
+        path = address[len(SITE_URL) :].rstrip(".")  # the end of a sentence
         assert real_site.exists(path), address
     for tool in ("Mailchimp", "MailerLite", "Buttondown", "Slack", "Teams"):
         assert tool in text
@@ -97,8 +100,12 @@ def test_search_results_pass_axe_in_both_schemes(browser, base, axe_script, sche
                                                                   runOnly: ['color-contrast']})""")
     finally:
         context.close()
-    blocking = [f"{v['id']}: {node['target']} {node['any'][0]['message'] if node['any'] else ''}"
-                for v in result["violations"] if v["impact"] in ("serious", "critical") for node in v["nodes"]]
+    blocking = [
+        f"{v['id']}: {node['target']} {node['any'][0]['message'] if node['any'] else ''}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+        for node in v["nodes"]
+    ]
     assert blocking == []
 
 

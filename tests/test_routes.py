@@ -15,8 +15,9 @@ from pathlib import Path
 from servicetips import routes
 from servicetips.dates import IsoWeek
 from servicetips.model import RESERVED_NAMES
+from support import REPO
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "servicetips"
+SRC = REPO / "src" / "servicetips"
 HOOKS = Path(__file__).resolve().parent.parent / "hooks"
 WEEK = IsoWeek(2026, 48)
 SITE = "https://tips.example.org/sub/"

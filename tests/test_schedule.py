@@ -13,7 +13,6 @@ import dataclasses
 import random
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Optional
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,16 +29,25 @@ TAGS = ("empathy", "recovery", "reputation")
 FIRST = IsoWeek(2026, 36)  # Monday 2026-08-31
 
 
-def make_tip(slug: str, published: date, tags: tuple[str, ...], week: Optional[IsoWeek] = None,
-             draft: bool = False) -> Tip:
-    meta = TipFrontMatter(title=f"Tip {slug}", summary="A summary.", tags=list(tags), author="editorial-team",
-                          published=published, week=None if week is None else str(week), draft=draft)
+def make_tip(
+    slug: str, published: date, tags: tuple[str, ...], week: IsoWeek | None = None, draft: bool = False
+) -> Tip:
+    meta = TipFrontMatter(
+        title=f"Tip {slug}",
+        summary="A summary.",
+        tags=list(tags),
+        author="editorial-team",
+        published=published,
+        week=None if week is None else str(week),
+        draft=draft,
+    )
     return Tip(slug=slug, path=f"tips/{slug}.md", meta=meta, body="A body.", body_line=8)
 
 
 def make_library(tips: list[Tip]) -> Library:
     return Library(
-        root=Path("tips"), tips=tuple(tips),
+        root=Path("tips"),
+        tips=tuple(tips),
         tags={t: TagInfo(label=t.title(), description=f"Tips about {t}.") for t in TAGS},
         authors={"editorial-team": AuthorInfo(name="Editorial team")},
         settings=ScheduleSettings(first_week=str(FIRST)),
@@ -60,8 +68,13 @@ def tip_specs(draw, slug: str, earliest: int = -60, latest: int = 150, pin_weeks
     tags = draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=3, unique=True))
     pinned = draw(st.integers(*pin_weeks)) if draw(st.integers(0, 4)) == 0 else None
     published = draw(st.one_of(st.just(earliest), st.integers(earliest, latest)))
-    return make_tip(slug, day(published), tuple(tags),
-                    week=None if pinned is None else week_at(pinned), draft=draw(st.integers(0, 6)) == 0)
+    return make_tip(
+        slug,
+        day(published),
+        tuple(tags),
+        week=None if pinned is None else week_at(pinned),
+        draft=draw(st.integers(0, 6)) == 0,
+    )
 
 
 @st.composite
@@ -74,7 +87,7 @@ def libraries(draw, min_tips: int = 0, max_tips: int = 9) -> Library:
 as_of_dates = st.one_of(st.integers(0, 25).map(lambda n: day(7 * n)), st.integers(0, 180).map(day))
 
 
-def assignments(schedule: Schedule) -> dict[IsoWeek, Optional[str]]:
+def assignments(schedule: Schedule) -> dict[IsoWeek, str | None]:
     return {slot.week: None if slot.tip is None else slot.tip.slug for slot in schedule.slots}
 
 
@@ -93,14 +106,22 @@ def test_a_week_that_has_started_keeps_its_tip(data, library, as_of, later):
     current = before.current
     # New tips published today or later, some pinned to any week, even one that has started...
     added = [
-        data.draw(tip_specs(f"new-{i}", earliest=(as_of - FIRST.monday).days, latest=(as_of - FIRST.monday).days + 90,
-                            pin_weeks=(0, 0)))
+        data.draw(
+            tip_specs(
+                f"new-{i}",
+                earliest=(as_of - FIRST.monday).days,
+                latest=(as_of - FIRST.monday).days + 90,
+                pin_weeks=(0, 0),
+            )
+        )
         for i in range(data.draw(st.integers(0, 4)))
     ]
     any_week = st.integers(-10, 20).map(lambda n: IsoWeek.of(current.monday + timedelta(days=7 * n)))
     future = st.integers(1, 20).map(lambda n: IsoWeek.of(current.monday + timedelta(days=7 * n)))
-    added = [dataclasses.replace(t, meta=t.meta.model_copy(update={"week": str(data.draw(any_week))}))
-             if t.meta.week else t for t in added]
+    added = [
+        dataclasses.replace(t, meta=t.meta.model_copy(update={"week": str(data.draw(any_week))})) if t.meta.week else t
+        for t in added
+    ]
     # ...and existing unpinned tips pinned to future weeks.
     changed = []
     for tip in library.tips:
@@ -120,8 +141,11 @@ def test_each_published_week_has_exactly_one_tip(library, as_of):
     assert weeks == sorted(set(weeks), reverse=True)  # unique, newest first
     assert all(week <= schedule.current for week in weeks)
     assert all(slot.tip is not None and not slot.tip.meta.draft for slot in schedule.published)
-    pinned = {IsoWeek.parse(t.meta.week) for t in library.tips
-              if t.meta.week and not t.meta.draft and t.published < IsoWeek.parse(t.meta.week).monday}
+    pinned = {
+        IsoWeek.parse(t.meta.week)
+        for t in library.tips
+        if t.meta.week and not t.meta.draft and t.published < IsoWeek.parse(t.meta.week).monday
+    }
     fillable = {w for w in FIRST.until(schedule.current) if w in pinned or pool_at(library, w)}
     assert set(weeks) == fillable  # a gap only when no tip could fill the week
     assert [s.week for s in schedule.slots] == FIRST.until(schedule.current)
@@ -135,7 +159,7 @@ def test_cycles_fresh_tips_and_first_tags(library, as_of):
     schedule = build_schedule(library, as_of, upcoming=4)
     in_cycle: set[str] = set()  # tips shown since the current cycle began
     shown: set[str] = set()
-    previous_tag: Optional[str] = None
+    previous_tag: str | None = None
     for slot in schedule.slots:
         if slot.tip is None:
             previous_tag = None
@@ -200,8 +224,11 @@ def test_a_week_with_no_eligible_tip_is_a_gap():
 
 
 def test_a_pin_takes_its_week_and_the_rotation_goes_on():
-    tips = [make_tip("a", day(-30), ("empathy",)), make_tip("b", day(-20), ("recovery",)),
-            make_tip("c", day(-10), ("reputation",), week=week_at(1))]
+    tips = [
+        make_tip("a", day(-30), ("empathy",)),
+        make_tip("b", day(-20), ("recovery",)),
+        make_tip("c", day(-10), ("reputation",), week=week_at(1)),
+    ]
     schedule = build_schedule(make_library(tips), day(21))
     assert assignments(schedule) == {week_at(0): "a", week_at(1): "c", week_at(2): "b", week_at(3): "a"}
     assert [s.pinned for s in schedule.slots] == [False, True, False, False]
@@ -210,8 +237,11 @@ def test_a_pin_takes_its_week_and_the_rotation_goes_on():
 
 
 def test_the_first_tag_does_not_repeat_when_another_tip_can_go():
-    tips = [make_tip("a", day(-30), ("empathy",)), make_tip("b", day(-20), ("empathy", "recovery")),
-            make_tip("c", day(-10), ("recovery",))]
+    tips = [
+        make_tip("a", day(-30), ("empathy",)),
+        make_tip("b", day(-20), ("empathy", "recovery")),
+        make_tip("c", day(-10), ("recovery",)),
+    ]
     schedule = build_schedule(make_library(tips), day(14))
     # b is older than c, but it would repeat a's first tag.
     assert assignments(schedule) == {week_at(0): "a", week_at(1): "c", week_at(2): "b"}

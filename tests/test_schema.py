@@ -7,10 +7,10 @@ import json
 import jsonschema
 import yaml
 
-from libraries import REPO
-from servicetips.schema import fields_table_markdown, tip_json_schema_text
 from servicetips.model import TipFrontMatter
+from servicetips.schema import fields_table_markdown, tip_json_schema_text
 from servicetips.validate import validate_library
+from support import REPO
 
 
 def test_committed_schema_matches_the_model():

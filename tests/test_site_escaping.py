@@ -13,9 +13,10 @@ from datetime import date
 
 import pytest
 
-from conftest import AS_OF, SITE_FIXTURES, check_links, has_class as c, text_of
-from pagefind_index import fragments, tags_of
 from servicetips.check import check_library
+from support import AS_OF, SITE_FIXTURES, check_links, text_of
+from support import has_class as c
+from support.pagefind import fragments, tags_of
 
 TRICKY = "answer-in-under-two-hours"
 FRENCH = "cafe-creme-etiquette"

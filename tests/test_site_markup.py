@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import markdown
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from servicetips.markdown_config import EXTENSIONS
@@ -22,10 +23,15 @@ def rendered_text(source: str) -> str:
     return lxml_html.fromstring(out).text_content()
 
 
-plain_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
-    min_size=1, max_size=60,
-).map(lambda s: " ".join(s.split())).filter(bool)
+plain_text = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+        min_size=1,
+        max_size=60,
+    )
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
 
 
 @given(plain_text)
@@ -34,14 +40,19 @@ def test_any_plain_text_renders_exactly_as_written(text):
     assert rendered_text(md_text(text)) == text
 
 
-@pytest.mark.parametrize("text", [
-    'Answer in < 2 hours & say "thanks"',
-    "Use *stars* and _underscores_ [literally]",
-    "Back\\slash, `tick`, {curly} | pipe # hash!",
-    "Café crème: l'accueil à la française ☕",
-    "&amp; is an entity written out",
-    "1. not a list", "- not a list either", "> not a quote",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Answer in < 2 hours & say "thanks"',
+        "Use *stars* and _underscores_ [literally]",
+        "Back\\slash, `tick`, {curly} | pipe # hash!",
+        "Café crème: l'accueil à la française ☕",
+        "&amp; is an entity written out",
+        "1. not a list",
+        "- not a list either",
+        "> not a quote",
+    ],
+)
 def test_tricky_titles_render_and_escape_once(text):
     out = markdown.markdown(f"# {md_text(text)}", extensions=EXTENSIONS)
     assert lxml_html.fromstring(out).text_content() == text
@@ -50,8 +61,14 @@ def test_tricky_titles_render_and_escape_once(text):
 
 
 def test_page_meta_is_escaped_once_for_html():
-    meta = {"title": 'A < B & "C"', "description": "x & y", "author": "O'Brien",
-            "tags": ["Tone & wording"], "hide": ["toc"], "search": {"boost": 2}}
+    meta = {
+        "title": 'A < B & "C"',
+        "description": "x & y",
+        "author": "O'Brien",
+        "tags": ["Tone & wording"],
+        "hide": ["toc"],
+        "search": {"boost": 2},
+    }
     escaped = html_page_meta(meta)
     assert escaped["title"] == "A &lt; B &amp; &quot;C&quot;"
     assert escaped["description"] == "x &amp; y"
@@ -67,39 +84,46 @@ def _hrefs(html_text: str) -> list[str]:
     return [e.get("href") or e.get("src") for e in tree.iter("a", "img") if e.get("href") or e.get("src")]
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("[a](other.md)", "../other/"),
-    ("[a](../other.md)", "../other/"),
-    ("[a](/tips/other/)", "../other/"),
-    ("[a](../other/)", "../other/"),
-    ("[a](other.md#why-it-works)", "../other/#why-it-works"),
-    ("[a](<other.md>)", "../other/"),
-    ("![a picture](../other.md)", "../other/"),
-    ("[a][ref]\n\n[ref]: ../other.md", "../other/"),
-    ("[a](https://example.org/x.md)", "https://example.org/x.md"),
-    ("[a](#anchor)", "#anchor"),
-    ("[a](mailto:someone@example.org)", "mailto:someone@example.org"),
-    ("![a card](images/card.png)", "../images/card.png"),
-    ("[a](/about/)", "/about/"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("[a](other.md)", "../other/"),
+        ("[a](../other.md)", "../other/"),
+        ("[a](/tips/other/)", "../other/"),
+        ("[a](../other/)", "../other/"),
+        ("[a](other.md#why-it-works)", "../other/#why-it-works"),
+        ("[a](<other.md>)", "../other/"),
+        ("![a picture](../other.md)", "../other/"),
+        ("[a][ref]\n\n[ref]: ../other.md", "../other/"),
+        ("[a](https://example.org/x.md)", "https://example.org/x.md"),
+        ("[a](#anchor)", "#anchor"),
+        ("[a](mailto:someone@example.org)", "mailto:someone@example.org"),
+        ("![a card](images/card.png)", "../images/card.png"),
+        ("[a](/about/)", "/about/"),
+    ],
+)
 def test_links_of_a_tip_page_point_from_the_page(body, expected):
     tip = SimpleNamespace(body=body, slug="me")
     assert _hrefs(site_body_html(tip, "tips/me.md")) == [expected]
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("[a](other.md)", "../../tips/other/"),
-    ("![a card](card.png)", "../../tips/card.png"),
-    ("[a](#anchor)", "#anchor"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("[a](other.md)", "../../tips/other/"),
+        ("![a card](card.png)", "../../tips/card.png"),
+        ("[a](#anchor)", "#anchor"),
+    ],
+)
 def test_links_of_a_week_page_point_from_the_week(body, expected):
     tip = SimpleNamespace(body=body, slug="me")
     assert _hrefs(site_body_html(tip, "weekly/2026-W48.md")) == [expected]
 
 
 def test_links_inside_code_are_text():
-    out = site_body_html(SimpleNamespace(body="`[a](other.md)` and\n\n```\n[b](other.md)\n```", slug="me"),
-                         "tips/me.md")
+    out = site_body_html(
+        SimpleNamespace(body="`[a](other.md)` and\n\n```\n[b](other.md)\n```", slug="me"), "tips/me.md"
+    )
     assert _hrefs(out) == [] and "[a](other.md)" in out and "[b](other.md)" in out
 
 

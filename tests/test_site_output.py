@@ -12,6 +12,7 @@ MkDocs' own writing.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import hashlib
 import os
@@ -26,18 +27,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, build_site, copy_tips
 from servicetips import site_output
-from servicetips.site_output import (MARKER, OutputError, OutputLock, discard, is_ours, lock_path, make_staging_dir,
-                                     recover, swap_into_place)
+from servicetips.site_output import (
+    MARKER,
+    OutputError,
+    OutputLock,
+    discard,
+    is_ours,
+    lock_path,
+    make_staging_dir,
+    recover,
+    swap_into_place,
+)
+from support import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, build_site, copy_library, snapshot
 
 WAIT_SECONDS = 300  # a hang guard for polling loops, never a speed target
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file of a folder (relative path) with a hash of its bytes."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def site_with(folder: Path, text: str) -> Path:
@@ -95,8 +99,6 @@ def test_this_linux_really_swaps_in_one_step(tmp_path):
 
 @pytest.mark.parametrize("code", [errno.ENOSYS, errno.EINVAL])
 def test_without_exchange_support_the_two_renames_are_used(tmp_path, monkeypatch, code):
-    import ctypes
-
     class Renameat2:  # a C function that the file system refuses, as ctypes calls it
         argtypes = restype = None
 
@@ -167,8 +169,14 @@ def test_a_full_disk_during_the_swap_keeps_the_previous_site(tmp_path, monkeypat
     assert snapshot(target) == {"index.html": hashlib.sha256(b"old").hexdigest()}  # back, and unmarked
 
 
-@pytest.mark.parametrize("code, reason", [(errno.ENOSPC, "the disk is full"), (errno.EACCES, "permission denied"),
-                                          (errno.EROFS, "the file system is read-only")])
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        (errno.ENOSPC, "the disk is full"),
+        (errno.EACCES, "permission denied"),
+        (errno.EROFS, "the file system is read-only"),
+    ],
+)
 def test_a_staging_folder_that_cannot_be_made_is_one_line(tmp_path, monkeypatch, code, reason):
     def refuse(self, *args, **kwargs):
         raise OSError(code, os.strerror(code), str(self))
@@ -251,8 +259,9 @@ lock.release()
 
 def hold_lock(target: Path, release: Path) -> subprocess.Popen:
     """Another process that holds the build lock of `target` until `release` exists."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(target), str(release)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(target), str(release)], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
@@ -260,9 +269,13 @@ def hold_lock(target: Path, release: Path) -> subprocess.Popen:
 def start_build(tips: Path, out: Path, log: Path, extra_env=None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "TIPS_ROOT", "TIPS_AS_OF")}
     env.update({"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1", **(extra_env or {})})
-    return subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(MKDOCS_YML),
-                             "--site-dir", str(out)], cwd=REPO, env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(MKDOCS_YML), "--site-dir", str(out)],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_until(condition, what: str) -> None:
@@ -273,12 +286,9 @@ def wait_until(condition, what: str) -> None:
 
 
 @pytest.fixture
-def built(tmp_path):
-    """The small fixture library and a site built from it: (tips, site folder, snapshot)."""
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
-    out = tmp_path / "out" / "site"
-    first = build_site(tips, out, AS_OF)
-    assert first.ok, first.output
+def built(tmp_path, site_cache):
+    """The small fixture library and a site built from it (a copy of the shared build): (tips, site, snapshot)."""
+    tips, out = site_cache.copy(SITE_FIXTURES / "small", tmp_path)
     return tips, out, snapshot(out)
 
 
@@ -322,8 +332,13 @@ def test_a_build_killed_midway_leaves_the_site_and_the_next_build_cleans_up(buil
     build = start_build(tips, out, log)
     try:
         # Killed once it has written part of the new site into its staging folder.
-        wait_until(lambda: any(p.name.startswith(".site-staging-") and (p / "tips").is_dir()
-                               for p in out.parent.iterdir()) or build.poll() is not None, "a half-written site")
+        wait_until(
+            lambda: (
+                any(p.name.startswith(".site-staging-") and (p / "tips").is_dir() for p in out.parent.iterdir())
+                or build.poll() is not None
+            ),
+            "a half-written site",
+        )
     finally:
         build.send_signal(signal.SIGKILL)
         build.wait(timeout=WAIT_SECONDS)
@@ -364,7 +379,7 @@ def one_line_failure(result, folder: Path) -> str:
 
 
 def test_a_file_where_the_folder_should_be_is_one_line(tmp_path):
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
     (tmp_path / "public").write_text("a file, not a folder")
     result = build_site(tips, tmp_path / "public" / "site", AS_OF)
     line = one_line_failure(result, tmp_path / "public")
@@ -376,8 +391,17 @@ def build_in_read_only_parent(tips: Path, out: Path) -> subprocess.CompletedProc
     parent = out.parent
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "TIPS_ROOT", "TIPS_AS_OF")}
     env.update({"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(MKDOCS_YML),
-               "--site-dir", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "--config-file",
+        str(MKDOCS_YML),
+        "--site-dir",
+        str(out),
+    ]
     if os.geteuid() != 0:
         parent.chmod(0o555)
         try:
@@ -390,12 +414,21 @@ def build_in_read_only_parent(tips: Path, out: Path) -> subprocess.CompletedProc
     if shutil.which("unshare") is None:
         pytest.skip("running as root without unshare: no way to make a folder read-only for root")
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"'
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(parent),
-                            "true"], capture_output=True, text=True)
+    probe = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(parent), "true"],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         pytest.skip(f"running as root and cannot mount read-only here: {probe.stderr.strip()}")
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(parent),
-                           *command], cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(parent), *command],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 def test_a_read_only_folder_is_one_line_and_keeps_the_site(built):
@@ -429,9 +462,24 @@ def test_a_full_disk_while_mkdocs_writes_is_one_line_and_keeps_the_site(built, t
     tips, out, before = built
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "TIPS_ROOT", "TIPS_AS_OF")}
     env.update({"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
-    result = subprocess.run([sys.executable, "-c", FULL_DISK_BUILD, "build", "--strict", "--config-file",
-                             str(MKDOCS_YML), "--site-dir", str(out)],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FULL_DISK_BUILD,
+            "build",
+            "--strict",
+            "--config-file",
+            str(MKDOCS_YML),
+            "--site-dir",
+            str(out),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     line = one_line_failure(result, out)
     assert "the disk is full" in line
     assert snapshot(out) == before

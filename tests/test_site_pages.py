@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 import yaml
 
-from conftest import AS_OF, SITE_FIXTURES
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
 from servicetips.pages import BODY_PLACEHOLDER, SitePages, problems_markdown, week_label
 from servicetips.routes import href, link
+from support import AS_OF, SITE_FIXTURES
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +30,11 @@ def site_of(report, feeds=()):
 def test_pages_cover_every_public_address_and_nothing_else(small):
     pages = {p.src_uri: p for p in site_of(small).pages()}
     expected = {f"tips/{t.slug}.md" for t in small.visible.published}
-    expected |= {"tags/index.md", "weekly/index.md"}
+    expected |= {"tips/index.md", "tags/index.md", "weekly/index.md"}
     expected |= {f"tags/{tag}.md" for tag in small.library.tags}
     expected |= {f"weekly/{s.week}.md" for s in small.schedule.published}
     assert set(pages) == expected
-    assert {uri for uri, p in pages.items() if p.in_nav} == {"tags/index.md", "weekly/index.md"}
+    assert {uri for uri, p in pages.items() if p.in_nav} == {"tips/index.md", "tags/index.md", "weekly/index.md"}
 
 
 def test_no_page_for_a_draft_or_a_week_after_as_of(small):
@@ -83,7 +83,7 @@ def test_related_prefers_shared_tags_then_the_newest(report):
                 continue
             # Nobody left out beats the weakest chosen tip.
             weakest = related[-1]
-            key = lambda t: (-len(set(t.tags) & set(tip.tags)), rank[t.slug])  # noqa: E731
+            key = lambda t, tip=tip: (-len(set(t.tags) & set(tip.tags)), rank[t.slug])  # noqa: E731
             assert key(other) > key(weakest)
 
 

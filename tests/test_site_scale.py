@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, REPO, build_site
+from support import AS_OF, REPO, build_site
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ from datetime import date
 
 import pytest
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, copy_tips
-from pagefind_index import searched_hand_written_pages
 from servicetips.check import check_library
+from support import AS_OF, MKDOCS_YML, REPO, SITE_FIXTURES, copy_library
+from support.pagefind import searched_hand_written_pages
 
 WAIT_SECONDS = 180  # generous: a slow machine only makes the test slower, never fail
 
@@ -57,9 +57,22 @@ def preview(tips, tmp_path):
     env.update({"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--strict", "--config-file", str(MKDOCS_YML),
-         "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "serve",
+            "--strict",
+            "--config-file",
+            str(MKDOCS_YML),
+            "--dev-addr",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         yield f"http://127.0.0.1:{port}/", server, tmp_path / "serve.log"
     finally:
@@ -74,7 +87,7 @@ def preview(tips, tmp_path):
 @pytest.fixture
 def serve(tmp_path):
     """Start the preview on a copy of the small library with one invalid tip."""
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
+    tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
     shutil.copy(SITE_FIXTURES / "broken" / "unknown-tag.md", tips)
     with preview(tips, tmp_path) as (base, server, log):
         yield tips, base, server, log
@@ -83,8 +96,10 @@ def serve(tmp_path):
 def test_the_preview_shows_problems_keeps_serving_and_picks_up_fixes(serve):
     tips, base, server, log = serve
     page = wait_for(base, "The tips have problems", server)
-    assert "unknown-tag.md:4:7: TAG001 tag &#39;kindness&#39; is not in the vocabulary" in page \
+    assert (
+        "unknown-tag.md:4:7: TAG001 tag &#39;kindness&#39; is not in the vocabulary" in page
         or "unknown-tag.md:4:7: TAG001 tag 'kindness' is not in the vocabulary" in page
+    )
     # The page of the tip being edited shows the problems too, instead of a 404.
     wait_for(base + "tips/unknown-tag/", "The tips have problems", server)
     terminal = log.read_text("utf-8")
@@ -121,8 +136,8 @@ def test_search_works_in_the_preview_and_follows_edits(serve):
 
 
 def test_a_tip_page_shows_only_the_problems_not_its_last_good_footer(tmp_path):
-    tips = copy_tips(SITE_FIXTURES / "small", tmp_path)
-    with preview(tips, tmp_path) as (base, server, log):
+    tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
+    with preview(tips, tmp_path) as (base, server, _log):
         url = base + "tips/answer-in-under-two-hours/"
         good = wait_for(url, "Related tips", server)
         assert 'class="tip-related"' in good and 'class="tip-credits"' in good

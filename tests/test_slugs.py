@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from libraries import copy_library
 from servicetips import routes
 from servicetips.build import SiteSettings, build_site
 from servicetips.check import check_library
 from servicetips.cli import main
 from servicetips.dates import IsoWeek, day_label
 from servicetips.slugs import is_slug, slugify, title_key
-
-FIXTURES = Path(__file__).parent / "fixtures" / "site"
+from support import AS_OF_DATE, SITE_FIXTURES, copy_library
 
 
 @pytest.mark.parametrize(("title", "slug"), [
@@ -55,7 +52,7 @@ def test_tips_new_and_tips_check_compare_titles_the_same_way(tmp_path):
     # `tips check` called "Own  the MISS" a duplicate of "Own the miss" (DUP001)
     # while `tips new` compared case only and wrote it: now both refuse it.
     root = copy_library(tmp_path)
-    existing = check_library(root, date(2026, 11, 23)).library.by_slug["own-the-miss"].title
+    existing = check_library(root, AS_OF_DATE).library.by_slug["own-the-miss"].title
     spaced = "  ".join(existing.upper().split())
     assert title_key(spaced) == title_key(existing)
     result = CliRunner().invoke(main, ["new", spaced, "--tag", "empathy", "--root", str(root)])
@@ -66,7 +63,7 @@ def test_check_suggests_a_file_name_from_the_same_rule(tmp_path):
     root = copy_library(tmp_path)
     source = next(root.glob("own-the-miss.md"))
     source.rename(root / "Straße Tip.md")
-    problems = [p for p in check_library(root, date(2026, 11, 23)).problems if p.code == "SLUG001"]
+    problems = [p for p in check_library(root, AS_OF_DATE).problems if p.code == "SLUG001"]
     assert len(problems) == 1 and "rename it to strasse-tip.md" in problems[0].hint
 
 
@@ -76,7 +73,7 @@ def test_dates_are_labelled_in_the_site_language():
     assert IsoWeek(2026, 48).date_range_label("de") == "23-29 Nov. 2026"
     assert day_label(date(2026, 6, 2), "xx-unknown") == "2 Jun 2026"  # an unknown language falls back to English
     settings = SiteSettings(url="https://tips.example.org/", title="Tipps", description="", language="de")
-    output = build_site(FIXTURES / "small", date(2026, 11, 23), settings)
+    output = build_site(SITE_FIXTURES / "small", AS_OF_DATE, settings)
     tip = output.visible.published[-1]
     page = output.page(routes.tip_source(tip.slug))
     assert day_label(tip.published, "de") in page.markdown

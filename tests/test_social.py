@@ -15,10 +15,18 @@ HOSTILE = 'Say "thanks" </script><script>alert(1)</script> & <b>mean</b> it'
 
 
 def info(**changes) -> ShareInfo:
-    fields = dict(kind="tip", title="Pause before you answer", description="One breath before replying.",
-                  url=SITE + "tips/pause/", image_url=SITE + "cards/tips/pause.png",
-                  image_alt="Pause before you answer, a tip from Service Tips", site_name="Service Tips",
-                  published=date(2026, 11, 2), tags=("Reputation", "Tone & wording"), author="Sam Okafor")
+    fields = {
+        "kind": "tip",
+        "title": "Pause before you answer",
+        "description": "One breath before replying.",
+        "url": SITE + "tips/pause/",
+        "image_url": SITE + "cards/tips/pause.png",
+        "image_alt": "Pause before you answer, a tip from Service Tips",
+        "site_name": "Service Tips",
+        "published": date(2026, 11, 2),
+        "tags": ("Reputation", "Tone & wording"),
+        "author": "Sam Okafor",
+    }
     fields.update(changes)
     return ShareInfo(**fields)
 
@@ -49,8 +57,11 @@ def test_a_tip_is_an_article_with_its_image_date_and_tags():
 def test_a_tip_has_article_json_ld_and_the_home_page_website():
     tree = parse(head_html(info()))
     data = json.loads(tree.xpath("string(//script[@type='application/ld+json'])"))
-    assert (data["@type"], data["headline"], data["datePublished"]) == ("Article", "Pause before you answer",
-                                                                        "2026-11-02")
+    assert (data["@type"], data["headline"], data["datePublished"]) == (
+        "Article",
+        "Pause before you answer",
+        "2026-11-02",
+    )
     assert data["image"]["url"] == SITE + "cards/tips/pause.png"
     home = json_ld(info(kind="home", url=SITE, published=None, tags=()))
     assert home["@type"] == "WebSite" and home["url"] == SITE

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from libraries import FIXTURES, copy_library
 from servicetips.check import check_library
 from servicetips.problems import CODES
-
-AS_OF = date(2026, 11, 23)
+from support import AS_OF_DATE, FIXTURES, REPO, copy_library
 
 # (fixture in tests/fixtures/bad, code, line, col, text the message must contain)
 BAD = [
@@ -54,6 +51,7 @@ BAD = [
     ("source-title-and-opening.md", "SRC001", 8, 3, "a source has a title or opening words, not both"),
     ("source-unnamed.md", "SRC001", 8, 3, "a source needs its title, or its opening words when it was published without one"),
     ("Not Kebab Case.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
+    ("index.md", "SLUG002", 1, 1, "the slug 'index' is reserved: its page would replace the list of every tip"),
     ("duplicate-title.md", "DUP001", 2, 8, "the title is also used by"),
     ("pinned-week-taken.md", "SCHED003", 7, 7, "2026-W40 is also pinned by"),
     ("pinned-before-first-week.md", "SCHED001", 7, 7, "2026-W10 is before the schedule's first week, 2026-W36"),
@@ -71,6 +69,12 @@ BAD = [
     ("body-data-link.md", "BODY005", 11, 12, "forbidden URL scheme: 'data:text/html"),
     ("body-missing-tip-link.md", "BODY006", 11, 21, "points to tip 'no-such-tip', which does not exist"),
     ("body-image-no-alt.md", "BODY007", 11, 1, "an image has no alt text"),
+    ("body-too-many-characters.md", "BODY020", 208, 19, "the body is 21,182 characters long; a tip body has at most 20,000"),
+    ("body-too-many-lines.md", "BODY021", 1008, 1, "the body has 1,004 lines; a tip body has at most 1,000"),
+    ("body-nested-too-deeply.md", "BODY022", 10, 1, "nested 11 levels deep; at most 10"),
+    ("body-unclosed-brackets.md", "BODY023", 50, 9, "21 `[` or `](` are never closed by a `]` or `)` in their paragraph"),
+    ("body-too-much-html.md", "BODY024", 10, 405, "the body has more than 50 HTML tags outside code blocks"),
+    ("body-too-many-abbreviations.md", "BODY025", 62, 1, "the body defines more than 50 abbreviations"),
     ("placeholder-outline.md", "PLACE001", 12, 103,
      "the outline's placeholder 'The steps, in order, with the words to use where words matter.' is still in the body"),
 ]
@@ -78,11 +82,11 @@ BAD = [
 
 def check_one(tmp_path: Path, fixture: Path):
     root = copy_library(tmp_path, fixture)
-    return check_library(root, AS_OF, only=[root / fixture.name])
+    return check_library(root, AS_OF_DATE, only=[root / fixture.name])
 
 
 def test_the_fixture_library_is_clean(tmp_path):
-    report = check_library(copy_library(tmp_path), AS_OF)
+    report = check_library(copy_library(tmp_path), AS_OF_DATE)
     assert report.ok
     # Two tips cannot fill the coming weeks without repeats: a warning, not an error.
     assert [p.code for p in report.problems] == ["SCHED004"]
@@ -153,15 +157,13 @@ def test_draft_is_checked_but_not_published(tmp_path):
 
 def test_only_reports_the_selected_files(tmp_path):
     root = copy_library(tmp_path, FIXTURES / "bad" / "author-unknown.md", FIXTURES / "bad" / "tag-unknown.md")
-    report = check_library(root, AS_OF, only=[root / "author-unknown.md"])
+    report = check_library(root, AS_OF_DATE, only=[root / "author-unknown.md"])
     assert {p.code for p in report.problems} == {"AUTH001"}
     assert report.files_checked == 1
 
 
 def test_the_real_library_is_clean():
-    from libraries import REPO
-
-    report = check_library(REPO / "tips", AS_OF)
+    report = check_library(REPO / "tips", AS_OF_DATE)
     assert [p.as_text() for p in report.problems if p.severity.value == "error"] == []
     assert len(report.visible.published) >= 24
     for tag in report.library.tags:
@@ -179,7 +181,7 @@ def test_the_real_library_is_clean():
 def test_bad_tag_vocabulary_is_reported(tmp_path, content, code, text):
     root = copy_library(tmp_path)
     (root / "tags.yml").write_text(content)
-    problems = [p for p in check_library(root, AS_OF).problems if p.code == code]
+    problems = [p for p in check_library(root, AS_OF_DATE).problems if p.code == code]
     assert problems and text in problems[0].message
     assert problems[0].path.endswith("tags.yml")
 
@@ -187,5 +189,5 @@ def test_bad_tag_vocabulary_is_reported(tmp_path, content, code, text):
 def test_missing_authors_file_is_reported(tmp_path):
     root = copy_library(tmp_path)
     (root / "authors.yml").unlink()
-    problems = check_library(root, AS_OF).problems
+    problems = check_library(root, AS_OF_DATE).problems
     assert any(p.code == "VOC001" and "authors.yml is missing" in p.message for p in problems)

@@ -30,17 +30,17 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from conftest import AS_OF, MKDOCS_YML, REPO, SITE_URL, build_site, check_links, has_class as c, text_of
-from pagefind_index import fragments
 from servicetips.check import check_library
-from servicetips.dates import IsoWeek
 from servicetips.cli import main
+from servicetips.dates import IsoWeek
 from servicetips.feeds import SiteInfo, build_feeds, week_payload
 from servicetips.pages import SitePages
 from servicetips.schedule import WeekSlot
 from servicetips.visibility import Status, partition
+from support import ACCEPTED, AS_OF, MKDOCS_YML, REPO, SITE_URL, check_links, text_of
+from support import has_class as c
+from support.pagefind import fragments
 
-ACCEPTED = Path(__file__).parent / "fixtures" / "hostile" / "accepted"
 LATER = "2026-12-07"  # every scheduled tip's date has passed; 2026-W49 (the pin) has started
 # slug -> a word only that tip's body uses
 SCHEDULED = {
@@ -87,19 +87,15 @@ def library():
 
 
 @pytest.fixture(scope="module")
-def early(tmp_path_factory):
+def early(accepted_site):
     """The accepted library built on AS_OF, before any scheduled tip's date."""
-    result = build_site(ACCEPTED, tmp_path_factory.mktemp("early") / "site", AS_OF)
-    assert result.ok, result.output
-    return result
+    return accepted_site
 
 
 @pytest.fixture(scope="module")
-def later(tmp_path_factory):
+def later(shared_site):
     """The same library built on LATER, when every scheduled tip is published."""
-    result = build_site(ACCEPTED, tmp_path_factory.mktemp("later") / "site", LATER)
-    assert result.ok, result.output
-    return result
+    return shared_site(ACCEPTED, LATER)
 
 
 # --- the rule ---------------------------------------------------------------------
@@ -115,7 +111,10 @@ def test_the_fixture_really_has_tips_on_both_sides_of_the_date(library):
 def test_each_tip_gets_one_status_on_a_date(library):
     visible = partition(library, date.fromisoformat(AS_OF))
     assert [t.slug for t in visible.scheduled] == [
-        "scheduled-for-the-next-day", "scheduled-and-pinned", "scheduled-next-month"]  # soonest first
+        "scheduled-for-the-next-day",
+        "scheduled-and-pinned",
+        "scheduled-next-month",
+    ]  # soonest first
     assert [t.slug for t in visible.published] == [t.slug for t in expected_published(library, AS_OF)]
     assert visible.status("scheduled-and-pinned") is Status.SCHEDULED
     assert visible.status(LINKER) is Status.PUBLISHED
@@ -123,7 +122,8 @@ def test_each_tip_gets_one_status_on_a_date(library):
     assert not visible.has_page("scheduled-next-month") and visible.has_page(LINKER)
     for tag in library.tags:
         assert [t.slug for t in visible.tips_with_tag(tag)] == [
-            t.slug for t in expected_published(library, AS_OF) if tag in t.tags]
+            t.slug for t in expected_published(library, AS_OF) if tag in t.tags
+        ]
 
 
 def test_a_tip_is_published_on_its_date_not_the_day_after(library):
@@ -140,7 +140,8 @@ def test_a_draft_stays_a_draft_whatever_the_date(tmp_path):
     report = check_library(tips, date(2030, 1, 1))
     # A draft has a page on no date, so a link to it is refused where it is written.
     assert {(p.path.split("/")[-1], p.code) for p in report.problems if p.severity.value == "error"} == {
-        (f"{LINKER}.md", "BODY006")}
+        (f"{LINKER}.md", "BODY006")
+    }
     assert report.visible.status("scheduled-next-month") is Status.DRAFT
     assert "scheduled-next-month" not in {t.slug for t in report.visible.published + report.visible.scheduled}
 
@@ -162,7 +163,7 @@ def test_before_its_date_a_tip_is_in_no_file_of_the_site(early):
 def test_before_its_date_a_tip_is_not_counted_or_listed_on_its_tags(early, library):
     shown = expected_published(library, AS_OF)
     index = early.tree("tags/")
-    for card, (tag, info) in zip(index.xpath(f"//article//*[{c('cards')}]/ul/li"), library.tags.items()):
+    for card, (tag, _info) in zip(index.xpath(f"//article//*[{c('cards')}]/ul/li"), library.tags.items(), strict=False):
         count = len([t for t in shown if tag in t.tags])
         assert f"{count} tip" in text_of(card), (tag, text_of(card))
         page = early.tree(f"tags/{tag}/")
@@ -170,8 +171,7 @@ def test_before_its_date_a_tip_is_not_counted_or_listed_on_its_tags(early, libra
         assert listed == [f"../../tips/{t.slug}/" for t in shown if tag in t.tags]
     home = early.tree("")
     chips = [text_of(a) for a in home.xpath(f"//article//*[{c('tip-chips')}]//a")]
-    assert chips == [f"{info.label} ({len([t for t in shown if tag in t.tags])})"
-                     for tag, info in library.tags.items()]
+    assert chips == [f"{info.label} ({len([t for t in shown if tag in t.tags])})" for tag, info in library.tags.items()]
 
 
 def test_before_its_date_a_tip_is_not_on_the_home_page_or_in_any_pager(early, library):
@@ -222,7 +222,7 @@ def test_the_api_body_of_the_week_turns_links_to_scheduled_tips_into_text(librar
 def test_on_its_date_a_tip_is_everywhere(later, library):
     files = readable_files(later.site)
     shown = expected_published(library, LATER)
-    assert {slug for slug in SCHEDULED} <= {t.slug for t in shown}
+    assert set(SCHEDULED) <= {t.slug for t in shown}
     search = fragments(later.site)
     sitemap = ElementTree.fromstring(files["sitemap.xml"])
     urls = {loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
@@ -258,7 +258,8 @@ def test_a_pinned_scheduled_tip_takes_its_week_once_the_week_starts(early, later
     assert later.exists("weekly/2026-W49/")
     weeks = json.loads((later.site / "api" / "weeks.json").read_text("utf-8"))["weeks"]
     assert {"week": "2026-W49", "slug": "scheduled-and-pinned"}.items() <= next(
-        w for w in weeks if w["week"] == "2026-W49").items()
+        w for w in weeks if w["week"] == "2026-W49"
+    ).items()
     feed = feedparser.parse((later.site / "feed.xml").read_bytes())
     assert "https://servicetips.example.org/weekly/2026-W49/" in [e.id for e in feed.entries]
 
@@ -277,8 +278,9 @@ def test_feeds_and_api_built_by_the_core_leave_scheduled_tips_out(library):
 def test_the_preview_shows_a_scheduled_tip_on_its_own_page_marked_and_nowhere_else(library):
     report = check_library(ACCEPTED, date.fromisoformat(AS_OF))
     built = {p.src_uri: p for p in SitePages(report.library, report.schedule, (), report.visible).pages()}
-    preview = {p.src_uri: p for p in SitePages(report.library, report.schedule, (),
-                                                report.visible.for_preview()).pages()}
+    preview = {
+        p.src_uri: p for p in SitePages(report.library, report.schedule, (), report.visible.for_preview()).pages()
+    }
     assert set(preview) - set(built) == {f"tips/{slug}.md" for slug in SCHEDULED}
     for slug in SCHEDULED:
         page = preview[f"tips/{slug}.md"]
@@ -294,14 +296,17 @@ def test_the_preview_shows_a_scheduled_tip_on_its_own_page_marked_and_nowhere_el
 
 
 def test_tips_schedule_lists_the_scheduled_tips_with_their_dates():
-    result = CliRunner().invoke(main, ["schedule", "--root", str(ACCEPTED), "--as-of", AS_OF, "--weeks", "2"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["schedule", "--root", str(ACCEPTED), "--as-of", AS_OF, "--weeks", "2"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     tail = result.stdout.split("Scheduled tips", 1)[1].splitlines()
     rows = [line.split() for line in tail[1:] if line.strip()]
-    assert rows == [["2026-11-24", "scheduled-for-the-next-day"],
-                    ["2026-11-25", "scheduled-and-pinned", "[pinned", "2026-W49]"],
-                    ["2026-12-01", "scheduled-next-month"]]
+    assert rows == [
+        ["2026-11-24", "scheduled-for-the-next-day"],
+        ["2026-11-25", "scheduled-and-pinned", "[pinned", "2026-W49]"],
+        ["2026-12-01", "scheduled-next-month"],
+    ]
     later = CliRunner().invoke(main, ["schedule", "--root", str(ACCEPTED), "--as-of", LATER, "--weeks", "0"])
     assert "Scheduled tips: none" in later.stdout
 
@@ -315,8 +320,22 @@ def test_mkdocs_serve_shows_a_scheduled_tip_with_its_banner(tmp_path):
     env.update({"TIPS_ROOT": str(ACCEPTED), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
     with (tmp_path / "serve.log").open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--strict", "--config-file", str(MKDOCS_YML),
-             "--dev-addr", f"127.0.0.1:{port}"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "serve",
+                "--strict",
+                "--config-file",
+                str(MKDOCS_YML),
+                "--dev-addr",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             base = f"http://127.0.0.1:{port}/"
             page = wait_for(base + "tips/scheduled-next-month/", "Scheduled: on the site from 1 Dec 2026", server)

@@ -23,11 +23,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from libraries import REPO
 from servicetips.check import check_library
 from servicetips.cli import main
 from servicetips.dates import IsoWeek
 from servicetips.problems import CODES
+from support import REPO
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -66,15 +66,23 @@ def tool(name: str) -> str:
 
 
 def test_workflows_match_githubs_schema() -> None:
-    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                             str(CHECK), str(PUBLISH)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(CHECK), str(PUBLISH)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_zizmor_finds_nothing() -> None:
     # --no-config: a zizmor.yml that disables audits must not make this pass.
-    result = subprocess.run([tool("zizmor"), "--offline", "--no-config", "--format", "json", str(CHECK), str(PUBLISH)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-config", "--format", "json", str(CHECK), str(PUBLISH)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []
 
@@ -116,8 +124,12 @@ def test_no_token_permissions_unless_a_job_asks(path: Path) -> None:
 @pytest.mark.parametrize("path", [CHECK, PUBLISH], ids=lambda p: p.name)
 def test_checkout_never_leaves_the_token_behind(path: Path) -> None:
     workflow = load(path)
-    checkouts = [step for job in workflow["jobs"].values() for step in job.get("steps", [])
-                 if step.get("uses", "").startswith("actions/checkout@")]
+    checkouts = [
+        step
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("actions/checkout@")
+    ]
     assert checkouts
     for step in checkouts:
         assert step.get("with", {}).get("persist-credentials") is False
@@ -134,8 +146,12 @@ def test_scripts_contain_no_expressions(path: Path) -> None:
 @pytest.mark.parametrize("path", [CHECK, PUBLISH], ids=lambda p: p.name)
 def test_python_is_the_supported_version(path: Path) -> None:
     workflow = load(path)
-    versions = [step["with"]["python-version"] for job in workflow["jobs"].values() for step in job.get("steps", [])
-                if step.get("uses", "").startswith("actions/setup-python@")]
+    versions = [
+        step["with"]["python-version"]
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("actions/setup-python@")
+    ]
     assert versions and set(versions) == {"3.11"}
 
 
@@ -171,8 +187,11 @@ def test_check_runs_the_tests_on_debian_with_chromium_from_apt() -> None:
 def test_the_library_passes_the_check_ci_runs() -> None:
     # The workflow's command on tips/ as it is: main must stay green, or every
     # pull request would show problems its editor did not cause.
-    result = CliRunner().invoke(main, ["check", "--format", "github", "--root", str(REPO / "tips"),
-                                       "--as-of", "2026-11-23"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["check", "--format", "github", "--root", str(REPO / "tips"), "--as-of", "2026-11-23"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].endswith("files checked: no problems")
 
@@ -202,8 +221,11 @@ def test_publish_builds_as_of_the_day_of_the_run() -> None:
     build = steps(load(PUBLISH), "build")
     script = next(step["run"] for step in build if "mkdocs build" in step.get("run", ""))
     assert 'TIPS_AS_OF="$(date -u +%F)"' in script and "export TIPS_AS_OF" in script
-    assert script.index("export TIPS_AS_OF") < script.index(".venv/bin/tips check --format github") \
+    assert (
+        script.index("export TIPS_AS_OF")
+        < script.index(".venv/bin/tips check --format github")
         < script.index(".venv/bin/mkdocs build --strict")
+    )
     upload = next(step for step in build if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "site"
 
@@ -276,13 +298,17 @@ def test_the_guides_example_tip_passes_the_check(tmp_path: Path) -> None:
 
 
 def test_the_guides_tips_new_command_writes_the_file_it_names(tmp_path: Path, monkeypatch) -> None:
-    command = next(line for block in fenced_blocks(guide(), "sh") for line in block.splitlines()
-                   if line.startswith(".venv/bin/tips new "))
+    command = next(
+        line
+        for block in fenced_blocks(guide(), "sh")
+        for line in block.splitlines()
+        if line.startswith(".venv/bin/tips new ")
+    )
     shutil.copytree(REPO / "tips", tmp_path / "tips")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TIPS_ROOT", raising=False)
 
-    result = CliRunner().invoke(main, shlex.split(command)[1:] + ["--as-of", "2026-11-23"], catch_exceptions=False)
+    result = CliRunner().invoke(main, [*shlex.split(command)[1:], "--as-of", "2026-11-23"], catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
     # The output shown is a sample block of the same command (kept fresh by `tips docs`).
@@ -297,12 +323,14 @@ def test_the_guides_sample_output_is_what_the_checker_prints(tmp_path: Path, mon
     problem = sample.splitlines()[0]
     shutil.copytree(REPO / "tips", tmp_path / "tips")
     example = next(block for block in fenced_blocks(guide(), "markdown") if block.startswith("---\n"))
-    (tmp_path / "tips" / "offer-two-clear-options.md").write_text(example.replace("\ntags:", "\ntag:"),
-                                                                  encoding="utf-8")
+    (tmp_path / "tips" / "offer-two-clear-options.md").write_text(
+        example.replace("\ntags:", "\ntag:"), encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
 
-    result = CliRunner().invoke(main, ["check", "--as-of", "2026-11-23", "tips/offer-two-clear-options.md"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["check", "--as-of", "2026-11-23", "tips/offer-two-clear-options.md"], catch_exceptions=False
+    )
 
     assert problem in result.stdout
     assert sample.splitlines()[1] in result.stdout  # the hint line

@@ -7,15 +7,12 @@ loader's refusals (FM006-FM009, VOC002-VOC005) are tested on real files too.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from libraries import FIXTURES, copy_library
 from servicetips.check import check_library
 from servicetips.yamlload import SYNTAX_ERRORS, SchemaRefusalError, load
+from support import AS_OF_DATE, FIXTURES, copy_library
 
-AS_OF = date(2026, 11, 23)
 SYNTAX = FIXTURES / "yaml-syntax"
 QUOTE = "put the whole value in double quotes, e.g. title: "
 TAB = (
@@ -117,7 +114,7 @@ def test_every_table_row_but_the_fallbacks_has_a_fixture():
 @pytest.fixture(scope="module")
 def syntax_report(tmp_path_factory):
     root = copy_library(tmp_path_factory.mktemp("syntax"), *sorted(SYNTAX.iterdir()))
-    return check_library(root, AS_OF)
+    return check_library(root, AS_OF_DATE)
 
 
 @pytest.mark.parametrize(("name", "line", "col", "message", "hint"), CAUSES, ids=[row[0] for row in CAUSES])
@@ -203,7 +200,7 @@ def test_a_python_tag_in_a_vocabulary_is_not_executed(tmp_path):
     root = copy_library(tmp_path)
     marker = tmp_path / "pwned"
     (root / "tags.yml").write_text(f"empathy: !!python/object/apply:os.system ['touch {marker}']\n")
-    problems = check_library(root, AS_OF).problems
+    problems = check_library(root, AS_OF_DATE).problems
     assert not marker.exists()
     assert [(p.code, p.line, p.col) for p in problems if p.path.endswith("tags.yml")] == [("VOC002", 1, 10)]
 
@@ -251,7 +248,7 @@ def test_a_python_tag_in_a_vocabulary_is_not_executed(tmp_path):
 def test_vocabulary_refusals_are_located(tmp_path, file, content, code, line, col, words):
     root = copy_library(tmp_path)
     (root / file).write_text(content, encoding="utf-8")
-    problems = [p for p in check_library(root, AS_OF).problems if p.path.endswith(file) and p.code != "SCHED004"]
+    problems = [p for p in check_library(root, AS_OF_DATE).problems if p.path.endswith(file) and p.code != "SCHED004"]
     assert problems, f"no problem in {file}"
     assert (problems[0].code, problems[0].line, problems[0].col) == (code, line, col), problems[0].as_text()
     assert words in problems[0].message

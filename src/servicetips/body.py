@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from .model import count_words
 from .routes import TIPS, is_tip_link_path
@@ -25,10 +25,13 @@ MAX_WORDS = 1000
 
 # A fence as both Python-Markdown's fenced_code and pymdownx.superfences read
 # it: at the start of the line, then nothing but a language or an attribute list.
-_FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*)[ ]*$")
-# A code span as Python-Markdown reads it: not opened by an escaped backtick,
-# closed by a run of exactly as many backticks.
-_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+# The info string is one optional group, so the spaces before and after it
+# cannot be split two ways (`[ ]*x*[ ]*$` backtracks quadratically on spaces).
+_FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})[ ]*(?:(?:\{[^\n]*\}|\.?[\w#.+-]+)[ ]*)?$")
+# Runs of backticks; a code span is read from them in one pass (see
+# `_blank_code_spans`), not with a pattern `(`+)(.+?)\1`, which tries every
+# later run for every opening run: quadratic on runs of distinct lengths.
+_BACKTICK_RUN = re.compile(r"`+")
 _ATX_H1 = re.compile(r"^ {0,3}#(?:[ \t]|$)")
 _SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
 # Whole-body searches for a level-1 heading, confirmed line by line when
@@ -42,10 +45,15 @@ _SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)
 # after `](` or after `[label]:` is found, as Markdown finds it. A link
 # destination is taken after every `](`, whatever the label holds (nested
 # brackets, an image, an escaped bracket).
-_DESTINATION = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]+)")
+# An angle-bracketed destination holds no `<` (as Markdown reads it), which also
+# keeps each attempt to the next `<`: `[^>\n]*` read `](<](<](<...` quadratically.
+_DESTINATION = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s)]+)")
 _REF_DEF = re.compile(
-    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^>\n]*>|\S+)", re.MULTILINE)
-_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^\s>]*)>")
+    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^<>\n]*>|\S+)", re.MULTILINE
+)
+# No `<` inside an autolink (Markdown's rule too): with `[^\s>]*` each `<` read on
+# to the end of the line, and `'<a:' * 20000` took 15.8 s.
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*)>")
 _NO_ALT = re.compile(r"!\[\s*\][(\[]")
 _TIP_LINK = re.compile(rf"^(?:\./|\.\./|\.\./{TIPS}/|/{TIPS}/)?([^/#?]+?)(?:\.md|/)?(?:[#?].*)?$")
 
@@ -71,8 +79,10 @@ class TipLink:
     col: int
 
 
-def code_free_lines(body: str) -> Iterator[tuple[int, str]]:
+def code_free_lines(body: str, spans: bool = True) -> Iterator[tuple[int, str]]:
     """Yield (1-based line number, line with code spans blanked) for every line; fenced code lines are blank.
+
+    `spans=False` keeps code spans as they are (only fenced code is blanked).
 
     Blanking keeps every other character at its column, so a match found in
     the yielded line is at the same place in the original line. The checker
@@ -103,17 +113,46 @@ def code_free_lines(body: str) -> Iterator[tuple[int, str]]:
                     yield number, ""
                 index = close + 1
                 continue
-        yield index + 1, _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
+        yield index + 1, _blank_code_spans(line) if spans and "`" in line else line
         index += 1
 
 
-def tip_slug_of_link(target: str) -> Optional[str]:
+def _blank_code_spans(line: str) -> str:
+    """The line with every code span replaced by spaces, read as Python-Markdown reads it.
+
+    A span opens at a run of backticks not preceded by a backslash and closes
+    at the next run of exactly as many backticks, with text between. One
+    pass over the runs: the next run of each length is looked up, not searched.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICK_RUN.finditer(line)]
+    next_same: list[int | None] = [None] * len(runs)
+    last: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        next_same[index] = last.get(length)
+        last[length] = index
+    pieces, kept, index = [], 0, 0
+    while index < len(runs):
+        start = runs[index][0]
+        close = next_same[index]
+        if close is None or (start > 0 and line[start - 1] == "\\"):
+            index += 1
+            continue
+        span_end = runs[close][1]
+        pieces.append(line[kept:start])
+        pieces.append(" " * (span_end - start))
+        kept, index = span_end, close + 1
+    pieces.append(line[kept:])
+    return "".join(pieces)
+
+
+def tip_slug_of_link(target: str) -> str | None:
     """The slug a link target points to when it is a link to a tip, else None.
 
     Tips may link to each other as `other.md`, `../other.md`, `/tips/other/`
     or `../other/`; external URLs, anchors and mail links are not tip links.
     """
-    if not target or target.startswith("#") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) or target.startswith("//"):
+    if not target or target.startswith(("#", "//")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
         return None
     looks_like_tip = target.split("#")[0].split("?")[0]
     if not (looks_like_tip.endswith(".md") or is_tip_link_path(looks_like_tip) or looks_like_tip.startswith("../")):
@@ -122,22 +161,49 @@ def tip_slug_of_link(target: str) -> Optional[str]:
     return match.group(1) if match else ""
 
 
-def check_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
-    """Check a body; return its issues and its links to other tips (checked by the caller)."""
+def check_body(body: str, words_only: bool = False) -> tuple[list[BodyIssue], list[TipLink]]:
+    """Check a body; return its issues and its links to other tips (checked by the caller).
+
+    `words_only` checks the word count alone (no pattern runs): for a body
+    that breaks a limit of `servicetips.body_limits`.
+    """
     issues: list[BodyIssue] = []
     links: list[TipLink] = []
     words = count_words(body)
     if words == 0:
-        issues.append(BodyIssue(1, 1, "BODY001", "the body is empty",
-                                "write the tip below the closing `---`: 150-400 words with one concrete action"))
+        issues.append(
+            BodyIssue(
+                1,
+                1,
+                "BODY001",
+                "the body is empty",
+                "write the tip below the closing `---`: 150-400 words with one concrete action",
+            )
+        )
         return issues, links
     if words < MIN_WORDS:
-        issues.append(BodyIssue(1, 1, "BODY002", f"the body has {words} words; a tip needs at least {MIN_WORDS}",
-                                "aim for 150-400 words: the situation, what to do, and an example"))
+        issues.append(
+            BodyIssue(
+                1,
+                1,
+                "BODY002",
+                f"the body has {words} words; a tip needs at least {MIN_WORDS}",
+                "aim for 150-400 words: the situation, what to do, and an example",
+            )
+        )
     elif words > MAX_WORDS:
-        issues.append(BodyIssue(1, 1, "BODY002", f"the body has {words} words; a tip has at most {MAX_WORDS}",
-                                "keep one idea per tip: split it into several tips"))
-    if "`" in body or "~~~" in body or _may_have_h1(body):
+        issues.append(
+            BodyIssue(
+                1,
+                1,
+                "BODY002",
+                f"the body has {words} words; a tip has at most {MAX_WORDS}",
+                "keep one idea per tip: split it into several tips",
+            )
+        )
+    if words_only:
+        return issues, links
+    if "`" in body or "~~~" in body or _may_have_h1(body):  # noqa: SIM108 - the common case needs its comment
         text = _visible_text(body, issues)
     else:
         # The common case, no code and no heading candidate: the body is
@@ -151,8 +217,9 @@ def check_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
 
 def _may_have_h1(body: str) -> bool:
     """Whether a line of the body could be a level-1 heading (the line scan decides)."""
-    return bool(_ATX_H1_FIRST.match(body) or _ATX_H1_NEXT.search(body)
-                or ("=" in body and _SETEXT_H1_ANYWHERE.search(body)))
+    return bool(
+        _ATX_H1_FIRST.match(body) or _ATX_H1_NEXT.search(body) or ("=" in body and _SETEXT_H1_ANYWHERE.search(body))
+    )
 
 
 def _visible_text(body: str, issues: list[BodyIssue]) -> str:
@@ -162,8 +229,15 @@ def _visible_text(body: str, issues: list[BodyIssue]) -> str:
     for number, line in code_free_lines(body):
         visible.append(line)
         if _ATX_H1.match(line) or (previous_text and _SETEXT_H1.match(line)):
-            issues.append(BodyIssue(number, 1, "BODY003", "the body has a level-1 heading",
-                                    "the title is the page's heading: use `##` for sections"))
+            issues.append(
+                BodyIssue(
+                    number,
+                    1,
+                    "BODY003",
+                    "the body has a level-1 heading",
+                    "the title is the page's heading: use `##` for sections",
+                )
+            )
         previous_text = bool(line.strip()) and not _ATX_H1.match(line)
     return "\n".join(visible)
 
@@ -189,8 +263,15 @@ def _check_markup(text: str, issues: list[BodyIssue], links: list[TipLink]) -> N
             links.append(TipLink(slug, target, line, col))
     for match in _NO_ALT.finditer(text):
         line, col = position(match.start())
-        issues.append(BodyIssue(line, col, "BODY007", "an image has no alt text",
-                                "describe the image between the brackets: ![A reply written on a card](...)"))
+        issues.append(
+            BodyIssue(
+                line,
+                col,
+                "BODY007",
+                "an image has no alt text",
+                "describe the image between the brackets: ![A reply written on a card](...)",
+            )
+        )
 
 
 def link_targets(text: str) -> list[tuple[int, str]]:

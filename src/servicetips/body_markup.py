@@ -25,6 +25,7 @@ put at the body's first line that holds `<` or `{`, else its first line.
 
 from __future__ import annotations
 
+import bisect
 import html
 
 from .allowlist import EXTENSION_CLASSES, TAGS, URL_SCHEMES, Finding, findings, url_scheme
@@ -106,6 +107,12 @@ class _Locator:
         self.raw = [line.lower() for line in body.split("\n")]
         self.text = "\n".join(line for _, line in code_free_lines(body))
         self.taken: set[tuple[int, int]] = set()
+        # Computed once, not per finding: a body with hundreds of refused
+        # URLs must not be read again for each of them.
+        self.starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"]
+        self.targets = link_targets(self.text)
+        # Where each needle's search resumes: every earlier occurrence is taken.
+        self.resume: dict[tuple[int, str], tuple[int, int]] = {}
 
     def find(self, *needles: str) -> tuple[int, int]:
         """The first untaken occurrence of the first needle found (code skipped, then not)."""
@@ -119,15 +126,16 @@ class _Locator:
     def url(self, value: str) -> tuple[int, int]:
         """Where a refused URL stands: a Markdown link destination with that scheme, else its text."""
         scheme = url_scheme(value)
-        starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"]
-        for offset, target in link_targets(self.text):
+        starts = self.starts
+        for offset, target in self.targets:
             decoded = html.unescape(target)
             # Markdown keeps a tab inside a destination: read up to the closing parenthesis.
-            loose = self.text[offset:].split(")", 1)[0].split("\n", 1)[0]
+            stops = [i for i in (self.text.find(")", offset), self.text.find("\n", offset)) if i >= 0]
+            loose = self.text[offset:min(stops, default=len(self.text))]
             for candidate in (decoded, html.unescape(loose)):
                 found = url_scheme(candidate)
                 if found is not None and found == scheme and found not in URL_SCHEMES:
-                    line = max(i for i, start in enumerate(starts) if start <= offset)
+                    line = bisect.bisect_right(starts, offset) - 1
                     spot = (line + 1, offset - starts[line] + 1)
                     if spot not in self.taken:
                         self.taken.add(spot)
@@ -143,16 +151,21 @@ class _Locator:
         # A bare word (`open`, `style`) is looked for only on lines with markup,
         # not in the prose around it.
         bare = needle.replace("-", "").replace("_", "").isalnum()
-        for number, line in enumerate(lines, start=1):
+        key = (id(lines), needle)
+        first_line, first_col = self.resume.get(key, (0, 0))
+        for number in range(first_line, len(lines)):
+            line = lines[number]
             if bare and not _has_markup(line):
                 continue
-            col = line.find(needle)
+            col = line.find(needle, first_col if number == first_line else 0)
             while col >= 0:
-                spot = (number, col + 1)
+                spot = (number + 1, col + 1)
                 if spot not in self.taken:
                     self.taken.add(spot)
+                    self.resume[key] = (number, col + 1)
                     return spot
                 col = line.find(needle, col + 1)
+        self.resume[key] = (len(lines), 0)
         return None
 
     def _fallback(self) -> tuple[int, int]:

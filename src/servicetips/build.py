@@ -4,12 +4,15 @@ One entry point, `build_site`, shared by the MkDocs hooks, the CLI and the
 tests, so that no caller runs the pipeline in its own order:
 
     check (load, validate, ledger, schedule, visibility)
-      -> feeds and API -> pages -> assets (files beside the tips)
+      -> share (cards, icons, robots.txt, week emails, page heads)
+      -> feeds and API (with the cards) -> pages -> assets (files beside the tips)
 
 The result, `SiteOutput`, holds the check's report, the generated pages
 (`pages.VirtualPage`: source path, Markdown, metadata), the generated files
-(feeds and API, as bytes), the assets (site path and file) and the site
-index that fills the `<!-- tips:... -->` markers of hand-written pages. An
+(feeds and API, cards, icons, robots.txt and email files, as bytes), the
+assets (site path and file), the site index that fills the `<!-- tips:... -->`
+markers of hand-written pages, and each page's head additions (`share`:
+Open Graph tags, canonical URL, sitemap date). An
 engine only has to write these: the MkDocs hooks hand them over as
 generated files. Nothing here imports MkDocs or reads the clock.
 """
@@ -21,13 +24,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from . import routes
 from .assets import tip_assets
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
-from .feeds import OutputFile, SiteInfo, build_feeds
+from .feeds import OutputFile, SiteInfo, build_feeds, validate_hub
 from .pages import FeedLink, SitePages, VirtualPage
 from .problems import format_problems
+from .share import PageHead, Reach, build_reach
 from .validate import tip_paths
 from .visibility import Visibility
 
@@ -63,6 +69,7 @@ class SiteOutput:
     files: tuple[OutputFile, ...] = ()
     assets: tuple[Asset, ...] = ()
     index: SitePages | None = field(default=None, repr=False)
+    share: Reach | None = field(default=None, repr=False)
     # Pages a preview shows the problems on while the library has errors:
     # the listings and a page per tip file, so the one being edited reloads.
     problem_pages: tuple[str, ...] = ()
@@ -101,6 +108,16 @@ class SiteOutput:
         """The weekly feeds of this build, for the page head and the header button."""
         return self.index.weekly_feeds() if self.index is not None else []
 
+    def head(self, src: str, title: str = "", description: str = "") -> PageHead | None:
+        """What page `src` adds to its head (share tags, canonical URL, sitemap date); `title` and
+        `description` (plain text) describe a hand-written page. None while the library has errors."""
+        return self.share.head(src, title, description) if self.share is not None else None
+
+    @property
+    def this_week(self) -> dict | None:
+        """{"path", "title"} of this week's tip (or withdrawn week), for the 404 page; None without one."""
+        return self.share.this_week if self.share is not None else None
+
     def replace_markers(self, markdown: str, src: str) -> tuple[str, list[str]]:
         """A hand-written page's Markdown with its `<!-- tips:... -->` markers filled; also the unknown names."""
         if self.index is None:
@@ -108,27 +125,33 @@ class SiteOutput:
         return self.index.replace_markers(markdown, src)
 
 
-def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = False) -> SiteOutput:
+def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = False,
+               hub: str | None = None) -> SiteOutput:
     """Check the library at `root` as of `as_of` and build its pages, feeds, API and assets.
 
     `preview` (the live preview server) also gives scheduled tips a page,
-    marked as such; the feeds and the API never carry them. With errors in
-    the library, only the report (and the pages a preview shows them on).
+    marked as such; the feeds and the API never carry them. `hub`: a WebSub
+    hub the feeds advertise. With errors in the library, only the report
+    (and the pages a preview shows them on).
     """
     root = Path(root)
     report = check_library(root, as_of)
     if not report.ok:
-        wanted = [routes.HOME, routes.TAGS_INDEX, routes.WEEKLY_INDEX]
+        wanted = [routes.HOME, routes.TIPS_INDEX, routes.TAGS_INDEX, routes.WEEKLY_INDEX]  # the nav's pages
         wanted += [routes.tip_source(path.stem) for path in tip_paths(root)]
         return SiteOutput(report, problem_pages=tuple(wanted))
     # Which tips have a page was decided once by the check (report.visible);
     # only the preview adds the pages of scheduled tips.
     visible = report.visible.for_preview() if preview else report.visible
-    files = tuple(build_feeds(report.library, report.schedule, settings, visible))
-    index = SitePages(report.library, report.schedule, [file.path for file in files], visible, settings.language)
+    # The share files first: the feeds attach the cards, by path and size.
+    share = build_reach(report.library, report.schedule, settings, visible, visible.with_pages)
+    feeds = build_feeds(report.library, report.schedule, settings, visible, share.images,
+                        [file.path for file in share.files], hub)
+    files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
+    index = SitePages(report.library, report.schedule, [file.path for file in feeds], visible, settings.language)
     # Only the images `tips check` accepted (servicetips.assets): real images with slug names.
     assets = tuple(Asset(routes.tip_asset(relative), path) for relative, path in tip_assets(root)[0])
-    return SiteOutput(report, visible, tuple(index.pages()), files, assets, index)
+    return SiteOutput(report, visible, tuple(index.pages()), files, assets, index, share)
 
 
 @dataclass(frozen=True)
@@ -138,10 +161,11 @@ class BuildInputs:
     root: Path
     as_of: date
     settings: SiteSettings
+    hub: str | None = None  # a WebSub hub (mkdocs.yml `extra: websub_hub:`)
 
 
 def build_inputs(project: Path, site_url: str | None, name: str, description: str | None,
-                 language: str) -> BuildInputs:
+                 language: str, hub: str | None = None) -> BuildInputs:
     """The inputs of a build of the site configured in folder `project` (where mkdocs.yml is).
 
     The tips folder is `TIPS_ROOT` (default `tips`, relative to `project`);
@@ -163,6 +187,25 @@ def build_inputs(project: Path, site_url: str | None, name: str, description: st
         raise ValueError(f"cannot tell which week it is: {exc}") from None
     try:
         settings = SiteSettings(url=site_url, title=name, description=description or "", language=language)
+        hub = validate_hub(hub)
     except ValueError as exc:  # e.g. a site_url that is not http(s)
         raise ValueError(f"mkdocs.yml: {exc}") from None
-    return BuildInputs(root, as_of, settings)
+    return BuildInputs(root, as_of, settings, hub)
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads mkdocs.yml as plain data: the Python tags MkDocs allows (`!!python/name:...`) become None."""
+
+
+_Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def site_settings(config: Path) -> dict:
+    """mkdocs.yml as plain data (the core never imports MkDocs); ValueError when it is not YAML or not a mapping."""
+    try:
+        data = yaml.load(Path(config).read_text("utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{config}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{config}: not a mapping of settings")
+    return data

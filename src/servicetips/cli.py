@@ -208,16 +208,23 @@ def _checked(root: str, as_of: Optional[str]) -> CheckReport:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "email", "email-text"]), default="text",
+              show_default=True,
+              help="text: a summary; json: the API payload; email: the week's email.html; "
+                   "email-text: its email.txt (both as the site publishes them).")
+@click.option("--config", "config", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False),
+              help="The site's settings (site_url, site_name, site_description), for the email's links.")
 @root_option
 @as_of_option
-def week(fmt: str, root: str, as_of: Optional[str]) -> None:
-    """Show this week's tip of the week.
+def week(fmt: str, config: str, root: str, as_of: Optional[str]) -> None:
+    """Show this week's tip of the week, or print its email.
 
     \b
     Examples:
       tips week
       tips week --as-of 2026-12-28 --format json
+      tips week --format email > email.html
+      tips week --format email-text
     """
     from .feeds import week_payload  # noqa: PLC0415 - feeds are only needed here
 
@@ -227,6 +234,16 @@ def week(fmt: str, root: str, as_of: Optional[str]) -> None:
         click.echo(f"{report.schedule.current}: no tip of the week (the schedule starts "
                    f"{report.library.settings.first_week})", err=True)
         sys.exit(1)
+    if fmt in ("email", "email-text"):
+        from .share import this_week_email  # noqa: PLC0415 - Pillow is only needed here
+
+        try:
+            html_text, plain_text = this_week_email(report.library, report.schedule, _site_info(config),
+                                                    report.visible)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(html_text if fmt == "email" else plain_text, nl=False)
+        return
     if fmt == "json":
         click.echo(json.dumps(week_payload(slot, site_url=None, has_page=report.visible.has_page), indent=2, ensure_ascii=False))
         return
@@ -238,6 +255,23 @@ def week(fmt: str, root: str, as_of: Optional[str]) -> None:
         return
     click.echo(f"{slot.week} · {slot.week.date_range_label()}{' (pinned)' if slot.pinned else ''}")
     click.echo(f"{slot.tip.title}\n{slot.tip.summary}\n{tip_source(slot.tip.slug)}")
+
+
+def _site_info(config: str):
+    """The site's identity from mkdocs.yml, read as plain YAML (the core never imports MkDocs)."""
+    from .build import site_settings  # noqa: PLC0415 - only `tips week --format email` needs it
+    from .feeds import SiteInfo  # noqa: PLC0415
+
+    path = Path(config)
+    if not path.is_file():
+        raise click.UsageError(f"{config}: no such file; the email needs the site's address (pass --config)")
+    try:
+        settings = site_settings(path)
+        theme = settings.get("theme") if isinstance(settings.get("theme"), dict) else {}
+        return SiteInfo(url=settings.get("site_url"), title=settings.get("site_name") or "",
+                        description=settings.get("site_description") or "", language=theme.get("language", "en"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{config}: {exc}") from None
 
 
 @main.command()

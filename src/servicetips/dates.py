@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Mapping, Optional
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -40,7 +40,7 @@ class IsoWeek:
     JSON_PATTERN = r"^\d{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
     @classmethod
-    def parse(cls, text: str) -> "IsoWeek":
+    def parse(cls, text: str) -> IsoWeek:
         """Parse `YYYY-Www`; raise ValueError with an editor-friendly message otherwise."""
         if not isinstance(text, str):
             raise ValueError(f"{text!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W48")
@@ -55,10 +55,10 @@ class IsoWeek:
 
     def in_range(self) -> bool:
         """True when the whole week lies within EARLIEST..LATEST."""
-        return EARLIEST <= self.monday and self.sunday <= LATEST
+        return self.monday >= EARLIEST and self.sunday <= LATEST
 
     @classmethod
-    def of(cls, day: date) -> "IsoWeek":
+    def of(cls, day: date) -> IsoWeek:
         """The week that contains `day`."""
         iso = day.isocalendar()
         return cls(iso.year, iso.week)
@@ -74,15 +74,15 @@ class IsoWeek:
     @property
     def start(self) -> datetime:
         """Monday 00:00 UTC: the moment the week starts, and its feed item's date."""
-        return datetime.combine(self.monday, time(0, 0), tzinfo=timezone.utc)
+        return datetime.combine(self.monday, time(0, 0), tzinfo=UTC)
 
-    def next(self) -> "IsoWeek":
+    def next(self) -> IsoWeek:
         return IsoWeek.of(self.monday + timedelta(days=7))
 
-    def previous(self) -> "IsoWeek":
+    def previous(self) -> IsoWeek:
         return IsoWeek.of(self.monday - timedelta(days=7))
 
-    def until(self, last: "IsoWeek") -> list["IsoWeek"]:
+    def until(self, last: IsoWeek) -> list[IsoWeek]:
         """Every week from this one to `last`, both included."""
         weeks, current = [], self
         while current <= last:
@@ -127,7 +127,7 @@ def parse_as_of(text: str) -> date:
     return day
 
 
-def resolve_as_of(explicit: Optional[str] = None, environ: Optional[Mapping[str, str]] = None) -> date:
+def resolve_as_of(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> date:
     """The build date: explicit value, else TIPS_AS_OF, else SOURCE_DATE_EPOCH, else today (UTC)."""
     env = os.environ if environ is None else environ
     if explicit:
@@ -141,17 +141,17 @@ def resolve_as_of(explicit: Optional[str] = None, environ: Optional[Mapping[str,
         if len(raw) > _MAX_DATE_TEXT or not raw.strip().lstrip("-").isdigit() or not raw.strip().isascii():
             raise ValueError(f"SOURCE_DATE_EPOCH={shown!r} is not a number of seconds")
         seconds = int(raw)
-        low = datetime.combine(EARLIEST, time(0), tzinfo=timezone.utc).timestamp()
-        high = datetime.combine(LATEST, time(23, 59, 59), tzinfo=timezone.utc).timestamp()
+        low = datetime.combine(EARLIEST, time(0), tzinfo=UTC).timestamp()
+        high = datetime.combine(LATEST, time(23, 59, 59), tzinfo=UTC).timestamp()
         if not low <= seconds <= high:
             raise ValueError(f"SOURCE_DATE_EPOCH={shown!r} is outside the dates the site publishes, {DATE_RANGE}")
-        return datetime.fromtimestamp(seconds, tz=timezone.utc).date()
-    return datetime.now(tz=timezone.utc).date()
+        return datetime.fromtimestamp(seconds, tz=UTC).date()
+    return datetime.now(tz=UTC).date()
 
 
 def midnight_epoch(day: date) -> str:
     """Seconds since the epoch at 00:00 UTC of `day`, as SOURCE_DATE_EPOCH is written."""
-    return str(int(datetime.combine(day, time(0), tzinfo=timezone.utc).timestamp()))
+    return str(int(datetime.combine(day, time(0), tzinfo=UTC).timestamp()))
 
 
 @lru_cache(maxsize=64)

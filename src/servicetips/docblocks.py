@@ -42,10 +42,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -56,7 +56,8 @@ COMMAND = "tips docs"
 SAMPLE_AS_OF = "2026-11-23"
 BLOCK = re.compile(
     r"^<!-- tips:(?P<name>[a-z-]+):begin(?P<args>[^\n]*?) -->\n(?P<body>.*?)^<!-- tips:(?P=name):end -->$",
-    re.MULTILINE | re.DOTALL)
+    re.MULTILINE | re.DOTALL,
+)
 _MARKER_LINE = re.compile(r"^<!-- tips:[a-z-]+:(?:begin|end)\b", re.MULTILINE)
 # Documents that hold blocks: the site's pages and the repository's own Markdown.
 DOCUMENTS = ("README.md", "CONTRIBUTING.md", "docs/**/*.md")
@@ -75,7 +76,7 @@ class Project:
     mkdocs_yml: Path
 
     @classmethod
-    def at(cls, repo: Path) -> "Project":
+    def at(cls, repo: Path) -> Project:
         """The usual layout: tips/ and mkdocs.yml at the top of the repository."""
         repo = Path(repo)
         return cls(repo=repo, tips=repo / "tips", mkdocs_yml=repo / "mkdocs.yml")
@@ -91,6 +92,7 @@ def documents(project: Project) -> list[Path]:
 
 def refresh_text(text: str, project: Project, where: str = "") -> str:
     """The document with every generated block rebuilt from its source."""
+
     def replace(match: re.Match) -> str:
         name, args = match.group("name"), match.group("args").strip()
         maker = MAKERS.get(name)
@@ -108,8 +110,9 @@ def refresh_text(text: str, project: Project, where: str = "") -> str:
     # A begin line whose end line is misspelt would never be refreshed, and
     # the staleness test would pass on it: every marker must be in a block.
     if len(_MARKER_LINE.findall(text)) != 2 * count:
-        raise DocBlockError(f"{where}: a `<!-- tips:NAME:begin -->` line has no matching "
-                            "`<!-- tips:NAME:end -->` line (or the reverse)")
+        raise DocBlockError(
+            f"{where}: a `<!-- tips:NAME:begin -->` line has no matching `<!-- tips:NAME:end -->` line (or the reverse)"
+        )
     return fresh
 
 
@@ -167,6 +170,13 @@ def _body_html(args: str, project: Project) -> str:
 
     _no_args(args)
     return allowlist_markdown()
+
+
+def _body_limits(args: str, project: Project) -> str:
+    from .body_limits import limits_markdown  # noqa: PLC0415 - only this block needs the limits
+
+    _no_args(args)
+    return limits_markdown()
 
 
 def _tags(args: str, project: Project) -> str:
@@ -231,8 +241,15 @@ def _sample(args: str, project: Project) -> str:
                 shutil.copy(path, tips / path.name)
         env = {k: v for k, v in os.environ.items() if k not in ("TIPS_ROOT", "SOURCE_DATE_EPOCH")}
         env["TIPS_AS_OF"] = SAMPLE_AS_OF
-        result = subprocess.run([sys.executable, "-m", "servicetips.cli", *words[1:]], cwd=scratch, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "servicetips.cli", *words[1:]],
+            cwd=scratch,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
     # 0 and 1 are the answers a reader may be shown (clean, problems found);
     # a usage error or a crash is a mistake in the block, not a sample.
     if result.returncode not in (0, 1) or "Traceback (most recent call last)" in result.stdout:
@@ -252,9 +269,12 @@ def _feed(args: str, project: Project) -> str:
     if match is None or match["path"] not in _FEED_ITEMS:
         raise DocBlockError(f"write `PATH from LIBRARY as of YYYY-MM-DD`, PATH one of {', '.join(_FEED_ITEMS)}")
     config = yaml.safe_load(project.mkdocs_yml.read_text(encoding="utf-8"))
-    site = SiteSettings(url=config["site_url"], title=config["site_name"],
-                        description=config.get("site_description", ""),
-                        language=(config.get("theme") or {}).get("language", "en"))
+    site = SiteSettings(
+        url=config["site_url"],
+        title=config["site_name"],
+        description=config.get("site_description", ""),
+        language=(config.get("theme") or {}).get("language", "en"),
+    )
     output = build_site(_inside(project, match["library"]), date.fromisoformat(match["day"]), site)
     if not output.ok:
         raise DocBlockError(f"{match['library']} has problems; run `tips check --root {match['library']}`")
@@ -280,6 +300,7 @@ def _first_sentence(html: str) -> str:
 SOURCES: dict[str, Callable[[str], str]] = {
     "fields": lambda args: "the tip schema in src/servicetips/model.py",
     "body-html": lambda args: "the allow-list in src/servicetips/allowlist.py",
+    "body-limits": lambda args: "the limits in src/servicetips/body_limits.py",
     "tags": lambda args: f"{TIPS}/{TAGS_FILE}",
     "file": lambda args: args,
     "sample": lambda args: "the command named above, run for real",
@@ -288,6 +309,7 @@ SOURCES: dict[str, Callable[[str], str]] = {
 MAKERS: dict[str, Callable[[str, Project], str]] = {
     "fields": _fields,
     "body-html": _body_html,
+    "body-limits": _body_limits,
     "tags": _tags,
     "file": _file,
     "sample": _sample,

@@ -22,8 +22,8 @@ parsed fragment (lxml), and makes its links absolute.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 from urllib.parse import urljoin, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -64,8 +64,10 @@ BODY_STYLES = {
     "a": f"color:{LINK};text-decoration:underline;",
     "blockquote": f"margin:0 0 16px;padding:4px 0 4px 16px;border-left:4px solid {QUOTE_BORDER};color:{MUTED};",
     "code": f"font-family:{MONO};font-size:14px;background-color:{CODE_BG};color:{TEXT};padding:1px 4px;",
-    "pre": (f"margin:0 0 16px;padding:12px;background-color:{CODE_BG};color:{TEXT};white-space:pre-wrap;"
-            "word-break:break-word;font-size:14px;"),
+    "pre": (
+        f"margin:0 0 16px;padding:12px;background-color:{CODE_BG};color:{TEXT};white-space:pre-wrap;"
+        "word-break:break-word;font-size:14px;"
+    ),
     "img": "display:block;max-width:100%;height:auto;border:0;",
     "table": f"border-collapse:collapse;margin:0 0 16px;font-family:{FONT};font-size:15px;color:{TEXT};",
     "th": f"border:1px solid {QUOTE_BORDER};padding:6px 8px;text-align:left;",
@@ -81,10 +83,35 @@ BODY_STYLES = {
 DROPPED = {"script", "style", "link", "meta", "iframe", "object", "embed", "form", "input", "button", "base"}
 # The attributes an element keeps; every other one goes (classes and ids
 # have no stylesheet to serve, event handlers have no place in mail).
-KEPT_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "abbr": {"title"},
-                   "ol": {"start"}, "th": {"colspan", "rowspan", "align"}, "td": {"colspan", "rowspan", "align"}}
-_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table", "tr", "dl",
-           "dt", "dd", "hr", "div"}
+KEPT_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "th": {"colspan", "rowspan", "align"},
+    "td": {"colspan", "rowspan", "align"},
+}
+_BLOCKS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "dl",
+    "dt",
+    "dd",
+    "hr",
+    "div",
+}
 
 
 @dataclass(frozen=True)
@@ -123,9 +150,14 @@ def is_https(url: str) -> bool:
 
 def _environment() -> Environment:
     # Autoescape for .html only: the text version is plain text, never parsed as HTML.
-    return Environment(loader=PackageLoader("servicetips", "templates"), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
-                       lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("servicetips", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _fragment(body_html: str):
@@ -178,7 +210,7 @@ def _fix_link(element, base_url: str) -> None:
         element.set("href", target)
         return
     # Keep what the link said, and where it pointed, as text.
-    shown = target[len("mailto:"):] if target.startswith("mailto:") else target
+    shown = target[len("mailto:") :] if target.startswith("mailto:") else target
     text, tail = element.text_content(), element.tail
     element.clear()  # also clears the tail, the text after the link: put it back
     element.tail = tail
@@ -248,9 +280,17 @@ def _wrap(text: str, width: int, first: str, rest: str) -> str:
     lines = []
     for i, paragraph in enumerate(text.split("\n")):
         words = " ".join(paragraph.split())
-        lines.append(textwrap.fill(words, width, initial_indent=first if i == 0 else rest,
-                                   subsequent_indent=rest, break_long_words=False, break_on_hyphens=False)
-                     or (first if i == 0 else rest).rstrip())
+        lines.append(
+            textwrap.fill(
+                words,
+                width,
+                initial_indent=first if i == 0 else rest,
+                subsequent_indent=rest,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or (first if i == 0 else rest).rstrip()
+        )
     return "\n".join(lines)
 
 
@@ -272,8 +312,9 @@ def _text_blocks(element, base_url, links, blocks, width, prefix) -> None:
             items = []
             for number, item in enumerate((li for li in child if li.tag == "li"), start=1):
                 marker = f"{number}. " if tag == "ol" else "- "
-                items.append(_wrap(_inline_text(item, base_url, links), width, prefix + marker,
-                                   prefix + " " * len(marker)))
+                items.append(
+                    _wrap(_inline_text(item, base_url, links), width, prefix + marker, prefix + " " * len(marker))
+                )
             blocks.append("\n".join(items))
         elif tag == "blockquote":
             _text_blocks(child, base_url, links, blocks, width, prefix + "> ")
@@ -286,9 +327,12 @@ def _text_blocks(element, base_url, links, blocks, width, prefix) -> None:
             text = " ".join(_inline_text(child, base_url, links).split())
             blocks.append(_wrap(text.upper() if tag in ("h1", "h2") else text, width, prefix, prefix))
         elif tag == "table":  # one line per row, cells separated by " | "
-            rows = [" | ".join(" ".join(_inline_text(cell, base_url, links).split())
-                               for cell in row if cell.tag in ("th", "td"))
-                    for row in child.iter("tr")]
+            rows = [
+                " | ".join(
+                    " ".join(_inline_text(cell, base_url, links).split()) for cell in row if cell.tag in ("th", "td")
+                )
+                for row in child.iter("tr")
+            ]
             blocks.append("\n".join(_wrap(row, width, prefix, prefix + "  ") for row in rows))
         elif tag in ("div", "dl"):
             _text_blocks(child, base_url, links, blocks, width, prefix)
@@ -303,15 +347,29 @@ def _text_blocks(element, base_url, links, blocks, width, prefix) -> None:
 def render_email_html(email: WeekEmail) -> str:
     """The week's email as one HTML document that mail clients accept (see the module docstring)."""
     template = _environment().get_template("email.html")
-    return template.render(email=email, body=Markup(style_body(email.body_html, email.tip_url)),
-                           width=WIDTH, padding=PADDING, content_width=CONTENT_WIDTH, font=FONT,
-                           colours={"page": PAGE_BG, "card": CARD_BG, "text": TEXT, "muted": MUTED,
-                                    "link": LINK, "band": BAND_BG, "band_text": BAND_TEXT})
+    return template.render(
+        email=email,
+        body=Markup(style_body(email.body_html, email.tip_url)),
+        width=WIDTH,
+        padding=PADDING,
+        content_width=CONTENT_WIDTH,
+        font=FONT,
+        colours={
+            "page": PAGE_BG,
+            "card": CARD_BG,
+            "text": TEXT,
+            "muted": MUTED,
+            "link": LINK,
+            "band": BAND_BG,
+            "band_text": BAND_TEXT,
+        },
+    )
 
 
 def render_email_text(email: WeekEmail) -> str:
     """The week's email as plain text: the same content, wrapped at 72 characters, links listed."""
     body, links = body_text(email.body_html, email.tip_url)
     template = _environment().get_template("email.txt")
-    return template.render(email=email, body=body, links=list(enumerate(links, start=1)),
-                           wrap=lambda text: _wrap(text, TEXT_WIDTH, "", ""))
+    return template.render(
+        email=email, body=body, links=list(enumerate(links, start=1)), wrap=lambda text: _wrap(text, TEXT_WIDTH, "", "")
+    )

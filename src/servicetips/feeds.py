@@ -21,6 +21,15 @@ Per-tag feeds, `tags/<tag>/feed.xml` (RSS 2.0): the tag's published tips
 published date, at most `feed_weeks`, each with the tip's permalink as id.
 A body's link to a tip that is not published yet is shown as its text.
 
+Images (given by `servicetips.share`, which draws them): every item carries
+its share card, the week's or the tip's, as RSS `media:content` and
+`enclosure`, Atom `link rel="enclosure"` and JSON Feed `image`; an RSS
+channel names the site's icon as its `<image>` and asks readers to check
+again after `TTL_MINUTES`. With a WebSub hub (`extra: websub_hub:` in
+mkdocs.yml), every feed names it (`link rel="hub"`, JSON Feed `hubs`); the
+publish workflow pings it after each deploy. The JSON Feed's items and
+api/tip-of-the-week.json also link the week's email files.
+
 API (`api/`), described by the versioned JSON Schemas in docs/api/v1/, which
 are generated from the pydantic models below (`python -m servicetips.feeds
 docs` rewrites them; a test keeps them equal):
@@ -31,22 +40,26 @@ docs` rewrites them; a test keeps them equal):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from jinja2 import Environment
+from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import routes
 from .dates import IsoWeek
 from .ledger import withdrawal_notice
 from .model import Library, Tip
-from . import routes
 from .render import render_body
 from .routes import tip_url, week_url
 from .schedule import Schedule, WeekSlot
@@ -60,6 +73,10 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # feedgen writes its own name and version into every feed by default; a fixed
 # generator keeps the output the same across feedgen upgrades.
 GENERATOR = "Service Tips"
+# How long a reader may keep a feed before asking again (RSS <ttl>). The weekly
+# feed changes on Monday at 00:00 UTC: an hour's delay at most is fine.
+TTL_MINUTES = 60
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,19 @@ class SiteInfo:
 
 
 @dataclass(frozen=True)
+class FeedImage:
+    """A generated image as feeds attach it: path in the site, size in bytes, text alternative,
+    media type and pixel size."""
+
+    path: str
+    length: int
+    alt: str
+    media_type: str = "image/png"
+    width: int = 1200
+    height: int = 630
+
+
+@dataclass(frozen=True)
 class OutputFile:
     """A generated file: its site-relative path (e.g. 'api/weeks.json') and its bytes."""
 
@@ -103,21 +133,21 @@ def normalize_site_url(url: Any) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _normalized(site_url: Optional[str]) -> Optional[str]:
+def _normalized(site_url: str | None) -> str | None:
     return None if site_url is None else normalize_site_url(site_url)
 
 
-def _root(site_url: Optional[str]) -> str:
+def _root(site_url: str | None) -> str:
     # None means "site-relative" (the CLI has no site URL): '/tips/x/' instead of 'https://.../tips/x/'.
     return routes.root_url(None if site_url is None else normalize_site_url(site_url))
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
 # --- API payloads -------------------------------------------------------------
@@ -141,61 +171,98 @@ class WeekEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    week: str = Field(pattern=IsoWeek.JSON_PATTERN, description="ISO 8601 week, YYYY-Www.",
-                      examples=["2026-W48"])
+    week: str = Field(pattern=IsoWeek.JSON_PATTERN, description="ISO 8601 week, YYYY-Www.", examples=["2026-W48"])
     start: date = Field(description="The week's Monday (the week starts at 00:00 UTC).", examples=["2026-11-23"])
     end: date = Field(description="The week's Sunday, the last day of the week.", examples=["2026-11-29"])
-    week_url: str = Field(description="The week's permalink. " + _URL_DOC, json_schema_extra={"format": "uri-reference"})
-    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="The tip's slug: stable, its address is /tips/<slug>/.")
+    week_url: str = Field(
+        description="The week's permalink. " + _URL_DOC, json_schema_extra={"format": "uri-reference"}
+    )
+    slug: str = Field(
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="The tip's slug: stable, its address is /tips/<slug>/."
+    )
     title: str = Field(description="The tip's title, plain text.")
-    url: str = Field(description="The tip's page (the week's permalink when withdrawn). " + _URL_DOC,
-                     json_schema_extra={"format": "uri-reference"})
-    withdrawn: Optional[WithdrawnInfo] = Field(
-        default=None, description="Present only when the week's tip was withdrawn; title and html then say so.")
+    url: str = Field(
+        description="The tip's page (the week's permalink when withdrawn). " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"},
+    )
+    withdrawn: WithdrawnInfo | None = Field(
+        default=None, description="Present only when the week's tip was withdrawn; title and html then say so."
+    )
 
 
 class TipOfTheWeek(WeekEntry):
     """api/tip-of-the-week.json: the tip of the current week."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
         title="Service Tips API v1: tip of the week",
         json_schema_extra={"$comment": "Generated from servicetips.feeds.TipOfTheWeek; do not edit by hand."},
     )
 
     schema_ref: str = Field(alias="$schema", description="URL of this JSON Schema.")
-    schema_version: Literal[1] = Field(description="Major version of the payload; a breaking change gets a new version and path.")
+    schema_version: Literal[1] = Field(
+        description="Major version of the payload; a breaking change gets a new version and path."
+    )
     summary: str = Field(description="One sentence, plain text.")
     tags: list[str] = Field(min_length=1, max_length=3, description="Tag keys; each has a page at /tags/<tag>/.")
     html: str = Field(description="The tip's body as HTML, with absolute links.")
+    image: str | None = Field(
+        default=None,
+        description="The week's share card, a 1200x630 PNG. " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"},
+    )
+    email_html: str | None = Field(
+        default=None,
+        description="The week's email-ready HTML (inline styles, at most 600 px wide). " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"},
+    )
+    email_text: str | None = Field(
+        default=None,
+        description="The same email as plain text. " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"},
+    )
 
 
 class WeeksIndex(BaseModel):
     """api/weeks.json: every published week, newest first."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
         title="Service Tips API v1: published weeks",
         json_schema_extra={"$comment": "Generated from servicetips.feeds.WeeksIndex; do not edit by hand."},
     )
 
     schema_ref: str = Field(alias="$schema", description="URL of this JSON Schema.")
-    schema_version: Literal[1] = Field(description="Major version of the payload; a breaking change gets a new version and path.")
+    schema_version: Literal[1] = Field(
+        description="Major version of the payload; a breaking change gets a new version and path."
+    )
     weeks: list[WeekEntry] = Field(description="Every week that has started and has a tip, newest first.")
 
 
-def _week_entry_fields(slot: WeekSlot, site_url: Optional[str]) -> dict[str, Any]:
+def _week_entry_fields(slot: WeekSlot, site_url: str | None) -> dict[str, Any]:
     tip = _tip_of(slot)
     if slot.withdrawn is not None:
         return {
-            "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
-            "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": "Tip withdrawn",
+            "week": str(slot.week),
+            "start": slot.week.monday,
+            "end": slot.week.sunday,
+            "week_url": week_url(slot.week, site_url),
+            "slug": tip.slug,
+            "title": "Tip withdrawn",
             "url": week_url(slot.week, site_url),
             "withdrawn": WithdrawnInfo(on=slot.withdrawn.on, reason=slot.withdrawn.reason),
         }
     return {
-        "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
-        "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": tip.title,
+        "week": str(slot.week),
+        "start": slot.week.monday,
+        "end": slot.week.sunday,
+        "week_url": week_url(slot.week, site_url),
+        "slug": tip.slug,
+        "title": tip.title,
         "url": tip_url(tip.slug, site_url),
     }
 
@@ -206,13 +273,15 @@ def _tip_of(slot: WeekSlot) -> Tip:
     return slot.tip
 
 
-def week_payload(slot: WeekSlot, site_url: Optional[str],
-                 has_page: Optional[Callable[[str], bool]] = None) -> dict:
+def week_payload(
+    slot: WeekSlot, site_url: str | None, has_page: Callable[[str], bool] | None = None, files: Collection[str] = ()
+) -> dict:
     """The tip-of-the-week payload for `slot` as a JSON-ready dict (see `TipOfTheWeek`).
 
     With `site_url` None, URLs are site-relative ('/tips/<slug>/').
     `has_page` (`Visibility.has_page`) turns the body's links to tips that
-    are not published into text.
+    are not published into text. `files`: the site's other generated files
+    (`servicetips.share`); the week's card and email files are linked when there.
     """
     site_url = _normalized(site_url)
     tip = _tip_of(slot)
@@ -224,12 +293,23 @@ def week_payload(slot: WeekSlot, site_url: Optional[str],
         summary=notice if withdrawn else tip.summary,
         tags=list(tip.tags),
         html=_NOTICE.render(notice=notice) if withdrawn else render_body(tip.body, tip.slug, site_url, has_page),
+        **_week_links(slot.week, site_url, files),
         **_week_entry_fields(slot, site_url),
     )
     return payload.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
+def _week_links(week: IsoWeek, site_url: str | None, files: Collection[str]) -> dict[str, str]:
+    """The week's card and email files that exist in this build, as payload fields."""
+    wanted = {
+        "image": routes.week_card(week),
+        "email_html": routes.week_email_html(week),
+        "email_text": routes.week_email_text(week),
+    }
+    return {key: routes.url(path, site_url) for key, path in wanted.items() if path in files}
+
+
+def weeks_payload(schedule: Schedule, site_url: str | None) -> dict:
     """The payload of api/weeks.json: every published week, newest first (see `WeeksIndex`)."""
     site_url = _normalized(site_url)
     index = WeeksIndex(
@@ -244,8 +324,10 @@ def api_json_schemas() -> dict[str, str]:
     """The API's JSON Schemas as committed under docs/, by path relative to docs/."""
     schemas = {}
     for path, model in ((TIP_OF_THE_WEEK_SCHEMA, TipOfTheWeek), (WEEKS_SCHEMA, WeeksIndex)):
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-                  **model.model_json_schema(by_alias=True, mode="serialization")}
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            **model.model_json_schema(by_alias=True, mode="serialization"),
+        }
         schemas[path] = _json_text(schema)
     return schemas
 
@@ -273,8 +355,11 @@ class _Item:
     date: datetime
     tags: tuple[tuple[str, str], ...]  # (key, label)
     author_name: str
-    author_url: Optional[str]
-    updated: Optional[datetime] = None  # a withdrawn week's item: when it was withdrawn
+    author_url: str | None
+    updated: datetime | None = None  # a withdrawn week's item: when it was withdrawn
+    image: FeedImage | None = None  # the item's share card
+    image_url: str = ""
+    extra: tuple[tuple[str, str], ...] = ()  # JSON Feed: links to the week's email files
 
 
 @dataclass(frozen=True)
@@ -288,16 +373,29 @@ class _Channel:
     language: str
     updated: datetime
     tags_url: str
+    image: FeedImage | None = None  # the site's icon (RSS <image>)
+    image_url: str = ""
+    hub: str | None = None  # a WebSub hub
 
 
 class _Renderer:
     """Turns tips into feed items, rendering each body once per build, however many feeds carry it."""
 
-    def __init__(self, library: Library, site: SiteInfo, visible: Visibility):
+    def __init__(
+        self, library: Library, site: SiteInfo, visible: Visibility, images: Mapping[str, FeedImage] | None = None
+    ):
         self.library = library
         self.site = site
         self.visible = visible
+        self.images = images or {}
         self._html: dict[str, str] = {}
+
+    def with_image(self, item: _Item, path: str, extra: tuple[tuple[str, str], ...] = ()) -> _Item:
+        """`item` with the image at `path` (when the build drew one) and extra links."""
+        image = self.images.get(path)
+        if image is None:
+            return dataclasses.replace(item, extra=extra)
+        return dataclasses.replace(item, image=image, image_url=routes.url(image.path, self.site.url), extra=extra)
 
     def item(self, tip: Tip, item_id: str, url: str, title: str, when: datetime) -> _Item:
         # Keyed by the body too: a recorded week's snapshot and today's tip
@@ -313,32 +411,134 @@ class _Renderer:
             tags = tuple((t, self.library.tags[t].label) for t in tip.tags)
             author_name, author_url = author.name, author.url
         return _Item(
-            id=item_id, url=url, title=title, summary=tip.summary, html=self._html[key], date=when,
-            tags=tags, author_name=author_name, author_url=author_url,
+            id=item_id,
+            url=url,
+            title=title,
+            summary=tip.summary,
+            html=self._html[key],
+            date=when,
+            tags=tags,
+            author_name=author_name,
+            author_url=author_url,
         )
 
     def withdrawn_item(self, slot: WeekSlot) -> _Item:
         """A withdrawn week's item: same id and link, the notice as content, updated when withdrawn."""
         url = week_url(slot.week, self.site.url)
         notice = withdrawal_notice(slot.week, slot.withdrawn)
-        return _Item(id=url, url=url, title=f"Tip of the week {slot.week}: withdrawn", summary=notice,
-                     html=_NOTICE.render(notice=notice), date=slot.week.start, tags=(),
-                     author_name=self.site.title, author_url=None, updated=_day_start(slot.withdrawn.on))
+        return _Item(
+            id=url,
+            url=url,
+            title=f"Tip of the week {slot.week}: withdrawn",
+            summary=notice,
+            html=_NOTICE.render(notice=notice),
+            date=slot.week.start,
+            tags=(),
+            author_name=self.site.title,
+            author_url=None,
+            updated=_day_start(slot.withdrawn.on),
+        )
 
 
-def _channel(site: SiteInfo, title: str, description: str, home_url: str, self_path: str,
-             items: list[_Item], empty_updated: datetime) -> _Channel:
+def _channel(
+    site: SiteInfo,
+    title: str,
+    description: str,
+    home_url: str,
+    self_path: str,
+    items: list[_Item],
+    empty_updated: datetime,
+    image: FeedImage | None = None,
+    hub: str | None = None,
+) -> _Channel:
     # updated is the newest item's date: a rebuild that adds nothing changes nothing.
     updated = max((i.date for i in items), default=empty_updated)
-    return _Channel(title=title, description=description, home_url=home_url, self_url=routes.url(self_path, site.url),
-                    language=site.language, updated=updated, tags_url=routes.tags_index_url(site.url))
+    return _Channel(
+        title=title,
+        description=description,
+        home_url=home_url,
+        self_url=routes.url(self_path, site.url),
+        language=site.language,
+        updated=updated,
+        tags_url=routes.tags_index_url(site.url),
+        image=image,
+        image_url=routes.url(image.path, site.url) if image else "",
+        hub=hub,
+    )
+
+
+class _HubExtension(BaseExtension):
+    """Names the WebSub hub in an RSS channel as `<atom:link rel="hub">` (feedgen writes only
+    the `self` link there; in Atom, `link(rel="hub")` is enough)."""
+
+    def __init__(self):
+        self.hub: str | None = None
+
+    def extend_ns(self):
+        return {"atom": ATOM_NS}
+
+    def extend_rss(self, feed):
+        if self.hub:
+            channel = feed[0]
+            link = etree.Element(f"{{{ATOM_NS}}}link", href=self.hub, rel="hub")
+            # Beside the self link, before the items.
+            channel.insert(list(channel).index(channel.find(f"{{{ATOM_NS}}}link")) + 1, link)
+        return feed
+
+
+class _AtomEnclosure(BaseExtension):
+    """An Atom entry's `<link rel="enclosure" type=... length=...>`.
+
+    feedgen 1.0 writes an Atom entry's links with their href only (its
+    serialiser reads rel and type from the new element instead of the link's
+    data), so an enclosure would come out as a second plain link, which
+    readers take for the entry's page.
+    """
+
+    def __init__(self):
+        self.image: tuple[str, int, str] | None = None  # url, length, media type
+
+    def extend_atom(self, entry):
+        if self.image:
+            url, length, media_type = self.image
+            # Unqualified, as feedgen writes every Atom element (the document's default namespace).
+            etree.SubElement(entry, "link", rel="enclosure", href=url, type=media_type, length=str(length))
+        return entry
+
+
+def validate_hub(url: Any) -> str | None:
+    """A WebSub hub URL from the site settings: None when unset; ValueError unless absolute https."""
+    if url in (None, ""):
+        return None
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme != "https" or not parts.netloc or any(c in url for c in "\r\n <>\"'"):
+        raise ValueError(f"extra.websub_hub must be an absolute https URL, got {url!r}")
+    return url
 
 
 def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
     fg = FeedGenerator()
+    if any(item.image for item in items):  # declared only where used
+        fg.load_extension("media", atom=True, rss=True)
     if rss:
         # RSS <author> must be an e-mail address; Dublin Core's creator carries a name.
         fg.load_extension("dc", atom=False, rss=True)
+        if channel.hub:
+            fg.register_extension("websub", _HubExtension, atom=False, rss=True)
+            fg.websub.hub = channel.hub
+        fg.ttl(TTL_MINUTES)
+        if channel.image:
+            fg.image(
+                url=channel.image_url,
+                title=channel.title,
+                link=channel.home_url,
+                width=str(channel.image.width),
+                height=str(channel.image.height),
+            )
+    else:
+        fg.register_extension("enclosure", BaseExtension, _AtomEnclosure, atom=True, rss=False)
+        if channel.hub:
+            fg.link(href=channel.hub, rel="hub")
     fg.id(channel.self_url)
     fg.title(channel.title)
     fg.description(channel.description)
@@ -363,6 +563,20 @@ def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
             entry.dc.dc_creator(item.author_name)
         if item.tags:
             entry.category([{"term": key, "label": label, "scheme": channel.tags_url} for key, label in item.tags])
+        if item.image and rss:
+            entry.enclosure(item.image_url, item.image.length, item.image.media_type)
+        elif item.image:
+            entry.enclosure.image = (item.image_url, item.image.length, item.image.media_type)
+        if item.image:
+            entry.media.content(
+                url=item.image_url,
+                type=item.image.media_type,
+                medium="image",
+                fileSize=str(item.image.length),
+                width=str(item.image.width),
+                height=str(item.image.height),
+                group=None,
+            )
     return fg
 
 
@@ -388,7 +602,9 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
         "description": channel.description,
         "home_page_url": channel.home_url,
         "feed_url": feed_url,
+        **({"icon": channel.image_url} if channel.image else {}),
         "language": channel.language,
+        **({"hubs": [{"type": "WebSub", "url": channel.hub}]} if channel.hub else {}),
         "items": [
             {
                 "id": item.id,
@@ -396,10 +612,17 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
                 "title": item.title,
                 "summary": item.summary,
                 "content_html": item.html,
+                **({"image": item.image_url} if item.image else {}),
                 "date_published": _rfc3339(item.date),
                 **({"date_modified": _rfc3339(item.updated)} if item.updated else {}),
                 "tags": [label for _, label in item.tags],
                 "authors": [{"name": item.author_name, **({"url": item.author_url} if item.author_url else {})}],
+                # JSON Feed extensions start with "_" (spec, "Extensions").
+                **(
+                    {"_service_tips": {"about": routes.url(routes.INTEGRATORS, channel.home_url), **dict(item.extra)}}
+                    if item.extra
+                    else {}
+                ),
             }
             for item in items
         ],
@@ -407,16 +630,19 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
     return _json_text(data).encode("utf-8")
 
 
-def _weekly_items(renderer: _Renderer, schedule: Schedule) -> list[_Item]:
+def _weekly_items(renderer: _Renderer, schedule: Schedule, files: Collection[str]) -> list[_Item]:
     """The weekly feeds' items: the newest `feed_weeks` published weeks, newest first."""
     items = []
     for slot in schedule.published[: renderer.library.settings.feed_weeks]:
+        links = tuple(_week_links(slot.week, renderer.site.url, files).items())
+        extra = tuple((key, url) for key, url in links if key != "image")
         if slot.withdrawn is not None:
-            items.append(renderer.withdrawn_item(slot))
-            continue
-        tip = _tip_of(slot)
-        url = week_url(slot.week, renderer.site.url)
-        items.append(renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start))
+            item = renderer.withdrawn_item(slot)
+        else:
+            tip = _tip_of(slot)
+            url = week_url(slot.week, renderer.site.url)
+            item = renderer.item(tip, url, url, f"Tip of the week {slot.week}: {tip.title}", slot.week.start)
+        items.append(renderer.with_image(item, routes.week_card(slot.week), extra))
     return items
 
 
@@ -427,43 +653,72 @@ def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]
     items = []
     for tip in tips[: library.settings.feed_weeks]:
         url = tip_url(tip.slug, renderer.site.url)
-        items.append(renderer.item(tip, url, url, tip.title, _day_start(tip.published)))
+        item = renderer.item(tip, url, url, tip.title, _day_start(tip.published))
+        items.append(renderer.with_image(item, routes.tip_card(tip.slug)))
     return items
 
 
-def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
-                visible: Optional[Visibility] = None) -> list[OutputFile]:
+def build_feeds(
+    library: Library,
+    schedule: Schedule,
+    site: SiteInfo,
+    visible: Visibility | None = None,
+    images: Mapping[str, FeedImage] | None = None,
+    files: Collection[str] = (),
+    hub: str | None = None,
+) -> list[OutputFile]:
     """Every feed and API file for the site, sorted by path; same inputs, same bytes.
 
     `visible` is the check's partition of the library (`CheckReport.visible`);
     without it the library is partitioned as of the schedule's date, by the same rule.
+    `images`: the share cards and icons by path (`servicetips.share`), attached
+    to the items and channels; `files`: the site's other generated paths (the
+    email files are linked when there); `hub`: a WebSub hub to advertise.
     """
     visible = visible if visible is not None else partition(library, schedule.as_of)
     # An empty feed still needs a date; the start of the build's week is
     # derived from as_of, so it too is the same for the same inputs.
     empty = schedule.current.start
-    renderer = _Renderer(library, site, visible)  # shared, so each body is rendered once for all feeds
-    weekly = _weekly_items(renderer, schedule)
+    images = images or {}
+    generated = frozenset(files) | frozenset(images)
+    renderer = _Renderer(library, site, visible, images)  # shared, so each body is rendered once for all feeds
+    weekly = _weekly_items(renderer, schedule, generated)
     title = f"{site.title}: tip of the week"
+    icon = images.get(routes.FAVICON_48)  # RSS allows a channel image at most 144 px wide
 
     def weekly_channel(path: str) -> _Channel:
-        return _channel(site, title, site.description, site.url, path, weekly, empty)
+        return _channel(site, title, site.description, site.url, path, weekly, empty, icon, hub)
 
     files = [
         OutputFile(routes.FEED_RSS, _rss_feed(weekly_channel(routes.FEED_RSS), weekly)),
         OutputFile(routes.FEED_ATOM, _atom_feed(weekly_channel(routes.FEED_ATOM), weekly)),
-        OutputFile(routes.FEED_JSON, _json_feed(weekly_channel(routes.FEED_JSON), weekly,
-                                                routes.url(routes.FEED_JSON, site.url))),
+        OutputFile(
+            routes.FEED_JSON,
+            _json_feed(weekly_channel(routes.FEED_JSON), weekly, routes.url(routes.FEED_JSON, site.url)),
+        ),
         OutputFile(routes.API_WEEKS, _json_text(weeks_payload(schedule, site.url)).encode("utf-8")),
     ]
     if schedule.this_week is not None:
-        files.append(OutputFile(routes.API_TIP_OF_THE_WEEK,
-                                _json_text(week_payload(schedule.this_week, site.url, visible.has_page)).encode("utf-8")))
+        files.append(
+            OutputFile(
+                routes.API_TIP_OF_THE_WEEK,
+                _json_text(week_payload(schedule.this_week, site.url, visible.has_page, generated)).encode("utf-8"),
+            )
+        )
     for tag, info in library.tags.items():
         items = _tag_items(renderer, schedule, tag)
         path = routes.tag_feed(tag)
-        channel = _channel(site, f"{site.title}: {info.label}", info.description, routes.tag_url(tag, site.url),
-                           path, items, empty)
+        channel = _channel(
+            site,
+            f"{site.title}: {info.label}",
+            info.description,
+            routes.tag_url(tag, site.url),
+            path,
+            items,
+            empty,
+            icon,
+            hub,
+        )
         files.append(OutputFile(path, _rss_feed(channel, items)))
     return sorted(files, key=lambda f: f.path)
 

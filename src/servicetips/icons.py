@@ -15,6 +15,7 @@ import io
 
 from PIL import Image, ImageDraw
 
+from . import routes
 from .cards import INDIGO, WHITE, png_bytes
 
 FAVICON_SIZES = (32, 48)
@@ -65,5 +66,5 @@ def favicon_ico() -> bytes:
 
 def icon_files() -> dict[str, bytes]:
     """Every icon file by its path in the site (paths are the site root's, as browsers expect)."""
-    return {"favicon.ico": favicon_ico(), "favicon.png": favicon_png(32), "favicon-48.png": favicon_png(48),
-            "apple-touch-icon.png": touch_icon_png()}
+    return {routes.FAVICON_ICO: favicon_ico(), routes.FAVICON_PNG: favicon_png(32),
+            routes.FAVICON_48: favicon_png(48), routes.TOUCH_ICON: touch_icon_png()}

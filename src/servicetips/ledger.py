@@ -32,7 +32,7 @@ from typing import Annotated, Any, Callable, Literal, Mapping, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .body import check_body
-from .body_markup import check_body_html
+from .body_limits import MAX_BODY_CHARS, check_tip_body
 from .dates import IsoWeek
 from .model import SLUG_PATTERN, Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
 from .problems import Problem, Severity, display_path
@@ -98,7 +98,7 @@ class RecordedTip(BaseModel):
     author: RecordedAuthor
     published: date
     source: Optional[Source] = None  # the tip's own credit model: the same rules, recorded
-    body: Annotated[str, Field(max_length=60_000)]
+    body: Annotated[str, Field(max_length=MAX_BODY_CHARS)]  # the body limit of any tip
 
 
 class Withdrawal(BaseModel):
@@ -217,8 +217,8 @@ def read_entry(path: Path, display: str) -> tuple[Optional[LedgerEntry], list[Pr
                                     "is a withdrawal, made with `tips withdraw`"))
         return None, problems, text
     if entry.tip is not None:
-        issues, _ = check_body(entry.tip.body)
-        issues = issues + check_body_html(entry.tip.body)  # the allow-list, as for any tip's body
+        # The limits, the source rules and the allow-list, as for any tip's body.
+        issues, _ = check_tip_body(entry.tip.body)
         line, col = _locate(text, ("tip", "body"))
         for issue in issues:
             if issue.code not in _HARMLESS_BODY_CODES:

@@ -19,7 +19,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -50,11 +50,12 @@ TipYamlLoader = SchemaLoader
 # stops at any character beyond the BMP (a class listing the 32 astral
 # noncharacters one by one is ten times slower), and those few are tested
 # one by one.
-_NOT_CARRIED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
-                          "\U00010000-\U0010ffff]")
+_NOT_CARRIED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U00010000-\U0010ffff]"
+)
 
 
-def first_forbidden_character(text: str) -> Optional[tuple[int, int, str]]:
+def first_forbidden_character(text: str) -> tuple[int, int, str] | None:
     """(line, col, description) of the first character a feed cannot carry, or None (lines from 1)."""
     match = _NOT_CARRIED.search(text)
     while match is not None and ord(match.group()) > 0xFFFF and ord(match.group()) & 0xFFFE != 0xFFFE:
@@ -63,8 +64,13 @@ def first_forbidden_character(text: str) -> Optional[tuple[int, int, str]]:
         return None
     line, col = _line_col(text, match.start())
     code = ord(match.group())
-    kind = ("a control character" if code < 0xA0 else "a lone surrogate (a broken character)"
-            if 0xD800 <= code <= 0xDFFF else "a Unicode noncharacter")
+    kind = (
+        "a control character"
+        if code < 0xA0
+        else "a lone surrogate (a broken character)"
+        if 0xD800 <= code <= 0xDFFF
+        else "a Unicode noncharacter"
+    )
     return line, col, f"U+{code:04X}, {kind}"
 
 
@@ -76,7 +82,7 @@ class SourceFile:
     display: str
     slug: str
     text: str = ""
-    data: Optional[dict] = None
+    data: dict | None = None
     front_matter: str = ""
     body: str = ""
     body_line: int = 1
@@ -90,8 +96,9 @@ class YamlTooDeep(yaml.YAMLError):
     """The YAML nests collections deeper than `MAX_NESTING`; `mark` is where the limit is passed."""
 
     def __init__(self, mark: yaml.Mark):
-        super().__init__(f"collections nested more than {MAX_NESTING} levels deep "
-                         f"(line {mark.line + 1}, column {mark.column + 1})")
+        super().__init__(
+            f"collections nested more than {MAX_NESTING} levels deep (line {mark.line + 1}, column {mark.column + 1})"
+        )
         self.mark = mark
 
 
@@ -120,7 +127,7 @@ def _check_nesting(text: str) -> None:
             depth -= 1
 
 
-def read_tip(path: Path, root: Optional[Path] = None, display: Optional[str] = None) -> SourceFile:
+def read_tip(path: Path, root: Path | None = None, display: str | None = None) -> SourceFile:
     """Read and split one tip file; content problems are recorded on the result, never raised.
 
     `display` is the path to print in problems (default: computed from `path`).
@@ -141,19 +148,29 @@ def read_tip(path: Path, root: Optional[Path] = None, display: Optional[str] = N
     return source
 
 
-def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
+def _read_bytes(source: SourceFile, root: Path | None) -> bytes | None:
     path = source.path
     try:
         if root is not None and path.is_symlink():
             try:
                 target = path.resolve()
             except RuntimeError:  # Python 3.11 reports a symlink loop as RuntimeError, not OSError
-                source.problem(1, 1, "ENC005", "the file is a link that leads back to itself",
-                               "replace the link by the tip file itself")
+                source.problem(
+                    1,
+                    1,
+                    "ENC005",
+                    "the file is a link that leads back to itself",
+                    "replace the link by the tip file itself",
+                )
                 return None
             if not inside_library(path, root):
-                source.problem(1, 1, "ENC005", f"the file is a link to {target}, outside the library",
-                               "copy the tip into tips/ instead of linking to it")
+                source.problem(
+                    1,
+                    1,
+                    "ENC005",
+                    f"the file is a link to {target}, outside the library",
+                    "copy the tip into tips/ instead of linking to it",
+                )
                 return None
         # O_NONBLOCK: opening a named pipe returns at once instead of waiting
         # for a writer; fstat of the open file then tells what it is, without
@@ -163,8 +180,13 @@ def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
             status = os.fstat(fd)
             if not stat.S_ISREG(status.st_mode):
                 # A pipe or a device may never end: only regular files are read.
-                source.problem(1, 1, "ENC005", "the file is not a regular file (a folder, a pipe or a device)",
-                               "a tip is a plain text file inside tips/")
+                source.problem(
+                    1,
+                    1,
+                    "ENC005",
+                    "the file is not a regular file (a folder, a pipe or a device)",
+                    "a tip is a plain text file inside tips/",
+                )
                 return None
             size = status.st_size
             if size <= MAX_FILE_BYTES:
@@ -181,16 +203,31 @@ def _read_bytes(source: SourceFile, root: Optional[Path]) -> Optional[bytes]:
         finally:
             os.close(fd)
         if size > MAX_FILE_BYTES:
-            source.problem(1, 1, "ENC004", f"the file is {size:,} bytes; a tip file is at most {MAX_FILE_BYTES:,}",
-                           "a tip is 150-400 words: shorten it or split it into several tips")
+            source.problem(
+                1,
+                1,
+                "ENC004",
+                f"the file is {size:,} bytes; a tip file is at most {MAX_FILE_BYTES:,}",
+                "a tip is 150-400 words: shorten it or split it into several tips",
+            )
             return None
     except OSError as exc:
-        source.problem(1, 1, "ENC005", f"the file cannot be read: {exc.strerror or exc}",
-                       "check that it is a regular, readable file inside tips/")
+        source.problem(
+            1,
+            1,
+            "ENC005",
+            f"the file cannot be read: {exc.strerror or exc}",
+            "check that it is a regular, readable file inside tips/",
+        )
         return None
     if not raw or raw.isspace():  # isspace stops at the first character; strip() would copy the file
-        source.problem(1, 1, "ENC002", "the file is empty",
-                       "start it with front matter, or create it with `tips new \"Title\" --tag TAG`")
+        source.problem(
+            1,
+            1,
+            "ENC002",
+            "the file is empty",
+            'start it with front matter, or create it with `tips new "Title" --tag TAG`',
+        )
         return None
     return raw
 
@@ -203,19 +240,29 @@ def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def _decode(source: SourceFile, raw: bytes) -> Optional[str]:
+def _decode(source: SourceFile, raw: bytes) -> str | None:
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, col = _line_col(raw, nul)
-        source.problem(line, col, "ENC003", "the file contains a NUL byte",
-                       "a tip is plain UTF-8 text: remove the NUL byte (often left by a binary paste)")
+        source.problem(
+            line,
+            col,
+            "ENC003",
+            "the file contains a NUL byte",
+            "a tip is plain UTF-8 text: remove the NUL byte (often left by a binary paste)",
+        )
         return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _line_col(raw, exc.start)
-        source.problem(line, col, "ENC001", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                       "save the file as UTF-8 in your editor")
+        source.problem(
+            line,
+            col,
+            "ENC001",
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            "save the file as UTF-8 in your editor",
+        )
         return None
     # A BOM and Windows line endings are accepted: editors add them silently.
     if text.startswith("\ufeff"):
@@ -225,8 +272,13 @@ def _decode(source: SourceFile, raw: bytes) -> Optional[str]:
     found = first_forbidden_character(text)
     if found:
         line, col, what = found
-        source.problem(line, col, "ENC006", f"the file contains {what}, which pages and feeds cannot carry",
-                       "delete it: it is invisible in most editors and often comes from a copy and paste")
+        source.problem(
+            line,
+            col,
+            "ENC006",
+            f"the file contains {what}, which pages and feeds cannot carry",
+            "delete it: it is invisible in most editors and often comes from a copy and paste",
+        )
         return None
     return text
 
@@ -237,8 +289,11 @@ def _split(source: SourceFile, text: str) -> None:
     first_end = text.find("\n")
     first_line = text if first_end < 0 else text[:first_end]
     if not _FENCE.match(first_line):
-        hint = "add a line `---` before the front matter" if ":" in first_line else (
-            "start the file with front matter between `---` lines; `tips new` writes a valid one")
+        hint = (
+            "add a line `---` before the front matter"
+            if ":" in first_line
+            else ("start the file with front matter between `---` lines; `tips new` writes a valid one")
+        )
         source.problem(1, 1, "FM001", "the file does not start with front matter (a `---` line)", hint)
         return
     closing = _FENCE_LINE.search(text, first_end + 1) if first_end >= 0 else None
@@ -246,14 +301,24 @@ def _split(source: SourceFile, text: str) -> None:
     index = text.count("\n", 0, closing.start()) if closing else None
     if index is None or index > MAX_FRONT_MATTER_LINES + 1:
         if index is not None or text.count("\n") > MAX_FRONT_MATTER_LINES:
-            source.problem(1, 1, "FM005", f"the front matter is longer than {MAX_FRONT_MATTER_LINES} lines",
-                           "a tip's front matter is about ten lines; check for a missing closing `---`")
+            source.problem(
+                1,
+                1,
+                "FM005",
+                f"the front matter is longer than {MAX_FRONT_MATTER_LINES} lines",
+                "a tip's front matter is about ten lines; check for a missing closing `---`",
+            )
         else:
-            source.problem(1, 1, "FM002", "the front matter is not closed by a `---` line",
-                           "add a line `---` after the last front-matter key")
+            source.problem(
+                1,
+                1,
+                "FM002",
+                "the front matter is not closed by a `---` line",
+                "add a line `---` after the last front-matter key",
+            )
         return
-    source.front_matter = text[first_end + 1:max(first_end + 1, closing.start() - 1)]
-    source.body = text[closing.end() + 1:]
+    source.front_matter = text[first_end + 1 : max(first_end + 1, closing.start() - 1)]
+    source.body = text[closing.end() + 1 :]
     source.body_line = index + 2
 
 
@@ -262,7 +327,7 @@ _TIP_REFUSAL_CODES = {"tag": "FM006", "duplicate": "FM007", "alias": "FM008", "n
 _VOCABULARY_REFUSAL_CODES = {"tag": "VOC002", "duplicate": "VOC003", "alias": "VOC004", "number": "VOC005"}
 
 
-def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int, int, Optional[str], str, str]:
+def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int, int, str | None, str, str]:
     """(line, col, refusal kind or None, message, hint) of a YAML error, in file lines."""
     if isinstance(exc, SchemaRefusalError):
         mark = exc.problem_mark
@@ -276,9 +341,13 @@ def _parse_front_matter(source: SourceFile) -> None:
     try:
         data = parse_yaml(source.front_matter)
     except YamlTooDeep as exc:
-        source.problem(exc.mark.line + 2, exc.mark.column + 1, "FM005",
-                       f"the front matter nests lists or mappings more than {MAX_NESTING} levels deep",
-                       "front-matter values are text, a list of tags, or a small `source:` mapping")
+        source.problem(
+            exc.mark.line + 2,
+            exc.mark.column + 1,
+            "FM005",
+            f"the front matter nests lists or mappings more than {MAX_NESTING} levels deep",
+            "front-matter values are text, a list of tags, or a small `source:` mapping",
+        )
         return
     except yaml.YAMLError as exc:
         line, col, kind, message, hint = _yaml_problem(exc, source.front_matter, first_line=2)
@@ -288,13 +357,23 @@ def _parse_front_matter(source: SourceFile) -> None:
             source.problem(line, col, _TIP_REFUSAL_CODES[kind], message, hint)
         return
     except RecursionError:
-        source.problem(2, 1, "FM005", "the front matter is nested too deeply",
-                       "front-matter values are text, a list of tags, or a small `source:` mapping")
+        source.problem(
+            2,
+            1,
+            "FM005",
+            "the front matter is nested too deeply",
+            "front-matter values are text, a list of tags, or a small `source:` mapping",
+        )
         return
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping of keys to values"
-        source.problem(2 if source.front_matter else 1, 1, "FM004", f"the front matter is {kind}",
-                       "write one `key: value` per line, e.g. `title: Pause before you answer`")
+        source.problem(
+            2 if source.front_matter else 1,
+            1,
+            "FM004",
+            f"the front matter is {kind}",
+            "write one `key: value` per line, e.g. `title: Pause before you answer`",
+        )
         return
     source.data = data
 
@@ -302,53 +381,119 @@ def _parse_front_matter(source: SourceFile) -> None:
 def read_vocabulary(path: Path, root: Path, what: str) -> tuple[Any, list[Problem]]:
     """Read a YAML vocabulary file (tags.yml, authors.yml, schedule.yml); problems instead of exceptions."""
     display = display_path(path, root.parent)
-    data, text, problems = read_vocabulary_text(path, display, what)
+    data, _text, problems = read_vocabulary_text(path, display, what)
     return data, problems
 
 
 def read_vocabulary_text(path: Path, display: str, what: str) -> tuple[Any, str, list[Problem]]:
     """Like `read_vocabulary`, also returning the text (to locate problems in it later)."""
     if path.exists() and not path.is_file():  # a pipe would block the read, a folder cannot be read
-        return None, "", [Problem(display, 1, 1, "VOC001", f"{path.name} is not a regular file",
-                                  f"make {display} a plain YAML file")]
+        return (
+            None,
+            "",
+            [
+                Problem(
+                    display, 1, 1, "VOC001", f"{path.name} is not a regular file", f"make {display} a plain YAML file"
+                )
+            ],
+        )
     try:
         size = path.stat().st_size
         if size > MAX_VOCABULARY_BYTES:
-            return None, "", [Problem(display, 1, 1, "VOC007", f"{path.name} is {size:,} bytes; "
-                                      f"a vocabulary file is at most {MAX_VOCABULARY_BYTES:,}",
-                                      "keep one short entry per key")]
+            return (
+                None,
+                "",
+                [
+                    Problem(
+                        display,
+                        1,
+                        1,
+                        "VOC007",
+                        f"{path.name} is {size:,} bytes; a vocabulary file is at most {MAX_VOCABULARY_BYTES:,}",
+                        "keep one short entry per key",
+                    )
+                ],
+            )
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        return None, "", [Problem(display, 1, 1, "VOC001", f"{path.name} is missing; it lists the {what}",
-                                  f"create {display}")]
+        return (
+            None,
+            "",
+            [Problem(display, 1, 1, "VOC001", f"{path.name} is missing; it lists the {what}", f"create {display}")],
+        )
     except (OSError, UnicodeDecodeError) as exc:
-        return None, "", [Problem(display, 1, 1, "VOC001", f"{path.name} cannot be read: {exc}",
-                                  "save it as UTF-8 text")]
+        return (
+            None,
+            "",
+            [Problem(display, 1, 1, "VOC001", f"{path.name} cannot be read: {exc}", "save it as UTF-8 text")],
+        )
     text = text.lstrip("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     found = first_forbidden_character(text)
     if found:
         line, col, what_char = found
-        return None, text, [Problem(display, line, col, "ENC006", f"{path.name} contains {what_char}, "
-                                    "which pages and feeds cannot carry",
-                                    "delete it: it is invisible in most editors and often comes from a copy and paste")]
+        return (
+            None,
+            text,
+            [
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "ENC006",
+                    f"{path.name} contains {what_char}, which pages and feeds cannot carry",
+                    "delete it: it is invisible in most editors and often comes from a copy and paste",
+                )
+            ],
+        )
     try:
         data = parse_yaml(text)
     except YamlTooDeep as exc:
-        return None, text, [Problem(display, exc.mark.line + 1, exc.mark.column + 1, "VOC001",
-                                    f"{path.name} is not valid YAML: {exc}", "fix the YAML syntax")]
+        return (
+            None,
+            text,
+            [
+                Problem(
+                    display,
+                    exc.mark.line + 1,
+                    exc.mark.column + 1,
+                    "VOC001",
+                    f"{path.name} is not valid YAML: {exc}",
+                    "fix the YAML syntax",
+                )
+            ],
+        )
     except yaml.YAMLError as exc:
         line, col, kind, message, hint = _yaml_problem(exc, text, first_line=1)
         if kind is None:
-            return None, text, [Problem(display, line, col, "VOC001", f"{path.name} is not valid YAML: {message}", hint)]
+            return (
+                None,
+                text,
+                [Problem(display, line, col, "VOC001", f"{path.name} is not valid YAML: {message}", hint)],
+            )
         return None, text, [Problem(display, line, col, _VOCABULARY_REFUSAL_CODES[kind], message, hint)]
     except RecursionError as exc:
-        return None, text, [Problem(display, 1, 1, "VOC001", f"{path.name} is not valid YAML: {exc}",
-                                    "fix the YAML syntax")]
+        return (
+            None,
+            text,
+            [Problem(display, 1, 1, "VOC001", f"{path.name} is not valid YAML: {exc}", "fix the YAML syntax")],
+        )
     if not isinstance(data, dict) or not data:
-        return None, text, [Problem(display, 1, 1, "VOC001", f"{path.name} must be a mapping of {what}",
-                                    "see the contributing guide for its format")]
+        return (
+            None,
+            text,
+            [
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "VOC001",
+                    f"{path.name} must be a mapping of {what}",
+                    "see the contributing guide for its format",
+                )
+            ],
+        )
     return data, text, []
 
 
@@ -369,8 +514,11 @@ def library_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path
     files = []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if (path.suffix.lower() in suffixes and path.is_file()
-                and not any(part.startswith(".") for part in relative.parts)
-                and inside_library(path, root)):
+        if (
+            path.suffix.lower() in suffixes
+            and path.is_file()
+            and not any(part.startswith(".") for part in relative.parts)
+            and inside_library(path, root)
+        ):
             files.append((relative.as_posix(), path))
     return files

@@ -7,14 +7,14 @@ carry `start_mark`s. Lines count the opening `---` as line 1.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
 
 import yaml
 
 from .load import TipYamlLoader
 
 Position = tuple[int, int]
-PathItem = Union[str, int]
+PathItem = str | int
 
 
 class FrontMatterLocator:
@@ -23,10 +23,10 @@ class FrontMatterLocator:
     def __init__(self, front_matter: str, first_line: int = 2):
         self._text = front_matter
         self._offset = first_line - 1
-        self._root: Optional[yaml.Node] = None
+        self._root: yaml.Node | None = None
         self._composed = False
 
-    def _tree(self) -> Optional[yaml.Node]:
+    def _tree(self) -> yaml.Node | None:
         if not self._composed:
             self._composed = True
             try:

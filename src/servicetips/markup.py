@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # Python-Markdown's backslash-escapable characters (with the tables
 # extension's `|`); a backslash before anything else is kept literally.

@@ -52,12 +52,6 @@ RESERVED_NAMES = TOP_LEVEL_NAMES | frozenset({
     "images", "schema", "schemas", "static", "latest", "archive", "all", "new", "draft", "drafts", "schedule",
     "robots", "email", "favicon", "icons", "share", "social", "manifest", "ledger", "engines",
 })
-# File stems MkDocs publishes as their folder's own page (`tips/index.md` is
-# /tips/, not /tips/index/): a tip so named would not be at the address
-# every feed, the API and the sitemap give it. An allow-list cannot name
-# every slug, so this is the one stem MkDocs treats so (its `README` is
-# not a lowercase slug, which SLUG001 already refuses).
-FOLDER_PAGE_STEMS = frozenset({"index"})
 URL_MAX = 2000  # the longest URL browsers and search engines reliably keep
 _URL = re.compile(r"https?://[^\s/$.?#][^\s<>\"]*")
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 SUMMARY_PLACEHOLDER = "One sentence that says what the reader gains."
 SITUATION_PLACEHOLDER = "The situation: when does this happen, and what goes wrong for the customer?"
@@ -65,7 +64,7 @@ def find_placeholders(body: str) -> list[Placeholder]:
     return found
 
 
-def summary_placeholder_at(summary: object) -> Optional[int]:
+def summary_placeholder_at(summary: object) -> int | None:
     """The 0-based offset of the placeholder in a summary, or None when it is not there."""
     if not isinstance(summary, str):
         return None

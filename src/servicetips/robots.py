@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-SITEMAP = "sitemap.xml"
+from .routes import SITEMAP
 
 
 def robots_txt(site_url: str) -> str:

@@ -55,6 +55,7 @@ TIPS_INDEX = f"{TIPS}/index.md"
 TAGS_INDEX = f"{TAGS}/index.md"
 WEEKLY_INDEX = f"{WEEKLY}/index.md"
 SUBSCRIBE = "subscribe.md"
+INTEGRATORS = "integrators.md"  # feeds and API for integrators (the JSON Feed's extension points here)
 
 # -- files ----------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ import bisect
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any, Optional
+from typing import Any
 
 from .dates import IsoWeek
 from .model import Library, Tip
@@ -41,15 +41,15 @@ class WeekSlot:
     """One week of the schedule and its tip (None for a gap: no tip was eligible)."""
 
     week: IsoWeek
-    tip: Optional[Tip]
+    tip: Tip | None
     pinned: bool = False
     fresh: bool = False  # the tip had never been tip of the week before
     # The ledger entry of a recorded week (servicetips.ledger.LedgerEntry):
     # then `tip` is the snapshot it holds, not the tip file as it is today.
-    record: Optional[Any] = field(default=None, compare=False)
+    record: Any | None = field(default=None, compare=False)
 
     @property
-    def withdrawn(self) -> Optional[Any]:
+    def withdrawn(self) -> Any | None:
         """The withdrawal (date and reason) of a recorded week whose tip was withdrawn, else None."""
         return None if self.record is None else self.record.withdrawn
 
@@ -71,7 +71,7 @@ class Schedule:
         return tuple(s for s in reversed(self.slots) if s.week <= self.current and s.tip is not None)
 
     @property
-    def this_week(self) -> Optional[WeekSlot]:
+    def this_week(self) -> WeekSlot | None:
         """The current week's slot, when it has a tip."""
         for slot in self.slots:
             if slot.week == self.current and slot.tip is not None:
@@ -129,13 +129,13 @@ class _Rotation:
         """A tip becomes eligible (it was published before this week)."""
         self.pool.add(tip.slug)
         if tip.slug in self.last_shown:  # shown before through a pin
-            shown = [self.last_shown[t.slug] for t in self.queue[self.unseen:]]
+            shown = [self.last_shown[t.slug] for t in self.queue[self.unseen :]]
             self.queue.insert(self.unseen + bisect.bisect(shown, self.last_shown[tip.slug]), tip)
         else:
             self.queue.insert(self.unseen, tip)
             self.unseen += 1
 
-    def pick(self, avoid_first_tag: Optional[str]) -> Optional[Tip]:
+    def pick(self, avoid_first_tag: str | None) -> Tip | None:
         """The next due tip not yet shown this cycle, preferring one whose first tag differs."""
         fallback = None
         for tip in self.queue:
@@ -172,7 +172,7 @@ class _Rotation:
         return fresh
 
 
-def build_schedule(library: Library, as_of: date, upcoming: int = 0, ledger: Optional[Any] = None) -> Schedule:
+def build_schedule(library: Library, as_of: date, upcoming: int = 0, ledger: Any | None = None) -> Schedule:
     """Compute the schedule up to the week of `as_of`, plus `upcoming` planned weeks.
 
     With a `ledger` (servicetips.ledger.Ledger), recorded weeks are taken
@@ -192,7 +192,7 @@ def build_schedule(library: Library, as_of: date, upcoming: int = 0, ledger: Opt
     rotation = _Rotation()
     next_to_join = 0
     slots: list[WeekSlot] = []
-    previous_first_tag: Optional[str] = None
+    previous_first_tag: str | None = None
 
     for index, week in enumerate(first.until(last) if first <= last else []):
         while next_to_join < len(by_age) and by_age[next_to_join].published < week.monday:

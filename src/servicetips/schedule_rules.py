@@ -8,7 +8,6 @@ say where a problem stands.
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from .dates import IsoWeek
 from .locate import FrontMatterLocator
@@ -21,7 +20,7 @@ from .validate import SCHEDULE_FILE
 UPCOMING_WARNING_WEEKS = 4
 
 
-def check_schedule(library: Library, as_of: date, schedule: Optional[Schedule] = None) -> list[Problem]:
+def check_schedule(library: Library, as_of: date, schedule: Schedule | None = None) -> list[Problem]:
     """Schedule problems for `tips check`: bad pins (errors) and too few upcoming tips (warning).
 
     `schedule` may be passed when already built with `upcoming=UPCOMING_WARNING_WEEKS`.
@@ -35,18 +34,40 @@ def check_schedule(library: Library, as_of: date, schedule: Optional[Schedule] =
         week = IsoWeek.parse(tip.meta.week)
         line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
         if tip.meta.draft:
-            problems.append(Problem(tip.path, line, col, "SCHED002", f"the tip is a draft but pinned to {week}",
-                                    "remove `draft: true` to publish it that week, or remove the `week:` line"))
+            problems.append(
+                Problem(
+                    tip.path,
+                    line,
+                    col,
+                    "SCHED002",
+                    f"the tip is a draft but pinned to {week}",
+                    "remove `draft: true` to publish it that week, or remove the `week:` line",
+                )
+            )
             continue
         if week < first:
-            problems.append(Problem(tip.path, line, col, "SCHED001",
-                                    f"{week} is before the schedule's first week, {first}",
-                                    f"pin it to {first} or later, or remove the `week:` line"))
+            problems.append(
+                Problem(
+                    tip.path,
+                    line,
+                    col,
+                    "SCHED001",
+                    f"{week} is before the schedule's first week, {first}",
+                    f"pin it to {first} or later, or remove the `week:` line",
+                )
+            )
         if week.monday <= tip.published:
-            problems.append(Problem(tip.path, line, col, "SCHED005",
-                                    f"{week} starts {week.monday}, before the tip's published date {tip.published}",
-                                    f"pin it to {IsoWeek.of(tip.published).next()} or later: a week that had "
-                                    "started when the tip was published cannot be given to it"))
+            problems.append(
+                Problem(
+                    tip.path,
+                    line,
+                    col,
+                    "SCHED005",
+                    f"{week} starts {week.monday}, before the tip's published date {tip.published}",
+                    f"pin it to {IsoWeek.of(tip.published).next()} or later: a week that had "
+                    "started when the tip was published cannot be given to it",
+                )
+            )
             continue
         pinned.setdefault(week, []).append(tip)
     # Every tip of a clash is told, so checking one file alone still reports it.
@@ -54,21 +75,36 @@ def check_schedule(library: Library, as_of: date, schedule: Optional[Schedule] =
         for tip in tips if len(tips) > 1 else ():
             line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
             others = ", ".join(t.path for t in tips if t is not tip)
-            problems.append(Problem(tip.path, line, col, "SCHED003", f"{week} is also pinned by {others}",
-                                    "pin one tip per week: `tips schedule` shows the free weeks"))
+            problems.append(
+                Problem(
+                    tip.path,
+                    line,
+                    col,
+                    "SCHED003",
+                    f"{week} is also pinned by {others}",
+                    "pin one tip per week: `tips schedule` shows the free weeks",
+                )
+            )
     schedule = schedule or build_schedule(library, as_of, upcoming=UPCOMING_WARNING_WEEKS)
     upcoming = schedule.upcoming()[:UPCOMING_WARNING_WEEKS]
     filled = sum(1 for s in upcoming if s.tip is not None and (s.pinned or s.fresh))
     if upcoming and filled < UPCOMING_WARNING_WEEKS:
-        problems.append(Problem(
-            display_path(library.root / SCHEDULE_FILE, library.root.parent), 1, 1, "SCHED004",
-            f"only {filled} of the next {UPCOMING_WARNING_WEEKS} weeks get a tip that has not been tip of the week before",
-            "add new tips (or pin some) so readers do not see repeats; `tips schedule` shows the plan",
-            severity=Severity.WARNING))
+        problems.append(
+            Problem(
+                display_path(library.root / SCHEDULE_FILE, library.root.parent),
+                1,
+                1,
+                "SCHED004",
+                f"only {filled} of the next {UPCOMING_WARNING_WEEKS} weeks get a tip that has not been "
+                "tip of the week before",
+                "add new tips (or pin some) so readers do not see repeats; `tips schedule` shows the plan",
+                severity=Severity.WARNING,
+            )
+        )
     return problems
 
 
-def check_backdating(library: Library, as_of: date, published_at_base: dict[str, Optional[date]]) -> list[Problem]:
+def check_backdating(library: Library, as_of: date, published_at_base: dict[str, date | None]) -> list[Problem]:
     """SCHED006 for changed tips whose `published` date puts them into weeks that have started.
 
     A new tip dated before the current week's Monday would join the rotation
@@ -86,9 +122,15 @@ def check_backdating(library: Library, as_of: date, published_at_base: dict[str,
             continue
         line, col = FrontMatterLocator(tip.front_matter).locate(("published",))
         what = "a new tip" if before is None else f"moved earlier from {before}"
-        problems.append(Problem(
-            tip.path, line, col, "SCHED006",
-            f"published {tip.published} ({what}) is before this week started ({started}): the tip would "
-            "join weeks that newsletter tools already pulled",
-            f"set `published: {max(as_of, started)}` (today) or later"))
+        problems.append(
+            Problem(
+                tip.path,
+                line,
+                col,
+                "SCHED006",
+                f"published {tip.published} ({what}) is before this week started ({started}): the tip would "
+                "join weeks that newsletter tools already pulled",
+                f"set `published: {max(as_of, started)}` (today) or later",
+            )
+        )
     return problems

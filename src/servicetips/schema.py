@@ -6,14 +6,14 @@ Both come from `TipFrontMatter`, so they can never drift from the validator.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 from .model import Library, TipFrontMatter
 
 SCHEMA_ID = "https://servicetips.example.org/schema/tip-front-matter.json"
 
 
-def tip_json_schema(library: Optional[Library] = None) -> dict[str, Any]:
+def tip_json_schema(library: Library | None = None) -> dict[str, Any]:
     """The JSON Schema of a tip's front matter; with a library, tags and authors become enums."""
     schema = TipFrontMatter.model_json_schema(mode="validation")
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
@@ -23,7 +23,7 @@ def tip_json_schema(library: Optional[Library] = None) -> dict[str, Any]:
     return schema
 
 
-def tip_json_schema_text(library: Optional[Library] = None) -> str:
+def tip_json_schema_text(library: Library | None = None) -> str:
     """The JSON Schema as the committed file holds it: sorted keys, two-space indent, final newline."""
     return json.dumps(tip_json_schema(library), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -52,7 +52,9 @@ def fields_table_markdown() -> str:
         field = TipFrontMatter.model_fields[name]
         description = (field.description or "").replace("|", "\\|")
         example = f" Example: `{name}: {_example_text(field.examples[0])}`" if field.examples else ""
-        rows.append(f"| `{name}` | {'yes' if name in required else 'no'} | {_type_label(prop)} | {description}{example} |")
+        rows.append(
+            f"| `{name}` | {'yes' if name in required else 'no'} | {_type_label(prop)} | {description}{example} |"
+        )
     return "\n".join(rows) + "\n"
 
 

@@ -28,6 +28,7 @@ Nothing here knows about MkDocs.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -36,8 +37,8 @@ import secrets
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 try:  # fcntl is POSIX only; without it, builds are not serialised (see OutputLock)
     import fcntl
@@ -92,18 +93,20 @@ def _mark(folder: Path) -> None:
 
 
 def _unmark(folder: Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         (folder / MARKER).unlink()
-    except FileNotFoundError:
-        pass
 
 
 def is_ours(folder: Path, target: Path) -> bool:
     """True for a staging or old folder of `target`: our name pattern AND our marker inside, not a link."""
     name = folder.name
     pattern = re.compile(rf"(?:{re.escape(staging_name(target))}|{re.escape(old_name(target))})[0-9a-f]{{8}}")
-    return (pattern.fullmatch(name) is not None and not folder.is_symlink() and folder.is_dir()
-            and (folder / MARKER).is_file())
+    return (
+        pattern.fullmatch(name) is not None
+        and not folder.is_symlink()
+        and folder.is_dir()
+        and (folder / MARKER).is_file()
+    )
 
 
 def make_staging_dir(target: Path) -> Path:
@@ -234,13 +237,12 @@ class OutputLock:
     each lock a different file).
     """
 
-    def __init__(self, target: Path, timeout: float = LOCK_TIMEOUT,
-                 notify: Optional[Callable[[str], None]] = None):
+    def __init__(self, target: Path, timeout: float = LOCK_TIMEOUT, notify: Callable[[str], None] | None = None):
         self.target = Path(target).absolute()
         self.path = lock_path(self.target)
         self.timeout = timeout
         self.notify = notify
-        self._fd: Optional[int] = None
+        self._fd: int | None = None
 
     def acquire(self) -> None:
         """Take the lock, waiting for another build up to the timeout."""
@@ -264,8 +266,10 @@ class OutputLock:
             except BlockingIOError:
                 os.close(fd)
             if time.monotonic() >= deadline:
-                raise OutputError(f"another build is writing {self.target} and did not finish within "
-                                  f"{self.timeout:g} s (lock {self.path}); try again when it is done")
+                raise OutputError(
+                    f"another build is writing {self.target} and did not finish within "
+                    f"{self.timeout:g} s (lock {self.path}); try again when it is done"
+                )
             if not told and self.notify is not None:
                 self.notify(f"another build is writing {self.target}; waiting for it to finish")
                 told = True
@@ -290,7 +294,7 @@ class OutputLock:
             os.close(self._fd)  # closing the only descriptor releases the flock
             self._fd = None
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         self.acquire()
         return self
 

@@ -17,13 +17,13 @@ from typing import Any, Iterable, Optional
 
 from pydantic import BaseModel, ValidationError
 
-from .body import check_body
-from .body_markup import check_body_html
+from . import routes
+from .body_limits import check_tip_body
 from .load import SourceFile, read_tip, read_vocabulary_text
 from .locate import FrontMatterLocator
 from .dates import DATE_RANGE, week_range
-from .model import (AUTHOR_KEY_MAX, FOLDER_PAGE_STEMS, RESERVED_NAMES, SLUG_PATTERN, TAG_KEY_MAX, AuthorInfo,
-                    Library, ScheduleSettings, TagInfo, Tip, TipFrontMatter)
+from .model import (AUTHOR_KEY_MAX, RESERVED_NAMES, SLUG_PATTERN, TAG_KEY_MAX, AuthorInfo, Library,
+                    ScheduleSettings, TagInfo, Tip, TipFrontMatter)
 from .outline import SUMMARY_PLACEHOLDER, find_placeholders, summary_placeholder_at
 from .problems import CODES, Problem, display_path
 from .slugs import slugify, title_key
@@ -250,10 +250,9 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
             suggestion = slugify(source.slug) or "my-tip"
             source.problem(1, 1, "SLUG001", f"file name {source.path.name!r} is not a lowercase kebab-case slug",
                            f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)")
-        elif source.slug in FOLDER_PAGE_STEMS:
-            source.problem(1, 1, "SEC001", f"file name {source.path.name!r} would be published at /tips/, "
-                           f"not at /tips/{source.slug}/ where the feeds, the API and the sitemap point",
-                           "rename it (e.g. to the tip's title as a slug): MkDocs makes index.md its folder's page")
+        elif routes.tip_source(source.slug) == routes.TIPS_INDEX:
+            source.problem(1, 1, "SLUG002", f"the slug {source.slug!r} is reserved: its page would replace "
+                           "the list of every tip", "rename the file to a slug of its own, e.g. from its title")
         if source.data is None:
             continue
         try:
@@ -272,8 +271,7 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
         if source.data is None or (selected is not None and source.path.name not in selected):
             continue
         _check_placeholders(source)
-        issues, links = check_body(source.body)
-        issues += check_body_html(source.body)
+        issues, links = check_tip_body(source.body)
         for issue in issues:
             source.problem(source.body_line + issue.line - 1, issue.col, issue.code, issue.message, issue.hint)
         for link in links:

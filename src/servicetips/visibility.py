@@ -29,7 +29,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Optional
 
 from .model import Library, Tip
 
@@ -74,7 +73,7 @@ class Visibility:
     _status: dict[str, Status] = field(default_factory=dict, repr=False, compare=False)
     _by_tag: dict[str, tuple[Tip, ...]] = field(default_factory=dict, repr=False, compare=False)
 
-    def status(self, slug: str) -> Optional[Status]:
+    def status(self, slug: str) -> Status | None:
         """The status of the tip `slug`; None when the library has no such (valid) tip."""
         return self._status.get(slug)
 
@@ -96,7 +95,7 @@ class Visibility:
         """Published tips carrying `tag`, newest first."""
         return self._by_tag.get(tag, ())
 
-    def for_preview(self) -> "Visibility":
+    def for_preview(self) -> Visibility:
         """The same partition for `mkdocs serve`: scheduled tips get a page, marked as scheduled."""
         return replace(self, preview=True)
 

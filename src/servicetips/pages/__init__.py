@@ -8,7 +8,7 @@ hand-written pages. Nothing here imports MkDocs or touches the file system.
 
 The package: `index` (the site index: ranks, tags, related tips,
 neighbours), `pieces` (what several page types show), one builder per page
-type (`tip`, `tags`, `weekly`), `markers` (the one registry of markers) and
+type (`tip`, `all_tips`, `tags`, `weekly`), `markers` (the one registry of markers) and
 `base` (the page as data, labels, the tip body's placement). Where each page
 goes, and every link between pages, comes from `servicetips.routes`.
 
@@ -34,6 +34,7 @@ from ..dates import day_label
 from ..model import Library, Tip
 from ..schedule import Schedule, WeekSlot
 from ..visibility import Visibility
+from .all_tips import tips_index_page
 from .base import (
     BODY_PLACEHOLDER,
     TIP_SEARCH_BOOST,
@@ -55,23 +56,46 @@ from .tip import tip_page
 from .weekly import week_page, weekly_index_page
 
 __all__ = [
-    "BODY_PLACEHOLDER", "LATEST_ON_HOME", "MARKERS", "RELATED_PER_TIP", "TIP_SEARCH_BOOST", "WEEKLY_FEEDS",
-    "WITHDRAWN_TITLE", "FeedLink", "SiteIndex", "SitePages", "VirtualPage", "day_label", "insert_body",
-    "problems_markdown", "site_body_html", "unknown_marker", "week_label", "week_title", "withdrawal_notice",
+    "BODY_PLACEHOLDER",
+    "LATEST_ON_HOME",
+    "MARKERS",
+    "RELATED_PER_TIP",
+    "TIP_SEARCH_BOOST",
+    "WEEKLY_FEEDS",
+    "WITHDRAWN_TITLE",
+    "FeedLink",
+    "SiteIndex",
+    "SitePages",
+    "VirtualPage",
+    "day_label",
+    "insert_body",
+    "problems_markdown",
+    "site_body_html",
+    "unknown_marker",
+    "week_label",
+    "week_title",
+    "withdrawal_notice",
 ]
 
 
 class SitePages:
     """Every generated page, and the marker contents, of one build: the page builders over one site index."""
 
-    def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = (),
-                 visible: Visibility | None = None, language: str = "en"):
+    def __init__(
+        self,
+        library: Library,
+        schedule: Schedule,
+        feeds: Collection[str] = (),
+        visible: Visibility | None = None,
+        language: str = "en",
+    ):
         self.index = SiteIndex(library, schedule, feeds, visible, language)
 
     def pages(self) -> list[VirtualPage]:
         """Every generated page: tips, tags, the weekly archive and the week permalinks."""
         index = self.index
         pages = [tip_page(index, tip) for tip in index.visible.with_pages]
+        pages.append(tips_index_page(index))
         pages.append(tags_index_page(index))
         pages.extend(tag_page(index, tag) for tag in index.library.tags)
         pages.append(weekly_index_page(index))

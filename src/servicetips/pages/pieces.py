@@ -106,13 +106,14 @@ def tip_cards(index: SiteIndex, tips: Iterable[Tip], here: str) -> str:
     return str(pieces().tip_cards(_cards(index, tips, here)))
 
 
-def tip_list(index: SiteIndex, tips: Iterable[Tip], here: str) -> str:
-    """Tips as a list: title, date, summary."""
+def tip_list(index: SiteIndex, tips: Iterable[Tip], here: str, with_chips: bool = False) -> str:
+    """Tips as a list: title, date, summary (and the tags, `with_chips`)."""
     # Raw HTML: a tag page lists every tip of the tag, so in Markdown
     # (md_in_html) it was the one part of the build that grew with the
     # library on a page of its own.
     items = [{"title": tip.title, "url": href(here, tip_source(tip.slug)), "published": tip.published.isoformat(),
-              "day": index.day(tip.published), "summary": tip.summary} for tip in tips]
+              "day": index.day(tip.published), "summary": tip.summary,
+              "chips": _chip_items(index, tip, here) if with_chips else ()} for tip in tips]
     return str(pieces().tip_list(items))
 
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: read back the search index Pagefind wrote into a site.
+"""Reading back the search index Pagefind wrote into a site.
 
 Pagefind keeps one fragment per indexed page in `pagefind/fragment/*.pf_fragment`:
 gzip, then the signature `pagefind_dcd`, then JSON (url, content, meta, ...).
@@ -7,13 +7,14 @@ gzip, then the signature `pagefind_dcd`, then JSON (url, content, meta, ...).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from pathlib import Path
 
 import frontmatter
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+from support.paths import REPO
+
+DOCS = REPO / "docs"
 
 SIGNATURE = b"pagefind_dcd"
 
@@ -36,15 +37,6 @@ def tags_of(fragment: dict) -> list[str]:
         tags.append(fragment["meta"][f"tag{n}"])
         n += 1
     return tags
-
-
-def file_hashes(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file under `folder`, by relative path."""
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(Path(folder).rglob("*"))
-        if path.is_file()
-    }
 
 
 def searched_hand_written_pages(docs: Path = DOCS) -> set[str]:
