@@ -363,9 +363,9 @@ def _repo_with_link(tmp_path: Path, *base_overlays: str) -> Path:
     shutil.copytree(BASE, repo)
     for overlay in ("base", *base_overlays):
         _overlay(LINK_CASES / overlay, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "base")
+    Git(repo)("init", "-q", "-b", "main")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "base")
     return repo
 
 
@@ -408,17 +408,17 @@ def test_a_pin_on_a_started_week_the_ledger_lags_behind_is_refused(tmp_path):
     # what readers have seen. Moving a pin onto it would swap its tip.
     repo = tmp_path / "repo"
     shutil.copytree(BASE, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "base")
+    Git(repo)("init", "-q", "-b", "main")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "base")
     monday = date(2026, 11, 30)
     shown = check_library(repo / "tips", monday, today=monday).schedule.slots[-1]
     assert str(shown.week) == "2026-W49" and shown.tip.slug == "open-with-what-they-need" and shown.record is None
     _overlay(LAGGING / "pin-started-week", repo)
     swapped = check_library(repo / "tips", monday, today=monday).schedule.slots[-1]
     assert swapped.tip.slug == "own-the-miss"  # what the refusal prevents
-    done = subprocess.run([*TIPS, "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json",
-                           "--changed", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=120)
+    done = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
+                    cwd=repo)
     assert done.returncode == 1, done.stdout + done.stderr
     problems = [p for p in json.loads(done.stdout) if p["code"] == "SEC003"]
     assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/own-the-miss.md", 7, 7)]
@@ -426,14 +426,13 @@ def test_a_pin_on_a_started_week_the_ledger_lags_behind_is_refused(tmp_path):
                                       "would change a week readers have seen")
     assert "tips schedule --record" in problems[0]["hint"]
     # Recorded first, the week is the ledger's, and the pin is LEDGER010's business.
-    _git(repo, "stash", "-q")
-    assert subprocess.run([*TIPS, "schedule", "--record", "--root", "tips", "--as-of", "2026-11-30"], cwd=repo,
-                          capture_output=True, text=True).returncode == 0
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "record 2026-W49")
+    Git(repo)("stash", "-q")
+    assert run_tips("schedule", "--record", "--root", "tips", "--as-of", "2026-11-30", cwd=repo).returncode == 0
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "record 2026-W49")
     _overlay(LAGGING / "pin-started-week", repo)
-    again = subprocess.run([*TIPS, "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json",
-                            "--changed", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=120)
+    again = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
+                     cwd=repo)
     assert [p["code"] for p in json.loads(again.stdout) if p["severity"] == "error"] == ["LEDGER010"]
 
 
@@ -442,12 +441,12 @@ def test_a_pin_already_in_the_base_stays_when_its_week_starts(tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(BASE, repo)
     _overlay(LAGGING / "pin-started-week", repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "base with the pin")
+    Git(repo)("init", "-q", "-b", "main")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "base with the pin")
     tip = repo / "tips" / "own-the-miss.md"
     tip.write_text(tip.read_text(encoding="utf-8").replace("Say what went wrong", "Say what went wrong first"),
                    encoding="utf-8")
-    done = subprocess.run([*TIPS, "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json",
-                           "--changed", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=120)
+    done = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
+                    cwd=repo)
     assert done.returncode == 0, done.stdout
