@@ -178,10 +178,9 @@ NEUTRALISED = HOSTILE / "neutralised"
 
 
 @pytest.fixture(scope="module")
-def neutralised_site(tmp_path_factory) -> SiteBuild:
-    result = build_site(NEUTRALISED, tmp_path_factory.mktemp("neutralised") / "site", AS_OF)
-    assert result.ok, result.output
-    return result
+def neutralised_site(site_cache):
+    """The site of tests/fixtures/hostile/neutralised as of AS_OF (built once per run)."""
+    return site_cache.get(NEUTRALISED, AS_OF)
 
 
 def test_escapes_that_only_a_careless_rewriter_would_activate_stay_inert_on_the_site(neutralised_site):
