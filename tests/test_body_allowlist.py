@@ -31,19 +31,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from servicetips.allowlist import URL_SCHEMES, sanitize
-from servicetips.body_markup import check_body_html
-from servicetips.load import first_forbidden_character
 from servicetips.assets import FORMATS
+from servicetips.body_markup import check_body_html
 from servicetips.email import style_body
-from servicetips.routes import TIP_ASSET_SUFFIXES
+from servicetips.load import first_forbidden_character
 from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.render import render_body, rendered
+from servicetips.routes import TIP_ASSET_SUFFIXES
 from support import AS_OF, MKDOCS_YML, REPO, run_tips
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 ACCEPTED = HOSTILE / "accepted"
-NEW_ACCEPTED = ["abbreviation-title-is-text", "code-span-with-backticks-holds-html", "unclosed-tag-is-text",
-                "marker-in-code-stays-text", "entities-and-scheme-words-are-text", "allowed-markdown-everywhere"]
+NEW_ACCEPTED = [
+    "abbreviation-title-is-text",
+    "code-span-with-backticks-holds-html",
+    "unclosed-tag-is-text",
+    "marker-in-code-stays-text",
+    "entities-and-scheme-words-are-text",
+    "allowed-markdown-everywhere",
+]
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite"}
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
@@ -59,13 +65,16 @@ def test_a_fenced_block_in_a_list_item_is_code_in_the_check_and_in_the_feeds():
         assert re.search(r"<pre>.*<code>Thanks &lt;for&gt; waiting", html, re.S), html
 
 
-@pytest.mark.parametrize("body", [
-    "## 日本語\n\nA heading with no ASCII letter gets the id `_1`.",
-    "## -x marks the spot\n\n## __init__ is bold, not code",
-    "Notes[^é] and more[^a b] and[^1.2].\n\n[^é]: one\n[^a b]: two\n[^1.2]: three",
-    "```python title=\"reply.py\" linenums=\"1\" hl_lines=\"2\"\nx = 1\ny = 2\n```",
-    "!!! warning \"Careful\"\n    An admonition of a known type.",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "## 日本語\n\nA heading with no ASCII letter gets the id `_1`.",
+        "## -x marks the spot\n\n## __init__ is bold, not code",
+        "Notes[^é] and more[^a b] and[^1.2].\n\n[^é]: one\n[^a b]: two\n[^1.2]: three",
+        '```python title="reply.py" linenums="1" hl_lines="2"\nx = 1\ny = 2\n```',
+        '!!! warning "Careful"\n    An admonition of a known type.',
+    ],
+)
 def test_what_the_configuration_writes_for_plain_markdown_is_allowed(body):
     assert check_body_html(body) == []
 
@@ -76,7 +85,7 @@ def test_a_heading_that_would_take_an_id_of_the_themes_is_refused_at_its_line():
 
 
 def test_an_admonition_type_outside_the_list_is_refused_at_its_line():
-    issues = check_body_html("Some text.\n\n!!! danger-zone \"Careful\"\n    Body.")
+    issues = check_body_html('Some text.\n\n!!! danger-zone "Careful"\n    Body.')
     assert [(i.code, i.line, i.col) for i in issues] == [("BODY008", 3, 5)]
     assert "the class 'danger-zone' is not allowed" in issues[0].message
 
@@ -148,10 +157,21 @@ def scan_site(site: Path) -> list[str]:
 
 
 def test_the_scan_sees_what_a_browser_would_run():
-    found = _bad_markup(_fragment('<img src=x onerror=alert(1)><a href="&#106;ava\tscript:x">y</a>'
-                                  '<p style="a">z</p><svg><script>1</script></svg>'), "x", content=True)
-    assert found == ["x: <img onerror=...>", "x: <a href='java\\tscript:x'>", "x: <p style=...>", "x: <svg>",
-                     "x: <script>"]
+    found = _bad_markup(
+        _fragment(
+            '<img src=x onerror=alert(1)><a href="&#106;ava\tscript:x">y</a>'
+            '<p style="a">z</p><svg><script>1</script></svg>'
+        ),
+        "x",
+        content=True,
+    )
+    assert found == [
+        "x: <img onerror=...>",
+        "x: <a href='java\\tscript:x'>",
+        "x: <p style=...>",
+        "x: <svg>",
+        "x: <script>",
+    ]
 
 
 def test_accepted_hostile_bodies_build_to_outputs_with_no_foreign_markup(accepted_site):
@@ -247,8 +267,11 @@ def _refused_body_library(folder: Path) -> list[str]:
     slugs = []
     # Bodies refused for characters XML cannot carry are stopped before any body rule
     # (ENC006), whichever wall is switched off: they are not part of this library.
-    bodies = [path for path in sorted((HOSTILE / "rejected").glob("body-*.md"))
-              if first_forbidden_character(path.read_bytes().decode("utf-8")) is None]
+    bodies = [
+        path
+        for path in sorted((HOSTILE / "rejected").glob("body-*.md"))
+        if first_forbidden_character(path.read_bytes().decode("utf-8")) is None
+    ]
     for number, path in enumerate(bodies):
         text = path.read_bytes().decode("utf-8")
         text = re.sub(r"^title: .*$", f"title: Hostile body {number}", text, count=1, flags=re.M)
@@ -269,8 +292,14 @@ def test_with_the_check_switched_off_the_built_outputs_are_still_clean(tmp_path)
     script.write_text(_BYPASS, encoding="utf-8")
     site = tmp_path / "site"
     env = {"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, str(script), "build", "--config-file", str(MKDOCS_YML),
-                           "--site-dir", str(site)], capture_output=True, text=True, cwd=REPO, env=env, timeout=900)
+    done = subprocess.run(
+        [sys.executable, str(script), "build", "--config-file", str(MKDOCS_YML), "--site-dir", str(site)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     built = [slug for slug in slugs if (site / "tips" / slug / "index.html").is_file()]
     assert len(built) == len(slugs) >= 40
@@ -280,12 +309,75 @@ def test_with_the_check_switched_off_the_built_outputs_are_still_clean(tmp_path)
 
 # --- property: accepted means allow-listed ---------------------------------------------------
 
-TOKENS = ["`", "``", "```", "~~~", "<", ">", "</", "/>", "<img", "<svg", "<script>", "<b>", "<div markdown>",
-          " onerror=alert(1)", " src=x", " href=", "{: ", "{ ", "}", ".note", ".evil", "#x", "#__search",
-          ' style="a"', "&#106;", "&#x6A;", "&colon;", "&lt;", "&amp;", "<!--", "-->", "<![CDATA[", "]]>", "<?",
-          "\n", "\n\n", "\t", "javascript:", "JaVaScRiPt:", "data:", "mailto:x", "https://e.org", "[a](", ")",
-          "[a]", "[a]: ", "text", " ", "*", "_", "![a](", "[^1]", "[^1]: ", "*[a]: ", "|", "| --- |", "---",
-          "    ", "- ", "1. ", "> ", "## ", "!!! note", '"', "'", "=", "\\"]
+TOKENS = [
+    "`",
+    "``",
+    "```",
+    "~~~",
+    "<",
+    ">",
+    "</",
+    "/>",
+    "<img",
+    "<svg",
+    "<script>",
+    "<b>",
+    "<div markdown>",
+    " onerror=alert(1)",
+    " src=x",
+    " href=",
+    "{: ",
+    "{ ",
+    "}",
+    ".note",
+    ".evil",
+    "#x",
+    "#__search",
+    ' style="a"',
+    "&#106;",
+    "&#x6A;",
+    "&colon;",
+    "&lt;",
+    "&amp;",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "<?",
+    "\n",
+    "\n\n",
+    "\t",
+    "javascript:",
+    "JaVaScRiPt:",
+    "data:",
+    "mailto:x",
+    "https://e.org",
+    "[a](",
+    ")",
+    "[a]",
+    "[a]: ",
+    "text",
+    " ",
+    "*",
+    "_",
+    "![a](",
+    "[^1]",
+    "[^1]: ",
+    "*[a]: ",
+    "|",
+    "| --- |",
+    "---",
+    "    ",
+    "- ",
+    "1. ",
+    "> ",
+    "## ",
+    "!!! note",
+    '"',
+    "'",
+    "=",
+    "\\",
+]
 bodies = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=40).map("".join)
 
 

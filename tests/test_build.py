@@ -28,8 +28,9 @@ def test_one_call_builds_pages_feeds_api_and_assets():
     assert routes.tip_source("a-draft-tip") not in sources  # a draft has no page
     files = {file.path for file in output.files}
     assert {routes.FEED_RSS, routes.FEED_ATOM, routes.FEED_JSON, routes.API_WEEKS} <= files
-    assert [(asset.path, asset.source.name) for asset in output.assets] == [("tips/images/reply-card.png",
-                                                                            "reply-card.png")]
+    assert [(asset.path, asset.source.name) for asset in output.assets] == [
+        ("tips/images/reply-card.png", "reply-card.png")
+    ]
     # Every generated path is unique, and an engine writes exactly these.
     paths = [item.path for item in output.generated()]
     assert len(paths) == len(set(paths)) == len(output.pages) + len(output.files) + len(output.assets)
@@ -59,7 +60,8 @@ def test_the_preview_gives_scheduled_tips_a_page_and_the_feeds_do_not_change():
     # Only the share cards of the scheduled tips' preview pages are added.
     scheduled_cards = {routes.tip_card(tip.slug) for tip in preview.visible.scheduled}
     assert [file.path for file in build.files] == [
-        file.path for file in preview.files if file.path not in scheduled_cards]
+        file.path for file in preview.files if file.path not in scheduled_cards
+    ]
     assert scheduled_cards <= {file.path for file in preview.files}
     scheduled = [routes.tip_url(tip.slug, SETTINGS.url) for tip in preview.visible.scheduled]
     assert scheduled
@@ -80,8 +82,9 @@ def test_a_linked_image_outside_the_library_is_no_asset(tmp_path):
     output = build_site(root, AS_OF_DATE, SETTINGS)
     # The check refuses the link (servicetips.assets), so the build publishes nothing at all.
     assert not output.ok and output.assets == ()
-    assert [(p.code, p.path.endswith("images/leak.png")) for p in output.report.problems if p.severity.value == "error"] \
-        == [("ENC005", True)]
+    assert [
+        (p.code, p.path.endswith("images/leak.png")) for p in output.report.problems if p.severity.value == "error"
+    ] == [("ENC005", True)]
     (root / "images" / "leak.png").unlink()
     output = build_site(root, AS_OF_DATE, SETTINGS)
     assert [asset.path for asset in output.assets] == ["tips/images/inside.png", "tips/images/reply-card.png"]
@@ -98,7 +101,11 @@ def test_build_inputs_name_what_is_missing(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"mkdocs\.yml: site_url is required"):
         build_inputs(tmp_path, "ftp://tips.example.org/", "Service Tips", None, "en")
     inputs = build_inputs(tmp_path, "https://tips.example.org", "Service Tips", None, "en")
-    assert (inputs.root, inputs.as_of, inputs.settings.url) == (tmp_path / "tips", AS_OF_DATE, "https://tips.example.org/")
+    assert (inputs.root, inputs.as_of, inputs.settings.url) == (
+        tmp_path / "tips",
+        AS_OF_DATE,
+        "https://tips.example.org/",
+    )
     monkeypatch.setenv("TIPS_AS_OF", "someday")
     with pytest.raises(ValueError, match="cannot tell which week it is"):
         build_inputs(tmp_path, "https://tips.example.org/", "Service Tips", None, "en")
@@ -107,7 +114,7 @@ def test_build_inputs_name_what_is_missing(tmp_path, monkeypatch):
 def test_the_readme_layout_names_every_module_of_the_core():
     repo = REPO
     readme = (repo / "README.md").read_text(encoding="utf-8")
-    layout = readme[readme.index("## Layout"):].split("```")[1]
+    layout = readme[readme.index("## Layout") :].split("```")[1]
     modules = {path.stem for path in (repo / "src" / "servicetips").glob("*.py")} - {"__init__"}
     named = set(re.findall(r"[a-z_]+", layout))
     assert modules - named == set()

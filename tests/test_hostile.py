@@ -68,7 +68,13 @@ REJECTED = [
     ("body-link-decimal-entity.md", "BODY005", 10, 11, "'javascript:alert(1)'"),
     ("body-link-hex-entity-colon.md", "BODY005", 10, 11, "'javascript:alert(1)'"),
     ("body-link-newline-entity.md", "BODY005", 10, 11, "'java\\nscript:alert(1)'"),
-    ("body-link-control-character.md", "ENC006", 10, 11, "U+000E, a control character"),  # refused before the body rules
+    (
+        "body-link-control-character.md",
+        "ENC006",
+        10,
+        11,
+        "U+000E, a control character",
+    ),  # refused before the body rules
     ("body-link-destination-next-line.md", "BODY005", 11, 1, "forbidden URL scheme"),
     ("body-link-nested-label.md", "BODY005", 10, 45, "forbidden URL scheme"),
     ("body-link-vbscript.md", "BODY005", 10, 11, "'vbscript:msgbox(1"),
@@ -161,7 +167,10 @@ REJECTED = [
     ("link-climbs-out-of-the-site.md", "BODY006", 10, 13, "the link '../../../../etc/passwd' points to tip ''"),
 ]
 
-FRONT = "---\ntitle: {title}\nsummary: A generated hostile tip.\ntags: [empathy]\nauthor: editorial-team\npublished: 2026-09-01\n"
+FRONT = (
+    "---\ntitle: {title}\nsummary: A generated hostile tip.\ntags: [empathy]\n"
+    "author: editorial-team\npublished: 2026-09-01\n"
+)
 PROSE = "Read the whole message twice before you answer, and open with what they most need to hear. " * 6
 
 
@@ -193,6 +202,7 @@ def _outside_file(folder: Path) -> Path:
 
 def _image(path: Path, image_format: str) -> None:
     from PIL import Image  # noqa: PLC0415 - only the image cases need it
+
     Image.new("RGB", (2, 2), "white").save(path, format=image_format)
 
 
@@ -208,50 +218,129 @@ def _outside_image(folder: Path) -> Path:
 
 
 GENERATED = [
-    Generated("body-5-mb.md", _write("body-5-mb.md", (FRONT.format(title="Five megabytes") + "---\n").encode()
-                                     + b"All work and no play. " * 240_000),
-              "ENC004", 1, 1, "a tip file is at most 262,144"),
-    Generated("front-matter-10000-lines.md", _write("front-matter-10000-lines.md", (
-        FRONT.format(title="Long front matter") + "note: x\n" * 10_000 + "---\n" + PROSE).encode()),
-              "FM005", 1, 1, "longer than 200 lines"),
-    Generated("front-matter-10000-lines-unclosed.md", _write("front-matter-10000-lines-unclosed.md", (
-        "---\n" + "note: x\n" * 10_000 + PROSE).encode()),
-              "FM005", 1, 1, "longer than 200 lines"),
+    Generated(
+        "body-5-mb.md",
+        _write(
+            "body-5-mb.md",
+            (FRONT.format(title="Five megabytes") + "---\n").encode() + b"All work and no play. " * 240_000,
+        ),
+        "ENC004",
+        1,
+        1,
+        "a tip file is at most 262,144",
+    ),
+    Generated(
+        "front-matter-10000-lines.md",
+        _write(
+            "front-matter-10000-lines.md",
+            (FRONT.format(title="Long front matter") + "note: x\n" * 10_000 + "---\n" + PROSE).encode(),
+        ),
+        "FM005",
+        1,
+        1,
+        "longer than 200 lines",
+    ),
+    Generated(
+        "front-matter-10000-lines-unclosed.md",
+        _write("front-matter-10000-lines-unclosed.md", ("---\n" + "note: x\n" * 10_000 + PROSE).encode()),
+        "FM005",
+        1,
+        1,
+        "longer than 200 lines",
+    ),
     # 10,000 is the issue's example; 100,000 is past the depth (about 30,000)
     # where libyaml's C composer overflowed the stack and killed the process.
     # The front matter itself is the first level, so the 64th bracket passes the limit.
-    Generated("nested-10000-brackets.md", _write("nested-10000-brackets.md", (
-        FRONT.format(title="[" * 10_000 + "]" * 10_000) + "---\n" + PROSE).encode()),
-              "FM005", 2, 71, "more than 64 levels deep"),
-    Generated("nested-10000-unclosed.md", _write("nested-10000-unclosed.md", (
-        FRONT.format(title="[" * 10_000) + "---\n" + PROSE).encode()),
-              "FM005", 2, 71, "more than 64 levels deep"),
-    Generated("nested-100000-dashes.md", _write("nested-100000-dashes.md", (
-        FRONT.format(title="A dash bomb") + "note:\n  " + "- " * 100_000 + "x\n---\n" + PROSE).encode()),
-              "FM005", 8, 129, "more than 64 levels deep"),
-    Generated("symlink-outside.md", _symlink("symlink-outside.md", _outside_file),
-              "ENC005", 1, 1, "outside the library"),
-    Generated("symlink-loop.md", _symlink("symlink-loop.md", lambda folder: folder / "symlink-loop.md"),
-              "ENC005", 1, 1, "a link that leads back to itself"),
-    Generated("named-pipe.md", lambda folder: os.mkfifo(folder / "named-pipe.md"),
-              "ENC005", 1, 1, "not a regular file"),
-    Generated("a-folder.md", lambda folder: (folder / "a-folder.md").mkdir(),
-              "ENC005", 1, 1, "not a regular file"),
+    Generated(
+        "nested-10000-brackets.md",
+        _write(
+            "nested-10000-brackets.md", (FRONT.format(title="[" * 10_000 + "]" * 10_000) + "---\n" + PROSE).encode()
+        ),
+        "FM005",
+        2,
+        71,
+        "more than 64 levels deep",
+    ),
+    Generated(
+        "nested-10000-unclosed.md",
+        _write("nested-10000-unclosed.md", (FRONT.format(title="[" * 10_000) + "---\n" + PROSE).encode()),
+        "FM005",
+        2,
+        71,
+        "more than 64 levels deep",
+    ),
+    Generated(
+        "nested-100000-dashes.md",
+        _write(
+            "nested-100000-dashes.md",
+            (FRONT.format(title="A dash bomb") + "note:\n  " + "- " * 100_000 + "x\n---\n" + PROSE).encode(),
+        ),
+        "FM005",
+        8,
+        129,
+        "more than 64 levels deep",
+    ),
+    Generated(
+        "symlink-outside.md", _symlink("symlink-outside.md", _outside_file), "ENC005", 1, 1, "outside the library"
+    ),
+    Generated(
+        "symlink-loop.md",
+        _symlink("symlink-loop.md", lambda folder: folder / "symlink-loop.md"),
+        "ENC005",
+        1,
+        1,
+        "a link that leads back to itself",
+    ),
+    Generated(
+        "named-pipe.md", lambda folder: os.mkfifo(folder / "named-pipe.md"), "ENC005", 1, 1, "not a regular file"
+    ),
+    Generated("a-folder.md", lambda folder: (folder / "a-folder.md").mkdir(), "ENC005", 1, 1, "not a regular file"),
     # Files beside the tips are published as images under /tips/: only real images, named as slugs.
-    Generated("page-named-as-image.png", _write("page-named-as-image.png", b"<html><script>alert(1)</script></html>"),
-              "SEC002", 1, 1, "named as a PNG image but is not an image this site publishes"),
-    Generated("svg-named-as-image.png", _svg_behind_a_png_name,
-              "SEC002", 1, 1, "named as a PNG image but is not an image this site publishes"),
-    Generated("gif-named-as-png.png", lambda folder: _image(folder / "gif-named-as-png.png", "GIF"),
-              "SEC002", 1, 1, "named as a PNG image but is a GIF image"),
-    Generated('quote"and<angle>.png', lambda folder: _image(folder / 'quote"and<angle>.png', "PNG"),
-              "SLUG001", 1, 1, "is not a lowercase kebab-case slug"),
-    Generated("image-outside.png", _symlink("image-outside.png", _outside_image),
-              "ENC005", 1, 1, "the image is not a file inside the library"),
+    Generated(
+        "page-named-as-image.png",
+        _write("page-named-as-image.png", b"<html><script>alert(1)</script></html>"),
+        "SEC002",
+        1,
+        1,
+        "named as a PNG image but is not an image this site publishes",
+    ),
+    Generated(
+        "svg-named-as-image.png",
+        _svg_behind_a_png_name,
+        "SEC002",
+        1,
+        1,
+        "named as a PNG image but is not an image this site publishes",
+    ),
+    Generated(
+        "gif-named-as-png.png",
+        lambda folder: _image(folder / "gif-named-as-png.png", "GIF"),
+        "SEC002",
+        1,
+        1,
+        "named as a PNG image but is a GIF image",
+    ),
+    Generated(
+        'quote"and<angle>.png',
+        lambda folder: _image(folder / 'quote"and<angle>.png', "PNG"),
+        "SLUG001",
+        1,
+        1,
+        "is not a lowercase kebab-case slug",
+    ),
+    Generated(
+        "image-outside.png",
+        _symlink("image-outside.png", _outside_image),
+        "ENC005",
+        1,
+        1,
+        "the image is not a file inside the library",
+    ),
 ]
 
 CASES = [(name, code, line, col, text, None) for name, code, line, col, text in REJECTED] + [
-    (g.name, g.code, g.line, g.col, g.text, g.make) for g in GENERATED]
+    (g.name, g.code, g.line, g.col, g.text, g.make) for g in GENERATED
+]
 
 
 # Inputs that could take the whole process down or never return, not just
@@ -264,9 +353,16 @@ CASES = [(name, code, line, col, text, None) for name, code, line, col, text in 
 # Every other case runs in this process, where an exception fails the test
 # with its traceback.
 ISOLATED = {
-    "nested-10000-brackets.md", "nested-10000-unclosed.md", "nested-100000-dashes.md",
-    "yaml-billion-laughs.md", "yaml-billion-laughs-in-title.md", "yaml-recursive-alias.md", "body-5-mb.md",
-    "summary-underscores-quadratic.md", "title-200k-brackets.md", "source-url-200k.md",
+    "nested-10000-brackets.md",
+    "nested-10000-unclosed.md",
+    "nested-100000-dashes.md",
+    "yaml-billion-laughs.md",
+    "yaml-billion-laughs-in-title.md",
+    "yaml-recursive-alias.md",
+    "body-5-mb.md",
+    "summary-underscores-quadratic.md",
+    "title-200k-brackets.md",
+    "source-url-200k.md",
 }
 
 
@@ -322,14 +418,24 @@ def test_the_accepted_tricky_library_passes_tips_check(tmp_path):
     assert "no problems" in result.stdout or "0 errors" in result.stdout
 
 
-@pytest.mark.parametrize("vocabulary, content, text", [
-    ("tags.yml", "empathy:\n  label: <script>alert(1)</script>\n  description: Seeing it their way.\n",
-     "contains an HTML tag"),
-    ("tags.yml", "empathy:\n  label: Empathy\n  description: '&#106;avascript:alert(1)'\n", "contains an HTML entity"),
-    ("authors.yml", "editorial-team:\n  name: <img src=x onerror=alert(1)>\n", "contains an HTML tag"),
-    ("authors.yml", "editorial-team:\n  name: Editors\n  url: javascript:alert(1)\n", "not an absolute http"),
-    ("tags.yml", "empathy: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested more than 64 levels deep"),
-])
+@pytest.mark.parametrize(
+    "vocabulary, content, text",
+    [
+        (
+            "tags.yml",
+            "empathy:\n  label: <script>alert(1)</script>\n  description: Seeing it their way.\n",
+            "contains an HTML tag",
+        ),
+        (
+            "tags.yml",
+            "empathy:\n  label: Empathy\n  description: '&#106;avascript:alert(1)'\n",
+            "contains an HTML entity",
+        ),
+        ("authors.yml", "editorial-team:\n  name: <img src=x onerror=alert(1)>\n", "contains an HTML tag"),
+        ("authors.yml", "editorial-team:\n  name: Editors\n  url: javascript:alert(1)\n", "not an absolute http"),
+        ("tags.yml", "empathy: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested more than 64 levels deep"),
+    ],
+)
 def test_tips_check_refuses_script_in_the_vocabularies(tmp_path, vocabulary, content, text):
     tips = copy_library(tmp_path)
     (tips / vocabulary).write_text(content, encoding="utf-8")

@@ -36,47 +36,105 @@ SITE = SiteInfo(url="https://tips.example.org/", title="Service Tips", descripti
 
 # (case, code, path, line, col, text the message must contain)
 REJECTED = [
-    ("delete-recorded-tip", "LEDGER008", "ledger/2026-W36.json", 1, 1,
-     "tips/open-with-what-they-need.md was tip of the week 2026-W36, 2026-W38"),
+    (
+        "delete-recorded-tip",
+        "LEDGER008",
+        "ledger/2026-W36.json",
+        1,
+        1,
+        "tips/open-with-what-they-need.md was tip of the week 2026-W36, 2026-W38",
+    ),
     ("rename-recorded-tip", "LEDGER008", "ledger/2026-W37.json", 1, 1, "tips/own-the-miss.md was tip of the week"),
     ("draft-recorded-tip", "LEDGER009", "tips/own-the-miss.md", 8, 8, "cannot become a draft"),
-    ("pin-recorded-week", "LEDGER010", "tips/open-with-what-they-need.md", 7, 7,
-     "2026-W46 has started and was recorded with tips/own-the-miss.md"),
-    ("published-after-recorded-week", "LEDGER011", "tips/open-with-what-they-need.md", 6, 12,
-     "published 2026-11-20 is after 2026-W36 started"),
+    (
+        "pin-recorded-week",
+        "LEDGER010",
+        "tips/open-with-what-they-need.md",
+        7,
+        7,
+        "2026-W46 has started and was recorded with tips/own-the-miss.md",
+    ),
+    (
+        "published-after-recorded-week",
+        "LEDGER011",
+        "tips/open-with-what-they-need.md",
+        6,
+        12,
+        "published 2026-11-20 is after 2026-W36 started",
+    ),
     ("edit-ledger-file", "LEDGER012", "ledger/2026-W44.json", 1, 1, "the recorded week 2026-W44 was changed"),
     ("withdrawal-that-rewrites", "LEDGER012", "ledger/2026-W46.json", 1, 1, "2026-W46 was changed"),
     ("delete-ledger-file", "LEDGER013", "ledger/2026-W48.json", 1, 1, "the recorded week 2026-W48 was deleted"),
     ("delete-middle-ledger-file", "LEDGER006", "ledger/2026-W42.json", 1, 1, "the ledger has no file for 2026-W41"),
-    ("future-ledger-file", "LEDGER004", "ledger/2026-W50.json", 3, 3,
-     "2026-W50 cannot have been recorded: it says it was recorded on 2026-12-07, after today"),
-    ("recorded-body-links-to-missing-tip", "LEDGER015", "ledger/2026-W45.json", 9, 5,
-     "2026-W45 links to tips/no-such-tip.md, which is missing"),
-    ("remove-recorded-tag", "LEDGER016", "tips/tags.yml", 1, 1,
-     "the tag 'reputation' was removed, but 2026-W37 (ledger/2026-W37.json) shows it"),
+    (
+        "future-ledger-file",
+        "LEDGER004",
+        "ledger/2026-W50.json",
+        3,
+        3,
+        "2026-W50 cannot have been recorded: it says it was recorded on 2026-12-07, after today",
+    ),
+    (
+        "recorded-body-links-to-missing-tip",
+        "LEDGER015",
+        "ledger/2026-W45.json",
+        9,
+        5,
+        "2026-W45 links to tips/no-such-tip.md, which is missing",
+    ),
+    (
+        "remove-recorded-tag",
+        "LEDGER016",
+        "tips/tags.yml",
+        1,
+        1,
+        "the tag 'reputation' was removed, but 2026-W37 (ledger/2026-W37.json) shows it",
+    ),
     ("markup-in-recorded-body", "LEDGER007", "ledger/2026-W45.json", 9, 5, "the recorded body breaks BODY004"),
-    ("markup-in-recorded-title", "LEDGER002", "ledger/2026-W45.json", 19, 5,
-     "tip.title: title contains an HTML tag"),
+    ("markup-in-recorded-title", "LEDGER002", "ledger/2026-W45.json", 19, 5, "tip.title: title contains an HTML tag"),
     ("script-url-in-recorded-author", "LEDGER002", "ledger/2026-W45.json", 8, 7, "tip.author.url"),
     ("ledger-unknown-key", "LEDGER002", "ledger/2026-W43.json", 10, 5, "tip.html: Extra inputs are not permitted"),
     ("malformed-ledger-file", "LEDGER001", "ledger/2026-W42.json", 10, 13, "not valid JSON"),
     ("ledger-file-wrong-name", "LEDGER003", "ledger/latest.json", 1, 1, "'latest.json' is not a ledger file name"),
     ("ledger-week-mismatch", "LEDGER003", "ledger/2026-W47.json", 21, 3, "the file records 2026-W46, not 2026-W47"),
-    ("first-week-after-recorded", "LEDGER005", "ledger/2026-W36.json", 21, 3,
-     "2026-W36 is before the schedule's first week, 2026-W40"),
+    (
+        "first-week-after-recorded",
+        "LEDGER005",
+        "ledger/2026-W36.json",
+        21,
+        3,
+        "2026-W36 is before the schedule's first week, 2026-W40",
+    ),
     # first_week moved earlier: the weeks before the ledger's first would be computed now, as if sent.
-    ("first-week-before-recorded", "LEDGER006", "ledger/2026-W36.json", 1, 1,
-     "the ledger has no file for 2026-W30 and 5 more weeks"),
+    (
+        "first-week-before-recorded",
+        "LEDGER006",
+        "ledger/2026-W36.json",
+        1,
+        1,
+        "the ledger has no file for 2026-W30 and 5 more weeks",
+    ),
     # A file for next week, dated today: it would fix next week's tip before it starts.
-    ("next-week-recorded-early", "LEDGER004", "ledger/2026-W49.json", 3, 3,
-     "2026-W49 cannot have been recorded: it says it was recorded on 2026-11-23, before the week started"),
+    (
+        "next-week-recorded-early",
+        "LEDGER004",
+        "ledger/2026-W49.json",
+        3,
+        3,
+        "2026-W49 cannot have been recorded: it says it was recorded on 2026-11-23, before the week started",
+    ),
     # The whole ledger deleted in one pull request: every week is named.
     ("delete-whole-ledger", "LEDGER013", "ledger/2026-W36.json", 1, 1, "the recorded week 2026-W36 was deleted"),
 ]
 # Renamed authors (even to a stranger with another link) and a retitled recorded tip change
 # the tip's own page, never a recorded week, which shows them as they were sent.
-ACCEPTED = ["backdated-new-tip", "retag-and-relabel", "withdrawn-then-deleted", "relabel-recorded-authors",
-            "retitle-recorded-tip"]
+ACCEPTED = [
+    "backdated-new-tip",
+    "retag-and-relabel",
+    "withdrawn-then-deleted",
+    "relabel-recorded-authors",
+    "retitle-recorded-tip",
+]
 
 
 def make_case(tmp_path: Path, case: str) -> Path:
@@ -120,7 +178,9 @@ def week_outputs(report) -> dict[str, dict]:
     feeds = {f.path: f.content for f in build_feeds(report.library, report.schedule, SITE)}
     rss = {i.findtext("guid"): ET.tostring(i) for i in ET.fromstring(feeds["feed.xml"]).iter("item")}
     atom_ns = "{http://www.w3.org/2005/Atom}"
-    atom = {e.findtext(f"{atom_ns}id"): ET.tostring(e) for e in ET.fromstring(feeds["atom.xml"]).iter(f"{atom_ns}entry")}
+    atom = {
+        e.findtext(f"{atom_ns}id"): ET.tostring(e) for e in ET.fromstring(feeds["atom.xml"]).iter(f"{atom_ns}entry")
+    }
     jsonfeed = {i["id"]: i for i in json.loads(feeds["feed.json"])["items"]}
     api = {w["week"]: w for w in json.loads(feeds["api/weeks.json"])["weeks"]}
     outputs = {}
@@ -131,9 +191,13 @@ def week_outputs(report) -> dict[str, dict]:
         url = f"{SITE.url}weekly/{slot.week}/"
         outputs[str(slot.week)] = {
             # The body is not in the page's Markdown (a placeholder is): compare its HTML too.
-            "page": page.markdown, "body": page.body_html, "meta": page.meta, "rss": rss.get(url),
+            "page": page.markdown,
+            "body": page.body_html,
+            "meta": page.meta,
+            "rss": rss.get(url),
             "atom": atom.get(url),
-            "json": jsonfeed.get(url), "api": api[str(slot.week)],
+            "json": jsonfeed.get(url),
+            "api": api[str(slot.week)],
         }
     return outputs
 
@@ -179,8 +243,11 @@ def test_an_accepted_edit_leaves_every_recorded_week_as_sent(tmp_path, case):
     before = recorded_outputs(BASE / "tips", date.fromisoformat(AS_OF))
     after = recorded_outputs(repo / "tips", date.fromisoformat(AS_OF))
     assert before.keys() == after.keys()
-    withdrawn = {w: e for w, e in check_library(repo / "tips", date.fromisoformat(AS_OF)).ledger.entries.items()
-                 if e.withdrawn is not None}
+    withdrawn = {
+        w: e
+        for w, e in check_library(repo / "tips", date.fromisoformat(AS_OF)).ledger.entries.items()
+        if e.withdrawn is not None
+    }
     for week in before:
         if IsoWeek.parse(week) in withdrawn:
             continue
@@ -193,8 +260,10 @@ def test_an_accepted_edit_leaves_every_recorded_week_as_sent(tmp_path, case):
         assert shown["json"]["id"] == before[str(week)]["json"]["id"]
         assert shown["json"]["date_modified"] == "2026-11-23T00:00:00Z"
         assert "not ours to share" in shown["json"]["content_html"]
-        assert shown["api"]["withdrawn"] == {"on": "2026-11-23",
-                                             "reason": "The customer story it tells was not ours to share."}
+        assert shown["api"]["withdrawn"] == {
+            "on": "2026-11-23",
+            "reason": "The customer story it tells was not ours to share.",
+        }
 
 
 def test_the_whole_ledger_deleted_names_every_week(tmp_path):
@@ -237,19 +306,46 @@ def test_record_and_withdraw_from_the_command_line(tmp_path):
     repo = make_case(tmp_path, "backdated-new-tip")
     done = run_tips("schedule", "--record", "--root", "tips", "--as-of", "2026-11-24", cwd=repo)
     assert done.returncode == 0 and "the ledger is up to date (week 2026-W48)" in done.stdout
-    withdrawn = run_tips("withdraw", "open-with-what-they-need", "--root", "tips",
-                         "--reason", "A factual error in the second step.", "--as-of", "2026-11-24", cwd=repo)
+    withdrawn = run_tips(
+        "withdraw",
+        "open-with-what-they-need",
+        "--root",
+        "tips",
+        "--reason",
+        "A factual error in the second step.",
+        "--as-of",
+        "2026-11-24",
+        cwd=repo,
+    )
     assert withdrawn.returncode == 0, withdrawn.stderr
     assert "withdrew open-with-what-they-need from ledger/2026-W36.json" in withdrawn.stdout
     (repo / "tips" / "open-with-what-they-need.md").unlink()
     assert run_check(repo, "--changed", "HEAD").returncode == 0
     entry = LedgerEntry.model_validate_json((ledger_folder(repo / "tips") / "2026-W36.json").read_text())
     assert entry.withdrawn.reason == "A factual error in the second step."
-    again = run_tips("withdraw", "open-with-what-they-need", "--root", "tips",
-                     "--reason", "Twice.", "--as-of", "2026-11-24", cwd=repo)
+    again = run_tips(
+        "withdraw",
+        "open-with-what-they-need",
+        "--root",
+        "tips",
+        "--reason",
+        "Twice.",
+        "--as-of",
+        "2026-11-24",
+        cwd=repo,
+    )
     assert again.returncode == 2 and "already withdrawn" in again.stderr
-    markup = run_tips("withdraw", "own-the-miss", "--root", "tips",
-                      "--reason", "<script>alert(1)</script>", "--as-of", "2026-11-24", cwd=repo)
+    markup = run_tips(
+        "withdraw",
+        "own-the-miss",
+        "--root",
+        "tips",
+        "--reason",
+        "<script>alert(1)</script>",
+        "--as-of",
+        "2026-11-24",
+        cwd=repo,
+    )
     assert markup.returncode == 2 and "HTML tag" in markup.stderr
 
 
@@ -271,7 +367,7 @@ def test_site_build_after_a_retag_keeps_the_week_and_changes_the_tip_page(tmp_pa
     def article(site: Path, path: str) -> str:
         html = (site / path / "index.html").read_text(encoding="utf-8")
         start = html.index("<article")
-        return html[start:html.index("</article>", start)]
+        return html[start : html.index("</article>", start)]
 
     assert article(base.site, "weekly/2026-W47") == article(edited.site, "weekly/2026-W47")
     assert "Empathy" in article(edited.site, "weekly/2026-W47")
@@ -333,15 +429,16 @@ def test_a_hand_made_file_for_a_lagging_week_is_refused(tmp_path):
     assert f"(tips/{due.tip.slug}.md as it is now)" in problems[0].message
     # What `tips schedule --record` writes is accepted.
     path.unlink()
-    assert [p.name for p in record_weeks(root, report.schedule.slots, report.library, report.ledger, monday)] \
-        == ["2026-W49.json"]
+    assert [p.name for p in record_weeks(root, report.schedule.slots, report.library, report.ledger, monday)] == [
+        "2026-W49.json"
+    ]
     accepted = check_library(root, monday, ledger_at_base=base, today=monday)
     assert accepted.ok and not [p for p in accepted.problems if p.code.startswith("LEDGER")]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ACCEPTED)
-def test_an_accepted_case_builds_with_no_markup_the_theme_did_not_put_there(tmp_path, case, allowed):
+def test_an_accepted_case_builds_with_no_markup_the_theme_did_not_put_there(tmp_path, case, allowed):  # noqa: F811
     repo = make_case(tmp_path, case)
     built = build_site(repo / "tips", tmp_path / "site", AS_OF)
     assert built.ok, built.output  # check clean, build clean
@@ -382,8 +479,9 @@ def test_a_tip_linked_from_a_recorded_week_cannot_be_dated_away(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     problems = [p for p in json.loads(done.stdout) if p["code"] == "LEDGER015"]
     assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/linked-tip.md", 6, 12)]
-    assert problems[0]["message"] == ("2026-W48 (ledger/2026-W48.json) links to this tip, and published 2027-01-04 "
-                                      "takes its page away until then")
+    assert problems[0]["message"] == (
+        "2026-W48 (ledger/2026-W48.json) links to this tip, and published 2027-01-04 takes its page away until then"
+    )
     assert "set `published:` back to the date it had" in problems[0]["hint"]
 
 
@@ -417,13 +515,16 @@ def test_a_pin_on_a_started_week_the_ledger_lags_behind_is_refused(tmp_path):
     _overlay(LAGGING / "pin-started-week", repo)
     swapped = check_library(repo / "tips", monday, today=monday).schedule.slots[-1]
     assert swapped.tip.slug == "own-the-miss"  # what the refusal prevents
-    done = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
-                    cwd=repo)
+    done = run_tips(
+        "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD", cwd=repo
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     problems = [p for p in json.loads(done.stdout) if p["code"] == "SEC003"]
     assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/own-the-miss.md", 7, 7)]
-    assert problems[0]["message"] == ("2026-W49 has started and shows the tip the schedule gave it; pinning it now "
-                                      "would change a week readers have seen")
+    assert problems[0]["message"] == (
+        "2026-W49 has started and shows the tip the schedule gave it; pinning it now "
+        "would change a week readers have seen"
+    )
     assert "tips schedule --record" in problems[0]["hint"]
     # Recorded first, the week is the ledger's, and the pin is LEDGER010's business.
     Git(repo)("stash", "-q")
@@ -431,8 +532,9 @@ def test_a_pin_on_a_started_week_the_ledger_lags_behind_is_refused(tmp_path):
     Git(repo)("add", "-A")
     Git(repo)("commit", "-q", "-m", "record 2026-W49")
     _overlay(LAGGING / "pin-started-week", repo)
-    again = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
-                     cwd=repo)
+    again = run_tips(
+        "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD", cwd=repo
+    )
     assert [p["code"] for p in json.loads(again.stdout) if p["severity"] == "error"] == ["LEDGER010"]
 
 
@@ -445,8 +547,10 @@ def test_a_pin_already_in_the_base_stays_when_its_week_starts(tmp_path):
     Git(repo)("add", "-A")
     Git(repo)("commit", "-q", "-m", "base with the pin")
     tip = repo / "tips" / "own-the-miss.md"
-    tip.write_text(tip.read_text(encoding="utf-8").replace("Say what went wrong", "Say what went wrong first"),
-                   encoding="utf-8")
-    done = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
-                    cwd=repo)
+    tip.write_text(
+        tip.read_text(encoding="utf-8").replace("Say what went wrong", "Say what went wrong first"), encoding="utf-8"
+    )
+    done = run_tips(
+        "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD", cwd=repo
+    )
     assert done.returncode == 0, done.stdout

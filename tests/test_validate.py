@@ -20,7 +20,13 @@ BAD = [
     ("yaml-alias.md", "FM008", 3, 10, "an alias (`*name`) repeats another value"),
     ("yaml-huge-number.md", "FM009", 7, 7, "the number has 30 digits; at most 15 are read"),
     ("control-character.md", "ENC006", 8, 200, "U+000B, a control character"),
-    ("date-out-of-range.md", "DATE002", 6, 12, "'1900-01-01' is outside the dates the site publishes, 2000-01-01 to 2100-12-31"),
+    (
+        "date-out-of-range.md",
+        "DATE002",
+        6,
+        12,
+        "'1900-01-01' is outside the dates the site publishes, 2000-01-01 to 2100-12-31",
+    ),
     ("week-far-future.md", "DATE003", 7, 7, "'2999-W01' is outside the weeks the site publishes, 2000-W01 to 2100-W51"),
     ("front-matter-not-mapping.md", "FM004", 2, 1, "a list, not a mapping"),
     ("not-utf8.md", "ENC001", 8, 4, "not valid UTF-8 (byte 0xe9)"),
@@ -49,14 +55,26 @@ BAD = [
     ("week-wrong-format.md", "WEEK001", 7, 7, "'2026-48' is not an ISO week"),
     ("source-bad-url.md", "URL001", 9, 8, "'javascript:alert(1)' is not an absolute http:// or https:// URL"),
     ("source-title-and-opening.md", "SRC001", 8, 3, "a source has a title or opening words, not both"),
-    ("source-unnamed.md", "SRC001", 8, 3, "a source needs its title, or its opening words when it was published without one"),
+    (
+        "source-unnamed.md",
+        "SRC001",
+        8,
+        3,
+        "a source needs its title, or its opening words when it was published without one",
+    ),
     ("Not Kebab Case.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
     ("index.md", "SLUG002", 1, 1, "the slug 'index' is reserved: its page would replace the list of every tip"),
     ("duplicate-title.md", "DUP001", 2, 8, "the title is also used by"),
     ("pinned-week-taken.md", "SCHED003", 7, 7, "2026-W40 is also pinned by"),
     ("pinned-before-first-week.md", "SCHED001", 7, 7, "2026-W10 is before the schedule's first week, 2026-W36"),
     ("pinned-draft.md", "SCHED002", 7, 7, "the tip is a draft but pinned to 2026-W50"),
-    ("pinned-before-published.md", "SCHED005", 7, 7, "2026-W49 starts 2026-11-30, before the tip's published date 2026-12-09"),
+    (
+        "pinned-before-published.md",
+        "SCHED005",
+        7,
+        7,
+        "2026-W49 starts 2026-11-30, before the tip's published date 2026-12-09",
+    ),
     ("body-empty.md", "BODY001", 8, 1, "the body is empty"),
     ("body-too-short.md", "BODY002", 8, 1, "the body has 5 words; a tip needs at least 60"),
     ("body-h1.md", "BODY003", 8, 1, "level-1 heading"),
@@ -69,14 +87,32 @@ BAD = [
     ("body-data-link.md", "BODY005", 11, 12, "forbidden URL scheme: 'data:text/html"),
     ("body-missing-tip-link.md", "BODY006", 11, 21, "points to tip 'no-such-tip', which does not exist"),
     ("body-image-no-alt.md", "BODY007", 11, 1, "an image has no alt text"),
-    ("body-too-many-characters.md", "BODY020", 208, 19, "the body is 21,182 characters long; a tip body has at most 20,000"),
+    (
+        "body-too-many-characters.md",
+        "BODY020",
+        208,
+        19,
+        "the body is 21,182 characters long; a tip body has at most 20,000",
+    ),
     ("body-too-many-lines.md", "BODY021", 1008, 1, "the body has 1,004 lines; a tip body has at most 1,000"),
     ("body-nested-too-deeply.md", "BODY022", 10, 1, "nested 11 levels deep; at most 10"),
-    ("body-unclosed-brackets.md", "BODY023", 50, 9, "21 `[` or `](` are never closed by a `]` or `)` in their paragraph"),
+    (
+        "body-unclosed-brackets.md",
+        "BODY023",
+        50,
+        9,
+        "21 `[` or `](` are never closed by a `]` or `)` in their paragraph",
+    ),
     ("body-too-much-html.md", "BODY024", 10, 405, "the body has more than 50 HTML tags outside code blocks"),
     ("body-too-many-abbreviations.md", "BODY025", 62, 1, "the body defines more than 50 abbreviations"),
-    ("placeholder-outline.md", "PLACE001", 12, 103,
-     "the outline's placeholder 'The steps, in order, with the words to use where words matter.' is still in the body"),
+    (
+        "placeholder-outline.md",
+        "PLACE001",
+        12,
+        103,
+        "the outline's placeholder 'The steps, in order, with the words to use where words matter.' "
+        "is still in the body",
+    ),
 ]
 
 
@@ -109,8 +145,17 @@ def test_every_error_code_has_a_fixture():
     # SEC* (files named or made to get past the site's rules): the hostile corpus, test_hostile.py.
     security_codes = {code for code in CODES if code.startswith("SEC")}
     vocabulary_codes = {"VOC002", "VOC003", "VOC004", "VOC005", "VOC006", "VOC007", "TAG004", "TAG005", "TAG006"}
-    assert set(CODES) - covered <= {"VOC001", "FM005", "ENC004", "ENC005", "SCHED004", "SCHED006", *ledger_codes,
-                                    *vocabulary_codes, *security_codes}
+    assert set(CODES) - covered <= {
+        "VOC001",
+        "FM005",
+        "ENC004",
+        "ENC005",
+        "SCHED004",
+        "SCHED006",
+        *ledger_codes,
+        *vocabulary_codes,
+        *security_codes,
+    }
 
 
 @pytest.mark.parametrize("name, code, line, col, text", BAD, ids=[row[0] for row in BAD])
@@ -135,7 +180,11 @@ def test_accepted_variants_pass(tmp_path, name):
 
 
 def test_crlf_and_bom_keep_line_numbers(tmp_path):
-    source = (FIXTURES / "good" / "windows-line-endings.md").read_bytes().replace(b"published: 2026-09-01", b"published: 2026-09-31")
+    source = (
+        (FIXTURES / "good" / "windows-line-endings.md")
+        .read_bytes()
+        .replace(b"published: 2026-09-01", b"published: 2026-09-31")
+    )
     bad = tmp_path / "crlf-bad-date.md"
     bad.write_bytes(b"\xef\xbb\xbf" + source)
     report = check_one(tmp_path / "lib", bad)
@@ -172,12 +221,15 @@ def test_the_real_library_is_clean():
         assert 150 <= tip.words <= 400, (tip.slug, tip.words)
 
 
-@pytest.mark.parametrize("content, code, text", [
-    ("reputation: [not, a, mapping]\n", "VOC001", "entry 'reputation'"),
-    ("Bad Key:\n  label: X\n  description: Y\n", "TAG004", "not lowercase kebab-case"),
-    ("reputation:\n  label: [unclosed\n", "VOC001", "not valid YAML"),
-    ("", "VOC001", "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "content, code, text",
+    [
+        ("reputation: [not, a, mapping]\n", "VOC001", "entry 'reputation'"),
+        ("Bad Key:\n  label: X\n  description: Y\n", "TAG004", "not lowercase kebab-case"),
+        ("reputation:\n  label: [unclosed\n", "VOC001", "not valid YAML"),
+        ("", "VOC001", "must be a mapping"),
+    ],
+)
 def test_bad_tag_vocabulary_is_reported(tmp_path, content, code, text):
     root = copy_library(tmp_path)
     (root / "tags.yml").write_text(content)

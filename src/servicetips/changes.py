@@ -6,7 +6,6 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import frontmatter
 
@@ -42,12 +41,12 @@ class ChangeSet:
     files: list[Path]
     # slug -> `published` at `base` for every changed tip; None when the tip
     # is new (or was a draft, or unreadable, there): it was never scheduled.
-    published_at_base: dict[str, Optional[date]] = field(default_factory=dict)
+    published_at_base: dict[str, date | None] = field(default_factory=dict)
     # slug -> `week:` pin at `base` for every changed tip (None: no pin, or new).
-    pinned_at_base: dict[str, Optional[str]] = field(default_factory=dict)
+    pinned_at_base: dict[str, str | None] = field(default_factory=dict)
 
 
-def changed_files(root: Path, base: Optional[str] = None) -> ChangeSet:
+def changed_files(root: Path, base: str | None = None) -> ChangeSet:
     """Changed or new files under `root` since `base`, including uncommitted work."""
     root = root.resolve()
     top = Path(_git(["rev-parse", "--show-toplevel"], root).strip())
@@ -55,20 +54,27 @@ def changed_files(root: Path, base: Optional[str] = None) -> ChangeSet:
     try:
         _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], top)
     except ChangesError:
-        raise ChangesError(f"{base!r} is not a commit, branch or tag this repository knows; "
-                           f"fetch it first (e.g. `git fetch origin main`) or pass another BASE") from None
+        raise ChangesError(
+            f"{base!r} is not a commit, branch or tag this repository knows; "
+            f"fetch it first (e.g. `git fetch origin main`) or pass another BASE"
+        ) from None
     names = _git(["diff", "--name-only", "--diff-filter=ACMRT", "-z", base, "--", str(root)], top).split("\0")
     names += _git(["ls-files", "--others", "--exclude-standard", "-z", "--", str(root)], top).split("\0")
     files = sorted({(top / n).resolve() for n in names if n})
     at_base = {
         path.name[:-3]: _at_base(top, base, path.relative_to(top).as_posix())
-        for path in files if path.suffix == ".md" and path.parent == root
+        for path in files
+        if path.suffix == ".md" and path.parent == root
     }
-    return ChangeSet(base=base, files=files, published_at_base={s: v[0] for s, v in at_base.items()},
-                     pinned_at_base={s: v[1] for s, v in at_base.items()})
+    return ChangeSet(
+        base=base,
+        files=files,
+        published_at_base={s: v[0] for s, v in at_base.items()},
+        pinned_at_base={s: v[1] for s, v in at_base.items()},
+    )
 
 
-def _at_base(top: Path, base: str, relative: str) -> tuple[Optional[date], Optional[str]]:
+def _at_base(top: Path, base: str, relative: str) -> tuple[date | None, str | None]:
     # The tip as it was at `base`: its published date (None: not scheduled
     # there, the cautious answer for the backdating check) and its pin.
     try:
@@ -88,7 +94,7 @@ def _at_base(top: Path, base: str, relative: str) -> tuple[Optional[date], Optio
         return None, week
 
 
-def ledger_at(folder: Path, base: Optional[str] = None) -> dict[str, Optional[str]]:
+def ledger_at(folder: Path, base: str | None = None) -> dict[str, str | None]:
     """The ledger files in `folder` at `base`, by file name, with their text there.
 
     An empty dict when the folder did not exist at `base` (a new ledger).
@@ -97,10 +103,12 @@ def ledger_at(folder: Path, base: Optional[str] = None) -> dict[str, Optional[st
     top = Path(_git(["rev-parse", "--show-toplevel"], folder.parent).strip())
     base = base or default_base(top)
     relative = folder.resolve().relative_to(top.resolve()).as_posix()
-    names = _git(["ls-tree", "-z", "--name-only", f"{base}:{relative}"], top).split("\0") \
-        if _exists_at(top, base, relative) else []
-    return {name: _git(["show", f"{base}:{relative}/{name}"], top)
-            for name in names if name.endswith(".json")}
+    names = (
+        _git(["ls-tree", "-z", "--name-only", f"{base}:{relative}"], top).split("\0")
+        if _exists_at(top, base, relative)
+        else []
+    )
+    return {name: _git(["show", f"{base}:{relative}/{name}"], top) for name in names if name.endswith(".json")}
 
 
 def _exists_at(top: Path, base: str, relative: str) -> bool:

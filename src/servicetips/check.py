@@ -6,14 +6,21 @@ later stages need, so the CLI and the build can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Optional
 
 from .assets import tip_assets
-from .ledger import (Ledger, check_against_library, check_ledger_changes, check_new_entries, check_started_pins,
-                     load_ledger, unrecorded_warning)
+from .ledger import (
+    Ledger,
+    check_against_library,
+    check_ledger_changes,
+    check_new_entries,
+    check_started_pins,
+    load_ledger,
+    unrecorded_warning,
+)
 from .model import Library
 from .problems import Problem, is_failure
 from .schedule import Schedule, build_schedule
@@ -31,7 +38,7 @@ class CheckReport:
     problems: list[Problem]
     files_checked: int
     visible: Visibility
-    ledger: Optional[Ledger] = None
+    ledger: Ledger | None = None
 
     @property
     def ok(self) -> bool:
@@ -39,11 +46,15 @@ class CheckReport:
         return not is_failure(self.problems)
 
 
-def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None,
-                  published_at_base: Optional[dict[str, Optional[date]]] = None,
-                  ledger_at_base: Optional[dict[str, Optional[str]]] = None,
-                  today: Optional[date] = None,
-                  pinned_at_base: Optional[dict[str, Optional[str]]] = None) -> CheckReport:
+def check_library(
+    root: Path,
+    as_of: date,
+    only: Iterable[Path] | None = None,
+    published_at_base: dict[str, date | None] | None = None,
+    ledger_at_base: dict[str, str | None] | None = None,
+    today: date | None = None,
+    pinned_at_base: dict[str, str | None] | None = None,
+) -> CheckReport:
     """Validate the library at `root` and its ledger, and compute the schedule as of `as_of`.
 
     `published_at_base` (from `tips check --changed`) maps changed tips to
@@ -74,6 +85,7 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
                 return visible.has_page(slug)
             before = published_at_base[slug]
             return before is not None and before <= as_of
+
     problems += check_against_library(validation.library, ledger, Path(root), visible.has_page, had_page)
     if ledger_at_base is not None:
         problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
@@ -95,9 +107,12 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
             problems.append(problem)
     # Later stages get only the weeks that have started: no planned week can
     # leak into the site, the feeds or the API.
-    started = Schedule(schedule.as_of, schedule.current, tuple(s for s in schedule.slots if s.week <= schedule.current),
-                       schedule.unrecorded)
+    started = Schedule(
+        schedule.as_of,
+        schedule.current,
+        tuple(s for s in schedule.slots if s.week <= schedule.current),
+        schedule.unrecorded,
+    )
     # Every tip gets its status (published, scheduled, draft) here, once:
     # the pages, feeds and API read this partition and never compare dates.
-    return CheckReport(validation.library, started, sorted(problems), validation.files_checked,
-                       visible, ledger)
+    return CheckReport(validation.library, started, sorted(problems), validation.files_checked, visible, ledger)

@@ -10,7 +10,6 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -18,7 +17,8 @@ from . import __version__
 from .changes import ChangesError, changed_files, ledger_at
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
-from .ledger import WithdrawError, ledger_folder, record_weeks, withdraw as withdraw_tip
+from .ledger import WithdrawError, ledger_folder, record_weeks
+from .ledger import withdraw as withdraw_tip
 from .problems import format_problems
 from .routes import tip_source
 from .scaffold import ScaffoldError, new_tip
@@ -34,7 +34,7 @@ class DateError(click.ClickException):
     exit_code = 2
 
 
-def _as_of(value: Optional[str]) -> date:
+def _as_of(value: str | None) -> date:
     try:
         return resolve_as_of(value)
     except ValueError as exc:
@@ -50,10 +50,19 @@ def _root(value: str) -> Path:
     return root
 
 
-root_option = click.option("--root", default="tips", show_default=True, envvar="TIPS_ROOT",
-                           help="The tips folder (with tags.yml, authors.yml and schedule.yml).")
-as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
-                            help="The date to compute weeks for (default: TIPS_AS_OF, SOURCE_DATE_EPOCH, today UTC).")
+root_option = click.option(
+    "--root",
+    default="tips",
+    show_default=True,
+    envvar="TIPS_ROOT",
+    help="The tips folder (with tags.yml, authors.yml and schedule.yml).",
+)
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="The date to compute weeks for (default: TIPS_AS_OF, SOURCE_DATE_EPOCH, today UTC).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,14 +73,27 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
-              help="text for people, github for workflow annotations, json for tools.")
-@click.option("--changed", "changed", is_flag=False, flag_value=AUTO_BASE, default=None, metavar="[BASE]",
-              help="Check only the files changed since BASE (default origin/main, else HEAD), "
-                   "and refuse new tips dated before the current week (SCHED006).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, github for workflow annotations, json for tools.",
+)
+@click.option(
+    "--changed",
+    "changed",
+    is_flag=False,
+    flag_value=AUTO_BASE,
+    default=None,
+    metavar="[BASE]",
+    help="Check only the files changed since BASE (default origin/main, else HEAD), "
+    "and refuse new tips dated before the current week (SCHED006).",
+)
 @root_option
 @as_of_option
-def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, as_of: Optional[str]) -> None:
+def check(paths: tuple[Path, ...], fmt: str, changed: str | None, root: str, as_of: str | None) -> None:
     """Check the library (or PATHS, in the context of the whole library).
 
     Prints every problem as `path:line:col: CODE message` with a hint, then a
@@ -85,7 +107,7 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
     """
     library_root = _root(root)
     when = _as_of(as_of)
-    only: Optional[list[Path]] = None
+    only: list[Path] | None = None
     if paths and changed is not None:
         raise click.UsageError("give either PATHS or --changed, not both")
     if paths:
@@ -115,8 +137,14 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
             only = [f for f in changes.files if f.suffix == ".md" and f.parent == library_root.resolve()]
         if fmt == "text":
             click.echo(f"checking files changed since {changes.base}", err=True)
-    report = check_library(library_root, when, only=only, published_at_base=published_at_base,
-                           ledger_at_base=ledger_at_base, pinned_at_base=pinned_at_base)
+    report = check_library(
+        library_root,
+        when,
+        only=only,
+        published_at_base=published_at_base,
+        ledger_at_base=ledger_at_base,
+        pinned_at_base=pinned_at_base,
+    )
     click.echo(format_problems(report.problems, fmt, report.files_checked))
     sys.exit(0 if report.ok else 1)
 
@@ -126,12 +154,15 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
 @click.option("--tag", "tags", multiple=True, required=True, help="A tag from tips/tags.yml (1-3, repeatable).")
 @click.option("--author", default="editorial-team", show_default=True, help="A key of tips/authors.yml.")
 @click.option("--summary", default="", help="One sentence for the summary (you can edit it later).")
-@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Publication date (default: the as-of date).")
+@click.option(
+    "--published",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Publication date (default: the as-of date).",
+)
 @root_option
 @as_of_option
-def new(title: str, tags: tuple[str, ...], author: str, summary: str, published, root: str,
-        as_of: Optional[str]) -> None:
+def new(title: str, tags: tuple[str, ...], author: str, summary: str, published, root: str, as_of: str | None) -> None:
     """Start a new tip: write tips/<slug>.md with front matter and an outline.
 
     \b
@@ -145,15 +176,17 @@ def new(title: str, tags: tuple[str, ...], author: str, summary: str, published,
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"wrote {created.path}")
-    click.echo(f"next: replace the summary and the outline with your own text, then run "
-               f"`tips check {created.path}` and `make serve`")
+    click.echo(
+        f"next: replace the summary and the outline with your own text, then run "
+        f"`tips check {created.path}` and `make serve`"
+    )
 
 
 @main.command()
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
 @click.option("--fields-table", is_flag=True, help="Print the Markdown table of fields instead.")
 @root_option
-def schema(output: Optional[Path], fields_table: bool, root: str) -> None:
+def schema(output: Path | None, fields_table: bool, root: str) -> None:
     """Print the JSON Schema of a tip's front matter (for editors' YAML support).
 
     \b
@@ -170,10 +203,14 @@ def schema(output: Optional[Path], fields_table: bool, root: str) -> None:
 
 
 @main.command()
-@click.option("--check", "check_only", is_flag=True,
-              help="Change nothing; exit 1 if a generated block is out of date.")
-@click.option("--repo", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The repository (with tips/, docs/ and mkdocs.yml).")
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a generated block is out of date.")
+@click.option(
+    "--repo",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The repository (with tips/, docs/ and mkdocs.yml).",
+)
 def docs(check_only: bool, repo: Path) -> None:
     """Refresh the generated blocks of the docs: field table, tag list, sample outputs.
 
@@ -199,7 +236,7 @@ def docs(check_only: bool, repo: Path) -> None:
     sys.exit(1 if stale and check_only else 0)
 
 
-def _checked(root: str, as_of: Optional[str]) -> CheckReport:
+def _checked(root: str, as_of: str | None) -> CheckReport:
     report = check_library(_root(root), _as_of(as_of))
     if not report.ok:
         click.echo(format_problems(report.problems, "text", report.files_checked), err=True)
@@ -208,15 +245,26 @@ def _checked(root: str, as_of: Optional[str]) -> CheckReport:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "email", "email-text"]), default="text",
-              show_default=True,
-              help="text: a summary; json: the API payload; email: the week's email.html; "
-                   "email-text: its email.txt (both as the site publishes them).")
-@click.option("--config", "config", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False),
-              help="The site's settings (site_url, site_name, site_description), for the email's links.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "email", "email-text"]),
+    default="text",
+    show_default=True,
+    help="text: a summary; json: the API payload; email: the week's email.html; "
+    "email-text: its email.txt (both as the site publishes them).",
+)
+@click.option(
+    "--config",
+    "config",
+    default="mkdocs.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The site's settings (site_url, site_name, site_description), for the email's links.",
+)
 @root_option
 @as_of_option
-def week(fmt: str, config: str, root: str, as_of: Optional[str]) -> None:
+def week(fmt: str, config: str, root: str, as_of: str | None) -> None:
     """Show this week's tip of the week, or print its email.
 
     \b
@@ -231,27 +279,33 @@ def week(fmt: str, config: str, root: str, as_of: Optional[str]) -> None:
     report = _checked(root, as_of)
     slot = report.schedule.this_week
     if slot is None:
-        click.echo(f"{report.schedule.current}: no tip of the week (the schedule starts "
-                   f"{report.library.settings.first_week})", err=True)
+        click.echo(
+            f"{report.schedule.current}: no tip of the week (the schedule starts {report.library.settings.first_week})",
+            err=True,
+        )
         sys.exit(1)
     if fmt in ("email", "email-text"):
         from .share import this_week_email  # noqa: PLC0415 - Pillow is only needed here
 
         try:
-            html_text, plain_text = this_week_email(report.library, report.schedule, _site_info(config),
-                                                    report.visible)
+            html_text, plain_text = this_week_email(report.library, report.schedule, _site_info(config), report.visible)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(html_text if fmt == "email" else plain_text, nl=False)
         return
     if fmt == "json":
-        click.echo(json.dumps(week_payload(slot, site_url=None, has_page=report.visible.has_page), indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                week_payload(slot, site_url=None, has_page=report.visible.has_page), indent=2, ensure_ascii=False
+            )
+        )
         return
     if slot.withdrawn is not None:
         from .ledger import withdrawal_notice  # noqa: PLC0415
 
-        click.echo(f"{slot.week} · {slot.week.date_range_label()} (withdrawn)\n"
-                   f"{withdrawal_notice(slot.week, slot.withdrawn)}")
+        click.echo(
+            f"{slot.week} · {slot.week.date_range_label()} (withdrawn)\n{withdrawal_notice(slot.week, slot.withdrawn)}"
+        )
         return
     click.echo(f"{slot.week} · {slot.week.date_range_label()}{' (pinned)' if slot.pinned else ''}")
     click.echo(f"{slot.tip.title}\n{slot.tip.summary}\n{tip_source(slot.tip.slug)}")
@@ -268,23 +322,30 @@ def _site_info(config: str):
     try:
         settings = site_settings(path)
         theme = settings.get("theme") if isinstance(settings.get("theme"), dict) else {}
-        return SiteInfo(url=settings.get("site_url"), title=settings.get("site_name") or "",
-                        description=settings.get("site_description") or "", language=theme.get("language", "en"))
+        return SiteInfo(
+            url=settings.get("site_url"),
+            title=settings.get("site_name") or "",
+            description=settings.get("site_description") or "",
+            language=theme.get("language", "en"),
+        )
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"{config}: {exc}") from None
 
 
 @main.command()
-@click.option("--weeks", default=8, show_default=True, type=click.IntRange(0, 520),
-              help="How many upcoming weeks to plan.")
-@click.option("--past", default=8, show_default=True, type=click.IntRange(0, 5200),
-              help="How many past weeks to show.")
-@click.option("--record", is_flag=True,
-              help="Write every started week the ledger does not hold yet to ledger/ (the Monday publish does this).")
+@click.option(
+    "--weeks", default=8, show_default=True, type=click.IntRange(0, 520), help="How many upcoming weeks to plan."
+)
+@click.option("--past", default=8, show_default=True, type=click.IntRange(0, 5200), help="How many past weeks to show.")
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Write every started week the ledger does not hold yet to ledger/ (the Monday publish does this).",
+)
 @root_option
 @as_of_option
-def schedule(weeks: int, past: int, record: bool, root: str, as_of: Optional[str]) -> None:
-    """Show past and upcoming weeks with their tips, pins and gaps, then the scheduled tips; or record the started weeks.
+def schedule(weeks: int, past: int, record: bool, root: str, as_of: str | None) -> None:
+    """Show past and upcoming weeks with their tips, pins and gaps, then the scheduled tips; or record started weeks.
 
     Weeks recorded in ledger/ are shown as they were sent; only the others
     are computed. `--record` writes one file per missing started week and
@@ -300,8 +361,7 @@ def schedule(weeks: int, past: int, record: bool, root: str, as_of: Optional[str
 
     report = _checked(root, as_of)
     if record:
-        written = record_weeks(_root(root), report.schedule.slots, report.library, report.ledger,
-                               report.schedule.as_of)
+        written = record_weeks(_root(root), report.schedule.slots, report.library, report.ledger, report.schedule.as_of)
         for path in written:
             click.echo(f"recorded {path.parent.name}/{path.name}")
         if not written:
@@ -344,7 +404,7 @@ def _weeks_back(week, count: int):
 @click.option("--reason", required=True, help="Why, in one plain sentence (shown to readers and subscribers).")
 @root_option
 @as_of_option
-def withdraw(slug: str, reason: str, root: str, as_of: Optional[str]) -> None:
+def withdraw(slug: str, reason: str, root: str, as_of: str | None) -> None:
     """Withdraw a tip from every week it was tip of (a legal request, a factual error).
 
     Each recorded week of SLUG keeps its permalink and feed item, which then

@@ -24,19 +24,21 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Mapping, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .body import check_body
 from .body_limits import MAX_BODY_CHARS, check_tip_body
 from .dates import IsoWeek
-from .model import SLUG_PATTERN, Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
+from .model import Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
 from .problems import Problem, Severity, display_path
 from .routes import tip_source
+from .slugs import SLUG_PATTERN
 
 LEDGER_FOLDER = "ledger"
 LEDGER_VERSION = 1
@@ -83,7 +85,7 @@ class RecordedAuthor(BaseModel):
 
     key: Slug
     name: Annotated[str, _plain("author name", 1, 80)]
-    url: Optional[Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=500)]] = None
+    url: Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=500)] | None = None
 
 
 class RecordedTip(BaseModel):
@@ -97,7 +99,7 @@ class RecordedTip(BaseModel):
     tags: list[RecordedTag] = Field(min_length=1, max_length=3)
     author: RecordedAuthor
     published: date
-    source: Optional[Source] = None  # the tip's own credit model: the same rules, recorded
+    source: Source | None = None  # the tip's own credit model: the same rules, recorded
     body: Annotated[str, Field(max_length=MAX_BODY_CHARS)]  # the body limit of any tip
 
 
@@ -118,8 +120,8 @@ class LedgerEntry(BaseModel):
     ledger_version: Literal[1]
     week: Annotated[str, AfterValidator(_week)]
     recorded: date
-    tip: Optional[RecordedTip]
-    withdrawn: Optional[Withdrawal] = None
+    tip: RecordedTip | None
+    withdrawn: Withdrawal | None = None
 
     @property
     def iso_week(self) -> IsoWeek:
@@ -135,7 +137,7 @@ class Ledger:
     paths: dict[IsoWeek, str] = field(default_factory=dict)  # display paths, for problems
 
     @property
-    def last(self) -> Optional[IsoWeek]:
+    def last(self) -> IsoWeek | None:
         """The newest recorded week."""
         return max(self.entries, default=None)
 
@@ -182,7 +184,7 @@ def _locate(text: str, loc: tuple) -> tuple[int, int]:
     return line, col
 
 
-def read_entry(path: Path, display: str) -> tuple[Optional[LedgerEntry], list[Problem], str]:
+def read_entry(path: Path, display: str) -> tuple[LedgerEntry | None, list[Problem], str]:
     """Read and validate one ledger file; return the entry (None if invalid), its problems, its text."""
     problems: list[Problem] = []
     try:
@@ -190,46 +192,110 @@ def read_entry(path: Path, display: str) -> tuple[Optional[LedgerEntry], list[Pr
             raise OSError("not a regular file")
         raw = path.read_bytes()[: MAX_LEDGER_FILE + 1]
     except OSError as exc:
-        return None, [Problem(display, 1, 1, "LEDGER001", f"the ledger file cannot be read ({exc})",
-                              "ledger files are regular files written by `tips schedule --record`")], ""
+        return (
+            None,
+            [
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "LEDGER001",
+                    f"the ledger file cannot be read ({exc})",
+                    "ledger files are regular files written by `tips schedule --record`",
+                )
+            ],
+            "",
+        )
     if len(raw) > MAX_LEDGER_FILE:
-        return None, [Problem(display, 1, 1, "LEDGER001", f"the ledger file is larger than {MAX_LEDGER_FILE} bytes",
-                              "a ledger file holds one week; restore it from git")], ""
+        return (
+            None,
+            [
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "LEDGER001",
+                    f"the ledger file is larger than {MAX_LEDGER_FILE} bytes",
+                    "a ledger file holds one week; restore it from git",
+                )
+            ],
+            "",
+        )
     try:
         text = raw.decode("utf-8")
         data = json.loads(text)
     except UnicodeDecodeError as exc:
-        return None, [Problem(display, 1, exc.start + 1, "LEDGER001", "the ledger file is not valid UTF-8",
-                              "restore it from git: ledger files are written by `tips schedule --record`")], ""
+        return (
+            None,
+            [
+                Problem(
+                    display,
+                    1,
+                    exc.start + 1,
+                    "LEDGER001",
+                    "the ledger file is not valid UTF-8",
+                    "restore it from git: ledger files are written by `tips schedule --record`",
+                )
+            ],
+            "",
+        )
     except (json.JSONDecodeError, RecursionError) as exc:
         line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (1, 1)
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        return None, [Problem(display, line, col, "LEDGER001", f"the ledger file is not valid JSON: {message}",
-                              "restore it from git: ledger files are written by `tips schedule --record`")], text
+        return (
+            None,
+            [
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "LEDGER001",
+                    f"the ledger file is not valid JSON: {message}",
+                    "restore it from git: ledger files are written by `tips schedule --record`",
+                )
+            ],
+            text,
+        )
     try:
         entry = LedgerEntry.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             line, col = _locate(text, tuple(error["loc"]))
             where = ".".join(str(part) for part in error["loc"]) or "the file"
-            problems.append(Problem(display, line, col, "LEDGER002", f"{where}: {error['msg']}",
-                                    "restore the file from git; the only change a recorded week may receive "
-                                    "is a withdrawal, made with `tips withdraw`"))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "LEDGER002",
+                    f"{where}: {error['msg']}",
+                    "restore the file from git; the only change a recorded week may receive "
+                    "is a withdrawal, made with `tips withdraw`",
+                )
+            )
         return None, problems, text
     if entry.tip is not None:
         # The limits, the source rules and the allow-list, as for any tip's body.
         issues, _ = check_tip_body(entry.tip.body)
         line, col = _locate(text, ("tip", "body"))
-        for issue in issues:
-            if issue.code not in _HARMLESS_BODY_CODES:
-                problems.append(Problem(display, line, col, "LEDGER007",
-                                        f"the recorded body breaks {issue.code}: {issue.message}",
-                                        "a recorded body obeys the body rules of any tip; restore the file from git"))
+        problems.extend(
+            Problem(
+                display,
+                line,
+                col,
+                "LEDGER007",
+                f"the recorded body breaks {issue.code}: {issue.message}",
+                "a recorded body obeys the body rules of any tip; restore the file from git",
+            )
+            for issue in issues
+            if issue.code not in _HARMLESS_BODY_CODES
+        )
     return (None if problems else entry), problems, text
 
 
-def load_ledger(tips_root: Path, as_of: date, first_week: Optional[str] = None,
-                today: Optional[date] = None) -> tuple[Ledger, list[Problem]]:
+def load_ledger(
+    tips_root: Path, as_of: date, first_week: str | None = None, today: date | None = None
+) -> tuple[Ledger, list[Problem]]:
     """Read every file of the ledger beside `tips_root`; return the valid entries and every problem.
 
     Weeks after `as_of`'s week are left out (a build of an earlier date).
@@ -238,7 +304,7 @@ def load_ledger(tips_root: Path, as_of: date, first_week: Optional[str] = None,
     `as_of`), is refused: nobody can record a week that has not started.
     A missing folder is an empty ledger (a new library, a test fixture).
     """
-    today = max(today or datetime.now(timezone.utc).date(), as_of)
+    today = max(today or datetime.now(UTC).date(), as_of)
     folder = ledger_folder(tips_root)
     ledger = Ledger(folder)
     problems: list[Problem] = []
@@ -255,9 +321,17 @@ def load_ledger(tips_root: Path, as_of: date, first_week: Optional[str] = None,
         except ValueError:
             named = None
         if named is None or path.name != f"{named}.json":
-            problems.append(Problem(display, 1, 1, "LEDGER003", f"{path.name!r} is not a ledger file name",
-                                    "ledger files are named after their week, e.g. ledger/2026-W48.json; "
-                                    "move other files out of ledger/"))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "LEDGER003",
+                    f"{path.name!r} is not a ledger file name",
+                    "ledger files are named after their week, e.g. ledger/2026-W48.json; "
+                    "move other files out of ledger/",
+                )
+            )
             continue
         entry, found, text = read_entry(path, display)
         problems.extend(found)
@@ -265,27 +339,50 @@ def load_ledger(tips_root: Path, as_of: date, first_week: Optional[str] = None,
             continue
         line, col = _locate(text, ("week",))
         if entry.iso_week != named:
-            problems.append(Problem(display, line, col, "LEDGER003", f"the file records {entry.week}, not {named}",
-                                    "restore the file from git: a file is named after the week it records"))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "LEDGER003",
+                    f"the file records {entry.week}, not {named}",
+                    "restore the file from git: a file is named after the week it records",
+                )
+            )
             continue
         recorded_line, recorded_col = _locate(text, ("recorded",))
         if entry.recorded < named.monday or entry.recorded > today:
-            why = (f"it says it was recorded on {entry.recorded}, before the week started ({named.monday})"
-                   if entry.recorded < named.monday else f"it says it was recorded on {entry.recorded}, "
-                   f"after today ({today})")
-            problems.append(Problem(display, recorded_line, recorded_col, "LEDGER004",
-                                    f"{named} cannot have been recorded: {why}",
-                                    "delete the file: only `tips schedule --record` records a week, once it starts"))
+            why = (
+                f"it says it was recorded on {entry.recorded}, before the week started ({named.monday})"
+                if entry.recorded < named.monday
+                else f"it says it was recorded on {entry.recorded}, after today ({today})"
+            )
+            problems.append(
+                Problem(
+                    display,
+                    recorded_line,
+                    recorded_col,
+                    "LEDGER004",
+                    f"{named} cannot have been recorded: {why}",
+                    "delete the file: only `tips schedule --record` records a week, once it starts",
+                )
+            )
             continue
         if named > current:
             # A build as of an earlier date (a preview of the past): the
             # weeks recorded since then do not exist yet for it.
             continue
         if first is not None and named < first:
-            problems.append(Problem(display, line, col, "LEDGER005",
-                                    f"{named} is before the schedule's first week, {first}",
-                                    f"a recorded week stays: set first_week in tips/schedule.yml to {named} "
-                                    "or earlier"))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "LEDGER005",
+                    f"{named} is before the schedule's first week, {first}",
+                    f"a recorded week stays: set first_week in tips/schedule.yml to {named} or earlier",
+                )
+            )
             continue
         ledger.entries[named] = entry
         ledger.paths[named] = display
@@ -293,7 +390,7 @@ def load_ledger(tips_root: Path, as_of: date, first_week: Optional[str] = None,
     return ledger, problems
 
 
-def _gaps(ledger: Ledger, first: Optional[IsoWeek]) -> list[Problem]:
+def _gaps(ledger: Ledger, first: IsoWeek | None) -> list[Problem]:
     # The ledger is one run of weeks from the first week on: a hole would be
     # filled by recomputing, from a rotation that already saw later weeks.
     if not ledger.entries:
@@ -303,10 +400,17 @@ def _gaps(ledger: Ledger, first: Optional[IsoWeek]) -> list[Problem]:
     if not missing:
         return []
     after = min(w for w in ledger.entries if w > missing[0])
-    return [Problem(ledger.paths[after], 1, 1, "LEDGER006",
-                    f"the ledger has no file for {missing[0]}" + (f" and {len(missing) - 1} more weeks"
-                                                                   if len(missing) > 1 else ""),
-                    "restore the missing files from git; the ledger records every week from the first on")]
+    return [
+        Problem(
+            ledger.paths[after],
+            1,
+            1,
+            "LEDGER006",
+            f"the ledger has no file for {missing[0]}"
+            + (f" and {len(missing) - 1} more weeks" if len(missing) > 1 else ""),
+            "restore the missing files from git; the ledger records every week from the first on",
+        )
+    ]
 
 
 # --- the ledger against the library ----------------------------------------
@@ -315,16 +419,25 @@ def _gaps(ledger: Ledger, first: Optional[IsoWeek]) -> list[Problem]:
 def unrecorded_warning(ledger: Ledger, weeks: tuple[IsoWeek, ...]) -> Problem:
     """LEDGER014 (a warning): started weeks the ledger lags behind, computed for now."""
     listed = f"{weeks[0]}" if len(weeks) == 1 else f"{weeks[0]} to {weeks[-1]}"
-    return Problem(display_path(ledger.folder, ledger.folder.parent), 1, 1, "LEDGER014",
-                   f"{listed} started but {'is' if len(weeks) == 1 else 'are'} not recorded in the ledger: "
-                   "computed from the recorded weeks",
-                   "the Monday publish records them; locally run `tips schedule --record` and commit ledger/",
-                   severity=Severity.WARNING)
+    return Problem(
+        display_path(ledger.folder, ledger.folder.parent),
+        1,
+        1,
+        "LEDGER014",
+        f"{listed} started but {'is' if len(weeks) == 1 else 'are'} not recorded in the ledger: "
+        "computed from the recorded weeks",
+        "the Monday publish records them; locally run `tips schedule --record` and commit ledger/",
+        severity=Severity.WARNING,
+    )
 
 
-def check_against_library(library: Library, ledger: Ledger, tips_root: Path,
-                          has_page: Optional[Callable[[str], bool]] = None,
-                          had_page: Optional[Callable[[str], bool]] = None) -> list[Problem]:
+def check_against_library(
+    library: Library,
+    ledger: Ledger,
+    tips_root: Path,
+    has_page: Callable[[str], bool] | None = None,
+    had_page: Callable[[str], bool] | None = None,
+) -> list[Problem]:
     """Every edit of the tips that contradicts a recorded week, located and with a hint.
 
     A recorded body's link to a tip without a page is shown as text, so a
@@ -341,28 +454,48 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path,
     for slug, weeks in sorted(used.items()):
         weeks_text = ", ".join(str(w) for w in weeks)
         tip = library.by_slug.get(slug)
-        withdraw = f"`tips withdraw {slug} --reason \"...\"`"
+        withdraw = f'`tips withdraw {slug} --reason "..."`'
         if tip is None and (Path(tips_root) / f"{slug}.md").exists():
             continue  # the file is there but invalid: its own problems say why
         if tip is None:
             week = weeks[0]
             entry_line, entry_col = 1, 1
-            problems.append(Problem(
-                ledger.paths[week], entry_line, entry_col, "LEDGER008",
-                f"{tip_source(slug)} was tip of the week {weeks_text} and no longer exists",
-                f"restore tips/{slug}.md (newsletters sent it); to take it down for a real reason, run {withdraw}"))
+            problems.append(
+                Problem(
+                    ledger.paths[week],
+                    entry_line,
+                    entry_col,
+                    "LEDGER008",
+                    f"{tip_source(slug)} was tip of the week {weeks_text} and no longer exists",
+                    f"restore tips/{slug}.md (newsletters sent it); to take it down for a real reason, run {withdraw}",
+                )
+            )
             continue
         if tip.meta.draft:
             line, col = FrontMatterLocator(tip.front_matter).locate(("draft",))
-            problems.append(Problem(tip.path, line, col, "LEDGER009",
-                                    f"the tip was tip of the week {weeks_text} and cannot become a draft",
-                                    f"remove `draft: true`; to take it down for a real reason, run {withdraw}"))
+            problems.append(
+                Problem(
+                    tip.path,
+                    line,
+                    col,
+                    "LEDGER009",
+                    f"the tip was tip of the week {weeks_text} and cannot become a draft",
+                    f"remove `draft: true`; to take it down for a real reason, run {withdraw}",
+                )
+            )
         if tip.published >= weeks[0].monday:
             line, col = FrontMatterLocator(tip.front_matter).locate(("published",))
-            problems.append(Problem(tip.path, line, col, "LEDGER011",
-                                    f"published {tip.published} is after {weeks[0]} started ({weeks[0].monday}), "
-                                    "a week this tip was tip of",
-                                    f"set `published:` back to {_recorded_published(ledger, weeks[0])}"))
+            problems.append(
+                Problem(
+                    tip.path,
+                    line,
+                    col,
+                    "LEDGER011",
+                    f"published {tip.published} is after {weeks[0]} started ({weeks[0].monday}), "
+                    "a week this tip was tip of",
+                    f"set `published:` back to {_recorded_published(ledger, weeks[0])}",
+                )
+            )
     # A recorded body's links to other tips stay on its week page: the
     # tips they point to must keep their pages (the site build refuses a
     # link to a page that does not exist).
@@ -372,8 +505,11 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path,
         _, links = check_body(entry.tip.body)
         for target in links:
             linked = library.by_slug.get(target.slug)
-            if linked is not None and not linked.meta.draft and (
-                    has_page is None or had_page is None or has_page(linked.slug) or not had_page(linked.slug)):
+            if (
+                linked is not None
+                and not linked.meta.draft
+                and (has_page is None or had_page is None or has_page(linked.slug) or not had_page(linked.slug))
+            ):
                 continue
             if linked is None and (Path(tips_root) / f"{target.slug}.md").exists():
                 continue  # there but invalid: its own problems say why
@@ -381,20 +517,32 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path,
                 # Dated after the build's date: the link the week was sent
                 # with would become text. The edit is the tip's date.
                 line, col = FrontMatterLocator(linked.front_matter).locate(("published",))
-                problems.append(Problem(
-                    linked.path, line, col, "LEDGER015",
-                    f"{week} ({ledger.paths[week]}) links to this tip, and published {linked.published} "
-                    "takes its page away until then",
-                    "set `published:` back to the date it had: the week's page links to this tip, "
-                    "so it keeps its page"))
+                problems.append(
+                    Problem(
+                        linked.path,
+                        line,
+                        col,
+                        "LEDGER015",
+                        f"{week} ({ledger.paths[week]}) links to this tip, and published {linked.published} "
+                        "takes its page away until then",
+                        "set `published:` back to the date it had: the week's page links to this tip, "
+                        "so it keeps its page",
+                    )
+                )
                 continue
             line, col = _locate(_read_text(ledger, week), ("tip", "body"))
             state = "a draft" if linked is not None else "missing"
-            problems.append(Problem(
-                ledger.paths[week], line, col, "LEDGER015",
-                f"{week} links to tips/{target.slug}.md, which is {state}",
-                f"keep tips/{target.slug}.md published: the week's page links to it; or withdraw "
-                f"{tip_source(entry.tip.slug)} with `tips withdraw`"))
+            problems.append(
+                Problem(
+                    ledger.paths[week],
+                    line,
+                    col,
+                    "LEDGER015",
+                    f"{week} links to tips/{target.slug}.md, which is {state}",
+                    f"keep tips/{target.slug}.md published: the week's page links to it; or withdraw "
+                    f"{tip_source(entry.tip.slug)} with `tips withdraw`",
+                )
+            )
     # A recorded week's tag chips link to the tag pages: a tag it shows
     # keeps its page (its address is public), even if no tip uses it now.
     shown_tags: dict[str, IsoWeek] = {}
@@ -406,10 +554,17 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path,
         tags_path = display_path(Path(tips_root) / "tags.yml", Path(tips_root).absolute().parent)
         for tag, week in sorted(shown_tags.items()):
             if tag not in library.tags:
-                problems.append(Problem(tags_path, 1, 1, "LEDGER016",
-                                        f"the tag {tag!r} was removed, but {week} ({ledger.paths[week]}) shows it",
-                                        f"keep `{tag}` in tips/tags.yml (you may change its label and "
-                                        "description): its page is linked from weeks already sent"))
+                problems.append(
+                    Problem(
+                        tags_path,
+                        1,
+                        1,
+                        "LEDGER016",
+                        f"the tag {tag!r} was removed, but {week} ({ledger.paths[week]}) shows it",
+                        f"keep `{tag}` in tips/tags.yml (you may change its label and "
+                        "description): its page is linked from weeks already sent",
+                    )
+                )
     for tip in sorted(library.tips, key=lambda t: t.slug):
         if not tip.meta.week:
             continue
@@ -422,14 +577,22 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path,
             continue
         line, col = FrontMatterLocator(tip.front_matter).locate(("week",))
         shown = tip_source(entry.tip.slug) if entry.tip is not None else "no tip"
-        problems.append(Problem(tip.path, line, col, "LEDGER010",
-                                f"{week} has started and was recorded with {shown} ({ledger.paths[week]})",
-                                "pin a week that has not started: `tips schedule` shows the free weeks"))
+        problems.append(
+            Problem(
+                tip.path,
+                line,
+                col,
+                "LEDGER010",
+                f"{week} has started and was recorded with {shown} ({ledger.paths[week]})",
+                "pin a week that has not started: `tips schedule` shows the free weeks",
+            )
+        )
     return problems
 
 
-def check_started_pins(library: Library, unrecorded: tuple[IsoWeek, ...],
-                       pinned_at_base: Mapping[str, Optional[str]]) -> list[Problem]:
+def check_started_pins(
+    library: Library, unrecorded: tuple[IsoWeek, ...], pinned_at_base: Mapping[str, str | None]
+) -> list[Problem]:
     """SEC003: a pin added, moved or removed on a week that has started but is not recorded yet.
 
     Until the publish workflow records a started week, the build computes
@@ -458,12 +621,18 @@ def check_started_pins(library: Library, unrecorded: tuple[IsoWeek, ...],
             continue
         line, col = FrontMatterLocator(tip.front_matter).locate(("week",) if now else ("published",))
         shown = ", ".join(str(w) for w in touched)
-        problems.append(Problem(
-            tip.path, line, col, "SEC003",
-            f"{shown} has started and shows the tip the schedule gave it; "
-            f"{'pinning' if now else 'unpinning'} it now would change a week readers have seen",
-            "pin a week that has not started (`tips schedule` shows the free weeks), or run "
-            "`tips schedule --record` first"))
+        problems.append(
+            Problem(
+                tip.path,
+                line,
+                col,
+                "SEC003",
+                f"{shown} has started and shows the tip the schedule gave it; "
+                f"{'pinning' if now else 'unpinning'} it now would change a week readers have seen",
+                "pin a week that has not started (`tips schedule` shows the free weeks), or run "
+                "`tips schedule --record` first",
+            )
+        )
     return problems
 
 
@@ -479,7 +648,7 @@ def _recorded_published(ledger: Ledger, week: IsoWeek) -> str:
     return str(entry.tip.published) if entry.tip is not None else "its recorded date"
 
 
-def check_ledger_changes(old: Mapping[str, Optional[str]], ledger: Ledger, tips_root: Path) -> list[Problem]:
+def check_ledger_changes(old: Mapping[str, str | None], ledger: Ledger, tips_root: Path) -> list[Problem]:
     """LEDGER012/013: recorded files changed or deleted since the base revision.
 
     `old` maps a ledger file's name to its text at the base (from git). The
@@ -491,8 +660,16 @@ def check_ledger_changes(old: Mapping[str, Optional[str]], ledger: Ledger, tips_
         path = folder / name
         display = display_path(path, folder.parent)
         if not path.exists():
-            problems.append(Problem(display, 1, 1, "LEDGER013", f"the recorded week {name[:-5]} was deleted",
-                                    f"restore it: `git checkout BASE -- {display}`; a started week never changes"))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "LEDGER013",
+                    f"the recorded week {name[:-5]} was deleted",
+                    f"restore it: `git checkout BASE -- {display}`; a started week never changes",
+                )
+            )
             continue
         now = path.read_text(encoding="utf-8", errors="replace")
         if now == before:
@@ -502,24 +679,33 @@ def check_ledger_changes(old: Mapping[str, Optional[str]], ledger: Ledger, tips_
         except ValidationError:
             continue  # the base itself was invalid: nothing recorded to protect
         entry = next((e for w, e in ledger.entries.items() if f"{w}.json" == name), None)
-        if entry is not None and was.withdrawn is None and entry.withdrawn is not None \
-                and entry.model_copy(update={"withdrawn": None}) == was:
+        if (
+            entry is not None
+            and was.withdrawn is None
+            and entry.withdrawn is not None
+            and entry.model_copy(update={"withdrawn": None}) == was
+        ):
             continue
-        problems.append(Problem(display, 1, 1, "LEDGER012",
-                                f"the recorded week {name[:-5]} was changed",
-                                f"restore it: `git checkout BASE -- {display}`; the only change a recorded week "
-                                "may receive is a withdrawal, made with `tips withdraw`"))
+        problems.append(
+            Problem(
+                display,
+                1,
+                1,
+                "LEDGER012",
+                f"the recorded week {name[:-5]} was changed",
+                f"restore it: `git checkout BASE -- {display}`; the only change a recorded week "
+                "may receive is a withdrawal, made with `tips withdraw`",
+            )
+        )
     return problems
 
 
 def withdrawal_notice(week: IsoWeek, withdrawal: Withdrawal) -> str:
     """The plain-text sentence a withdrawn week shows instead of its tip, on its page and in its feed items."""
-    return (f"The tip of the week for {week} was withdrawn on {withdrawal.on.isoformat()}. "
-            f"Reason: {withdrawal.reason}")
+    return f"The tip of the week for {week} was withdrawn on {withdrawal.on.isoformat()}. Reason: {withdrawal.reason}"
 
 
-def check_new_entries(old: Mapping[str, Optional[str]], ledger: Ledger, library: Library,
-                      as_of: date) -> list[Problem]:
+def check_new_entries(old: Mapping[str, str | None], ledger: Ledger, library: Library, as_of: date) -> list[Problem]:
     """LEDGER017: a ledger file added since the base must record what the schedule gives that week.
 
     `tips schedule --record` writes exactly that; a hand-made file could
@@ -531,21 +717,34 @@ def check_new_entries(old: Mapping[str, Optional[str]], ledger: Ledger, library:
     added = {w for w in ledger.entries if f"{w}.json" not in old}
     if not added:
         return []
-    before = Ledger(ledger.folder, {w: e for w, e in ledger.entries.items() if w not in added},
-                    {w: p for w, p in ledger.paths.items() if w not in added})
+    before = Ledger(
+        ledger.folder,
+        {w: e for w, e in ledger.entries.items() if w not in added},
+        {w: p for w, p in ledger.paths.items() if w not in added},
+    )
     expected = {slot.week: slot for slot in build_schedule(library, as_of, ledger=before).slots}
     problems: list[Problem] = []
     for week in sorted(added):
         entry, slot = ledger.entries[week], expected.get(week)
-        want = None if slot is None or slot.tip is None else (
-            slot.record.tip if slot.record is not None else snapshot(slot.tip, library))
+        want = (
+            None
+            if slot is None or slot.tip is None
+            else (slot.record.tip if slot.record is not None else snapshot(slot.tip, library))
+        )
         if entry.tip == want and entry.withdrawn is None:
             continue
         shown = f"{tip_source(want.slug)} as it is now" if want is not None else "no tip"
         line, col = _locate(_read_text(ledger, week), ("tip",))
-        problems.append(Problem(ledger.paths[week], line, col, "LEDGER017",
-                                f"the new file for {week} does not record what the schedule gives that week ({shown})",
-                                "delete it and let `tips schedule --record` (or the Monday publish) write it"))
+        problems.append(
+            Problem(
+                ledger.paths[week],
+                line,
+                col,
+                "LEDGER017",
+                f"the new file for {week} does not record what the schedule gives that week ({shown})",
+                "delete it and let `tips schedule --record` (or the Monday publish) write it",
+            )
+        )
     return problems
 
 
@@ -557,7 +756,9 @@ def snapshot(tip: Tip, library: Library) -> RecordedTip:
     author = library.authors[tip.meta.author]
     source = tip.meta.source
     return RecordedTip(
-        slug=tip.slug, title=tip.title, summary=tip.summary,
+        slug=tip.slug,
+        title=tip.title,
+        summary=tip.summary,
         tags=[RecordedTag(key=t, label=library.tags[t].label) for t in tip.tags],
         author=RecordedAuthor(key=tip.meta.author, name=author.name, url=author.url),
         published=tip.published,
@@ -566,7 +767,7 @@ def snapshot(tip: Tip, library: Library) -> RecordedTip:
     )
 
 
-def snapshot_tip(entry: LedgerEntry, path: str) -> Optional[Tip]:
+def snapshot_tip(entry: LedgerEntry, path: str) -> Tip | None:
     """A `Tip` made from a recorded snapshot, for the week's page, feed item and API entry."""
     recorded = entry.tip
     if recorded is None:
@@ -574,12 +775,18 @@ def snapshot_tip(entry: LedgerEntry, path: str) -> Optional[Tip]:
     # model_construct: the snapshot was validated by the ledger's model; the
     # tip vocabulary of today must not be applied to a week of the past.
     meta = TipFrontMatter.model_construct(
-        title=recorded.title, summary=recorded.summary, tags=[t.key for t in recorded.tags],
-        author=recorded.author.key, published=recorded.published, week=None, draft=False,
+        title=recorded.title,
+        summary=recorded.summary,
+        tags=[t.key for t in recorded.tags],
+        author=recorded.author.key,
+        published=recorded.published,
+        week=None,
+        draft=False,
         source=recorded.source,
     )
-    shown_as = ShownAs(tags={t.key: t.label for t in recorded.tags}, author_name=recorded.author.name,
-                       author_url=recorded.author.url)
+    shown_as = ShownAs(
+        tags={t.key: t.label for t in recorded.tags}, author_name=recorded.author.name, author_url=recorded.author.url
+    )
     return Tip(slug=recorded.slug, path=path, meta=meta, body=recorded.body, body_line=1, shown_as=shown_as)
 
 
@@ -609,8 +816,12 @@ def record_weeks(tips_root: Path, slots: Any, library: Library, ledger: Ledger, 
     for slot in slots:
         if slot.week in ledger.entries or slot.week > IsoWeek.of(as_of):
             continue
-        entry = LedgerEntry(ledger_version=LEDGER_VERSION, week=str(slot.week), recorded=as_of,
-                            tip=None if slot.tip is None else snapshot(slot.tip, library))
+        entry = LedgerEntry(
+            ledger_version=LEDGER_VERSION,
+            week=str(slot.week),
+            recorded=as_of,
+            tip=None if slot.tip is None else snapshot(slot.tip, library),
+        )
         folder.mkdir(exist_ok=True)
         path = folder / f"{slot.week}.json"
         if _write_new(path, entry_text(entry)):
@@ -628,11 +839,14 @@ def withdraw(tips_root: Path, ledger: Ledger, slug: str, reason: str, on: date) 
         withdrawal = Withdrawal(on=on, reason=reason)
     except ValidationError as exc:
         raise WithdrawError(f"--reason: {exc.errors()[0]['msg']}") from None
-    weeks = [w for w, e in sorted(ledger.entries.items())
-             if e.tip is not None and e.tip.slug == slug and e.withdrawn is None]
+    weeks = [
+        w for w, e in sorted(ledger.entries.items()) if e.tip is not None and e.tip.slug == slug and e.withdrawn is None
+    ]
     if not weeks:
-        raise WithdrawError(f"no recorded week shows {slug!r} (or it is already withdrawn); "
-                            "a tip that was never tip of the week can simply be deleted")
+        raise WithdrawError(
+            f"no recorded week shows {slug!r} (or it is already withdrawn); "
+            "a tip that was never tip of the week can simply be deleted"
+        )
     changed = []
     for week in weeks:
         entry = ledger.entries[week].model_copy(update={"withdrawn": withdrawal})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -32,7 +32,6 @@ from pydantic_core import PydanticCustomError
 
 from .dates import DATE_RANGE, EARLIEST, LATEST, IsoWeek, week_range
 from .routes import TOP_LEVEL_NAMES
-from .slugs import SLUG_PATTERN
 
 TITLE_LENGTH = (3, 80)
 SUMMARY_MAX = 160
@@ -47,11 +46,39 @@ AUTHOR_KEY_MAX = 60  # the longest `author:` value a tip may hold
 # theme's asset folders, MkDocs' own files and names kept for paths to come;
 # tests/test_input_limits.py checks that every top-level name of a built
 # site is in it.
-RESERVED_NAMES = TOP_LEVEL_NAMES | frozenset({
-    "rss", "json", "search", "404", "about", "contributing", "integrators", "stylesheets", "javascripts",
-    "images", "schema", "schemas", "static", "latest", "archive", "all", "new", "draft", "drafts", "schedule",
-    "robots", "email", "favicon", "icons", "share", "social", "manifest", "ledger", "engines",
-})
+RESERVED_NAMES = TOP_LEVEL_NAMES | frozenset(
+    {
+        "rss",
+        "json",
+        "search",
+        "404",
+        "about",
+        "contributing",
+        "integrators",
+        "stylesheets",
+        "javascripts",
+        "images",
+        "schema",
+        "schemas",
+        "static",
+        "latest",
+        "archive",
+        "all",
+        "new",
+        "draft",
+        "drafts",
+        "schedule",
+        "robots",
+        "email",
+        "favicon",
+        "icons",
+        "share",
+        "social",
+        "manifest",
+        "ledger",
+        "engines",
+    }
+)
 URL_MAX = 2000  # the longest URL browsers and search engines reliably keep
 _URL = re.compile(r"https?://[^\s/$.?#][^\s<>\"]*")
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -163,7 +190,9 @@ IsoWeekText = Annotated[
     AfterValidator(_check_week),
     WithJsonSchema({"type": "string", "pattern": IsoWeek.JSON_PATTERN, "examples": ["2026-W48"]}),
 ]
-HttpUrlText = Annotated[str, AfterValidator(_check_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+HttpUrlText = Annotated[
+    str, AfterValidator(_check_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})
+]
 
 
 class Source(BaseModel):
@@ -175,25 +204,26 @@ class Source(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: Optional[Annotated[str, _plain("source title", 1, 200)]] = Field(
+    title: Annotated[str, _plain("source title", 1, 200)] | None = Field(
         default=None, description="Title of the article or book, as published."
     )
-    opening: Optional[Annotated[str, _plain("source opening", 1, 200)]] = Field(
+    opening: Annotated[str, _plain("source opening", 1, 200)] | None = Field(
         default=None,
         description="Only for a work published without a title: its first words, quoted as they stand.",
     )
-    author: Optional[Annotated[str, _plain("source author", 1, 120)]] = Field(
+    author: Annotated[str, _plain("source author", 1, 120)] | None = Field(
         default=None, description="Who wrote it, when the work names them."
     )
-    url: Optional[HttpUrlText] = Field(default=None, description="Where to read it (http or https), when known.")
+    url: HttpUrlText | None = Field(default=None, description="Where to read it (http or https), when known.")
 
     @model_validator(mode="after")
-    def _named_once(self) -> "Source":
+    def _named_once(self) -> Source:
         if (self.title is None) == (self.opening is None):
             raise _fail(
                 "SRC001",
                 "a source needs its title, or its opening words when it was published without one"
-                if self.title is None else "a source has a title or opening words, not both",
+                if self.title is None
+                else "a source has a title or opening words, not both",
             )
         return self
 
@@ -209,7 +239,8 @@ class TipFrontMatter(BaseModel):
     )
 
     title: PlainTitle = Field(
-        description=f"The tip's headline. Plain text, {TITLE_LENGTH[0]}-{TITLE_LENGTH[1]} characters, unique in the library.",
+        description=f"The tip's headline. Plain text, {TITLE_LENGTH[0]}-{TITLE_LENGTH[1]} characters, "
+        "unique in the library.",
         examples=["Pause before you answer"],
     )
     summary: PlainSummary = Field(
@@ -227,13 +258,14 @@ class TipFrontMatter(BaseModel):
         description="The date the tip was first published, YYYY-MM-DD. It is not scheduled before this date's week.",
         examples=["2026-11-02"],
     )
-    week: Optional[IsoWeekText] = Field(
+    week: IsoWeekText | None = Field(
         default=None,
         description="Optional: pin the tip as tip of this ISO week (YYYY-Www). One tip per week.",
     )
-    source: Optional[Source] = Field(
+    source: Source | None = Field(
         default=None,
-        description="Optional: credit for the work the idea came from: `title` as published (or `opening`, the first words of a work published without a title), `author` and `url` where the work gives them.",
+        description="Optional: credit for the work the idea came from: `title` as published (or `opening`, "
+        "the first words of a work published without a title), `author` and `url` where the work gives them.",
     )
     draft: StrictBool = Field(
         default=False,
@@ -282,7 +314,7 @@ class AuthorInfo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Annotated[str, _plain("author name", 1, 80)]
-    url: Optional[HttpUrlText] = None
+    url: HttpUrlText | None = None
 
 
 class ScheduleSettings(BaseModel):
@@ -314,7 +346,7 @@ class ShownAs:
 
     tags: dict[str, str]
     author_name: str
-    author_url: Optional[str] = None
+    author_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,7 +359,7 @@ class Tip:
     body: str
     body_line: int
     front_matter: str = field(default="", repr=False, compare=False)
-    shown_as: Optional[ShownAs] = field(default=None, repr=False, compare=False)  # set on recorded snapshots
+    shown_as: ShownAs | None = field(default=None, repr=False, compare=False)  # set on recorded snapshots
 
     @property
     def title(self) -> str:

@@ -10,23 +10,32 @@ content, and each file is read once.
 from __future__ import annotations
 
 import difflib
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from . import routes
 from .body_limits import check_tip_body
+from .dates import DATE_RANGE, week_range
 from .load import SourceFile, read_tip, read_vocabulary_text
 from .locate import FrontMatterLocator
-from .dates import DATE_RANGE, week_range
-from .model import (AUTHOR_KEY_MAX, RESERVED_NAMES, SLUG_PATTERN, TAG_KEY_MAX, AuthorInfo, Library,
-                    ScheduleSettings, TagInfo, Tip, TipFrontMatter)
+from .model import (
+    AUTHOR_KEY_MAX,
+    RESERVED_NAMES,
+    TAG_KEY_MAX,
+    AuthorInfo,
+    Library,
+    ScheduleSettings,
+    TagInfo,
+    Tip,
+    TipFrontMatter,
+)
 from .outline import SUMMARY_PLACEHOLDER, find_placeholders, summary_placeholder_at
 from .problems import CODES, Problem, display_path
-from .slugs import slugify, title_key
+from .slugs import SLUG_PATTERN, slugify, title_key
 
 TAGS_FILE = "tags.yml"
 AUTHORS_FILE = "authors.yml"
@@ -72,15 +81,23 @@ def _describe_type_error(field: str, error: dict) -> tuple[str, str]:
         "model_type": "a mapping of keys to values",
         "dict_type": "a mapping of keys to values",
         "int_type": "a whole number",
-    }.get(error["type"], None)
+    }.get(error["type"])
     got = type(error.get("input")).__name__ if "input" in error else "something else"
-    got = {"NoneType": "empty", "str": "text", "int": "a number", "float": "a number", "list": "a list",
-           "dict": "a mapping", "bool": "true/false"}.get(got, got)
+    got = {
+        "NoneType": "empty",
+        "str": "text",
+        "int": "a number",
+        "float": "a number",
+        "list": "a list",
+        "dict": "a mapping",
+        "bool": "true/false",
+    }.get(got, got)
     message = f"{field} must be {expected}, not {got}" if expected else f"{field}: {error['msg']}"
     hint = {
         "tags": "write the tags as a list: tags: [reputation, empathy]",
         "draft": "write draft: true or draft: false",
-        "source": "give source as a mapping with title (or opening, for an untitled work), and optionally author and url, on indented lines",
+        "source": "give source as a mapping with title (or opening, for an untitled work), "
+        "and optionally author and url, on indented lines",
     }.get(field.split(".")[0], f"for example: {_example(field)}" if field in FIELDS else "")
     return message, hint
 
@@ -100,7 +117,7 @@ class _ModelErrors:
         ctx = error.get("ctx") or {}
         if kind in CODES:
             index = ctx.get("index")
-            at = loc + (index,) if index is not None else loc
+            at = (*loc, index) if index is not None else loc
             line, col = self.locator.locate(at)
             self.source.problem(line, col, kind, str(error["msg"]), self._hint(kind, loc, ctx))
         elif kind == "missing":
@@ -111,10 +128,19 @@ class _ModelErrors:
             line, col = self.locator.locate(loc, key=True)
             parent = model.model_fields
             if prefix or len(loc) > 1:
-                parent = TipFrontMatter.model_fields["source"].annotation.__args__[0].model_fields if loc[0] == "source" else parent
+                parent = (
+                    TipFrontMatter.model_fields["source"].annotation.__args__[0].model_fields
+                    if loc[0] == "source"
+                    else parent
+                )
             allowed = list(parent)
-            self.source.problem(line, col, "KEY002", f"unknown key {field!r}{did_you_mean(loc[-1], allowed)}",
-                                "allowed keys: " + ", ".join(allowed))
+            self.source.problem(
+                line,
+                col,
+                "KEY002",
+                f"unknown key {field!r}{did_you_mean(loc[-1], allowed)}",
+                "allowed keys: " + ", ".join(allowed),
+            )
         else:
             line, col = self.locator.locate(loc)
             message, hint = _describe_type_error(field, error)
@@ -123,10 +149,16 @@ class _ModelErrors:
     def _hint(self, code: str, loc: tuple, ctx: dict) -> str:
         if code == "TAG001":
             tags = sorted(self.context.get("tags") or [])
-            return f"use one of: {', '.join(tags)}{did_you_mean(ctx.get('value', ''), tags)}; new tags are added to tips/tags.yml by a maintainer"
+            return (
+                f"use one of: {', '.join(tags)}{did_you_mean(ctx.get('value', ''), tags)}; "
+                "new tags are added to tips/tags.yml by a maintainer"
+            )
         if code == "AUTH001":
             authors = sorted(self.context.get("authors") or [])
-            return f"use one of: {', '.join(authors)}{did_you_mean(ctx.get('value', ''), authors)}; or add yourself to tips/authors.yml"
+            return (
+                f"use one of: {', '.join(authors)}{did_you_mean(ctx.get('value', ''), authors)}; "
+                "or add yourself to tips/authors.yml"
+            )
         return {
             "TEXT001": "write some text, or remove the key if it is optional",
             "TEXT002": "titles are 3-80 characters, summaries at most 160",
@@ -138,13 +170,13 @@ class _ModelErrors:
             "WEEK001": "write the week as YYYY-Www, e.g. week: 2026-W48",
             "URL001": "write the full address, e.g. https://example.org/article",
             "SRC001": "write `title:` as the work was published; only a work with no title gets "
-                      "`opening:`, its first words in quotes",
+            "`opening:`, its first words in quotes",
             "DATE002": f"published dates run from {DATE_RANGE}; check the year",
             "DATE003": f"weeks run from {week_range()}; check the year",
         }.get(code, "")
 
 
-def _key_problem(key: Any, file: str) -> Optional[tuple[str, str, str]]:
+def _key_problem(key: Any, file: str) -> tuple[str, str, str] | None:
     """(code, message, hint) when a key of tags.yml or authors.yml breaks the key rule, else None.
 
     The length is checked before the pattern, so the pattern never runs on a long key.
@@ -153,19 +185,29 @@ def _key_problem(key: Any, file: str) -> Optional[tuple[str, str, str]]:
     limit = TAG_KEY_MAX if tags else AUTHOR_KEY_MAX
     shown = str(key) if len(str(key)) <= 60 else str(key)[:60] + "..."
     if isinstance(key, str) and not 1 <= len(key) <= limit:
-        return ("TAG005" if tags else "VOC006", f"key {shown!r} in {file} is {len(key):,} characters long; "
-                f"a key is 1-{limit}", "use a short key: lowercase words joined by hyphens, e.g. customer-recovery")
+        return (
+            "TAG005" if tags else "VOC006",
+            f"key {shown!r} in {file} is {len(key):,} characters long; a key is 1-{limit}",
+            "use a short key: lowercase words joined by hyphens, e.g. customer-recovery",
+        )
     if not (isinstance(key, str) and SLUG_PATTERN.match(key)):
-        return ("TAG004" if tags else "VOC006", f"key {shown!r} in {file} is not lowercase kebab-case",
-                "use lowercase letters, digits and hyphens, e.g. customer-recovery")
+        return (
+            "TAG004" if tags else "VOC006",
+            f"key {shown!r} in {file} is not lowercase kebab-case",
+            "use lowercase letters, digits and hyphens, e.g. customer-recovery",
+        )
     if tags and key in RESERVED_NAMES:
-        return ("TAG006", f"tag key {key!r} is a name the site uses for its own pages",
-                "pick another key; taken: " + ", ".join(sorted(RESERVED_NAMES)))
+        return (
+            "TAG006",
+            f"tag key {key!r} is a name the site uses for its own pages",
+            "pick another key; taken: " + ", ".join(sorted(RESERVED_NAMES)),
+        )
     return None
 
 
-def _validate_vocabulary(path: Path, root: Path, model: type[BaseModel], what: str,
-                         problems: list[Problem]) -> dict[str, Any]:
+def _validate_vocabulary(
+    path: Path, root: Path, model: type[BaseModel], what: str, problems: list[Problem]
+) -> dict[str, Any]:
     display = display_path(path, root.parent)
     data, text, found = read_vocabulary_text(path, display, what)
     problems.extend(found)
@@ -183,9 +225,16 @@ def _validate_vocabulary(path: Path, root: Path, model: type[BaseModel], what: s
         except ValidationError as exc:
             first = exc.errors()[0]
             line, col = locator.locate((key, *first["loc"]))
-            problems.append(Problem(display, line, col, "VOC001", f"{path.name}: entry {key!r}: "
-                                    f"{'.'.join(map(str, first['loc']))} {first['msg']}",
-                                    "see the contributing guide for the file's format"))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "VOC001",
+                    f"{path.name}: entry {key!r}: {'.'.join(map(str, first['loc']))} {first['msg']}",
+                    "see the contributing guide for the file's format",
+                )
+            )
     return entries
 
 
@@ -202,11 +251,27 @@ def _validate_settings(root: Path, problems: list[Problem]) -> ScheduleSettings:
             line, col = FrontMatterLocator(text, first_line=1).locate(first["loc"])
             field = ".".join(map(str, first["loc"]))
             if first["type"] == "DATE003":
-                problems.append(Problem(display, line, col, "DATE003", f"{SCHEDULE_FILE}: {field}: {first['msg']}",
-                                        f"weeks run from {week_range()}; check the year"))
+                problems.append(
+                    Problem(
+                        display,
+                        line,
+                        col,
+                        "DATE003",
+                        f"{SCHEDULE_FILE}: {field}: {first['msg']}",
+                        f"weeks run from {week_range()}; check the year",
+                    )
+                )
             else:
-                problems.append(Problem(display, line, col, "VOC001", f"{SCHEDULE_FILE}: {field}: {first['msg']}",
-                                        "write e.g. first_week: 2026-W27 and feed_weeks: 52"))
+                problems.append(
+                    Problem(
+                        display,
+                        line,
+                        col,
+                        "VOC001",
+                        f"{SCHEDULE_FILE}: {field}: {first['msg']}",
+                        "write e.g. first_week: 2026-W27 and feed_weeks: 52",
+                    )
+                )
         return ScheduleSettings.model_construct(first_week="2000-W01", feed_weeks=52)
 
 
@@ -227,7 +292,7 @@ def tip_paths(root: Path) -> list[Path]:
     return sorted(root.glob("*.md"), key=lambda p: p.name)
 
 
-def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Validation:
+def validate_library(root: Path, only: Iterable[Path] | None = None) -> Validation:
     """Read and validate the whole library at `root`.
 
     With `only`, every file is still read (titles and links are checked across
@@ -248,11 +313,21 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
     for source in sources:
         if not SLUG_PATTERN.match(source.slug):
             suggestion = slugify(source.slug) or "my-tip"
-            source.problem(1, 1, "SLUG001", f"file name {source.path.name!r} is not a lowercase kebab-case slug",
-                           f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)")
+            source.problem(
+                1,
+                1,
+                "SLUG001",
+                f"file name {source.path.name!r} is not a lowercase kebab-case slug",
+                f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)",
+            )
         elif routes.tip_source(source.slug) == routes.TIPS_INDEX:
-            source.problem(1, 1, "SLUG002", f"the slug {source.slug!r} is reserved: its page would replace "
-                           "the list of every tip", "rename the file to a slug of its own, e.g. from its title")
+            source.problem(
+                1,
+                1,
+                "SLUG002",
+                f"the slug {source.slug!r} is reserved: its page would replace the list of every tip",
+                "rename the file to a slug of its own, e.g. from its title",
+            )
         if source.data is None:
             continue
         try:
@@ -277,14 +352,19 @@ def validate_library(root: Path, only: Optional[Iterable[Path]] = None) -> Valid
         for link in links:
             if link.slug not in live_slugs:
                 where = "is a draft" if link.slug in all_slugs else "does not exist"
-                source.problem(source.body_line + link.line - 1, link.col, "BODY006",
-                               f"the link {link.target!r} points to tip {link.slug!r}, which {where}",
-                               f"link to an existing tip as [text](slug.md){did_you_mean(link.slug, live_slugs)}")
+                source.problem(
+                    source.body_line + link.line - 1,
+                    link.col,
+                    "BODY006",
+                    f"the link {link.target!r} points to tip {link.slug!r}, which {where}",
+                    f"link to an existing tip as [text](slug.md){did_you_mean(link.slug, live_slugs)}",
+                )
     _check_unique_titles(valid)
 
     tips = tuple(
         Tip(slug=s.slug, path=s.display, meta=m, body=s.body, body_line=s.body_line, front_matter=s.front_matter)
-        for s, m in valid if not s.problems
+        for s, m in valid
+        if not s.problems
     )
     for source in sources:
         if selected is None or source.path.name in selected:
@@ -300,14 +380,22 @@ def _check_placeholders(source: SourceFile) -> None:
     if offset is not None:
         line, col = FrontMatterLocator(source.front_matter).locate(("summary",))
         raw = source.front_matter.splitlines()[line - 2] if line >= 2 else ""
-        quoted = raw[col - 1:col] in ("'", '"')  # the value's text starts after the quote
-        source.problem(line, col + int(quoted) + offset, "PLACE001",
-                       f"the summary is still the placeholder {SUMMARY_PLACEHOLDER!r}",
-                       "write one sentence that says what the reader gains from the tip")
+        quoted = raw[col - 1 : col] in ("'", '"')  # the value's text starts after the quote
+        source.problem(
+            line,
+            col + int(quoted) + offset,
+            "PLACE001",
+            f"the summary is still the placeholder {SUMMARY_PLACEHOLDER!r}",
+            "write one sentence that says what the reader gains from the tip",
+        )
     for found in find_placeholders(source.body):
-        source.problem(source.body_line + found.line - 1, found.col, "PLACE001",
-                       f"the outline's placeholder {found.text!r} is still in the body",
-                       "replace it with your own text (the outline's headings may stay)")
+        source.problem(
+            source.body_line + found.line - 1,
+            found.col,
+            "PLACE001",
+            f"the outline's placeholder {found.text!r} is still in the body",
+            "replace it with your own text (the outline's headings may stay)",
+        )
 
 
 def _check_unique_titles(valid: list[tuple[SourceFile, TipFrontMatter]]) -> None:
