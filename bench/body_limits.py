@@ -103,21 +103,28 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     shapes = [s for s in args.only.split(",") if s] or list(SHAPES)
     results = {}
-    print(f"{'shape':24} " + " ".join(f"{'check@' + str(s // 1000) + 'K':>11}" for s in sizes)
-          + f" {'growth':>7}  slowest part at {sizes[-1] // 1000}K; codes", flush=True)
+    print(
+        f"{'shape':24} "
+        + " ".join(f"{'check@' + str(s // 1000) + 'K':>11}" for s in sizes)
+        + f" {'growth':>7}  slowest part at {sizes[-1] // 1000}K; codes",
+        flush=True,
+    )
     for shape in shapes:
         row = {size: measure(shape, size, args.timeout) for size in sizes}
         results[shape] = row
         first, last = row[sizes[0]], row[sizes[-1]]
-        growth = (f"{last['check'] / max(first['check'], 1e-3):.0f}x"
-                  if "check" in first and "check" in last else "-")
+        growth = f"{last['check'] / max(first['check'], 1e-3):.0f}x" if "check" in first and "check" in last else "-"
         parts = {p: last[p] for p in PARTS[1:] if p in last}
         slowest = max(parts, key=parts.get) if parts else "?"
         cut = next((p for p in PARTS if p not in last), None) if last.get("timeout") else None
-        print(f"{shape:24} " + " ".join(f"{_cell(row[s], 'check', args.timeout):>11}" for s in sizes)
-              + f" {growth:>7}  {slowest if not cut else 'cut in ' + cut}"
-              + f" {parts.get(slowest, 0):.2f}; {','.join(last.get('codes', []))}"
-              + (f" ERROR {last['error'][-200:]}" if "error" in last else ""), flush=True)
+        print(
+            f"{shape:24} "
+            + " ".join(f"{_cell(row[s], 'check', args.timeout):>11}" for s in sizes)
+            + f" {growth:>7}  {slowest if not cut else 'cut in ' + cut}"
+            + f" {parts.get(slowest, 0):.2f}; {','.join(last.get('codes', []))}"
+            + (f" ERROR {last['error'][-200:]}" if "error" in last else ""),
+            flush=True,
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1), "utf-8")
 

@@ -77,8 +77,11 @@ def _front_matter(meta: dict) -> str:
         if key == "tags":
             lines.append("tags: [" + ", ".join(meta["tags"]) + "]")
             continue
-        lines.append(yaml.safe_dump({key: meta[key]}, allow_unicode=True, width=10_000,
-                                    default_flow_style=False, sort_keys=False).rstrip("\n"))
+        lines.append(
+            yaml.safe_dump(
+                {key: meta[key]}, allow_unicode=True, width=10_000, default_flow_style=False, sort_keys=False
+            ).rstrip("\n")
+        )
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
@@ -131,8 +134,9 @@ def write_bare_docs(folder: Path, tips: list[GeneratedTip]) -> tuple[Path, Path]
     (docs / "tips").mkdir(parents=True, exist_ok=True)
     (docs / "index.md").write_text("# Service Tips\n\nA bare Material site with the same tips.\n", encoding="utf-8")
     for tip in tips:
-        front = yaml.safe_dump({"title": tip.title, "tags": list(tip.tags)}, allow_unicode=True, width=10_000,
-                               sort_keys=False)
+        front = yaml.safe_dump(
+            {"title": tip.title, "tags": list(tip.tags)}, allow_unicode=True, width=10_000, sort_keys=False
+        )
         page = f"---\n{front}---\n# {tip.title}\n\n{tip.summary}\n\n{tip.body}"
         (docs / "tips" / f"{tip.slug}.md").write_text(page, encoding="utf-8")
     config = {

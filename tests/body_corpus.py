@@ -151,8 +151,10 @@ def body(shape: str, size: int) -> str:
     return SHAPES[shape](size)[:size]
 
 
-TIP_HEAD = ("---\ntitle: An adversarial body\nsummary: A body made to be slow.\ntags: [empathy]\n"
-            "author: editorial-team\npublished: 2026-09-01\n---\n")
+TIP_HEAD = (
+    "---\ntitle: An adversarial body\nsummary: A body made to be slow.\ntags: [empathy]\n"
+    "author: editorial-team\npublished: 2026-09-01\n---\n"
+)
 
 
 def tip_text(shape: str, size: int) -> str:

@@ -29,13 +29,13 @@ def page_urls(report) -> dict[str, str]:
 
 def describe(violations: list[dict]) -> list[str]:
     """One readable line per violating element."""
-    return [f"{v['impact']} {v['id']}: {v['help']} at {node['target']}"
-            for v in violations for node in v["nodes"]]
+    return [f"{v['impact']} {v['id']}: {v['help']} at {node['target']}" for v in violations for node in v["nodes"]]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name", ["home", "tip", "tag", "tags", "weekly", "week", "about", "contributing",
-                                  "integrators", "not found"])
+@pytest.mark.parametrize(
+    "name", ["home", "tip", "tag", "tags", "weekly", "week", "about", "contributing", "integrators", "not found"]
+)
 def test_no_serious_or_critical_violations(browser, real_site, serve_site, axe_script, report, name, scheme):
     url = page_urls(report)[name]
     if not real_site.exists(url):

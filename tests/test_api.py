@@ -85,9 +85,12 @@ def test_weeks_payload_lists_every_published_week_newest_first(library):
     assert payload["weeks"][-1]["week"] == "2026-W44"
     new_year = next(w for w in payload["weeks"] if w["week"] == "2026-W53")
     assert new_year == {
-        "week": "2026-W53", "start": "2026-12-28", "end": "2027-01-03",
+        "week": "2026-W53",
+        "start": "2026-12-28",
+        "end": "2027-01-03",
         "week_url": "https://tips.example.org/weekly/2026-W53/",
-        "slug": "name-the-next-step", "title": "Name the next step",
+        "slug": "name-the-next-step",
+        "title": "Name the next step",
         "url": "https://tips.example.org/tips/name-the-next-step/",
     }
     for week in payload["weeks"]:
@@ -123,8 +126,11 @@ def test_week_payload_accepts_a_site_url_without_trailing_slash(library):
 
 def test_json_text_is_escaped_and_kept_as_unicode(library):
     slot = build_schedule(library, date(2026, 10, 28)).this_week
-    content = next(f.content for f in build_feeds(library, build_schedule(library, date(2026, 10, 28)), SITE)
-                   if f.path == "api/tip-of-the-week.json")
+    content = next(
+        f.content
+        for f in build_feeds(library, build_schedule(library, date(2026, 10, 28)), SITE)
+        if f.path == "api/tip-of-the-week.json"
+    )
     assert json.loads(content)["title"] == slot.tip.title == 'Reply in < 2 hours & say "thanks" — the café rule'
     assert '"title": "Reply in < 2 hours & say \\"thanks\\" — the café rule"'.encode() in content
     assert content.endswith(b"}\n")

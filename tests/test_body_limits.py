@@ -67,8 +67,10 @@ def run_worker(folder: str, sizes: list[int], shapes: list[str]) -> None:
 
 
 def _run(tmp_path: Path, sizes: list[int], shapes: list[str], timeout: float = HANG_TIMEOUT) -> dict:
-    code = (f"import sys; sys.path.insert(0, {str(TESTS)!r}); from test_body_limits import run_worker; "
-            f"run_worker({str(tmp_path)!r}, {sizes!r}, {shapes!r})")
+    code = (
+        f"import sys; sys.path.insert(0, {str(TESTS)!r}); from test_body_limits import run_worker; "
+        f"run_worker({str(tmp_path)!r}, {sizes!r}, {shapes!r})"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=TESTS)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.splitlines()[-1])
@@ -92,8 +94,19 @@ def test_no_body_check_hangs_just_under_the_body_limit(tmp_path):
     for name, codes in results.items():
         assert "BODY020" not in codes, name
     # The shapes the limits exist for are refused by them, not rendered.
-    for shape in ("open-brackets", "image-starts", "link-starts", "autolink-starts", "tag-starts", "attribute-quotes",
-                  "quote-markers", "ordered-markers", "hash-headings", "definition-lists", "nested-divs"):
+    for shape in (
+        "open-brackets",
+        "image-starts",
+        "link-starts",
+        "autolink-starts",
+        "tag-starts",
+        "attribute-quotes",
+        "quote-markers",
+        "ordered-markers",
+        "hash-headings",
+        "definition-lists",
+        "nested-divs",
+    ):
         assert set(results[f"{shape}@{MAX_BODY_CHARS - 500}"]) & LIMIT_CODES, shape
 
 
@@ -113,13 +126,17 @@ def _at_the_limits() -> dict[str, str]:
         "nested-links": "[" * MAX_BRACKET_DEPTH + prose + "](own-the-miss.md)" * MAX_BRACKET_DEPTH,
         "tags": "<span>" * (MAX_HTML_TAGS // 2) + prose + "</span>" * (MAX_HTML_TAGS // 2),
         # `<![CDATA[` holds two `[`: the bracket depth allows five of them.
-        "cdata": "<![CDATA[" * (MAX_BRACKET_DEPTH // 2) + "<?x" * (MAX_HTML_DECLARATIONS - MAX_BRACKET_DEPTH // 2)
-                 + prose,
+        "cdata": "<![CDATA[" * (MAX_BRACKET_DEPTH // 2)
+        + "<?x" * (MAX_HTML_DECLARATIONS - MAX_BRACKET_DEPTH // 2)
+        + prose,
         "nesting": nested_list + "\n\n" + prose,
         "quotes": "> " * MAX_NESTING + prose,
         "headings": "\n".join("## a" for _ in range(400)) + "\n\n" + WORD * 150,
-        "abbreviations": " ".join(f"AB{i}" for i in range(MAX_ABBREVIATIONS)) + " " + WORD * 800 + "\n\n"
-                         + "\n".join(f"*[AB{i}]: x" for i in range(MAX_ABBREVIATIONS)),
+        "abbreviations": " ".join(f"AB{i}" for i in range(MAX_ABBREVIATIONS))
+        + " "
+        + WORD * 800
+        + "\n\n"
+        + "\n".join(f"*[AB{i}]: x" for i in range(MAX_ABBREVIATIONS)),
     }
 
 
@@ -132,11 +149,20 @@ def test_bodies_at_the_limits_pass_them_and_are_rendered():
 def test_the_deepest_body_the_limits_accept_renders_with_half_the_stack():
     # The check runs inside `mkdocs build`, with a deeper stack than the CLI:
     # the deepest accepted body must leave most of Python's stack unused.
-    nested = "\n".join("    " * level + "- " + "> " * (MAX_NESTING - level - 1) + "[" * MAX_BRACKET_DEPTH + "a"
-                       + "]" * MAX_BRACKET_DEPTH for level in range(MAX_NESTING))
+    nested = "\n".join(
+        "    " * level
+        + "- "
+        + "> " * (MAX_NESTING - level - 1)
+        + "[" * MAX_BRACKET_DEPTH
+        + "a"
+        + "]" * MAX_BRACKET_DEPTH
+        for level in range(MAX_NESTING)
+    )
     divs = "<div markdown>\n\n" * (MAX_HTML_TAGS // 2) + nested + "\n\n" + "</div>\n\n" * (MAX_HTML_TAGS // 2)
-    code = ("import sys; from servicetips.body_limits import check_tip_body; sys.setrecursionlimit(500); "
-            f"issues, _ = check_tip_body({divs!r}); print(sorted({{i.code for i in issues}}))")
+    code = (
+        "import sys; from servicetips.body_limits import check_tip_body; sys.setrecursionlimit(500); "
+        f"issues, _ = check_tip_body({divs!r}); print(sorted({{i.code for i in issues}}))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_TIMEOUT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "BODY022" not in done.stdout and "BODY02" not in done.stdout, done.stdout
@@ -146,9 +172,11 @@ def test_nesting_the_limits_miss_is_a_located_problem_not_a_traceback():
     # The second wall: with a stack far smaller than Python's, even an
     # accepted body recurses too deep, and is reported, located.
     text = "\n".join("    " * level + "- a" for level in range(MAX_NESTING))
-    code = ("import sys; from servicetips.body_limits import check_tip_body; sys.setrecursionlimit(60); "
-            f"issues, _ = check_tip_body({text!r}); "
-            "print([(i.line, i.col, i.code, i.message) for i in issues if i.code == 'BODY022'])")
+    code = (
+        "import sys; from servicetips.body_limits import check_tip_body; sys.setrecursionlimit(60); "
+        f"issues, _ = check_tip_body({text!r}); "
+        "print([(i.line, i.col, i.code, i.message) for i in issues if i.code == 'BODY022'])"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_TIMEOUT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "(1, 1, 'BODY022', 'the body nests blocks too deeply for Markdown to read it')" in done.stdout
@@ -161,7 +189,8 @@ def test_bodies_at_the_limits_are_checked_and_built(tmp_path):
         if name == "cdata":
             continue  # refused by the allow-list (BODY004), so never built
         (root / f"at-limit-{name}.md").write_text(
-            TIP_HEAD.replace("An adversarial body", f"At the limit {number}") + text, "utf-8")
+            TIP_HEAD.replace("An adversarial body", f"At the limit {number}") + text, "utf-8"
+        )
     report = check_library(root, date.fromisoformat(AS_OF))
     assert report.ok, [p.as_text() for p in report.problems]
     result = build_site(root, tmp_path / "site", AS_OF)
@@ -173,25 +202,29 @@ def test_bodies_at_the_limits_are_checked_and_built(tmp_path):
 
 # -- Each limit, tried from the side ----------------------------------------------------
 
-@pytest.mark.parametrize(("text", "code", "line", "col"), [
-    ("a\n" * 999 + "a", None, 0, 0),                       # 1,000 lines: the limit, not past it
-    ("a\n" * 1000 + "a", "BODY021", 1001, 1),
-    ("x" * MAX_BODY_CHARS, None, 0, 0),
-    ("x" * (MAX_BODY_CHARS + 1), "BODY020", 1, MAX_BODY_CHARS + 1),
-    ("\\[" * 100 + "a", None, 0, 0),                         # escaped brackets open nothing
-    ("\\\\[" * 21, "BODY023", 1, 33),                         # an escaped backslash does not escape the bracket
-    ("[a](" * (MAX_BRACKET_DEPTH + 1), "BODY023", 1, 4 * MAX_BRACKET_DEPTH + 1),
-    ("`" + "[" * 100 + "`", None, 0, 0),                     # brackets in code are code
-    ("```\n" + "<a" * 200 + "\n```", None, 0, 0),            # tags in a fenced block are code
-    ("`" + "<a" * 51 + "`", "BODY024", 1, 102),               # Markdown's HTML reader reads code spans too
-    ("<!--" * 11, "BODY024", 1, 41),
-    ("a\n: b\n" * 10 + "a\n: b", "BODY022", 22, 1),          # eleven definitions in a row nest eleven deep
-    ("a\n: b\n\n" * 40, None, 0, 0),                          # with blank lines between them they do not
-    ("\t" * 9 + "- a", None, 0, 0),                           # ten levels: nine tabs and a marker
-    ("\t" * 10 + "- a", "BODY022", 1, 1),
-    ("    " * 30 + "code, not nesting", None, 0, 0),
-    ("1. " * 11 + "a", "BODY022", 1, 1),
-])
+
+@pytest.mark.parametrize(
+    ("text", "code", "line", "col"),
+    [
+        ("a\n" * 999 + "a", None, 0, 0),  # 1,000 lines: the limit, not past it
+        ("a\n" * 1000 + "a", "BODY021", 1001, 1),
+        ("x" * MAX_BODY_CHARS, None, 0, 0),
+        ("x" * (MAX_BODY_CHARS + 1), "BODY020", 1, MAX_BODY_CHARS + 1),
+        ("\\[" * 100 + "a", None, 0, 0),  # escaped brackets open nothing
+        ("\\\\[" * 21, "BODY023", 1, 33),  # an escaped backslash does not escape the bracket
+        ("[a](" * (MAX_BRACKET_DEPTH + 1), "BODY023", 1, 4 * MAX_BRACKET_DEPTH + 1),
+        ("`" + "[" * 100 + "`", None, 0, 0),  # brackets in code are code
+        ("```\n" + "<a" * 200 + "\n```", None, 0, 0),  # tags in a fenced block are code
+        ("`" + "<a" * 51 + "`", "BODY024", 1, 102),  # Markdown's HTML reader reads code spans too
+        ("<!--" * 11, "BODY024", 1, 41),
+        ("a\n: b\n" * 10 + "a\n: b", "BODY022", 22, 1),  # eleven definitions in a row nest eleven deep
+        ("a\n: b\n\n" * 40, None, 0, 0),  # with blank lines between them they do not
+        ("\t" * 9 + "- a", None, 0, 0),  # ten levels: nine tabs and a marker
+        ("\t" * 10 + "- a", "BODY022", 1, 1),
+        ("    " * 30 + "code, not nesting", None, 0, 0),
+        ("1. " * 11 + "a", "BODY022", 1, 1),
+    ],
+)
 def test_each_limit_at_its_edge(text, code, line, col):
     issues = limit_issues(text)
     if code is None:
@@ -236,11 +269,14 @@ def test_fences_open_as_the_old_pattern_read_them(line):
 LEDGER_BASE = FIXTURES / "hostile" / "recorded-weeks" / "base" / "ledger"
 
 
-@pytest.mark.parametrize(("recorded", "code", "words"), [
-    ("[" * 30 + WORD * 70, "LEDGER007", "the recorded body breaks BODY023"),
-    ("> " * 20 + WORD * 70, "LEDGER007", "the recorded body breaks BODY022"),
-    (WORD * 1300, "LEDGER002", "tip.body: String should have at most 20000 characters"),
-])
+@pytest.mark.parametrize(
+    ("recorded", "code", "words"),
+    [
+        ("[" * 30 + WORD * 70, "LEDGER007", "the recorded body breaks BODY023"),
+        ("> " * 20 + WORD * 70, "LEDGER007", "the recorded body breaks BODY022"),
+        (WORD * 1300, "LEDGER002", "tip.body: String should have at most 20000 characters"),
+    ],
+)
 def test_a_recorded_body_gets_the_same_limits(tmp_path, recorded, code, words):
     entry = json.loads((LEDGER_BASE / "2026-W37.json").read_text("utf-8"))
     entry["tip"]["body"] = recorded

@@ -62,8 +62,10 @@ def test_github_format_is_one_workflow_command_per_problem(library: Path) -> Non
         "tag 'reputaton' is not in the vocabulary (hint: use one of: empathy, freedoms, recovery, reputation "
         "(did you mean 'reputation'?); new tags are added to tips/tags.yml by a maintainer)"
     )
-    assert "::error file=tips/offer-two-clear-options.md,line=4,col=1,title=KEY002::unknown key 'tag'" \
+    assert (
+        "::error file=tips/offer-two-clear-options.md,line=4,col=1,title=KEY002::unknown key 'tag'"
         " (did you mean 'tags'?) (hint: allowed keys: " in result.stdout
+    )
     assert "::error file=tips/offer-two-clear-options.md,line=12,col=1,title=BODY003::" in result.stdout
     # Everything but the summary is an annotation; the paths are relative to
     # the repository root, which is how GitHub finds the file and the line.
@@ -77,7 +79,8 @@ def test_github_format_marks_warnings_as_warnings_and_they_do_not_fail(library: 
 
     assert result.returncode == 0
     assert result.stdout.splitlines()[0].startswith(
-        "::warning file=tips/schedule.yml,line=1,col=1,title=SCHED004::only 0 of the next 4 weeks")
+        "::warning file=tips/schedule.yml,line=1,col=1,title=SCHED004::only 0 of the next 4 weeks"
+    )
 
 
 def test_github_format_escapes_what_would_break_the_command(library: Path) -> None:
@@ -87,10 +90,14 @@ def test_github_format_escapes_what_would_break_the_command(library: Path) -> No
 
     result = tips_check("--format", "github")
 
-    assert "::error file=tips/half%2Cprice.md,line=1,col=1,title=SLUG001::file name 'half,price.md' is not" \
+    assert (
+        "::error file=tips/half%2Cprice.md,line=1,col=1,title=SLUG001::file name 'half,price.md' is not"
         in result.stdout
-    assert "::error file=tips/half%2Cprice.md,line=4,col=7,title=TAG001::tag '50%25-off' is not in the vocabulary" \
+    )
+    assert (
+        "::error file=tips/half%2Cprice.md,line=4,col=7,title=TAG001::tag '50%25-off' is not in the vocabulary"
         in result.stdout
+    )
 
 
 # -- --format json ---------------------------------------------------------
@@ -105,14 +112,20 @@ def test_json_format_is_a_list_of_problems_and_nothing_else(library: Path) -> No
     problems = json.loads(result.stdout)  # no summary line or banner mixed into stdout
     assert problems == [
         {
-            "path": "tips/ask-before-you-transfer.md", "line": 4, "col": 7, "code": "TAG001",
+            "path": "tips/ask-before-you-transfer.md",
+            "line": 4,
+            "col": 7,
+            "code": "TAG001",
             "message": "tag 'reputaton' is not in the vocabulary",
             "hint": "use one of: empathy, freedoms, recovery, reputation (did you mean 'reputation'?); "
-                    "new tags are added to tips/tags.yml by a maintainer",
+            "new tags are added to tips/tags.yml by a maintainer",
             "severity": "error",
         },
         {
-            "path": "tips/schedule.yml", "line": 1, "col": 1, "code": "SCHED004",
+            "path": "tips/schedule.yml",
+            "line": 1,
+            "col": 1,
+            "code": "SCHED004",
             "message": "only 0 of the next 4 weeks get a tip that has not been tip of the week before",
             "hint": "add new tips (or pin some) so readers do not see repeats; `tips schedule` shows the plan",
             "severity": "warning",
@@ -147,8 +160,9 @@ def git(library: Path, monkeypatch: pytest.MonkeyPatch) -> Git:
 def test_changed_reports_only_new_and_modified_tips(library: Path, git: Git) -> None:
     add(library, BAD / "offer-two-clear-options.md")  # new, untracked
     own = library / "own-the-miss.md"
-    own.write_text(own.read_text(encoding="utf-8").replace("tags: [recovery, reputation]", "tags: [recovry]"),
-                   encoding="utf-8")  # tracked, edited, not staged
+    own.write_text(
+        own.read_text(encoding="utf-8").replace("tags: [recovery, reputation]", "tags: [recovry]"), encoding="utf-8"
+    )  # tracked, edited, not staged
 
     result = tips_check("--changed")
 

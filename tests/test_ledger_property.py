@@ -79,8 +79,9 @@ def _apply(root: Path, edit: tuple, as_of: date, counter: list[int]) -> None:
         return
     if kind == "rename-author":
         text = (root / "authors.yml").read_text(encoding="utf-8")
-        (root / "authors.yml").write_text(text.replace("name: Maria Lopez", f"name: {edit[1].strip() or 'X'}"),
-                                          encoding="utf-8")
+        (root / "authors.yml").write_text(
+            text.replace("name: Maria Lopez", f"name: {edit[1].strip() or 'X'}"), encoding="utf-8"
+        )
         return
     if not tips:
         return

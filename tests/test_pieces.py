@@ -11,9 +11,11 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "servicetips"
 
 
 def test_text_and_attributes_are_escaped_as_before():
-    html = str(pieces().anchor('<script>alert("x")</script> & \'y\'', 'https://e.org/?a=1&b="2"\'', "tip-chip"))
-    assert html == ('<a class="tip-chip" href="https://e.org/?a=1&amp;b=&quot;2&quot;&#x27;">'
-                    '&lt;script&gt;alert("x")&lt;/script&gt; &amp; \'y\'</a>')
+    html = str(pieces().anchor("<script>alert(\"x\")</script> & 'y'", 'https://e.org/?a=1&b="2"\'', "tip-chip"))
+    assert html == (
+        '<a class="tip-chip" href="https://e.org/?a=1&amp;b=&quot;2&quot;&#x27;">'
+        "&lt;script&gt;alert(\"x\")&lt;/script&gt; &amp; 'y'</a>"
+    )
 
 
 def test_a_hostile_label_cannot_leave_its_element():
@@ -24,12 +26,13 @@ def test_a_hostile_label_cannot_leave_its_element():
 
 def test_credits_without_a_url_and_with_one():
     class Source:
-        title, url, author = "Care & <feeding>", None, "A. \"B\""
+        title, url, author = "Care & <feeding>", None, 'A. "B"'
 
     assert str(pieces().credits(Source, [])) == (
         '<div class="tip-credits" data-search-exclude>\n'
         '<p>Based on an idea from “Care &amp; &lt;feeding&gt;” by A. "B".</p>\n'
-        "</div>")
+        "</div>"
+    )
     Source.url = "https://e.org/x?q=1&r=2"
     html = str(pieces().credits(Source, [("2026-W48", "../../weekly/2026-W48/")]))
     assert '<a href="https://e.org/x?q=1&amp;r=2">“Care &amp; &lt;feeding&gt;”</a>' in html

@@ -57,8 +57,16 @@ def test_urls_are_absolute_with_a_site_url_and_site_relative_without():
 
 
 def test_links_between_pages_resolve_to_the_target():
-    pages = [routes.HOME, routes.TAGS_INDEX, routes.WEEKLY_INDEX, routes.tip_source("a"),
-             routes.tag_source("b"), routes.week_source(WEEK), routes.SUBSCRIBE, routes.TIPS_INDEX]
+    pages = [
+        routes.HOME,
+        routes.TAGS_INDEX,
+        routes.WEEKLY_INDEX,
+        routes.tip_source("a"),
+        routes.tag_source("b"),
+        routes.week_source(WEEK),
+        routes.SUBSCRIBE,
+        routes.TIPS_INDEX,
+    ]
     for source in pages:
         for target in pages:
             # Markdown: relative to the source file, as MkDocs resolves it.
@@ -105,8 +113,10 @@ def test_no_other_module_spells_a_public_path():
     # f"weekly/...") or is a feed's file name, anywhere outside routes.py, is
     # a second definition of the contract. Messages that name the
     # repository's tips folder mention it after other words, not at the start.
-    spelled = re.compile(r"^(?:\.\./|/)?(?:tips|tags|weekly|api|cards)/"
-                         r"|^(?:feed\.xml|atom\.xml|feed\.json|robots\.txt)$")
+    spelled = re.compile(
+        r"^(?:\.\./|/)?(?:tips|tags|weekly|api|cards)/"
+        r"|^(?:feed\.xml|atom\.xml|feed\.json|robots\.txt)$"
+    )
     offenders = []
     for path in [*SRC.glob("*.py"), *HOOKS.glob("*.py")]:
         if path.name == "routes.py":

@@ -139,8 +139,9 @@ def test_images_beside_the_tips_are_published_and_found_from_every_page(small_si
     assert [img.get("src") for img in tip.xpath("//article//img")] == ["../images/reply-card.png"]
     week = small_site.tree("weekly/2026-W46/")  # the same body, shown from /weekly/
     assert [img.get("src") for img in week.xpath("//article//img")] == ["../../tips/images/reply-card.png"]
-    assert (small_site.site / "tips" / "images" / "reply-card.png").read_bytes() == \
-        (SITE_FIXTURES / "small" / "images" / "reply-card.png").read_bytes()
+    assert (small_site.site / "tips" / "images" / "reply-card.png").read_bytes() == (
+        SITE_FIXTURES / "small" / "images" / "reply-card.png"
+    ).read_bytes()
 
 
 def test_no_page_of_the_small_site_links_to_a_missing_page(small_site):

@@ -16,14 +16,17 @@ from servicetips.slugs import is_slug, slugify, title_key
 from support import AS_OF_DATE, SITE_FIXTURES, copy_library
 
 
-@pytest.mark.parametrize(("title", "slug"), [
-    ("Straße", "strasse"),  # the old ASCII folding lost the ß: "strae"
-    ("Вежливый ответ клиенту", "vezhlivyi-otvet-klientu"),  # it gave an empty slug
-    ('Say "sorry" & mean it', "say-sorry-mean-it"),
-    ("Café crème étiquette", "cafe-creme-etiquette"),
-    ("  --Reply in < 2 hours--  ", "reply-in-2-hours"),
-    ("日本語のヒント", "ri-ben-yu-nohinto"),
-])
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Straße", "strasse"),  # the old ASCII folding lost the ß: "strae"
+        ("Вежливый ответ клиенту", "vezhlivyi-otvet-klientu"),  # it gave an empty slug
+        ('Say "sorry" & mean it', "say-sorry-mean-it"),
+        ("Café crème étiquette", "cafe-creme-etiquette"),
+        ("  --Reply in < 2 hours--  ", "reply-in-2-hours"),
+        ("日本語のヒント", "ri-ben-yu-nohinto"),
+    ],
+)
 def test_a_non_ascii_title_keeps_its_letters(title, slug):
     assert slugify(title) == slug
     assert is_slug(slug)
@@ -41,8 +44,10 @@ def test_nothing_to_spell_gives_no_slug():
 
 def test_tips_new_names_a_german_and_a_russian_tip_by_their_letters(tmp_path):
     root = copy_library(tmp_path)
-    for title, name in (("Grüße an die Straße", "grusse-an-die-strasse.md"),
-                        ("Спасибо за терпение", "spasibo-za-terpenie.md")):
+    for title, name in (
+        ("Grüße an die Straße", "grusse-an-die-strasse.md"),
+        ("Спасибо за терпение", "spasibo-za-terpenie.md"),
+    ):
         result = CliRunner().invoke(main, ["new", title, "--tag", "empathy", "--root", str(root)])
         assert result.exit_code == 0, result.output
         assert (root / name).is_file()

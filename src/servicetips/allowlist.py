@@ -43,8 +43,29 @@ URL_ATTRIBUTES = frozenset({"href", "src"})
 # (no form, media, frame, script, style, svg or math element).
 _COMMON = frozenset({"class"})
 ATTRIBUTES: dict[str, frozenset[str]] = {
-    **dict.fromkeys(("p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "dl", "dt", "dd",
-                     "table", "thead", "tbody", "tr", "div", "span"), _COMMON),
+    **dict.fromkeys(
+        (
+            "p",
+            "br",
+            "hr",
+            "em",
+            "strong",
+            "code",
+            "pre",
+            "blockquote",
+            "ul",
+            "dl",
+            "dt",
+            "dd",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "div",
+            "span",
+        ),
+        _COMMON,
+    ),
     **{f"h{level}": _COMMON | {"id"} for level in range(1, 7)},
     "a": _COMMON | {"href", "title"},
     "img": _COMMON | {"src", "alt", "title"},
@@ -59,12 +80,36 @@ TAGS = frozenset(ATTRIBUTES)
 
 # What the extensions write: footnotes, heading permalinks, highlighted
 # code, admonitions. These are also the classes an attribute list may set.
-EXTENSION_CLASSES = frozenset({
-    "highlight", "filename", "highlighttable", "linenos", "linenodiv", "normal", "code", "hll",
-    "footnote", "footnote-ref", "footnote-backref", "headerlink",
-    "admonition", "admonition-title", "note", "abstract", "info", "tip", "success", "question",
-    "warning", "failure", "danger", "bug", "example", "quote",
-})
+EXTENSION_CLASSES = frozenset(
+    {
+        "highlight",
+        "filename",
+        "highlighttable",
+        "linenos",
+        "linenodiv",
+        "normal",
+        "code",
+        "hll",
+        "footnote",
+        "footnote-ref",
+        "footnote-backref",
+        "headerlink",
+        "admonition",
+        "admonition-title",
+        "note",
+        "abstract",
+        "info",
+        "tip",
+        "success",
+        "question",
+        "warning",
+        "failure",
+        "danger",
+        "bug",
+        "example",
+        "quote",
+    }
+)
 # Plus Pygments' short class names (`k`, `s2`, ...) for highlighted code.
 CLASSES = frozenset({name for name in STANDARD_TYPES.values() if name} | EXTENSION_CLASSES)
 # toc's slugs: lowercase ASCII words, or `_1`, `_2`... for a heading with no
@@ -114,8 +159,10 @@ def sanitize(html: str) -> str:
 
 def url_scheme(value: str) -> str | None:
     """The scheme a browser reads in a URL attribute's (entity-decoded) value, lowercase; None if relative."""
-    cleaned = _URL_STRIP.sub("", value).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11"
-                                              "\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    cleaned = _URL_STRIP.sub("", value).strip(
+        "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11"
+        "\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+    )
     match = _SCHEME.match(cleaned)
     return match.group(1).lower() if match else None
 
@@ -233,11 +280,16 @@ def findings(html: str, clean: str | None = None) -> list[Finding]:
 def allowlist_markdown() -> str:
     """The allow-list as a Markdown list for the contributing guide (block `tips:body-html`)."""
     elements = ", ".join(f"`{tag}`" for tag in sorted(ATTRIBUTES))
-    attributes = "; ".join(f"`{tag}`: " + ", ".join(f"`{name}`" for name in sorted(names - {"class"}))
-                           for tag, names in sorted(ATTRIBUTES.items()) if names - {"class"})
+    attributes = "; ".join(
+        f"`{tag}`: " + ", ".join(f"`{name}`" for name in sorted(names - {"class"}))
+        for tag, names in sorted(ATTRIBUTES.items())
+        if names - {"class"}
+    )
     classes = ", ".join(f"`{name}`" for name in sorted(EXTENSION_CLASSES))
     schemes = ", ".join(f"`{scheme}:`" for scheme in sorted(URL_SCHEMES))
-    return (f"- Elements: {elements}.\n"
-            f"- Attributes besides `class`: {attributes} (ids only as headings and footnotes make them).\n"
-            f"- Classes: {classes} (and the code highlighter's own).\n"
-            f"- URL schemes: {schemes}, plus relative links and `#anchors`.\n")
+    return (
+        f"- Elements: {elements}.\n"
+        f"- Attributes besides `class`: {attributes} (ids only as headings and footnotes make them).\n"
+        f"- Classes: {classes} (and the code highlighter's own).\n"
+        f"- URL schemes: {schemes}, plus relative links and `#anchors`.\n"
+    )

@@ -31,8 +31,14 @@ from .slugs import is_slug, slugify
 
 # The Pillow format each suffix promises (Pillow's own registry agrees; a
 # test checks these are the suffixes the pages allow).
-FORMATS: dict[str, str] = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP",
-                           ".avif": "AVIF"}
+FORMATS: dict[str, str] = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".gif": "GIF",
+    ".webp": "WEBP",
+    ".avif": "AVIF",
+}
 
 
 def _image_format(path: Path) -> str | None:
@@ -56,25 +62,46 @@ def tip_assets(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
             continue
         shown = display_path(path, base)
         if not inside_library(path, root) or not path.is_file():
-            problems.append(Problem(shown, 1, 1, "ENC005", "the image is not a file inside the library",
-                                    "put the image itself in the tips folder, not a link to it"))
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "ENC005",
+                    "the image is not a file inside the library",
+                    "put the image itself in the tips folder, not a link to it",
+                )
+            )
             continue
         stems = [*relative.parts[:-1], path.name[: -len(path.suffix)]]
         if path.suffix != path.suffix.lower() or not all(is_slug(part) for part in stems):
             suggestion = slugify(path.stem) or "image"
-            problems.append(Problem(shown, 1, 1, "SLUG001",
-                                    f"file name {relative.as_posix()!r} is not a lowercase kebab-case slug",
-                                    f"rename it to {suggestion}{path.suffix.lower()} (its name becomes a public "
-                                    "address under /tips/)"))
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "SLUG001",
+                    f"file name {relative.as_posix()!r} is not a lowercase kebab-case slug",
+                    f"rename it to {suggestion}{path.suffix.lower()} (its name becomes a public address under /tips/)",
+                )
+            )
             continue
         expected = FORMATS[path.suffix]
         found = _image_format(path)
         if found != expected:
             what = f"a {found} image" if found else "not an image this site publishes"
-            problems.append(Problem(shown, 1, 1, "SEC002",
-                                    f"the file is named as a {expected} image but is {what}",
-                                    f"save it as a real {expected} file, or give it the suffix of its format; "
-                                    "only PNG, JPEG, GIF, WebP and AVIF images are published"))
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "SEC002",
+                    f"the file is named as a {expected} image but is {what}",
+                    f"save it as a real {expected} file, or give it the suffix of its format; "
+                    "only PNG, JPEG, GIF, WebP and AVIF images are published",
+                )
+            )
             continue
         assets.append((relative.as_posix(), path))
     return assets, problems

@@ -52,8 +52,9 @@ MAX_HTML_TAGS = 50
 MAX_HTML_DECLARATIONS = 10
 MAX_ABBREVIATIONS = 50
 
-_NESTING_HINT = ("nest at most a few levels; put a blank line between two definitions "
-                 "(`: ...` lines), which otherwise nest")
+_NESTING_HINT = (
+    "nest at most a few levels; put a blank line between two definitions (`: ...` lines), which otherwise nest"
+)
 _BRACKET_HINT = "close each `[` with a `]` and each link's `(` with a `)`; write a literal bracket as `\\[`"
 _LIST_MARKERS = "-*+"
 _DIGITS = "0123456789"
@@ -77,8 +78,10 @@ def check_tip_body(body: str) -> tuple[list[BodyIssue], list[TipLink]]:
     except RecursionError:
         # A second wall behind MAX_NESTING: nesting the limits did not
         # foresee is still a located problem, never a traceback.
-        return [*issues, BodyIssue(1, 1, "BODY022", "the body nests blocks too deeply for Markdown to read it",
-                                   _NESTING_HINT)], []
+        return [
+            *issues,
+            BodyIssue(1, 1, "BODY022", "the body nests blocks too deeply for Markdown to read it", _NESTING_HINT),
+        ], []
 
 
 @lru_cache(maxsize=256)
@@ -87,14 +90,26 @@ def limit_issues(body: str) -> tuple[BodyIssue, ...]:
     if len(body) > MAX_BODY_CHARS:
         line = body.count("\n", 0, MAX_BODY_CHARS) + 1
         col = MAX_BODY_CHARS - (body.rfind("\n", 0, MAX_BODY_CHARS) + 1) + 1
-        return (BodyIssue(line, col, "BODY020",
-                          f"the body is {len(body):,} characters long; a tip body has at most {MAX_BODY_CHARS:,}",
-                          "a tip is 150-400 words: shorten it, or split it into several tips"),)
+        return (
+            BodyIssue(
+                line,
+                col,
+                "BODY020",
+                f"the body is {len(body):,} characters long; a tip body has at most {MAX_BODY_CHARS:,}",
+                "a tip is 150-400 words: shorten it, or split it into several tips",
+            ),
+        )
     lines = body.count("\n") + 1
     if lines > MAX_BODY_LINES:
-        return (BodyIssue(MAX_BODY_LINES + 1, 1, "BODY021",
-                          f"the body has {lines:,} lines; a tip body has at most {MAX_BODY_LINES:,}",
-                          "a tip is 150-400 words: join short lines into paragraphs, or split the tip"),)
+        return (
+            BodyIssue(
+                MAX_BODY_LINES + 1,
+                1,
+                "BODY021",
+                f"the body has {lines:,} lines; a tip body has at most {MAX_BODY_LINES:,}",
+                "a tip is 150-400 words: join short lines into paragraphs, or split the tip",
+            ),
+        )
     return tuple(_construct_issues(body))
 
 
@@ -115,10 +130,13 @@ def _construct_issues(body: str) -> list[BodyIssue]:
         definitions += is_definition
         depth += max(0, definitions - 1)
         if nesting is None and depth > MAX_NESTING:
-            nesting = BodyIssue(number, 1, "BODY022",
-                                f"lists, quotes, definitions or notes are nested {depth} levels deep; "
-                                f"at most {MAX_NESTING}",
-                                _NESTING_HINT)
+            nesting = BodyIssue(
+                number,
+                1,
+                "BODY022",
+                f"lists, quotes, definitions or notes are nested {depth} levels deep; at most {MAX_NESTING}",
+                _NESTING_HINT,
+            )
         index = 0
         while index < len(line):
             char = line[index]
@@ -130,26 +148,39 @@ def _construct_issues(body: str) -> list[BodyIssue]:
                 # from either to its `]` or `)` (or to the paragraph's end).
                 open_brackets.append((number, index + 1))
                 if brackets is None and len(open_brackets) > MAX_BRACKET_DEPTH:
-                    brackets = BodyIssue(number, index + 1, "BODY023",
-                                         f"brackets `[` or link parentheses `](` are nested more than "
-                                         f"{MAX_BRACKET_DEPTH} deep", _BRACKET_HINT)
+                    brackets = BodyIssue(
+                        number,
+                        index + 1,
+                        "BODY023",
+                        f"brackets `[` or link parentheses `](` are nested more than {MAX_BRACKET_DEPTH} deep",
+                        _BRACKET_HINT,
+                    )
             elif char in "])" and open_brackets:
                 open_brackets.pop()
             elif char == "*" and index == 0 and line.startswith("*[", 0):
                 abbreviations += 1
                 if abbreviation is None and abbreviations > MAX_ABBREVIATIONS:
-                    abbreviation = BodyIssue(number, 1, "BODY025",
-                                             f"the body defines more than {MAX_ABBREVIATIONS} abbreviations",
-                                             "define only the abbreviations a reader may not know")
+                    abbreviation = BodyIssue(
+                        number,
+                        1,
+                        "BODY025",
+                        f"the body defines more than {MAX_ABBREVIATIONS} abbreviations",
+                        "define only the abbreviations a reader may not know",
+                    )
             index += 1
     unclosed.extend(open_brackets)
     if nesting:
         issues.append(nesting)
     if brackets is None and len(unclosed) > MAX_UNCLOSED_BRACKETS:
         line, col = sorted(unclosed)[MAX_UNCLOSED_BRACKETS]
-        brackets = BodyIssue(line, col, "BODY023",
-                             f"{len(unclosed)} `[` or `](` are never closed by a `]` or `)` in their paragraph; "
-                             f"at most {MAX_UNCLOSED_BRACKETS}", _BRACKET_HINT)
+        brackets = BodyIssue(
+            line,
+            col,
+            "BODY023",
+            f"{len(unclosed)} `[` or `](` are never closed by a `]` or `)` in their paragraph; "
+            f"at most {MAX_UNCLOSED_BRACKETS}",
+            _BRACKET_HINT,
+        )
     if brackets:
         issues.append(brackets)
     if abbreviation:
@@ -209,31 +240,40 @@ def _html_issue(body: str) -> BodyIssue | None:
     for number, line in code_free_lines(body, spans=False):
         start = line.find("<")
         while start >= 0:
-            following = line[start + 1:start + 2]
+            following = line[start + 1 : start + 2]
             if following in ("!", "?"):
                 declarations += 1
                 if declarations > MAX_HTML_DECLARATIONS:
-                    return BodyIssue(number, start + 1, "BODY024",
-                                     f"the body has more than {MAX_HTML_DECLARATIONS} `<!` or `<?` outside code blocks",
-                                     "a tip has no comments, CDATA or declarations: remove them, or put them in a "
-                                     "fenced code block")
+                    return BodyIssue(
+                        number,
+                        start + 1,
+                        "BODY024",
+                        f"the body has more than {MAX_HTML_DECLARATIONS} `<!` or `<?` outside code blocks",
+                        "a tip has no comments, CDATA or declarations: remove them, or put them in a fenced code block",
+                    )
             elif following and following in _NAME_START:
                 tags += 1
                 if tags > MAX_HTML_TAGS:
-                    return BodyIssue(number, start + 1, "BODY024",
-                                     f"the body has more than {MAX_HTML_TAGS} HTML tags outside code blocks",
-                                     "use Markdown instead of HTML, or put code in a fenced code block")
+                    return BodyIssue(
+                        number,
+                        start + 1,
+                        "BODY024",
+                        f"the body has more than {MAX_HTML_TAGS} HTML tags outside code blocks",
+                        "use Markdown instead of HTML, or put code in a fenced code block",
+                    )
             start = line.find("<", start + 1)
     return None
 
 
 def limits_markdown() -> str:
     """The limits as a Markdown list for the contributing guide (block `tips:body-limits`)."""
-    return (f"- At most {MAX_BODY_CHARS:,} characters and {MAX_BODY_LINES:,} lines (`BODY020`, `BODY021`).\n"
-            f"- Lists, quotes, definitions and notes nested at most {MAX_NESTING} levels deep; a definition "
-            f"(`: ...`) that follows another without a blank line counts as one level deeper (`BODY022`).\n"
-            f"- Square brackets `[` and link parentheses `](` nested at most {MAX_BRACKET_DEPTH} deep, and at most "
-            f"{MAX_UNCLOSED_BRACKETS} never closed in their paragraph; `\\[` is a literal bracket (`BODY023`).\n"
-            f"- At most {MAX_HTML_TAGS} HTML tags and {MAX_HTML_DECLARATIONS} `<!` or `<?` outside fenced code "
-            f"blocks (`BODY024`).\n"
-            f"- At most {MAX_ABBREVIATIONS} abbreviations (`*[ABBR]: ...`, `BODY025`).\n")
+    return (
+        f"- At most {MAX_BODY_CHARS:,} characters and {MAX_BODY_LINES:,} lines (`BODY020`, `BODY021`).\n"
+        f"- Lists, quotes, definitions and notes nested at most {MAX_NESTING} levels deep; a definition "
+        f"(`: ...`) that follows another without a blank line counts as one level deeper (`BODY022`).\n"
+        f"- Square brackets `[` and link parentheses `](` nested at most {MAX_BRACKET_DEPTH} deep, and at most "
+        f"{MAX_UNCLOSED_BRACKETS} never closed in their paragraph; `\\[` is a literal bracket (`BODY023`).\n"
+        f"- At most {MAX_HTML_TAGS} HTML tags and {MAX_HTML_DECLARATIONS} `<!` or `<?` outside fenced code "
+        f"blocks (`BODY024`).\n"
+        f"- At most {MAX_ABBREVIATIONS} abbreviations (`*[ABBR]: ...`, `BODY025`).\n"
+    )

@@ -38,13 +38,17 @@ _URL_HINT = "link to an http(s) page, a mail address (mailto:) or another tip, e
 # Classes a writer might mean to set (Pygments' short classes are the highlighter's).
 USER_CLASSES = sorted(EXTENSION_CLASSES)
 _MARKUP_NAMES = {
-    "<!--": ("an HTML comment", "remove it: a body has no comments, and `<!-- tips:... -->` markers work only "
-             "in the site's hand-written pages"),
+    "<!--": (
+        "an HTML comment",
+        "remove it: a body has no comments, and `<!-- tips:... -->` markers work only in the site's hand-written pages",
+    ),
     "<![": ("a CDATA section", _HTML_HINT),
     "<?": ("a processing instruction", _HTML_HINT),
     "<!": ("an HTML declaration", _HTML_HINT),
-    "<": ("HTML that a browser reads differently (an unclosed or misnested element)",
-          "close every HTML element, or better use Markdown instead of HTML"),
+    "<": (
+        "HTML that a browser reads differently (an unclosed or misnested element)",
+        "close every HTML element, or better use Markdown instead of HTML",
+    ),
 }
 
 
@@ -74,21 +78,37 @@ def _issue(finding: Finding, locator: _Locator) -> BodyIssue:
     if finding.kind == "attribute":
         line, col = locator.find(f"{name}=", f"{name} =", name)
         if name.startswith("on"):
-            return BodyIssue(line, col, "BODY004", f"the body sets the event handler {shown} on <{finding.tag}>",
-                             _SCRIPT_HINT)
-        return BodyIssue(line, col, "BODY004", f"the attribute {shown} is not allowed on <{finding.tag}>",
-                         "remove it: " + ("a tip has no styles of its own" if name == "style" else
-                                          "Markdown sets the attributes a tip needs"))
+            return BodyIssue(
+                line, col, "BODY004", f"the body sets the event handler {shown} on <{finding.tag}>", _SCRIPT_HINT
+            )
+        return BodyIssue(
+            line,
+            col,
+            "BODY004",
+            f"the attribute {shown} is not allowed on <{finding.tag}>",
+            "remove it: "
+            + ("a tip has no styles of its own" if name == "style" else "Markdown sets the attributes a tip needs"),
+        )
     if finding.kind == "class":
         line, col = locator.find(f".{name}", name)
-        return BodyIssue(line, col, "BODY008", f"the class {shown} is not allowed",
-                         "an attribute list may set only these classes: " + ", ".join(USER_CLASSES))
+        return BodyIssue(
+            line,
+            col,
+            "BODY008",
+            f"the class {shown} is not allowed",
+            "an attribute list may set only these classes: " + ", ".join(USER_CLASSES),
+        )
     if finding.kind == "id":
         # A heading's id is its text as a slug: its first word is in the source line.
         line, col = locator.find(f"#{name}", "id=", name, name.split("-")[0])
-        return BodyIssue(line, col, "BODY009", f"the id {shown} is not allowed on <{finding.tag}>",
-                         "remove it (headings get their ids from their text); a heading whose text starts with `__` "
-                         "would take an id of the theme's: reword it")
+        return BodyIssue(
+            line,
+            col,
+            "BODY009",
+            f"the id {shown} is not allowed on <{finding.tag}>",
+            "remove it (headings get their ids from their text); a heading whose text starts with `__` "
+            "would take an id of the theme's: reword it",
+        )
     what, hint = _MARKUP_NAMES.get(name, _MARKUP_NAMES["<"])
     line, col = locator.find(name if name != "<" else "<")
     return BodyIssue(line, col, "BODY004", f"the body contains {what}", hint)
@@ -131,7 +151,7 @@ class _Locator:
             decoded = html.unescape(target)
             # Markdown keeps a tab inside a destination: read up to the closing parenthesis.
             stops = [i for i in (self.text.find(")", offset), self.text.find("\n", offset)) if i >= 0]
-            loose = self.text[offset:min(stops, default=len(self.text))]
+            loose = self.text[offset : min(stops, default=len(self.text))]
             for candidate in (decoded, html.unescape(loose)):
                 found = url_scheme(candidate)
                 if found is not None and found == scheme and found not in URL_SCHEMES:

@@ -37,11 +37,15 @@ def _draw(size: int, rounded: bool) -> Image.Image:
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=WHITE, width=stroke)
     # The base: two bars under the bulb.
     for top in (21.5, 25):
-        draw.rounded_rectangle((12.5 * unit, top * unit, 19.5 * unit, (top + 2.2) * unit),
-                               radius=unit, fill=WHITE)
+        draw.rounded_rectangle((12.5 * unit, top * unit, 19.5 * unit, (top + 2.2) * unit), radius=unit, fill=WHITE)
     # Rays: left, upper left, top, upper right, right.
-    for (x1, y1, x2, y2) in ((3.5, 14, 6, 14), (6.5, 5, 8.2, 6.7), (16, 2, 16, 4.6),
-                             (25.5, 5, 23.8, 6.7), (28.5, 14, 26, 14)):
+    for x1, y1, x2, y2 in (
+        (3.5, 14, 6, 14),
+        (6.5, 5, 8.2, 6.7),
+        (16, 2, 16, 4.6),
+        (25.5, 5, 23.8, 6.7),
+        (28.5, 14, 26, 14),
+    ):
         draw.line((x1 * unit, y1 * unit, x2 * unit, y2 * unit), fill=WHITE, width=round(2 * unit))
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
@@ -66,5 +70,9 @@ def favicon_ico() -> bytes:
 
 def icon_files() -> dict[str, bytes]:
     """Every icon file by its path in the site (paths are the site root's, as browsers expect)."""
-    return {routes.FAVICON_ICO: favicon_ico(), routes.FAVICON_PNG: favicon_png(32),
-            routes.FAVICON_48: favicon_png(48), routes.TOUCH_ICON: touch_icon_png()}
+    return {
+        routes.FAVICON_ICO: favicon_ico(),
+        routes.FAVICON_PNG: favicon_png(32),
+        routes.FAVICON_48: favicon_png(48),
+        routes.TOUCH_ICON: touch_icon_png(),
+    }

@@ -54,6 +54,8 @@ def mkdocs_markdown_extensions() -> list[Any]:
 
 def new_markdown() -> markdown.Markdown:
     """A Python-Markdown instance with the one configuration (call `reset()` between documents)."""
-    return markdown.Markdown(extensions=list(EXTENSIONS),
-                             extension_configs={name: dict(config) for name, config in EXTENSION_CONFIGS.items()},
-                             output_format="html")
+    return markdown.Markdown(
+        extensions=list(EXTENSIONS),
+        extension_configs={name: dict(config) for name, config in EXTENSION_CONFIGS.items()},
+        output_format="html",
+    )

@@ -35,8 +35,9 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # escaped in text), so these patterns cannot match inside text or a value.
 _LINKING_TAG = re.compile(r'<(?:a|img)(?:\s[^\s="<>/]+="[^"]*")*\s*/?>')
 _URL_ATTRIBUTE = re.compile(r'(\s)(href|src)="([^"]*)"')
-_UNPUBLISHED_LINK = re.compile(r'<a\s[^>]*?href="' + re.escape(UNPUBLISHED_HREF) + r'(?:#[^"]*)?"[^>]*>(.*?)</a>',
-                               re.DOTALL)
+_UNPUBLISHED_LINK = re.compile(
+    r'<a\s[^>]*?href="' + re.escape(UNPUBLISHED_HREF) + r'(?:#[^"]*)?"[^>]*>(.*?)</a>', re.DOTALL
+)
 _CACHE_SIZE = 32768  # more than the bodies of a large library; old bodies drop out under `mkdocs serve`
 
 _markdown: markdown.Markdown | None = None
@@ -71,6 +72,7 @@ def body_html(body: str, resolve: Callable[[str], str | None]) -> str:
     `resolve(url)` returns the URL to use, or None to drop it. The result
     is sanitized again: a resolver cannot bring in what the allow-list refuses.
     """
+
     def attribute(match: re.Match) -> str:
         target = resolve(html.unescape(match.group(3)))
         if target is None:
@@ -86,8 +88,9 @@ def body_html(body: str, resolve: Callable[[str], str | None]) -> str:
     return sanitize(linked)
 
 
-def resolve_link(target: str, slug: str, site_url: str | None,
-                 has_page: Callable[[str], bool] | None = None) -> str | None:
+def resolve_link(
+    target: str, slug: str, site_url: str | None, has_page: Callable[[str], bool] | None = None
+) -> str | None:
     """Where a link or image in tip `slug`'s body points, for a reader outside the site.
 
     Anchors (such as footnote references), external URLs and mail links are
@@ -104,7 +107,7 @@ def resolve_link(target: str, slug: str, site_url: str | None,
     if linked and has_page is not None and not has_page(linked):
         return UNPUBLISHED_HREF
     if linked:
-        fragment = target[target.index("#"):] if "#" in target else ""
+        fragment = target[target.index("#") :] if "#" in target else ""
         return tip_url(linked, site_url) + fragment
     # A site-relative link ('/about/') is relative to the site's root, which
     # may be a sub-path ('https://example.org/tips-site/'). Any other relative
@@ -115,8 +118,9 @@ def resolve_link(target: str, slug: str, site_url: str | None,
     return urljoin(body_base(slug, site_url or None), target)
 
 
-def render_body(body: str, slug: str, site_url: str | None = None,
-                has_page: Callable[[str], bool] | None = None) -> str:
+def render_body(
+    body: str, slug: str, site_url: str | None = None, has_page: Callable[[str], bool] | None = None
+) -> str:
     """The allow-listed HTML of tip `slug`'s body, with links that work outside the site (feeds, API).
 
     `site_url` is the absolute site URL ending in '/'; None keeps URLs

@@ -234,6 +234,21 @@ def file_href(from_src: str, path: str) -> str:
 # names kept for paths to come.
 TOP_LEVEL_NAMES = frozenset(
     name.split("/")[0].split(".")[0]
-    for name in (TIPS, TAGS, WEEKLY, API, CARDS, ASSETS, SEARCH_BUNDLE, HOME, SUBSCRIBE, FEED_RSS, FEED_ATOM, FEED_JSON,
-                 ROBOTS, SITEMAP, *ICONS)
+    for name in (
+        TIPS,
+        TAGS,
+        WEEKLY,
+        API,
+        CARDS,
+        ASSETS,
+        SEARCH_BUNDLE,
+        HOME,
+        SUBSCRIBE,
+        FEED_RSS,
+        FEED_ATOM,
+        FEED_JSON,
+        ROBOTS,
+        SITEMAP,
+        *ICONS,
+    )
 )

@@ -101,7 +101,7 @@ def site_body_html(tip: Tip, here: str, tip_href: Callable[[str], str] | None = 
     def resolve(target: str) -> str:
         slug = tip_slug_of_link(target)
         if slug:
-            fragment = target[target.index("#"):] if "#" in target else ""
+            fragment = target[target.index("#") :] if "#" in target else ""
             return tip_href(slug) + fragment
         if slug is None and target and not target.startswith(("#", "/")) and not _SCHEME.match(target):
             return file_href(here, posixpath.normpath(tip_asset(target)))
@@ -125,12 +125,14 @@ def problems_markdown(report_text: str) -> str:
     """The preview's page while the library has errors: the same lines `tips check` prints."""
     longest = max((len(run) for run in re.findall(r"`+", report_text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return join([
-        "# The tips have problems",
-        "The preview shows this page until every error below is fixed; it reloads by itself "
-        "when you save. `tips check` prints the same list.",
-        f"{fence}text\n{report_text.rstrip()}\n{fence}",
-    ])
+    return join(
+        [
+            "# The tips have problems",
+            "The preview shows this page until every error below is fixed; it reloads by itself "
+            "when you save. `tips check` prints the same list.",
+            f"{fence}text\n{report_text.rstrip()}\n{fence}",
+        ]
+    )
 
 
 def listing_meta(title: str, description: str) -> dict[str, Any]:

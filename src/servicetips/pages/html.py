@@ -32,7 +32,14 @@ def _attr(value: Any) -> Markup:
 @lru_cache(maxsize=1)
 def pieces() -> Any:
     """The macros of templates/pieces.html (anchor, chips, byline, credits, cards, lists, nav): Markup each."""
-    env = Environment(loader=PackageLoader("servicetips", "templates"), autoescape=True, finalize=_escape_text,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env = Environment(
+        loader=PackageLoader("servicetips", "templates"),
+        autoescape=True,
+        finalize=_escape_text,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
     env.filters["attr"] = _attr
     return env.get_template("pieces.html").module

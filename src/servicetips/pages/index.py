@@ -24,8 +24,14 @@ RELATED_PER_TIP = 3
 class SiteIndex:
     """The published tips of one build, indexed for listings, related tips and pagers."""
 
-    def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = (),
-                 visible: Visibility | None = None, language: str = "en"):
+    def __init__(
+        self,
+        library: Library,
+        schedule: Schedule,
+        feeds: Collection[str] = (),
+        visible: Visibility | None = None,
+        language: str = "en",
+    ):
         self.library = library
         self.schedule = schedule
         self.feeds = frozenset(feeds)

@@ -33,12 +33,16 @@ def this_week(index: SiteIndex, here: str) -> str:
         elif not schedule.published:
             text = "There is no tip of the week yet: it starts with the first published tip."
         else:
-            text = (f"There is no tip of the week for {index.week(schedule.current)}. "
-                    f"[Browse past weeks]({link(here, WEEKLY_INDEX)})")
+            text = (
+                f"There is no tip of the week for {index.week(schedule.current)}. "
+                f"[Browse past weeks]({link(here, WEEKLY_INDEX)})"
+            )
         return f'!!! note "Tip of the week"\n\n    {text}\n'
     if slot.withdrawn is not None:
-        return (f'!!! note "Tip of the week · {index.week(slot.week)}"\n\n'
-                f"    {md_text(withdrawal_notice(slot))} [Past weeks]({link(here, WEEKLY_INDEX)})\n")
+        return (
+            f'!!! note "Tip of the week · {index.week(slot.week)}"\n\n'
+            f"    {md_text(withdrawal_notice(slot))} [Past weeks]({link(here, WEEKLY_INDEX)})\n"
+        )
     tip = slot.tip
     target = link(here, tip_source(tip.slug))
     return (

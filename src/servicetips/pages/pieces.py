@@ -55,8 +55,16 @@ def byline(index: SiteIndex, tip: Tip, here: str) -> str:
     """Tags, author, date and reading time."""
     author = index.library.authors.get(tip.meta.author)
     url = tip.shown_as.author_url if tip.shown_as is not None else (author.url if author else None)
-    return str(pieces().byline(_chip_items(index, tip, here), author_name(index, tip), url,
-                               tip.published.isoformat(), index.day(tip.published), tip.reading_minutes))
+    return str(
+        pieces().byline(
+            _chip_items(index, tip, here),
+            author_name(index, tip),
+            url,
+            tip.published.isoformat(),
+            index.day(tip.published),
+            tip.reading_minutes,
+        )
+    )
 
 
 def credits_block(index: SiteIndex, tip: Tip, here: str) -> str:
@@ -93,8 +101,15 @@ def nav_block(css_class: str, label: str, links: list[tuple[str, str, str]]) -> 
 
 
 def _cards(index: SiteIndex, tips: Iterable[Tip], here: str) -> list[dict]:
-    return [{"title": tip.title, "url": href(here, tip_source(tip.slug)), "summary": tip.summary,
-             "chips": _chip_items(index, tip, here)} for tip in tips]
+    return [
+        {
+            "title": tip.title,
+            "url": href(here, tip_source(tip.slug)),
+            "summary": tip.summary,
+            "chips": _chip_items(index, tip, here),
+        }
+        for tip in tips
+    ]
 
 
 def tip_cards(index: SiteIndex, tips: Iterable[Tip], here: str) -> str:
@@ -111,9 +126,17 @@ def tip_list(index: SiteIndex, tips: Iterable[Tip], here: str, with_chips: bool 
     # Raw HTML: a tag page lists every tip of the tag, so in Markdown
     # (md_in_html) it was the one part of the build that grew with the
     # library on a page of its own.
-    items = [{"title": tip.title, "url": href(here, tip_source(tip.slug)), "published": tip.published.isoformat(),
-              "day": index.day(tip.published), "summary": tip.summary,
-              "chips": _chip_items(index, tip, here) if with_chips else ()} for tip in tips]
+    items = [
+        {
+            "title": tip.title,
+            "url": href(here, tip_source(tip.slug)),
+            "published": tip.published.isoformat(),
+            "day": index.day(tip.published),
+            "summary": tip.summary,
+            "chips": _chip_items(index, tip, here) if with_chips else (),
+        }
+        for tip in tips
+    ]
     return str(pieces().tip_list(items))
 
 

@@ -20,11 +20,13 @@ def tags_index_page(index: SiteIndex) -> VirtualPage:
             f"    ---\n\n"
             f"    {md_text(info.description)}"
         )
-    markdown = join([
-        "# Tags",
-        "Every tip carries one to three tags. Pick a theme to see its tips, newest first.",
-        grid(cards),
-    ])
+    markdown = join(
+        [
+            "# Tags",
+            "Every tip carries one to three tags. Pick a theme to see its tips, newest first.",
+            grid(cards),
+        ]
+    )
     return VirtualPage(here, markdown, listing_meta("Tags", "Browse the tips by theme."), in_nav=True)
 
 
@@ -35,16 +37,15 @@ def tag_page(index: SiteIndex, tag: str) -> VirtualPage:
     tips = index.by_tag[tag]
     follow = ""
     if tag_feed(tag) in index.feeds:
-        follow = (f"[Follow this tag (RSS)]({link(here, tag_feed(tag))})"
-                  "{ .md-button .tip-feed-button }")
-    listing = (tip_list(index, tips, here) if tips
-               else "No published tip carries this tag yet.")
-    markdown = join([
-        f"# {md_text(info.label)}",
-        f"{md_text(info.description)}\n{{ .tip-lead }}",
-        follow,
-        f"{tips_count(len(tips)).capitalize()}, newest first. "
-        f"[All tags]({link(here, TAGS_INDEX)})",
-        listing,
-    ])
+        follow = f"[Follow this tag (RSS)]({link(here, tag_feed(tag))}){{ .md-button .tip-feed-button }}"
+    listing = tip_list(index, tips, here) if tips else "No published tip carries this tag yet."
+    markdown = join(
+        [
+            f"# {md_text(info.label)}",
+            f"{md_text(info.description)}\n{{ .tip-lead }}",
+            follow,
+            f"{tips_count(len(tips)).capitalize()}, newest first. [All tags]({link(here, TAGS_INDEX)})",
+            listing,
+        ]
+    )
     return VirtualPage(here, markdown, listing_meta(info.label, info.description))

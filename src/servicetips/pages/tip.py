@@ -22,11 +22,15 @@ def tip_page(index: SiteIndex, tip: Tip) -> VirtualPage:
         byline(index, tip, here),
         BODY_PLACEHOLDER,
     ]
-    footer = "\n".join(part for part in (
-        credits_block(index, tip, here),
-        related_section(index, tip, here),
-        pager(here, *index.neighbours(tip)),
-    ) if part)
+    footer = "\n".join(
+        part
+        for part in (
+            credits_block(index, tip, here),
+            related_section(index, tip, here),
+            pager(here, *index.neighbours(tip)),
+        )
+        if part
+    )
     meta = {
         "title": tip.title,
         "description": tip.summary,
@@ -42,6 +46,8 @@ def tip_page(index: SiteIndex, tip: Tip) -> VirtualPage:
 
 def scheduled_banner(index: SiteIndex, tip: Tip) -> str:
     """The preview's notice on a scheduled tip's page."""
-    return (f'!!! warning tip-scheduled "Scheduled: on the site from {index.day(tip.published)}"\n\n'
-            "    Only the preview shows this tip. The site, its search, the feeds and the API "
-            "leave it out until its `published` date.\n")
+    return (
+        f'!!! warning tip-scheduled "Scheduled: on the site from {index.day(tip.published)}"\n\n'
+        "    Only the preview shows this tip. The site, its search, the feeds and the API "
+        "leave it out until its `published` date.\n"
+    )
