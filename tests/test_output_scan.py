@@ -42,12 +42,29 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from servicetips.render import render_body
 from support import MKDOCS_YML, SiteBuild, text_of
 from support.pagefind import fragments, tags_of
 
 # Attributes whose value a browser loads or navigates to.
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite",
-                  "longdesc", "codebase", "manifest", "icon", "ping", "lowsrc", "dynsrc"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "poster",
+    "background",
+    "cite",
+    "longdesc",
+    "codebase",
+    "manifest",
+    "icon",
+    "ping",
+    "lowsrc",
+    "dynsrc",
+}
 # Elements that load another document or change where relative links go.
 EMBEDDING_TAGS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"}
 SAFE_DATA_URL = re.compile(r"data:image/(?:png|gif|jpeg|webp)[;,]")
@@ -162,12 +179,16 @@ def html_findings(text: str, allowed: Allowed, *, page: bool) -> list[str]:
     """Active content in `text` that is not allowed; in a fragment (feed item, search text) nothing is allowed."""
     scanner = scan_html(text)
     found = list(scanner.problems)
-    for signature in scanner.scripts:
-        if not (page and signature in allowed.scripts):
-            found.append(f"<script> not from the theme: {signature[:120]!r}")
-    for handler in scanner.handlers:
-        if not (page and handler in allowed.handlers):
-            found.append(f"<{handler[0]} {handler[1]}={handler[2][:60]!r}>: an event handler")
+    found.extend(
+        f"<script> not from the theme: {signature[:120]!r}"
+        for signature in scanner.scripts
+        if not (page and signature in allowed.scripts)
+    )
+    found.extend(
+        f"<{handler[0]} {handler[1]}={handler[2][:60]!r}>: an event handler"
+        for handler in scanner.handlers
+        if not (page and handler in allowed.handlers)
+    )
     return found
 
 
@@ -241,12 +262,22 @@ def allowed(tmp_path_factory) -> Allowed:
     (folder / "docs" / "other.md").write_text("# Other\n\nA page one level down.\n", encoding="utf-8")
     theme = dict(yaml.safe_load(MKDOCS_YML.read_text("utf-8"))["theme"])
     theme.pop("custom_dir", None)  # the site's template overrides are what is being checked
-    config = {"site_name": "Bare", "site_url": "https://bare.example.org/", "theme": theme,
-              "plugins": ["search"], "nav": ["index.md"]}
+    config = {
+        "site_name": "Bare",
+        "site_url": "https://bare.example.org/",
+        "theme": theme,
+        "plugins": ["search"],
+        "nav": ["index.md"],
+    }
     (folder / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(folder / "site")],
-                          cwd=folder, capture_output=True, text=True, timeout=600,
-                          env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1"})
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(folder / "site")],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert done.returncode == 0, done.stderr
     scripts, handlers = set(_extra_javascript()), set()
     for page in (folder / "site").rglob("*.html"):
@@ -268,52 +299,60 @@ def tricky_site(accepted_site) -> SiteBuild:
 EMPTY = Allowed(frozenset(), frozenset())
 
 
-@pytest.mark.parametrize("snippet", [
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    "<p>unclosed <script>alert(1)",
-    "<img src=x onerror=alert(1)>",
-    "<svg/onload=alert(1)>",
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "<a href=\"&#106;avascript:alert(1)\">x</a>",
-    "<a href=\"&#x6A;avascript&colon;alert(1)\">x</a>",
-    "<a href=\" java&#9;script:alert(1)\">x</a>",
-    "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
-    "<img src=\"vbscript:msgbox(1)\">",
-    "<object data=\"data:text/html;base64,PHNjcmlwdD4=\"></object>",
-    "<iframe srcdoc=\"&lt;script&gt;alert(1)&lt;/script&gt;\"></iframe>",
-    "<svg><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<form action=\"javascript:alert(1)\"><button>go</button></form>",
-    # JSON-LD is data only when it is exactly that: these would run or could end the element.
-    "<script type=\"application/ld+json\">alert(1)</script>",
-    "<script type=\"application/ld+json \">{}</script>",
-    "<script type=\"Application/LD+JSON\">{}</script>",
-    "<script type=\"application/ld+json\" src=\"x.js\">{}</script>",
-    "<script type=\"application/ld+json\">{\"a\": \"</script><script>alert(1)//\"}</script>",
-    "<script type=\"application/ld+json\">{\"a\": \"<b>\"}</script>",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "<script>alert(1)</script>",
+        "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+        "<p>unclosed <script>alert(1)",
+        "<img src=x onerror=alert(1)>",
+        "<svg/onload=alert(1)>",
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="&#106;avascript:alert(1)">x</a>',
+        '<a href="&#x6A;avascript&colon;alert(1)">x</a>',
+        '<a href=" java&#9;script:alert(1)">x</a>',
+        '<a href="JaVaScRiPt:alert(1)">x</a>',
+        '<img src="vbscript:msgbox(1)">',
+        '<object data="data:text/html;base64,PHNjcmlwdD4="></object>',
+        '<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe>',
+        '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+        '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+        '<form action="javascript:alert(1)"><button>go</button></form>',
+        # JSON-LD is data only when it is exactly that: these would run or could end the element.
+        '<script type="application/ld+json">alert(1)</script>',
+        '<script type="application/ld+json ">{}</script>',
+        '<script type="Application/LD+JSON">{}</script>',
+        '<script type="application/ld+json" src="x.js">{}</script>',
+        '<script type="application/ld+json">{"a": "</script><script>alert(1)//"}</script>',
+        '<script type="application/ld+json">{"a": "<b>"}</script>',
+    ],
+)
 def test_the_scanner_finds_each_kind_of_active_content(snippet):
     assert html_findings(snippet, EMPTY, page=True), snippet
     assert text_findings(snippet, EMPTY), snippet
 
 
-@pytest.mark.parametrize("snippet", [
-    "<script type=\"application/ld+json\">{\"@type\": \"Article\", \"headline\": \"A \\u003cb\\u003e\"}</script>",
-    "<p>Type onclick=alert(1) and &lt;script&gt; as text.</p>",
-    "<p><code>javascript:alert(1)</code> and <code>&lt;img onerror=x&gt;</code></p>",
-    "<a href=\"https://example.org/help\" title=\"javascript:alert(1)\">help</a>",
-    "<a href=\"https://example.org/?q=%22onmouseover=alert(1)\">search</a>",
-    "<img alt=\"A smile\" src=\"data:image/png;base64,iVBORw0KGgo=\">",
-    "<meta name=\"description\" content=\"&quot;Sorry&quot; &amp; thanks: reply in &lt; 2 hours\">",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        '<script type="application/ld+json">{"@type": "Article", "headline": "A \\u003cb\\u003e"}</script>',
+        "<p>Type onclick=alert(1) and &lt;script&gt; as text.</p>",
+        "<p><code>javascript:alert(1)</code> and <code>&lt;img onerror=x&gt;</code></p>",
+        '<a href="https://example.org/help" title="javascript:alert(1)">help</a>',
+        '<a href="https://example.org/?q=%22onmouseover=alert(1)">search</a>',
+        '<img alt="A smile" src="data:image/png;base64,iVBORw0KGgo=">',
+        '<meta name="description" content="&quot;Sorry&quot; &amp; thanks: reply in &lt; 2 hours">',
+    ],
+)
 def test_the_scanner_leaves_text_that_only_looks_active(snippet):
     assert html_findings(snippet, EMPTY, page=True) == []
 
 
 def test_the_scanner_finds_script_urls_and_markup_in_feeds_and_json():
-    feed = (b"<rss><channel><item><link>javascript:alert(1)</link>"
-            b"<description>&lt;img src=x onerror=alert(1)&gt;</description></item></channel></rss>")
+    feed = (
+        b"<rss><channel><item><link>javascript:alert(1)</link>"
+        b"<description>&lt;img src=x onerror=alert(1)&gt;</description></item></channel></rss>"
+    )
     assert len(xml_findings(feed, EMPTY)) == 2
     assert text_findings("<svg onload=alert(1)>", EMPTY)
     assert text_findings("&lt;svg onload=alert(1)&gt; as text", EMPTY) == []
@@ -332,7 +371,8 @@ def test_the_tricky_library_has_no_active_content_the_theme_did_not_put_there(tr
     assert site_findings(tricky_site.site, allowed) == {}
     scanned = [p for p in tricky_site.site.rglob("*") if p.suffix in (".html", ".xml", ".json")]
     assert {"feed.xml", "atom.xml", "feed.json", "pagefind/pagefind-entry.json"} <= {
-        p.relative_to(tricky_site.site).as_posix() for p in scanned}
+        p.relative_to(tricky_site.site).as_posix() for p in scanned
+    }
 
 
 TRICKY_TITLES = {
@@ -401,14 +441,15 @@ def test_tricky_titles_reach_the_search_index_and_feeds_as_text(tricky_site):
     assert any(t and t.endswith(TRICKY_TITLES["braces-look-like-attributes"]) for t in items), items
 
 
-@pytest.mark.parametrize("body", [
-    "[x](&#106;avascript:alert(1))",
-    "[x](java&#9;script:alert(1))",
-    "[x](\x0ejavascript:alert(1))",
-    '[x](https://example.org/){: href="&#106;avascript:alert(1)" }',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[x](&#106;avascript:alert(1))",
+        "[x](java&#9;script:alert(1))",
+        "[x](\x0ejavascript:alert(1))",
+        '[x](https://example.org/){: href="&#106;avascript:alert(1)" }',
+    ],
+)
 def test_body_html_alone_drops_encoded_script_urls(body):
-    from servicetips.render import render_body
-
     rendered = render_body(body, "me", "https://example.org/")
     assert html_findings(rendered, EMPTY, page=False) == [], rendered

@@ -83,7 +83,7 @@ def test_related_prefers_shared_tags_then_the_newest(report):
                 continue
             # Nobody left out beats the weakest chosen tip.
             weakest = related[-1]
-            key = lambda t: (-len(set(t.tags) & set(tip.tags)), rank[t.slug])  # noqa: E731
+            key = lambda t, tip=tip: (-len(set(t.tags) & set(tip.tags)), rank[t.slug])  # noqa: E731
             assert key(other) > key(weakest)
 
 

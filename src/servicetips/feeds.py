@@ -43,10 +43,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Callable, Collection, Literal, Mapping, Optional
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from feedgen.ext.base import BaseExtension
@@ -55,10 +56,10 @@ from jinja2 import Environment
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import routes
 from .dates import IsoWeek
 from .ledger import withdrawal_notice
 from .model import Library, Tip
-from . import routes
 from .render import render_body
 from .routes import tip_url, week_url
 from .schedule import Schedule, WeekSlot
@@ -132,21 +133,21 @@ def normalize_site_url(url: Any) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _normalized(site_url: Optional[str]) -> Optional[str]:
+def _normalized(site_url: str | None) -> str | None:
     return None if site_url is None else normalize_site_url(site_url)
 
 
-def _root(site_url: Optional[str]) -> str:
+def _root(site_url: str | None) -> str:
     # None means "site-relative" (the CLI has no site URL): '/tips/x/' instead of 'https://.../tips/x/'.
     return routes.root_url(None if site_url is None else normalize_site_url(site_url))
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
 # --- API payloads -------------------------------------------------------------
@@ -170,68 +171,98 @@ class WeekEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    week: str = Field(pattern=IsoWeek.JSON_PATTERN, description="ISO 8601 week, YYYY-Www.",
-                      examples=["2026-W48"])
+    week: str = Field(pattern=IsoWeek.JSON_PATTERN, description="ISO 8601 week, YYYY-Www.", examples=["2026-W48"])
     start: date = Field(description="The week's Monday (the week starts at 00:00 UTC).", examples=["2026-11-23"])
     end: date = Field(description="The week's Sunday, the last day of the week.", examples=["2026-11-29"])
-    week_url: str = Field(description="The week's permalink. " + _URL_DOC, json_schema_extra={"format": "uri-reference"})
-    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="The tip's slug: stable, its address is /tips/<slug>/.")
+    week_url: str = Field(
+        description="The week's permalink. " + _URL_DOC, json_schema_extra={"format": "uri-reference"}
+    )
+    slug: str = Field(
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="The tip's slug: stable, its address is /tips/<slug>/."
+    )
     title: str = Field(description="The tip's title, plain text.")
-    url: str = Field(description="The tip's page (the week's permalink when withdrawn). " + _URL_DOC,
-                     json_schema_extra={"format": "uri-reference"})
-    withdrawn: Optional[WithdrawnInfo] = Field(
-        default=None, description="Present only when the week's tip was withdrawn; title and html then say so.")
+    url: str = Field(
+        description="The tip's page (the week's permalink when withdrawn). " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"},
+    )
+    withdrawn: WithdrawnInfo | None = Field(
+        default=None, description="Present only when the week's tip was withdrawn; title and html then say so."
+    )
 
 
 class TipOfTheWeek(WeekEntry):
     """api/tip-of-the-week.json: the tip of the current week."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
         title="Service Tips API v1: tip of the week",
         json_schema_extra={"$comment": "Generated from servicetips.feeds.TipOfTheWeek; do not edit by hand."},
     )
 
     schema_ref: str = Field(alias="$schema", description="URL of this JSON Schema.")
-    schema_version: Literal[1] = Field(description="Major version of the payload; a breaking change gets a new version and path.")
+    schema_version: Literal[1] = Field(
+        description="Major version of the payload; a breaking change gets a new version and path."
+    )
     summary: str = Field(description="One sentence, plain text.")
     tags: list[str] = Field(min_length=1, max_length=3, description="Tag keys; each has a page at /tags/<tag>/.")
     html: str = Field(description="The tip's body as HTML, with absolute links.")
-    image: Optional[str] = Field(default=None, description="The week's share card, a 1200x630 PNG. " + _URL_DOC,
-                                 json_schema_extra={"format": "uri-reference"})
-    email_html: Optional[str] = Field(
-        default=None, description="The week's email-ready HTML (inline styles, at most 600 px wide). " + _URL_DOC,
-        json_schema_extra={"format": "uri-reference"})
-    email_text: Optional[str] = Field(default=None, description="The same email as plain text. " + _URL_DOC,
-                                      json_schema_extra={"format": "uri-reference"})
+    image: str | None = Field(
+        default=None,
+        description="The week's share card, a 1200x630 PNG. " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"},
+    )
+    email_html: str | None = Field(
+        default=None,
+        description="The week's email-ready HTML (inline styles, at most 600 px wide). " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"},
+    )
+    email_text: str | None = Field(
+        default=None,
+        description="The same email as plain text. " + _URL_DOC,
+        json_schema_extra={"format": "uri-reference"},
+    )
 
 
 class WeeksIndex(BaseModel):
     """api/weeks.json: every published week, newest first."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
         title="Service Tips API v1: published weeks",
         json_schema_extra={"$comment": "Generated from servicetips.feeds.WeeksIndex; do not edit by hand."},
     )
 
     schema_ref: str = Field(alias="$schema", description="URL of this JSON Schema.")
-    schema_version: Literal[1] = Field(description="Major version of the payload; a breaking change gets a new version and path.")
+    schema_version: Literal[1] = Field(
+        description="Major version of the payload; a breaking change gets a new version and path."
+    )
     weeks: list[WeekEntry] = Field(description="Every week that has started and has a tip, newest first.")
 
 
-def _week_entry_fields(slot: WeekSlot, site_url: Optional[str]) -> dict[str, Any]:
+def _week_entry_fields(slot: WeekSlot, site_url: str | None) -> dict[str, Any]:
     tip = _tip_of(slot)
     if slot.withdrawn is not None:
         return {
-            "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
-            "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": "Tip withdrawn",
+            "week": str(slot.week),
+            "start": slot.week.monday,
+            "end": slot.week.sunday,
+            "week_url": week_url(slot.week, site_url),
+            "slug": tip.slug,
+            "title": "Tip withdrawn",
             "url": week_url(slot.week, site_url),
             "withdrawn": WithdrawnInfo(on=slot.withdrawn.on, reason=slot.withdrawn.reason),
         }
     return {
-        "week": str(slot.week), "start": slot.week.monday, "end": slot.week.sunday,
-        "week_url": week_url(slot.week, site_url), "slug": tip.slug, "title": tip.title,
+        "week": str(slot.week),
+        "start": slot.week.monday,
+        "end": slot.week.sunday,
+        "week_url": week_url(slot.week, site_url),
+        "slug": tip.slug,
+        "title": tip.title,
         "url": tip_url(tip.slug, site_url),
     }
 
@@ -242,8 +273,9 @@ def _tip_of(slot: WeekSlot) -> Tip:
     return slot.tip
 
 
-def week_payload(slot: WeekSlot, site_url: Optional[str],
-                 has_page: Optional[Callable[[str], bool]] = None, files: Collection[str] = ()) -> dict:
+def week_payload(
+    slot: WeekSlot, site_url: str | None, has_page: Callable[[str], bool] | None = None, files: Collection[str] = ()
+) -> dict:
     """The tip-of-the-week payload for `slot` as a JSON-ready dict (see `TipOfTheWeek`).
 
     With `site_url` None, URLs are site-relative ('/tips/<slug>/').
@@ -267,14 +299,17 @@ def week_payload(slot: WeekSlot, site_url: Optional[str],
     return payload.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _week_links(week: IsoWeek, site_url: Optional[str], files: Collection[str]) -> dict[str, str]:
+def _week_links(week: IsoWeek, site_url: str | None, files: Collection[str]) -> dict[str, str]:
     """The week's card and email files that exist in this build, as payload fields."""
-    wanted = {"image": routes.week_card(week), "email_html": routes.week_email_html(week),
-              "email_text": routes.week_email_text(week)}
+    wanted = {
+        "image": routes.week_card(week),
+        "email_html": routes.week_email_html(week),
+        "email_text": routes.week_email_text(week),
+    }
     return {key: routes.url(path, site_url) for key, path in wanted.items() if path in files}
 
 
-def weeks_payload(schedule: Schedule, site_url: Optional[str]) -> dict:
+def weeks_payload(schedule: Schedule, site_url: str | None) -> dict:
     """The payload of api/weeks.json: every published week, newest first (see `WeeksIndex`)."""
     site_url = _normalized(site_url)
     index = WeeksIndex(
@@ -289,8 +324,10 @@ def api_json_schemas() -> dict[str, str]:
     """The API's JSON Schemas as committed under docs/, by path relative to docs/."""
     schemas = {}
     for path, model in ((TIP_OF_THE_WEEK_SCHEMA, TipOfTheWeek), (WEEKS_SCHEMA, WeeksIndex)):
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-                  **model.model_json_schema(by_alias=True, mode="serialization")}
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            **model.model_json_schema(by_alias=True, mode="serialization"),
+        }
         schemas[path] = _json_text(schema)
     return schemas
 
@@ -318,9 +355,9 @@ class _Item:
     date: datetime
     tags: tuple[tuple[str, str], ...]  # (key, label)
     author_name: str
-    author_url: Optional[str]
-    updated: Optional[datetime] = None  # a withdrawn week's item: when it was withdrawn
-    image: Optional[FeedImage] = None  # the item's share card
+    author_url: str | None
+    updated: datetime | None = None  # a withdrawn week's item: when it was withdrawn
+    image: FeedImage | None = None  # the item's share card
     image_url: str = ""
     extra: tuple[tuple[str, str], ...] = ()  # JSON Feed: links to the week's email files
 
@@ -336,16 +373,17 @@ class _Channel:
     language: str
     updated: datetime
     tags_url: str
-    image: Optional[FeedImage] = None  # the site's icon (RSS <image>)
+    image: FeedImage | None = None  # the site's icon (RSS <image>)
     image_url: str = ""
-    hub: Optional[str] = None  # a WebSub hub
+    hub: str | None = None  # a WebSub hub
 
 
 class _Renderer:
     """Turns tips into feed items, rendering each body once per build, however many feeds carry it."""
 
-    def __init__(self, library: Library, site: SiteInfo, visible: Visibility,
-                 images: Optional[Mapping[str, FeedImage]] = None):
+    def __init__(
+        self, library: Library, site: SiteInfo, visible: Visibility, images: Mapping[str, FeedImage] | None = None
+    ):
         self.library = library
         self.site = site
         self.visible = visible
@@ -373,27 +411,60 @@ class _Renderer:
             tags = tuple((t, self.library.tags[t].label) for t in tip.tags)
             author_name, author_url = author.name, author.url
         return _Item(
-            id=item_id, url=url, title=title, summary=tip.summary, html=self._html[key], date=when,
-            tags=tags, author_name=author_name, author_url=author_url,
+            id=item_id,
+            url=url,
+            title=title,
+            summary=tip.summary,
+            html=self._html[key],
+            date=when,
+            tags=tags,
+            author_name=author_name,
+            author_url=author_url,
         )
 
     def withdrawn_item(self, slot: WeekSlot) -> _Item:
         """A withdrawn week's item: same id and link, the notice as content, updated when withdrawn."""
         url = week_url(slot.week, self.site.url)
         notice = withdrawal_notice(slot.week, slot.withdrawn)
-        return _Item(id=url, url=url, title=f"Tip of the week {slot.week}: withdrawn", summary=notice,
-                     html=_NOTICE.render(notice=notice), date=slot.week.start, tags=(),
-                     author_name=self.site.title, author_url=None, updated=_day_start(slot.withdrawn.on))
+        return _Item(
+            id=url,
+            url=url,
+            title=f"Tip of the week {slot.week}: withdrawn",
+            summary=notice,
+            html=_NOTICE.render(notice=notice),
+            date=slot.week.start,
+            tags=(),
+            author_name=self.site.title,
+            author_url=None,
+            updated=_day_start(slot.withdrawn.on),
+        )
 
 
-def _channel(site: SiteInfo, title: str, description: str, home_url: str, self_path: str,
-             items: list[_Item], empty_updated: datetime, image: Optional[FeedImage] = None,
-             hub: Optional[str] = None) -> _Channel:
+def _channel(
+    site: SiteInfo,
+    title: str,
+    description: str,
+    home_url: str,
+    self_path: str,
+    items: list[_Item],
+    empty_updated: datetime,
+    image: FeedImage | None = None,
+    hub: str | None = None,
+) -> _Channel:
     # updated is the newest item's date: a rebuild that adds nothing changes nothing.
     updated = max((i.date for i in items), default=empty_updated)
-    return _Channel(title=title, description=description, home_url=home_url, self_url=routes.url(self_path, site.url),
-                    language=site.language, updated=updated, tags_url=routes.tags_index_url(site.url), image=image,
-                    image_url=routes.url(image.path, site.url) if image else "", hub=hub)
+    return _Channel(
+        title=title,
+        description=description,
+        home_url=home_url,
+        self_url=routes.url(self_path, site.url),
+        language=site.language,
+        updated=updated,
+        tags_url=routes.tags_index_url(site.url),
+        image=image,
+        image_url=routes.url(image.path, site.url) if image else "",
+        hub=hub,
+    )
 
 
 class _HubExtension(BaseExtension):
@@ -401,7 +472,7 @@ class _HubExtension(BaseExtension):
     the `self` link there; in Atom, `link(rel="hub")` is enough)."""
 
     def __init__(self):
-        self.hub: Optional[str] = None
+        self.hub: str | None = None
 
     def extend_ns(self):
         return {"atom": ATOM_NS}
@@ -425,7 +496,7 @@ class _AtomEnclosure(BaseExtension):
     """
 
     def __init__(self):
-        self.image: Optional[tuple[str, int, str]] = None  # url, length, media type
+        self.image: tuple[str, int, str] | None = None  # url, length, media type
 
     def extend_atom(self, entry):
         if self.image:
@@ -435,7 +506,7 @@ class _AtomEnclosure(BaseExtension):
         return entry
 
 
-def validate_hub(url: Any) -> Optional[str]:
+def validate_hub(url: Any) -> str | None:
     """A WebSub hub URL from the site settings: None when unset; ValueError unless absolute https."""
     if url in (None, ""):
         return None
@@ -457,8 +528,13 @@ def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
             fg.websub.hub = channel.hub
         fg.ttl(TTL_MINUTES)
         if channel.image:
-            fg.image(url=channel.image_url, title=channel.title, link=channel.home_url,
-                     width=str(channel.image.width), height=str(channel.image.height))
+            fg.image(
+                url=channel.image_url,
+                title=channel.title,
+                link=channel.home_url,
+                width=str(channel.image.width),
+                height=str(channel.image.height),
+            )
     else:
         fg.register_extension("enclosure", BaseExtension, _AtomEnclosure, atom=True, rss=False)
         if channel.hub:
@@ -492,9 +568,15 @@ def _feedgen(channel: _Channel, items: list[_Item], rss: bool) -> FeedGenerator:
         elif item.image:
             entry.enclosure.image = (item.image_url, item.image.length, item.image.media_type)
         if item.image:
-            entry.media.content(url=item.image_url, type=item.image.media_type, medium="image",
-                                fileSize=str(item.image.length), width=str(item.image.width),
-                                height=str(item.image.height), group=None)
+            entry.media.content(
+                url=item.image_url,
+                type=item.image.media_type,
+                medium="image",
+                fileSize=str(item.image.length),
+                width=str(item.image.width),
+                height=str(item.image.height),
+                group=None,
+            )
     return fg
 
 
@@ -536,8 +618,11 @@ def _json_feed(channel: _Channel, items: list[_Item], feed_url: str) -> bytes:
                 "tags": [label for _, label in item.tags],
                 "authors": [{"name": item.author_name, **({"url": item.author_url} if item.author_url else {})}],
                 # JSON Feed extensions start with "_" (spec, "Extensions").
-                **({"_service_tips": {"about": routes.url(routes.INTEGRATORS, channel.home_url), **dict(item.extra)}}
-                   if item.extra else {}),
+                **(
+                    {"_service_tips": {"about": routes.url(routes.INTEGRATORS, channel.home_url), **dict(item.extra)}}
+                    if item.extra
+                    else {}
+                ),
             }
             for item in items
         ],
@@ -573,9 +658,15 @@ def _tag_items(renderer: _Renderer, schedule: Schedule, tag: str) -> list[_Item]
     return items
 
 
-def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
-                visible: Optional[Visibility] = None, images: Optional[Mapping[str, FeedImage]] = None,
-                files: Collection[str] = (), hub: Optional[str] = None) -> list[OutputFile]:
+def build_feeds(
+    library: Library,
+    schedule: Schedule,
+    site: SiteInfo,
+    visible: Visibility | None = None,
+    images: Mapping[str, FeedImage] | None = None,
+    files: Collection[str] = (),
+    hub: str | None = None,
+) -> list[OutputFile]:
     """Every feed and API file for the site, sorted by path; same inputs, same bytes.
 
     `visible` is the check's partition of the library (`CheckReport.visible`);
@@ -601,19 +692,33 @@ def build_feeds(library: Library, schedule: Schedule, site: SiteInfo,
     files = [
         OutputFile(routes.FEED_RSS, _rss_feed(weekly_channel(routes.FEED_RSS), weekly)),
         OutputFile(routes.FEED_ATOM, _atom_feed(weekly_channel(routes.FEED_ATOM), weekly)),
-        OutputFile(routes.FEED_JSON, _json_feed(weekly_channel(routes.FEED_JSON), weekly,
-                                                routes.url(routes.FEED_JSON, site.url))),
+        OutputFile(
+            routes.FEED_JSON,
+            _json_feed(weekly_channel(routes.FEED_JSON), weekly, routes.url(routes.FEED_JSON, site.url)),
+        ),
         OutputFile(routes.API_WEEKS, _json_text(weeks_payload(schedule, site.url)).encode("utf-8")),
     ]
     if schedule.this_week is not None:
-        files.append(OutputFile(routes.API_TIP_OF_THE_WEEK,
-                                _json_text(week_payload(schedule.this_week, site.url, visible.has_page,
-                                                        generated)).encode("utf-8")))
+        files.append(
+            OutputFile(
+                routes.API_TIP_OF_THE_WEEK,
+                _json_text(week_payload(schedule.this_week, site.url, visible.has_page, generated)).encode("utf-8"),
+            )
+        )
     for tag, info in library.tags.items():
         items = _tag_items(renderer, schedule, tag)
         path = routes.tag_feed(tag)
-        channel = _channel(site, f"{site.title}: {info.label}", info.description, routes.tag_url(tag, site.url),
-                           path, items, empty, icon, hub)
+        channel = _channel(
+            site,
+            f"{site.title}: {info.label}",
+            info.description,
+            routes.tag_url(tag, site.url),
+            path,
+            items,
+            empty,
+            icon,
+            hub,
+        )
         files.append(OutputFile(path, _rss_feed(channel, items)))
     return sorted(files, key=lambda f: f.path)
 

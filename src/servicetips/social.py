@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -42,7 +41,7 @@ class ShareInfo:
     image_alt: str
     site_name: str
     language: str = "en"
-    published: Optional[date] = None
+    published: date | None = None
     tags: tuple[str, ...] = ()
     author: str = ""
 
@@ -52,18 +51,31 @@ class ShareInfo:
         object.__setattr__(self, "tags", tuple(self.tags))
 
 
-def json_ld(info: ShareInfo) -> Optional[dict]:
+def json_ld(info: ShareInfo) -> dict | None:
     """The page's schema.org data: Article for a tip, WebSite for the home page, else None."""
     if info.kind == "home":
-        return {"@context": "https://schema.org", "@type": "WebSite", "name": info.site_name,
-                "url": info.url, "description": info.description, "inLanguage": info.language}
+        return {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": info.site_name,
+            "url": info.url,
+            "description": info.description,
+            "inLanguage": info.language,
+        }
     if info.kind != "tip":
         return None
-    data = {"@context": "https://schema.org", "@type": "Article", "headline": info.title,
-            "description": info.description, "url": info.url, "mainEntityOfPage": info.url,
-            "image": {"@type": "ImageObject", "url": info.image_url, "width": WIDTH, "height": HEIGHT},
-            "inLanguage": info.language, "keywords": list(info.tags),
-            "publisher": {"@type": "Organization", "name": info.site_name}}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": info.title,
+        "description": info.description,
+        "url": info.url,
+        "mainEntityOfPage": info.url,
+        "image": {"@type": "ImageObject", "url": info.image_url, "width": WIDTH, "height": HEIGHT},
+        "inLanguage": info.language,
+        "keywords": list(info.tags),
+        "publisher": {"@type": "Organization", "name": info.site_name},
+    }
     if info.published:
         data["datePublished"] = info.published.isoformat()
     if info.author:
@@ -79,10 +91,20 @@ def script_json(data: dict) -> str:
 
 def head_html(info: ShareInfo) -> Markup:
     """The meta elements and JSON-LD for the page head, as one HTML fragment."""
-    env = Environment(loader=PackageLoader("servicetips", "templates"), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("servicetips", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     data = json_ld(info)
     html = env.get_template("social.html").render(
-        info=info, og_type=OG_TYPES[info.kind], width=WIDTH, height=HEIGHT, media_type=MEDIA_TYPE,
-        json_ld=Markup(script_json(data)) if data else None)
+        info=info,
+        og_type=OG_TYPES[info.kind],
+        width=WIDTH,
+        height=HEIGHT,
+        media_type=MEDIA_TYPE,
+        json_ld=Markup(script_json(data)) if data else None,
+    )
     return Markup(html)

@@ -34,6 +34,7 @@ from ..dates import day_label
 from ..model import Library, Tip
 from ..schedule import Schedule, WeekSlot
 from ..visibility import Visibility
+from .all_tips import tips_index_page
 from .base import (
     BODY_PLACEHOLDER,
     TIP_SEARCH_BOOST,
@@ -48,7 +49,6 @@ from .base import (
     week_title,
     withdrawal_notice,
 )
-from .all_tips import tips_index_page
 from .index import RELATED_PER_TIP, SiteIndex
 from .markers import LATEST_ON_HOME, MARKERS, marker_markdown, replace_markers, unknown_marker
 from .tags import tag_page, tags_index_page
@@ -56,17 +56,39 @@ from .tip import tip_page
 from .weekly import week_page, weekly_index_page
 
 __all__ = [
-    "BODY_PLACEHOLDER", "LATEST_ON_HOME", "MARKERS", "RELATED_PER_TIP", "TIP_SEARCH_BOOST", "WEEKLY_FEEDS",
-    "WITHDRAWN_TITLE", "FeedLink", "SiteIndex", "SitePages", "VirtualPage", "day_label", "insert_body",
-    "problems_markdown", "site_body_html", "unknown_marker", "week_label", "week_title", "withdrawal_notice",
+    "BODY_PLACEHOLDER",
+    "LATEST_ON_HOME",
+    "MARKERS",
+    "RELATED_PER_TIP",
+    "TIP_SEARCH_BOOST",
+    "WEEKLY_FEEDS",
+    "WITHDRAWN_TITLE",
+    "FeedLink",
+    "SiteIndex",
+    "SitePages",
+    "VirtualPage",
+    "day_label",
+    "insert_body",
+    "problems_markdown",
+    "site_body_html",
+    "unknown_marker",
+    "week_label",
+    "week_title",
+    "withdrawal_notice",
 ]
 
 
 class SitePages:
     """Every generated page, and the marker contents, of one build: the page builders over one site index."""
 
-    def __init__(self, library: Library, schedule: Schedule, feeds: Collection[str] = (),
-                 visible: Visibility | None = None, language: str = "en"):
+    def __init__(
+        self,
+        library: Library,
+        schedule: Schedule,
+        feeds: Collection[str] = (),
+        visible: Visibility | None = None,
+        language: str = "en",
+    ):
         self.index = SiteIndex(library, schedule, feeds, visible, language)
 
     def pages(self) -> list[VirtualPage]:
