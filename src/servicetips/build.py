@@ -187,8 +187,9 @@ def build_inputs(project: Path, site_url: str | None, name: str, description: st
 
     The tips folder is `TIPS_ROOT` (default `tips`, relative to `project`);
     the date is `dates.resolve_as_of()` (TIPS_AS_OF, SOURCE_DATE_EPOCH,
-    today); the cache folder is `cache_dir_for(project)`. Raises ValueError with a sentence for the site's maintainer when
-    one is missing or wrong, before anything is built.
+    today); the cache folder is `cache_dir_for(project)`. Raises
+    ValueError with a sentence for the site's maintainer when one is missing
+    or wrong, before anything is built.
     """
     if not site_url:
         raise ValueError("site_url is not set in mkdocs.yml: the feeds and the sitemap need the site's "
