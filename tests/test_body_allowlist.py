@@ -7,6 +7,9 @@
   nothing in it is markup the theme did not put there.
 * Wall 2 holds alone: with the check switched off, a library of the refused
   hostile bodies builds, and its outputs are just as clean.
+* Link forms, labels and code that only a careless rewriter would turn into
+  markup (tests/fixtures/hostile/neutralised) build, and stay inert on the
+  page, in the feeds and in the weekly email.
 * `<!-- tips:... -->` markers are never expanded in a tip body.
 * Property: every body the check accepts renders to allow-listed HTML only.
 """
@@ -30,6 +33,9 @@ from hypothesis import strategies as st
 from servicetips.allowlist import URL_SCHEMES, sanitize
 from servicetips.body_markup import check_body_html
 from servicetips.load import first_forbidden_character
+from servicetips.assets import FORMATS
+from servicetips.email import style_body
+from servicetips.routes import TIP_ASSET_SUFFIXES
 from servicetips.markdown_config import mkdocs_markdown_extensions
 from servicetips.render import render_body, rendered
 from support import AS_OF, MKDOCS_YML, REPO, run_tips
@@ -166,6 +172,59 @@ def test_markers_in_a_tip_body_are_never_expanded(accepted_site):
         assert any("<!-- tips:this-week -->" in code for code in codes), page
         # Expanded, `tips:this-week` would have put an admonition on the page.
         assert not any("admonition" in (div.get("class") or "") for div in document.iter("div")), page
+
+
+NEUTRALISED = HOSTILE / "neutralised"
+
+
+@pytest.fixture(scope="module")
+def neutralised_site(site_cache):
+    """The site of tests/fixtures/hostile/neutralised as of AS_OF (built once per run)."""
+    return site_cache.get(NEUTRALISED, AS_OF)
+
+
+def test_escapes_that_only_a_careless_rewriter_would_activate_stay_inert_on_the_site(neutralised_site):
+    site = neutralised_site.site
+    assert scan_site(site) == []
+    page = site / "tips" / "escapes-that-stay-inert" / "index.html"
+    document = html5lib.parse(page.read_text("utf-8"), treebuilder="etree", namespaceHTMLElements=False)
+    article = next(document.iter("article"))
+    links = {"".join(a.itertext()): a.get("href") for a in article.iter("a")}
+    # Off-site and odd-looking links stay links to what they say, never a script or a new element.
+    assert links["protocol-relative link"] == "//evil.example/a"
+    assert links["NUL inside a scheme"] == "../java\ufffdscript:alert(1)"  # a relative path, not a scheme
+    assert links["a mail with headers"] == "mailto:a@b.example?bcc=all@x.example&body=hi"
+    assert links["a fragment that closes the attribute"] == './#"><img src=x onerror=alert(1)>'
+    # The one image is the real PNG beside the tip; the HTML, SVG and script beside it are not published.
+    assert [e.get("src") for e in article.iter("img")] == ["../chart.png"]
+    assert (site / "tips" / "chart.png").read_bytes() == (NEUTRALISED / "chart.png").read_bytes()
+    assert not [p.name for p in site.rglob("*") if p.name in ("notes.html", "diagram.svg", "helper.js")]
+    # Ids: the heading's own, toc's, and footnotes' `fn:` forms only (none of the theme's `__` ids).
+    ids = [e.get("id") for e in article.iter() if e.get("id")]
+    assert ids == ["escapes-that-stay-inert", "location", "fnref:__search", "fn:__search"]
+    assert [e.get("title") for e in article.iter("abbr")] == ['"><img src=x onerror=alert(1)>']
+    codes = ["".join(c.itertext()) for c in article.iter("code")]
+    assert "<!-- servicetips:tip-body -->" in codes
+    assert any(code.startswith('"><script>alert(1)</script>') for code in codes)
+    assert "servicetips:tip-body" not in page.read_text("utf-8").replace("&lt;!-- servicetips:tip-body --&gt;", "")
+
+
+def test_the_image_suffixes_checked_are_those_the_pages_allow():
+    assert set(FORMATS) == set(TIP_ASSET_SUFFIXES)
+
+
+def test_escapes_that_stay_inert_stay_inert_in_the_weekly_email():
+    body = (NEUTRALISED / "escapes-that-stay-inert.md").read_text("utf-8").split("---\n", 2)[2]
+    feed_html = render_body(body, "escapes-that-stay-inert", "https://tips.example.org/")
+    mail_html = style_body(feed_html, "https://tips.example.org/tips/escapes-that-stay-inert/")
+    for where, text in (("feed", feed_html), ("email", mail_html)):
+        fragment = _fragment(text)
+        # The email's inline styles are its own (servicetips.email): only handlers and URLs are checked there.
+        assert _bad_markup(fragment, where, content=where == "feed") == []
+        assert [e.get("src") for e in fragment.iter("img")] == ["https://tips.example.org/tips/chart.png"], where
+        assert not [e for e in fragment.iter() if e.tag in ("script", "svg", "math", "form", "iframe")], where
+    # Mail keeps only https links: the mailto link is its text and its address, with no header to add.
+    assert "mailto:" not in mail_html
 
 
 # --- wall 2 alone ------------------------------------------------------------------------------

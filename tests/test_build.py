@@ -78,6 +78,12 @@ def test_a_linked_image_outside_the_library_is_no_asset(tmp_path):
     (root / "images" / ".hidden.png").write_bytes(b"hidden")
     (root / "images" / "inside.png").symlink_to(root / "images" / "reply-card.png")
     output = build_site(root, AS_OF_DATE, SETTINGS)
+    # The check refuses the link (servicetips.assets), so the build publishes nothing at all.
+    assert not output.ok and output.assets == ()
+    assert [(p.code, p.path.endswith("images/leak.png")) for p in output.report.problems if p.severity.value == "error"] \
+        == [("ENC005", True)]
+    (root / "images" / "leak.png").unlink()
+    output = build_site(root, AS_OF_DATE, SETTINGS)
     assert [asset.path for asset in output.assets] == ["tips/images/inside.png", "tips/images/reply-card.png"]
 
 

@@ -143,6 +143,22 @@ REJECTED = [
     ("scheduled-pinned-before-its-date.md", "SCHED005", 7, 7, "before the tip's published date 2026-11-30"),
     ("dated-today-pinned-to-this-week.md", "SCHED005", 7, 7, "2026-W48 starts 2026-11-23"),
     ("scheduled-draft-pinned.md", "SCHED002", 7, 7, "the tip is a draft but pinned to 2026-W50"),
+    # A tip named index.md: MkDocs publishes it at /tips/, so every feed, the API and the sitemap
+    # pointed at /tips/index/, a page that did not exist.
+    ("index.md", "SLUG002", 1, 1, "the slug 'index' is reserved"),
+    # Body constructs that aim at the theme's page around the body: its ids, classes and names
+    # (DOM clobbering), link targets and openers, a language class, a script URL as a document.
+    ("body-heading-id-of-the-theme.md", "BODY009", 10, 10, "the id '__drawer' is not allowed on <h2>"),
+    ("body-footnote-label-markup.md", "BODY009", 10, 18, "the id 'fn:\"><img src=x onerror=alert(1)>'"),
+    ("body-attr-list-target-blank.md", "BODY004", 10, 35, "the attribute 'target' is not allowed on <a>"),
+    ("body-attr-list-rel-opener.md", "BODY004", 10, 35, "the attribute 'rel' is not allowed on <a>"),
+    ("body-class-of-the-theme.md", "BODY008", 10, 14, "the class 'md-search' is not allowed"),
+    ("body-a-name-clobbers.md", "BODY004", 10, 4, "the attribute 'name' is not allowed on <a>"),
+    ("body-admonition-title-img.md", "BODY004", 10, 22, "the event handler 'onerror' on <img>"),
+    ("body-code-language-class.md", "BODY008", 10, 14, "the class 'language-js' is not allowed"),
+    ("body-link-to-data-html.md", "BODY005", 10, 5, "forbidden URL scheme: 'data:text/html"),
+    # A relative link is a link to a tip (BODY006), never a path out of the site (not `body-`: not an HTML rule).
+    ("link-climbs-out-of-the-site.md", "BODY006", 10, 13, "the link '../../../../etc/passwd' points to tip ''"),
 ]
 
 FRONT = "---\ntitle: {title}\nsummary: A generated hostile tip.\ntags: [empathy]\nauthor: editorial-team\npublished: 2026-09-01\n"
@@ -175,6 +191,22 @@ def _outside_file(folder: Path) -> Path:
     return secret
 
 
+def _image(path: Path, image_format: str) -> None:
+    from PIL import Image  # noqa: PLC0415 - only the image cases need it
+    Image.new("RGB", (2, 2), "white").save(path, format=image_format)
+
+
+def _svg_behind_a_png_name(folder: Path) -> None:
+    (folder / "diagram.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    (folder / "svg-named-as-image.png").symlink_to("diagram.svg")
+
+
+def _outside_image(folder: Path) -> Path:
+    outside = folder.parent / "outside.png"
+    _image(outside, "PNG")
+    return outside
+
+
 GENERATED = [
     Generated("body-5-mb.md", _write("body-5-mb.md", (FRONT.format(title="Five megabytes") + "---\n").encode()
                                      + b"All work and no play. " * 240_000),
@@ -205,6 +237,17 @@ GENERATED = [
               "ENC005", 1, 1, "not a regular file"),
     Generated("a-folder.md", lambda folder: (folder / "a-folder.md").mkdir(),
               "ENC005", 1, 1, "not a regular file"),
+    # Files beside the tips are published as images under /tips/: only real images, named as slugs.
+    Generated("page-named-as-image.png", _write("page-named-as-image.png", b"<html><script>alert(1)</script></html>"),
+              "SEC002", 1, 1, "named as a PNG image but is not an image this site publishes"),
+    Generated("svg-named-as-image.png", _svg_behind_a_png_name,
+              "SEC002", 1, 1, "named as a PNG image but is not an image this site publishes"),
+    Generated("gif-named-as-png.png", lambda folder: _image(folder / "gif-named-as-png.png", "GIF"),
+              "SEC002", 1, 1, "named as a PNG image but is a GIF image"),
+    Generated('quote"and<angle>.png', lambda folder: _image(folder / 'quote"and<angle>.png', "PNG"),
+              "SLUG001", 1, 1, "is not a lowercase kebab-case slug"),
+    Generated("image-outside.png", _symlink("image-outside.png", _outside_image),
+              "ENC005", 1, 1, "the image is not a file inside the library"),
 ]
 
 CASES = [(name, code, line, col, text, None) for name, code, line, col, text in REJECTED] + [

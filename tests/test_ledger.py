@@ -64,8 +64,19 @@ REJECTED = [
     ("ledger-week-mismatch", "LEDGER003", "ledger/2026-W47.json", 21, 3, "the file records 2026-W46, not 2026-W47"),
     ("first-week-after-recorded", "LEDGER005", "ledger/2026-W36.json", 21, 3,
      "2026-W36 is before the schedule's first week, 2026-W40"),
+    # first_week moved earlier: the weeks before the ledger's first would be computed now, as if sent.
+    ("first-week-before-recorded", "LEDGER006", "ledger/2026-W36.json", 1, 1,
+     "the ledger has no file for 2026-W30 and 5 more weeks"),
+    # A file for next week, dated today: it would fix next week's tip before it starts.
+    ("next-week-recorded-early", "LEDGER004", "ledger/2026-W49.json", 3, 3,
+     "2026-W49 cannot have been recorded: it says it was recorded on 2026-11-23, before the week started"),
+    # The whole ledger deleted in one pull request: every week is named.
+    ("delete-whole-ledger", "LEDGER013", "ledger/2026-W36.json", 1, 1, "the recorded week 2026-W36 was deleted"),
 ]
-ACCEPTED = ["backdated-new-tip", "retag-and-relabel", "withdrawn-then-deleted"]
+# Renamed authors (even to a stranger with another link) and a retitled recorded tip change
+# the tip's own page, never a recorded week, which shows them as they were sent.
+ACCEPTED = ["backdated-new-tip", "retag-and-relabel", "withdrawn-then-deleted", "relabel-recorded-authors",
+            "retitle-recorded-tip"]
 
 
 def make_case(tmp_path: Path, case: str) -> Path:
@@ -119,7 +130,9 @@ def week_outputs(report) -> dict[str, dict]:
         page = pages.week_page(slot)
         url = f"{SITE.url}weekly/{slot.week}/"
         outputs[str(slot.week)] = {
-            "page": page.markdown, "meta": page.meta, "rss": rss.get(url), "atom": atom.get(url),
+            # The body is not in the page's Markdown (a placeholder is): compare its HTML too.
+            "page": page.markdown, "body": page.body_html, "meta": page.meta, "rss": rss.get(url),
+            "atom": atom.get(url),
             "json": jsonfeed.get(url), "api": api[str(slot.week)],
         }
     return outputs
@@ -182,6 +195,12 @@ def test_an_accepted_edit_leaves_every_recorded_week_as_sent(tmp_path, case):
         assert "not ours to share" in shown["json"]["content_html"]
         assert shown["api"]["withdrawn"] == {"on": "2026-11-23",
                                              "reason": "The customer story it tells was not ours to share."}
+
+
+def test_the_whole_ledger_deleted_names_every_week(tmp_path):
+    done = run_check(make_case(tmp_path, "delete-whole-ledger"), "--changed", "HEAD")
+    deleted = [p["path"] for p in json.loads(done.stdout) if p["code"] == "LEDGER013"]
+    assert deleted == [f"ledger/2026-W{n}.json" for n in range(36, 49)]
 
 
 def test_a_retag_changes_the_tip_page_but_not_the_recorded_week(tmp_path):
@@ -327,3 +346,107 @@ def test_an_accepted_case_builds_with_no_markup_the_theme_did_not_put_there(tmp_
     built = build_site(repo / "tips", tmp_path / "site", AS_OF)
     assert built.ok, built.output  # check clean, build clean
     assert site_findings(built.site, allowed) == {}
+
+
+LINK_CASES = FIXTURES / "hostile" / "recorded-links"
+
+
+def _overlay(source: Path, repo: Path) -> None:
+    # Fresh modification times: a copied file of the same size and an older
+    # time looks unchanged to git, and `--changed` would not see the edit.
+    shutil.copytree(source, repo, dirs_exist_ok=True, copy_function=shutil.copyfile)
+
+
+def _repo_with_link(tmp_path: Path, *base_overlays: str) -> Path:
+    """The base repository plus recorded-links/base (2026-W48's body links to tips/linked-tip.md), committed."""
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    for overlay in ("base", *base_overlays):
+        _overlay(LINK_CASES / overlay, repo)
+    Git(repo)("init", "-q", "-b", "main")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "base")
+    return repo
+
+
+def test_a_tip_linked_from_a_recorded_week_cannot_be_dated_away(tmp_path):
+    # Dating the linked tip after as_of takes its page away, and the link the
+    # week was sent with became text in its page, RSS, Atom and JSON Feed item.
+    repo = _repo_with_link(tmp_path)
+    before = recorded_outputs(repo / "tips", date.fromisoformat(AS_OF))
+    _overlay(LINK_CASES / "scheduled-later", repo)
+    after = recorded_outputs(repo / "tips", date.fromisoformat(AS_OF))
+    assert before["2026-W48"]["rss"] != after["2026-W48"]["rss"]  # what the refusal prevents
+    assert 'href="https://tips.example.org/tips/linked-tip/"' in before["2026-W48"]["json"]["content_html"]
+    done = run_check(repo, "--changed", "HEAD")
+    assert done.returncode == 1, done.stdout + done.stderr
+    problems = [p for p in json.loads(done.stdout) if p["code"] == "LEDGER015"]
+    assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/linked-tip.md", 6, 12)]
+    assert problems[0]["message"] == ("2026-W48 (ledger/2026-W48.json) links to this tip, and published 2027-01-04 "
+                                      "takes its page away until then")
+    assert "set `published:` back to the date it had" in problems[0]["hint"]
+
+
+def test_a_recorded_link_to_a_tip_still_to_come_is_accepted(tmp_path):
+    # Scheduled at the base and still scheduled: the link was text when the
+    # week was recorded and still is, so nothing the week showed changes.
+    repo = _repo_with_link(tmp_path, "still-scheduled-base")
+    tip = repo / "tips" / "linked-tip.md"
+    tip.write_text(tip.read_text(encoding="utf-8").replace("A tip that the", "A tip the"), encoding="utf-8")
+    before = recorded_outputs(repo / "tips", date.fromisoformat(AS_OF))
+    assert run_check(repo, "--changed", "HEAD").returncode == 0
+    assert run_check(repo).returncode == 0
+    assert recorded_outputs(repo / "tips", date.fromisoformat(AS_OF)) == before
+
+
+LAGGING = FIXTURES / "hostile" / "lagging-week"
+
+
+def test_a_pin_on_a_started_week_the_ledger_lags_behind_is_refused(tmp_path):
+    # 2026-W49 has started and the ledger holds up to 2026-W48 (the publish
+    # workflow has not recorded it yet): the build computes W49, and that is
+    # what readers have seen. Moving a pin onto it would swap its tip.
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    Git(repo)("init", "-q", "-b", "main")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "base")
+    monday = date(2026, 11, 30)
+    shown = check_library(repo / "tips", monday, today=monday).schedule.slots[-1]
+    assert str(shown.week) == "2026-W49" and shown.tip.slug == "open-with-what-they-need" and shown.record is None
+    _overlay(LAGGING / "pin-started-week", repo)
+    swapped = check_library(repo / "tips", monday, today=monday).schedule.slots[-1]
+    assert swapped.tip.slug == "own-the-miss"  # what the refusal prevents
+    done = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
+                    cwd=repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    problems = [p for p in json.loads(done.stdout) if p["code"] == "SEC003"]
+    assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/own-the-miss.md", 7, 7)]
+    assert problems[0]["message"] == ("2026-W49 has started and shows the tip the schedule gave it; pinning it now "
+                                      "would change a week readers have seen")
+    assert "tips schedule --record" in problems[0]["hint"]
+    # Recorded first, the week is the ledger's, and the pin is LEDGER010's business.
+    Git(repo)("stash", "-q")
+    assert run_tips("schedule", "--record", "--root", "tips", "--as-of", "2026-11-30", cwd=repo).returncode == 0
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "record 2026-W49")
+    _overlay(LAGGING / "pin-started-week", repo)
+    again = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
+                     cwd=repo)
+    assert [p["code"] for p in json.loads(again.stdout) if p["severity"] == "error"] == ["LEDGER010"]
+
+
+def test_a_pin_already_in_the_base_stays_when_its_week_starts(tmp_path):
+    # Pinned before W49 started and never changed since: the computed week is the pinned tip, accepted.
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    _overlay(LAGGING / "pin-started-week", repo)
+    Git(repo)("init", "-q", "-b", "main")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "base with the pin")
+    tip = repo / "tips" / "own-the-miss.md"
+    tip.write_text(tip.read_text(encoding="utf-8").replace("Say what went wrong", "Say what went wrong first"),
+                   encoding="utf-8")
+    done = run_tips("check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD",
+                    cwd=repo)
+    assert done.returncode == 0, done.stdout

@@ -27,11 +27,11 @@ from pathlib import Path
 import yaml
 
 from . import routes
+from .assets import tip_assets
 from .card_cache import CardCache
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
 from .feeds import OutputFile, SiteInfo, build_feeds, validate_hub
-from .load import library_files
 from .pages import FeedLink, SitePages, VirtualPage
 from .problems import format_problems
 from .share import PageHead, Reach, build_reach
@@ -153,8 +153,8 @@ def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = 
                         [file.path for file in share.files], hub)
     files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
     index = SitePages(report.library, report.schedule, [file.path for file in feeds], visible, settings.language)
-    assets = tuple(Asset(routes.tip_asset(relative), path)
-                   for relative, path in library_files(root, routes.TIP_ASSET_SUFFIXES))
+    # Only the images `tips check` accepted (servicetips.assets): real images with slug names.
+    assets = tuple(Asset(routes.tip_asset(relative), path) for relative, path in tip_assets(root)[0])
     return SiteOutput(report, visible, tuple(index.pages()), files, assets, index, share)
 
 

@@ -43,6 +43,8 @@ class ChangeSet:
     # slug -> `published` at `base` for every changed tip; None when the tip
     # is new (or was a draft, or unreadable, there): it was never scheduled.
     published_at_base: dict[str, Optional[date]] = field(default_factory=dict)
+    # slug -> `week:` pin at `base` for every changed tip (None: no pin, or new).
+    pinned_at_base: dict[str, Optional[str]] = field(default_factory=dict)
 
 
 def changed_files(root: Path, base: Optional[str] = None) -> ChangeSet:
@@ -58,27 +60,32 @@ def changed_files(root: Path, base: Optional[str] = None) -> ChangeSet:
     names = _git(["diff", "--name-only", "--diff-filter=ACMRT", "-z", base, "--", str(root)], top).split("\0")
     names += _git(["ls-files", "--others", "--exclude-standard", "-z", "--", str(root)], top).split("\0")
     files = sorted({(top / n).resolve() for n in names if n})
-    before = {
-        path.name[:-3]: _published_at(top, base, path.relative_to(top).as_posix())
+    at_base = {
+        path.name[:-3]: _at_base(top, base, path.relative_to(top).as_posix())
         for path in files if path.suffix == ".md" and path.parent == root
     }
-    return ChangeSet(base=base, files=files, published_at_base=before)
+    return ChangeSet(base=base, files=files, published_at_base={s: v[0] for s, v in at_base.items()},
+                     pinned_at_base={s: v[1] for s, v in at_base.items()})
 
 
-def _published_at(top: Path, base: str, relative: str) -> Optional[date]:
-    # The tip as it was at `base`; any problem reading it means "not scheduled
-    # there", which is the cautious answer for the backdating check.
+def _at_base(top: Path, base: str, relative: str) -> tuple[Optional[date], Optional[str]]:
+    # The tip as it was at `base`: its published date (None: not scheduled
+    # there, the cautious answer for the backdating check) and its pin.
     try:
         text = _git(["show", f"{base}:{relative}"], top)
         # python-frontmatter is enough here: no positions are needed, and the
         # old version's problems, if any, were reported when it changed.
         meta = frontmatter.loads(text.lstrip("\ufeff")).metadata
-        if meta.get("draft") is True:
-            return None
+    except Exception:  # noqa: BLE001 - git or YAML errors mean "unknown"
+        return None, None
+    week = str(meta["week"]) if meta.get("week") is not None else None
+    if meta.get("draft") is True:
+        return None, week
+    try:
         published = meta.get("published")
-        return published if isinstance(published, date) else date.fromisoformat(str(published))
-    except Exception:  # noqa: BLE001 - git, YAML or date errors all mean "unknown"
-        return None
+        return (published if isinstance(published, date) else date.fromisoformat(str(published))), week
+    except Exception:  # noqa: BLE001 - a date error means "unknown"
+        return None, week
 
 
 def ledger_at(folder: Path, base: Optional[str] = None) -> dict[str, Optional[str]]:

@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .ledger import (Ledger, check_against_library, check_ledger_changes, check_new_entries, load_ledger,
-                     unrecorded_warning)
+from .assets import tip_assets
+from .ledger import (Ledger, check_against_library, check_ledger_changes, check_new_entries, check_started_pins,
+                     load_ledger, unrecorded_warning)
 from .model import Library
 from .problems import Problem, is_failure
 from .schedule import Schedule, build_schedule
@@ -41,23 +42,39 @@ class CheckReport:
 def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None,
                   published_at_base: Optional[dict[str, Optional[date]]] = None,
                   ledger_at_base: Optional[dict[str, Optional[str]]] = None,
-                  today: Optional[date] = None) -> CheckReport:
+                  today: Optional[date] = None,
+                  pinned_at_base: Optional[dict[str, Optional[str]]] = None) -> CheckReport:
     """Validate the library at `root` and its ledger, and compute the schedule as of `as_of`.
 
     `published_at_base` (from `tips check --changed`) maps changed tips to
     their published date before the change, to refuse backdating;
     `ledger_at_base` maps ledger file names to their text there, to refuse
-    a recorded week changed or deleted. `today` is for tests that let
+    a recorded week changed or deleted; `pinned_at_base` maps changed tips
+    to their `week:` pin there, to refuse a pin moved onto or off a week
+    that has started but is not recorded yet. `today` is for tests that let
     weeks pass (see `load_ledger`).
     """
     validation = validate_library(root, only=only)
     problems = list(validation.problems)
+    # The images the site would publish beside the tips: the build publishes exactly those this accepts.
+    problems += tip_assets(Path(root))[1]
     selected = None if only is None else {tip_display_path(Path(root), Path(p)) for p in only}
     # The ledger is read once, here, and reported whatever `only` selects:
     # it is the record of what subscribers were sent.
     ledger, ledger_problems = load_ledger(Path(root), as_of, validation.library.settings.first_week, today)
     problems += ledger_problems
-    problems += check_against_library(validation.library, ledger, Path(root))
+    # Which tips have a page is decided once, here, for the check and for every output.
+    visible = partition(validation.library, as_of)
+    had_page = None
+    if published_at_base is not None:
+        # A tip changed since the base had a page there if it was published
+        # (not a draft) on or before as_of; an unchanged tip is as it was.
+        def had_page(slug: str) -> bool:
+            if slug not in published_at_base:
+                return visible.has_page(slug)
+            before = published_at_base[slug]
+            return before is not None and before <= as_of
+    problems += check_against_library(validation.library, ledger, Path(root), visible.has_page, had_page)
     if ledger_at_base is not None:
         problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
         problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
@@ -66,6 +83,8 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS, ledger=ledger)
     if schedule.unrecorded:
         problems.append(unrecorded_warning(ledger, schedule.unrecorded))
+        if pinned_at_base:
+            problems += check_started_pins(validation.library, schedule.unrecorded, pinned_at_base)
     schedule_problems = check_schedule(validation.library, as_of, schedule)
     # A backdated tip cannot change a recorded week (those come from the
     # ledger); it can only join started weeks the ledger does not hold yet.
@@ -81,4 +100,4 @@ def check_library(root: Path, as_of: date, only: Optional[Iterable[Path]] = None
     # Every tip gets its status (published, scheduled, draft) here, once:
     # the pages, feeds and API read this partition and never compare dates.
     return CheckReport(validation.library, started, sorted(problems), validation.files_checked,
-                       partition(validation.library, as_of), ledger)
+                       visible, ledger)

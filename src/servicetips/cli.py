@@ -99,6 +99,7 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
         if any(p.resolve() == library_root.resolve() or p.name in VOCABULARY_FILES for p in only):
             only = None  # a vocabulary change can break any tip: check them all
     published_at_base = None
+    pinned_at_base = None
     ledger_at_base = None
     if changed is not None:
         try:
@@ -107,6 +108,7 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
         except ChangesError as exc:
             raise click.UsageError(f"--changed: {exc}") from None
         published_at_base = changes.published_at_base
+        pinned_at_base = changes.pinned_at_base
         if any(f.name in VOCABULARY_FILES for f in changes.files):
             only = None  # a vocabulary change can break any tip: check them all
         else:
@@ -114,7 +116,7 @@ def check(paths: tuple[Path, ...], fmt: str, changed: Optional[str], root: str, 
         if fmt == "text":
             click.echo(f"checking files changed since {changes.base}", err=True)
     report = check_library(library_root, when, only=only, published_at_base=published_at_base,
-                           ledger_at_base=ledger_at_base)
+                           ledger_at_base=ledger_at_base, pinned_at_base=pinned_at_base)
     click.echo(format_problems(report.problems, fmt, report.files_checked))
     sys.exit(0 if report.ok else 1)
 

@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping, Optional
+from typing import Annotated, Any, Callable, Literal, Mapping, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -322,8 +322,18 @@ def unrecorded_warning(ledger: Ledger, weeks: tuple[IsoWeek, ...]) -> Problem:
                    severity=Severity.WARNING)
 
 
-def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> list[Problem]:
-    """Every edit of the tips that contradicts a recorded week, located and with a hint."""
+def check_against_library(library: Library, ledger: Ledger, tips_root: Path,
+                          has_page: Optional[Callable[[str], bool]] = None,
+                          had_page: Optional[Callable[[str], bool]] = None) -> list[Problem]:
+    """Every edit of the tips that contradicts a recorded week, located and with a hint.
+
+    A recorded body's link to a tip without a page is shown as text, so a
+    change that takes a linked tip's page away changes the week as sent.
+    `has_page(slug)` (`Visibility.has_page` on the build's date) says which
+    tips have a page now, `had_page(slug)` which had one before the change
+    (`tips check --changed`). A link to a tip that is scheduled in both is
+    text in both, and never refused: a recorded body may link to a tip to come.
+    """
     from .locate import FrontMatterLocator  # noqa: PLC0415 - only needed when there is a problem
 
     problems: list[Problem] = []
@@ -362,10 +372,22 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> 
         _, links = check_body(entry.tip.body)
         for target in links:
             linked = library.by_slug.get(target.slug)
-            if linked is not None and not linked.meta.draft:
+            if linked is not None and not linked.meta.draft and (
+                    has_page is None or had_page is None or has_page(linked.slug) or not had_page(linked.slug)):
                 continue
             if linked is None and (Path(tips_root) / f"{target.slug}.md").exists():
                 continue  # there but invalid: its own problems say why
+            if linked is not None and not linked.meta.draft:
+                # Dated after the build's date: the link the week was sent
+                # with would become text. The edit is the tip's date.
+                line, col = FrontMatterLocator(linked.front_matter).locate(("published",))
+                problems.append(Problem(
+                    linked.path, line, col, "LEDGER015",
+                    f"{week} ({ledger.paths[week]}) links to this tip, and published {linked.published} "
+                    "takes its page away until then",
+                    "set `published:` back to the date it had: the week's page links to this tip, "
+                    "so it keeps its page"))
+                continue
             line, col = _locate(_read_text(ledger, week), ("tip", "body"))
             state = "a draft" if linked is not None else "missing"
             problems.append(Problem(
@@ -403,6 +425,45 @@ def check_against_library(library: Library, ledger: Ledger, tips_root: Path) -> 
         problems.append(Problem(tip.path, line, col, "LEDGER010",
                                 f"{week} has started and was recorded with {shown} ({ledger.paths[week]})",
                                 "pin a week that has not started: `tips schedule` shows the free weeks"))
+    return problems
+
+
+def check_started_pins(library: Library, unrecorded: tuple[IsoWeek, ...],
+                       pinned_at_base: Mapping[str, Optional[str]]) -> list[Problem]:
+    """SEC003: a pin added, moved or removed on a week that has started but is not recorded yet.
+
+    Until the publish workflow records a started week, the build computes
+    it, and that computed tip is what the site and the feeds already show:
+    a pin changed since the base (`pinned_at_base`, slug -> pin there) would
+    swap it. Pins already in the base stay as they are.
+    """
+    from .locate import FrontMatterLocator  # noqa: PLC0415 - only needed when there is a problem
+
+    started = set(unrecorded)
+    problems: list[Problem] = []
+    for slug, before in sorted(pinned_at_base.items()):
+        tip = library.by_slug.get(slug)
+        now = tip.meta.week if tip is not None else None
+        if tip is None or now == before:
+            continue
+        touched = []
+        for value in (before, now):
+            try:
+                week = IsoWeek.parse(value) if value else None
+            except ValueError:
+                week = None
+            if week in started:
+                touched.append(week)
+        if not touched:
+            continue
+        line, col = FrontMatterLocator(tip.front_matter).locate(("week",) if now else ("published",))
+        shown = ", ".join(str(w) for w in touched)
+        problems.append(Problem(
+            tip.path, line, col, "SEC003",
+            f"{shown} has started and shows the tip the schedule gave it; "
+            f"{'pinning' if now else 'unpinning'} it now would change a week readers have seen",
+            "pin a week that has not started (`tips schedule` shows the free weeks), or run "
+            "`tips schedule --record` first"))
     return problems
 
 

@@ -60,6 +60,8 @@ CODES: dict[str, str] = {
     "SRC001": "a source credit needs its title, or the opening words of an untitled work (not both)",
     "SLUG001": "the file name is not a lowercase kebab-case slug",
     "SLUG002": "the slug is reserved for a page of the site (tips/index.md is the list of every tip)",
+    "SEC002": "an image beside the tips is not the format its suffix names",
+    "SEC003": "a pin is added, moved or removed on a week that has started but is not recorded (--changed only)",
     "DUP001": "two tips have the same title",
     "BODY001": "the body is empty",
     "BODY002": "the body is too short or too long",
