@@ -10,8 +10,10 @@ Each page's head additions come from the core too (`SiteOutput.head`: share
 tags, canonical URL, sitemap date). The sitemap's `lastmod` is MkDocs'
 `page.update_date`, set per page in `on_page_markdown` (MkDocs writes the
 sitemap after reading every page and before rendering any), so MkDocs stays
-the one writer of sitemap.xml; a week page's canonical URL (its tip's page)
-is set in `on_page_context`, after the sitemap listed the week's own address.
+the one writer of sitemap.xml. A page whose canonical URL is another's (a
+week page: its tip's page) is marked `tips_sitemap: false` there, and the
+theme's `overrides/sitemap.xml` leaves it out; its canonical URL is set in
+`on_page_context`, after the sitemap is written.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Run the core build and add its feeds, API, pages and assets as generated files."""
     build, inputs = _process["build"], _process["build"].inputs
     build.output = output = build_site(inputs.root, inputs.as_of, inputs.settings, preview=build.command == "serve",
-                                       hub=inputs.hub)
+                                       hub=inputs.hub, cache_dir=inputs.cache_dir)
     if not output.ok and build.command != "serve":
         raise Abort(f"The tips have problems; the site was not built.\n{output.problems_text}")
     if not output.ok:
@@ -110,6 +112,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     head = _head(page)
     if head is not None and head.lastmod:
         page.update_date = head.lastmod  # the sitemap's <lastmod>
+    if head is not None and not head.in_sitemap:
+        page.meta["tips_sitemap"] = False  # overrides/sitemap.xml leaves the page out
     if _page(page) is not None:
         return markdown  # a generated page never holds a marker
     markdown, unknown = output.replace_markers(markdown, page.file.src_uri)

@@ -92,6 +92,25 @@ def test_icons_robots_and_the_sitemap(real_site, visible):
     assert max(dates.values()) <= AS_OF
 
 
+def test_the_sitemap_lists_canonical_pages_only(real_site, report, visible):
+    sitemap = etree.fromstring((real_site.site / "sitemap.xml").read_bytes())
+    listed = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert len(listed) == len(set(listed))  # no address twice (a week page once listed its tip's)
+    weeks_left_out = 0
+    for slot in report.schedule.published:
+        own = f"{SITE_URL}weekly/{slot.week}/"
+        canonical = real_site.tree(f"weekly/{slot.week}/").xpath("//head/link[@rel='canonical']/@href")[0]
+        if canonical == own:  # a withdrawn week, or one whose tip has no page: its own page
+            assert own in listed
+        else:
+            assert own not in listed and canonical in listed
+            weeks_left_out += 1
+    assert weeks_left_out > 0
+    for tip in visible.published:
+        assert f"{SITE_URL}tips/{tip.slug}/" in listed
+    assert f"{SITE_URL}about/" in listed and SITE_URL in listed
+
+
 @pytest.fixture(scope="module")
 def visible(report):
     return report.visible

@@ -28,6 +28,7 @@ import yaml
 
 from . import routes
 from .assets import tip_assets
+from .card_cache import CardCache
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
 from .feeds import OutputFile, SiteInfo, build_feeds, validate_hub
@@ -126,13 +127,15 @@ class SiteOutput:
 
 
 def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = False,
-               hub: str | None = None) -> SiteOutput:
+               hub: str | None = None, cache_dir: Path | None = None) -> SiteOutput:
     """Check the library at `root` as of `as_of` and build its pages, feeds, API and assets.
 
     `preview` (the live preview server) also gives scheduled tips a page,
     marked as such; the feeds and the API never carry them. `hub`: a WebSub
-    hub the feeds advertise. With errors in the library, only the report
-    (and the pages a preview shows them on).
+    hub the feeds advertise. `cache_dir`: a folder outside the site where
+    drawn share cards are kept between builds (`card_cache`); None draws
+    every card, with the same bytes. With errors in the library, only the
+    report (and the pages a preview shows them on).
     """
     root = Path(root)
     report = check_library(root, as_of)
@@ -144,7 +147,8 @@ def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = 
     # only the preview adds the pages of scheduled tips.
     visible = report.visible.for_preview() if preview else report.visible
     # The share files first: the feeds attach the cards, by path and size.
-    share = build_reach(report.library, report.schedule, settings, visible, visible.with_pages)
+    card_cache = CardCache(cache_dir) if cache_dir is not None else None
+    share = build_reach(report.library, report.schedule, settings, visible, visible.with_pages, card_cache)
     feeds = build_feeds(report.library, report.schedule, settings, visible, share.images,
                         [file.path for file in share.files], hub)
     files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
@@ -162,6 +166,19 @@ class BuildInputs:
     as_of: date
     settings: SiteSettings
     hub: str | None = None  # a WebSub hub (mkdocs.yml `extra: websub_hub:`)
+    cache_dir: Path | None = None  # kept share cards (TIPS_CACHE_DIR); None: none kept
+
+
+CACHE_DIR = ".cache/servicetips"  # beside mkdocs.yml; never under docs/, tips/ or the site
+
+
+def cache_dir_for(project: Path) -> Path | None:
+    """The build cache folder: `TIPS_CACHE_DIR` (relative to `project`; `off`: no cache), else `.cache/servicetips`."""
+    value = os.environ.get("TIPS_CACHE_DIR", "").strip()
+    if value.lower() == "off":
+        return None
+    folder = Path(value or CACHE_DIR)
+    return folder if folder.is_absolute() else Path(project) / folder
 
 
 def build_inputs(project: Path, site_url: str | None, name: str, description: str | None,
@@ -170,8 +187,9 @@ def build_inputs(project: Path, site_url: str | None, name: str, description: st
 
     The tips folder is `TIPS_ROOT` (default `tips`, relative to `project`);
     the date is `dates.resolve_as_of()` (TIPS_AS_OF, SOURCE_DATE_EPOCH,
-    today). Raises ValueError with a sentence for the site's maintainer when
-    one is missing or wrong, before anything is built.
+    today); the cache folder is `cache_dir_for(project)`. Raises
+    ValueError with a sentence for the site's maintainer when one is missing
+    or wrong, before anything is built.
     """
     if not site_url:
         raise ValueError("site_url is not set in mkdocs.yml: the feeds and the sitemap need the site's "
@@ -190,7 +208,7 @@ def build_inputs(project: Path, site_url: str | None, name: str, description: st
         hub = validate_hub(hub)
     except ValueError as exc:  # e.g. a site_url that is not http(s)
         raise ValueError(f"mkdocs.yml: {exc}") from None
-    return BuildInputs(root, as_of, settings, hub)
+    return BuildInputs(root, as_of, settings, hub, cache_dir_for(project))
 
 
 class _Loader(yaml.SafeLoader):

@@ -11,13 +11,14 @@ site's identity (`feeds.SiteInfo`). Output, as plain data for any engine:
   (`servicetips.email`);
 * `head(src_uri, ...)`: the Open Graph, Twitter card and JSON-LD fragment of
   a page's head (`servicetips.social`), its canonical URL (a week's page
-  names its tip's page, so the two are not seen as duplicates), its sitemap
-  date (a tip's `published` date) and the extra feed it advertises (a tag's);
+  names its tip's page, so the two are not seen as duplicates, and it is left
+  out of the sitemap), its sitemap date (a tip's `published` date) and the extra feed it advertises (a tag's);
 * `images`: each card's path and size, which the feeds attach to their items.
 
 Bodies in the email are the core's allow-listed HTML (`render.render_body`)
 of the week as published: a recorded week from its snapshot, a withdrawn
-week as the notice. Nothing here reads the clock or the file system.
+week as the notice. Nothing here reads the clock or the file system, but
+for the card cache the caller may pass (`servicetips.card_cache`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from . import routes
-from .cards import Card, render_card
+from .card_cache import CardCache, render_with
+from .cards import Card
 from .email import WeekEmail, is_https, render_email_html, render_email_text
 from .feeds import FeedImage, OutputFile, SiteInfo
 from .icons import icon_files
@@ -50,13 +52,19 @@ class PageHead:
 
     social: the meta elements and JSON-LD; canonical: an absolute URL when it
     is not the page's own; lastmod: the sitemap date (ISO); feed: a feed of
-    its own to advertise (a tag's).
+    its own to advertise (a tag's); in_sitemap: False for a page whose
+    canonical URL is another page's (a sitemap lists canonical pages only).
     """
 
     social: Markup
     canonical: str | None = None
     lastmod: str | None = None
     feed: FeedLink | None = None
+
+    @property
+    def in_sitemap(self) -> bool:
+        """Whether the page belongs in sitemap.xml: only when it is its own canonical page."""
+        return self.canonical is None
 
 
 @dataclass
@@ -113,12 +121,20 @@ def _author(library: Library, tip: Tip) -> str:
 
 
 class _Builder:
-    def __init__(self, library: Library, schedule: Schedule, site: SiteInfo, visible: Visibility):
+    def __init__(
+        self,
+        library: Library,
+        schedule: Schedule,
+        site: SiteInfo,
+        visible: Visibility,
+        card_cache: CardCache | None = None,
+    ):
         self.library, self.schedule, self.site, self.visible = library, schedule, site, visible
+        self.card_cache = card_cache
         self.reach = Reach(site=site)
 
     def card(self, path: str, card: Card, alt: str) -> str:
-        data = render_card(card)
+        data = render_with(self.card_cache, card)
         self.reach.files.append(OutputFile(path, data))
         self.reach.images[path] = FeedImage(path, len(data), alt)
         return routes.url(path, self.site.url)
@@ -310,13 +326,19 @@ def _iso(day: date | None) -> str | None:
 
 
 def build_reach(
-    library: Library, schedule: Schedule, site: SiteInfo, visible: Visibility, tips_with_pages: list[Tip] | None = None
+    library: Library,
+    schedule: Schedule,
+    site: SiteInfo,
+    visible: Visibility,
+    tips_with_pages: list[Tip] | None = None,
+    card_cache: CardCache | None = None,
 ) -> Reach:
     """Cards, icons, robots.txt, email files and page heads for one build; same inputs, same bytes.
 
     `tips_with_pages` defaults to the published tips (the preview passes its scheduled ones too).
+    `card_cache`: where cards drawn before are kept (`card_cache.CardCache`); the bytes are the same without it.
     """
-    builder = _Builder(library, schedule, site, visible)
+    builder = _Builder(library, schedule, site, visible, card_cache)
     for tip in tips_with_pages if tips_with_pages is not None else visible.published:
         builder.tip(tip)
     for slot in schedule.published:
