@@ -96,14 +96,18 @@ class SiteOutput:
     def summary(self) -> str:
         """One line on what this build published."""
         schedule = self.report.schedule
-        return (f"tips: {len(self.visible.published)} tips, {len(schedule.published)} weeks published as of "
-                f"{schedule.as_of} (week {schedule.current}); {len(self.visible.scheduled)} scheduled")
+        return (
+            f"tips: {len(self.visible.published)} tips, {len(schedule.published)} weeks published as of "
+            f"{schedule.as_of} (week {schedule.current}); {len(self.visible.scheduled)} scheduled"
+        )
 
     def generated(self) -> list[Generated]:
         """Every file this build adds to the site: the feeds and API, the pages, the assets."""
-        return [*(Generated(file.path, file.content) for file in self.files),
-                *(Generated(page.src_uri, page.source, in_nav=page.in_nav) for page in self.pages),
-                *(Generated(asset.path, source=asset.source) for asset in self.assets)]
+        return [
+            *(Generated(file.path, file.content) for file in self.files),
+            *(Generated(page.src_uri, page.source, in_nav=page.in_nav) for page in self.pages),
+            *(Generated(asset.path, source=asset.source) for asset in self.assets),
+        ]
 
     def weekly_feeds(self) -> list[FeedLink]:
         """The weekly feeds of this build, for the page head and the header button."""
@@ -126,8 +130,14 @@ class SiteOutput:
         return self.index.replace_markers(markdown, src)
 
 
-def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = False,
-               hub: str | None = None, cache_dir: Path | None = None) -> SiteOutput:
+def build_site(
+    root: Path,
+    as_of: date,
+    settings: SiteSettings,
+    preview: bool = False,
+    hub: str | None = None,
+    cache_dir: Path | None = None,
+) -> SiteOutput:
     """Check the library at `root` as of `as_of` and build its pages, feeds, API and assets.
 
     `preview` (the live preview server) also gives scheduled tips a page,
@@ -149,8 +159,9 @@ def build_site(root: Path, as_of: date, settings: SiteSettings, preview: bool = 
     # The share files first: the feeds attach the cards, by path and size.
     card_cache = CardCache(cache_dir) if cache_dir is not None else None
     share = build_reach(report.library, report.schedule, settings, visible, visible.with_pages, card_cache)
-    feeds = build_feeds(report.library, report.schedule, settings, visible, share.images,
-                        [file.path for file in share.files], hub)
+    feeds = build_feeds(
+        report.library, report.schedule, settings, visible, share.images, [file.path for file in share.files], hub
+    )
     files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
     index = SitePages(report.library, report.schedule, [file.path for file in feeds], visible, settings.language)
     # Only the images `tips check` accepted (servicetips.assets): real images with slug names.
@@ -168,6 +179,10 @@ class BuildInputs:
     hub: str | None = None  # a WebSub hub (mkdocs.yml `extra: websub_hub:`)
     cache_dir: Path | None = None  # kept share cards (TIPS_CACHE_DIR); None: none kept
 
+    def build(self, preview: bool = False) -> SiteOutput:
+        """Run `build_site` on these inputs (`preview`: the `mkdocs serve` variant)."""
+        return build_site(self.root, self.as_of, self.settings, preview=preview, hub=self.hub, cache_dir=self.cache_dir)
+
 
 CACHE_DIR = ".cache/servicetips"  # beside mkdocs.yml; never under docs/, tips/ or the site
 
@@ -181,8 +196,9 @@ def cache_dir_for(project: Path) -> Path | None:
     return folder if folder.is_absolute() else Path(project) / folder
 
 
-def build_inputs(project: Path, site_url: str | None, name: str, description: str | None,
-                 language: str, hub: str | None = None) -> BuildInputs:
+def build_inputs(
+    project: Path, site_url: str | None, name: str, description: str | None, language: str, hub: str | None = None
+) -> BuildInputs:
     """The inputs of a build of the site configured in folder `project` (where mkdocs.yml is).
 
     The tips folder is `TIPS_ROOT` (default `tips`, relative to `project`);
@@ -192,8 +208,10 @@ def build_inputs(project: Path, site_url: str | None, name: str, description: st
     or wrong, before anything is built.
     """
     if not site_url:
-        raise ValueError("site_url is not set in mkdocs.yml: the feeds and the sitemap need the site's "
-                         "absolute address. Add a line such as `site_url: https://tips.example.org/`.")
+        raise ValueError(
+            "site_url is not set in mkdocs.yml: the feeds and the sitemap need the site's "
+            "absolute address. Add a line such as `site_url: https://tips.example.org/`."
+        )
     root = Path(os.environ.get("TIPS_ROOT") or "tips")
     if not root.is_absolute():
         root = Path(project) / root
@@ -221,7 +239,7 @@ _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
 def site_settings(config: Path) -> dict:
     """mkdocs.yml as plain data (the core never imports MkDocs); ValueError when it is not YAML or not a mapping."""
     try:
-        data = yaml.load(Path(config).read_text("utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(Path(config).read_text("utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ValueError(f"{config}: {exc}") from None
     if not isinstance(data, dict):

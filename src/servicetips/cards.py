@@ -15,11 +15,12 @@ fixed settings and no metadata (no time, no software name).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -115,7 +116,7 @@ def missing_glyphs(text: str, size: int = 40) -> list[str]:
         ImageDraw.Draw(canvas).text((0, 0), ch, font=face, fill=255)
         return canvas.tobytes()
 
-    notdef = drawn("\U000F0000")
+    notdef = drawn("\U000f0000")
     return sorted({ch for ch in text if not ch.isspace() and drawn(ch) == notdef})
 
 
@@ -197,8 +198,7 @@ def render_card(card: Card) -> bytes:
 
     label_face = font(34, BOLD)
     label = card.label or DEFAULT_LABELS[card.kind]
-    draw.text((MARGIN, LABEL_TOP), ellipsize(label.upper(), label_face, TEXT_WIDTH), font=label_face,
-              fill=INDIGO_PALE)
+    draw.text((MARGIN, LABEL_TOP), ellipsize(label.upper(), label_face, TEXT_WIDTH), font=label_face, fill=INDIGO_PALE)
 
     # The title fills the space between the label and the chips (or the band), centred in it.
     bottom = CHIPS_TOP - 24 if card.tags else BAND_TOP - 40
@@ -214,12 +214,22 @@ def render_card(card: Card) -> bytes:
 
     footer_face = font(34, BOLD)
     band_middle = BAND_TOP + BAND_HEIGHT // 2
-    draw.text((MARGIN, band_middle), ellipsize(card.site_name, footer_face, TEXT_WIDTH // 2),
-              font=footer_face, fill=WHITE, anchor="lm")
+    draw.text(
+        (MARGIN, band_middle),
+        ellipsize(card.site_name, footer_face, TEXT_WIDTH // 2),
+        font=footer_face,
+        fill=WHITE,
+        anchor="lm",
+    )
     if card.footer:
         small = font(30)
-        draw.text((WIDTH - MARGIN, band_middle), ellipsize(card.footer, small, TEXT_WIDTH // 2 - 40),
-                  font=small, fill=INDIGO_PALE, anchor="rm")
+        draw.text(
+            (WIDTH - MARGIN, band_middle),
+            ellipsize(card.footer, small, TEXT_WIDTH // 2 - 40),
+            font=small,
+            fill=INDIGO_PALE,
+            anchor="rm",
+        )
     return png_bytes(image)
 
 

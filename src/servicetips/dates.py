@@ -154,6 +154,24 @@ def midnight_epoch(day: date) -> str:
     return str(int(datetime.combine(day, time(0), tzinfo=UTC).timestamp()))
 
 
+def pin_source_date_epoch(day: date) -> bool:
+    """Set SOURCE_DATE_EPOCH to 00:00 UTC of `day` unless it is set; True when this call set it.
+
+    Tools that date their output (MkDocs' sitemap) read SOURCE_DATE_EPOCH, else
+    the clock: pinned to `as_of`, the same inputs give the same bytes.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return False
+    os.environ["SOURCE_DATE_EPOCH"] = midnight_epoch(day)
+    return True
+
+
+def unpin_source_date_epoch() -> bool:
+    """Remove the SOURCE_DATE_EPOCH that `pin_source_date_epoch` set; returns False (no longer pinned)."""
+    os.environ.pop("SOURCE_DATE_EPOCH", None)
+    return False
+
+
 @lru_cache(maxsize=64)
 def _locale(language: str) -> Locale:
     # mkdocs.yml's theme.language is a BCP 47 tag ("en", "pt-BR"); Babel
