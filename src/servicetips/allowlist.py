@@ -29,6 +29,7 @@ removed, any case), by ammonia in `sanitize` and by `url_scheme` here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
@@ -142,19 +143,33 @@ def _filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-_CLEANER = nh3.Cleaner(
-    tags=set(TAGS),
-    attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
-    attribute_filter=_filter,
-    url_schemes=set(URL_SCHEMES),
-    link_rel=None,  # a body's links get no rel: keeping the HTML as rendered lets the check compare it
-    strip_comments=True,
-)
+_CLEANER_OPTIONS = {
+    "tags": set(TAGS),
+    "attributes": {tag: set(names) for tag, names in ATTRIBUTES.items()},
+    "url_schemes": set(URL_SCHEMES),
+    "link_rel": None,  # a body's links get no rel: keeping the HTML as rendered lets the check compare it
+    "strip_comments": True,
+}
+_CLEANER = nh3.Cleaner(attribute_filter=_filter, **_CLEANER_OPTIONS)
 
 
-def sanitize(html: str) -> str:
-    """`html` with everything outside the allow-list removed, as a browser would parse it."""
-    return _CLEANER.clean(html)
+def sanitize(html: str, resolve_url: Callable[[str], str | None] | None = None) -> str:
+    """`html` with everything outside the allow-list removed, as a browser would parse it.
+
+    With `resolve_url`, every kept `href` and `src` value (as the browser reads it,
+    entities decoded) is replaced by `resolve_url(value)`, or dropped when that is
+    None: links are re-pointed by the sanitizer's own parser and serializer, never
+    by editing the HTML text. Callers sanitize the result once more, so a resolver
+    cannot bring in what the allow-list refuses.
+    """
+    if resolve_url is None:
+        return _CLEANER.clean(html)
+
+    def rewrite(tag: str, attribute: str, value: str) -> str | None:
+        kept = _filter(tag, attribute, value)
+        return resolve_url(kept) if kept is not None and attribute in ("href", "src") else kept
+
+    return nh3.clean(html, attribute_filter=rewrite, **_CLEANER_OPTIONS)
 
 
 def url_scheme(value: str) -> str | None:

@@ -15,7 +15,6 @@ whatever the check said.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -30,11 +29,6 @@ from .markup import UNPUBLISHED_HREF
 from .routes import body_base, root_url, tip_url
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-# An `<a>` or `<img>` start tag as the sanitizer serialises it: every
-# attribute as name="value", with `"` and `&` escaped in the value (and `<`
-# escaped in text), so these patterns cannot match inside text or a value.
-_LINKING_TAG = re.compile(r'<(?:a|img)(?:\s[^\s="<>/]+="[^"]*")*\s*/?>')
-_URL_ATTRIBUTE = re.compile(r'(\s)(href|src)="([^"]*)"')
 _UNPUBLISHED_LINK = re.compile(
     r'<a\s[^>]*?href="' + re.escape(UNPUBLISHED_HREF) + r'(?:#[^"]*)?"[^>]*>(.*?)</a>', re.DOTALL
 )
@@ -72,14 +66,7 @@ def body_html(body: str, resolve: Callable[[str], str | None]) -> str:
     `resolve(url)` returns the URL to use, or None to drop it. The result
     is sanitized again: a resolver cannot bring in what the allow-list refuses.
     """
-
-    def attribute(match: re.Match) -> str:
-        target = resolve(html.unescape(match.group(3)))
-        if target is None:
-            return ""
-        return f'{match.group(1)}{match.group(2)}="{html.escape(target, quote=True)}"'
-
-    linked = _LINKING_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(attribute, tag.group(0)), clean_html(body))
+    linked = sanitize(clean_html(body), resolve_url=resolve)
     if UNPUBLISHED_HREF in linked:
         # A link to a tip without a page yet is shown as its text. Links do
         # not nest, and the sanitizer escapes `<` and `>` inside attribute
