@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
@@ -37,7 +34,7 @@ from servicetips.feeds import SiteInfo, build_feeds, week_payload
 from servicetips.pages import SitePages
 from servicetips.schedule import WeekSlot
 from servicetips.visibility import Status, partition
-from support import ACCEPTED, AS_OF, MKDOCS_YML, REPO, SITE_URL, check_links, text_of
+from support import ACCEPTED, AS_OF, SITE_URL, check_links, text_of
 from support import has_class as c
 from support.pagefind import fragments
 
@@ -313,38 +310,10 @@ def test_tips_schedule_lists_the_scheduled_tips_with_their_dates():
 
 @pytest.mark.slow
 def test_mkdocs_serve_shows_a_scheduled_tip_with_its_banner(tmp_path):
-    from test_site_serve import free_port, wait_for  # noqa: PLC0415 - the preview tests' helpers
+    from test_site_serve import preview, wait_for  # noqa: PLC0415 - the preview tests' helpers
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    env.update({"TIPS_ROOT": str(ACCEPTED), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"})
-    with (tmp_path / "serve.log").open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mkdocs",
-                "serve",
-                "--strict",
-                "--config-file",
-                str(MKDOCS_YML),
-                "--dev-addr",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}/"
-            page = wait_for(base + "tips/scheduled-next-month/", "Scheduled: on the site from 1 Dec 2026", server)
-            assert "zanzibarquill" in page
-            tags = wait_for(base + "tags/recovery/", "Recovery", server)
-            assert "scheduled-next-month" not in tags
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with preview(ACCEPTED, tmp_path) as (base, server, _log):
+        page = wait_for(base + "tips/scheduled-next-month/", "Scheduled: on the site from 1 Dec 2026", server)
+        assert "zanzibarquill" in page
+        tags = wait_for(base + "tags/recovery/", "Recovery", server)
+        assert "scheduled-next-month" not in tags
