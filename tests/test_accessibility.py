@@ -78,6 +78,7 @@ def test_search_with_results_shown_has_no_serious_violations(browser, real_site,
         search_for(tab, "customer")
         assert tab.locator(".md-search-result__list > li").count() >= 2
         assert tab.locator(".md-search-result__list mark").count() >= 1
+        assert tab.locator(".md-search__output").is_visible()  # the dialog is open, results shown
         tab.add_script_tag(path=str(axe_script))
         result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     finally:

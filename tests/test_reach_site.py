@@ -16,7 +16,6 @@ from lxml import html as lxml_html
 from PIL import Image
 
 from support import AS_OF, SITE_FIXTURES, SITE_URL
-from support.browser import search_for
 from support.builds import build_site
 
 HUB = "https://hub.example.org/"
@@ -269,29 +268,6 @@ def test_the_404_page_leads_to_this_weeks_tip(page, base, report):
     page.get_by_role("link", name=tip.title).click()
     page.wait_for_url(re.compile(rf"/tips/{tip.slug}/$"))
     assert page.locator("article h1").inner_text().rstrip("¶ \n") == tip.title
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_with_the_search_dialog_open_and_results_shown(browser, base, axe_script, scheme):
-    # The search is Pagefind's index in Material's search dialog (merged from search-pagefind).
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
-    tab = context.new_page()
-    try:
-        tab.goto(base + "about/")
-        search_for(tab, "customer")
-        tab.wait_for_selector(".md-search-result__list > li mark", timeout=60_000)
-        assert tab.locator(".md-search__output").is_visible()
-        tab.add_script_tag(path=str(axe_script))
-        result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    finally:
-        context.close()
-    blocking = [
-        f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert blocking == []
 
 
 @pytest.mark.browser
