@@ -26,9 +26,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from lxml import html as lxml_html
 from markupsafe import Markup
+
+from .jinja import environment
 
 WIDTH = 600  # px: the width mail clients lay a message out at
 PADDING = 24
@@ -146,18 +147,6 @@ def is_https(url: str) -> bool:
     """True for an absolute https URL with a host."""
     parts = urlsplit(url or "")
     return parts.scheme == "https" and bool(parts.netloc)
-
-
-def _environment() -> Environment:
-    # Autoescape for .html only: the text version is plain text, never parsed as HTML.
-    return Environment(
-        loader=PackageLoader("servicetips", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _fragment(body_html: str):
@@ -346,7 +335,7 @@ def _text_blocks(element, base_url, links, blocks, width, prefix) -> None:
 
 def render_email_html(email: WeekEmail) -> str:
     """The week's email as one HTML document that mail clients accept (see the module docstring)."""
-    template = _environment().get_template("email.html")
+    template = environment(keep_trailing_newline=True).get_template("email.html")
     return template.render(
         email=email,
         body=Markup(style_body(email.body_html, email.tip_url)),
@@ -369,7 +358,7 @@ def render_email_html(email: WeekEmail) -> str:
 def render_email_text(email: WeekEmail) -> str:
     """The week's email as plain text: the same content, wrapped at 72 characters, links listed."""
     body, links = body_text(email.body_html, email.tip_url)
-    template = _environment().get_template("email.txt")
+    template = environment(keep_trailing_newline=True).get_template("email.txt")
     return template.render(
         email=email, body=body, links=list(enumerate(links, start=1)), wrap=lambda text: _wrap(text, TEXT_WIDTH, "", "")
     )

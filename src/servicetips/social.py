@@ -16,10 +16,10 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from .cards import HEIGHT, MEDIA_TYPE, WIDTH
+from .jinja import environment
 
 # "page": any other page (about, subscribe, the listings), shown with the home page's card.
 OG_TYPES = {"tip": "article", "week": "website", "tag": "website", "home": "website", "page": "website"}
@@ -91,20 +91,17 @@ def script_json(data: dict) -> str:
 
 def head_html(info: ShareInfo) -> Markup:
     """The meta elements and JSON-LD for the page head, as one HTML fragment."""
-    env = Environment(
-        loader=PackageLoader("servicetips", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     data = json_ld(info)
-    html = env.get_template("social.html").render(
-        info=info,
-        og_type=OG_TYPES[info.kind],
-        width=WIDTH,
-        height=HEIGHT,
-        media_type=MEDIA_TYPE,
-        json_ld=Markup(script_json(data)) if data else None,
+    html = (
+        environment()
+        .get_template("social.html")
+        .render(
+            info=info,
+            og_type=OG_TYPES[info.kind],
+            width=WIDTH,
+            height=HEIGHT,
+            media_type=MEDIA_TYPE,
+            json_ld=Markup(script_json(data)) if data else None,
+        )
     )
     return Markup(html)
