@@ -7,13 +7,18 @@ import logging
 import multiprocessing
 import os
 import time
+from datetime import date
 
 import pytest
 
-from servicetips import card_pool
+from servicetips import card_pool, routes
+from servicetips.build import build_site
 from servicetips.card_cache import CardCache
 from servicetips.cards import Card, render_card
+from servicetips.feeds import SiteInfo
+from support import AS_OF, REPO
 
+SITE = SiteInfo(url="https://servicetips.example.org/", title="Service Tips", description="Tips.")
 TITLES = ["Greet the customer by name", "Pause before you answer", "Say what happens next", "Thank them first"]
 # Enough for several chunks; a repeated card (the last) must come back at each of its places.
 CARDS = [
@@ -123,3 +128,21 @@ def test_kept_cards_are_not_drawn_and_drawn_ones_are_kept(expected, small_chunks
     third = CardCache(tmp_path)
     assert card_pool.draw_cards(CARDS, third) == expected
     assert (third.hits, third.misses) == (distinct, 0)
+
+
+def test_a_build_with_the_worker_equals_one_without(small_chunks, slow_here, monkeypatch, caplog):
+    # Every generated file of the real library's build, byte for byte, cards drawn both ways.
+    def build() -> dict[str, bytes]:
+        output = build_site(REPO / "tips", date.fromisoformat(AS_OF), SITE, cache_dir=None)
+        assert output.ok
+        return {file.path: file.content for file in output.files}
+
+    with caplog.at_level(logging.DEBUG, logger="servicetips.card_pool"):
+        with_worker = build()
+    assert worker_chunks(caplog) > 0
+    monkeypatch.setattr(card_pool, "_cores", lambda: 1)
+    alone = build()
+    assert with_worker.keys() == alone.keys()
+    assert sum(path.startswith(f"{routes.CARDS}/") for path in alone) > 10
+    for path, content in alone.items():
+        assert with_worker[path] == content, path

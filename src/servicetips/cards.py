@@ -208,13 +208,13 @@ def _blend(background: tuple[int, int, int], ink: tuple[int, int, int], level: i
 
 
 # Entry (2 * region + ink) * LEVELS + level; level 0 is the bare background.
-PALETTE = [
+PALETTE = bytes(
     value
     for background in BACKGROUNDS
     for ink in INKS
     for level in range(LEVELS)
     for value in _blend(background, ink, level)
-]
+)
 # Coverage 0-255 to a level, as an 8-bit lookup table for Image.point: one per (region, ink).
 # Nothing covered stays index 0 (above the band) or 2 * LEVELS (in the band), the bare background.
 _LUTS = {
@@ -256,7 +256,7 @@ def _band(site_name: str, footer: str) -> Image.Image:
     return _indices(masks, 1)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _label(text: str) -> Image.Image:
     """The label line's palette indices, in the strip above the title (a tip's, tag's or home card's is
     the same on every card: cached; callers never change it)."""
