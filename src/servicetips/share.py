@@ -30,8 +30,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from . import routes
-from .card_cache import CardCache
-from .card_pool import draw_cards
+from .card_cache import CardCache, render_with
 from .cards import Card
 from .email import WeekEmail, is_https, render_email_html, render_email_text
 from .feeds import FeedImage, OutputFile, SiteInfo
@@ -133,20 +132,12 @@ class _Builder:
         self.library, self.schedule, self.site, self.visible = library, schedule, site, visible
         self.card_cache = card_cache
         self.reach = Reach(site=site)
-        self.cards: list[tuple[str, Card, str]] = []  # (path, card, alt), drawn together by draw_cards()
 
     def card(self, path: str, card: Card, alt: str) -> str:
-        """The card's URL; the card itself is drawn later, with the build's others (`draw_cards`)."""
-        self.cards.append((path, card, alt))
+        data = render_with(self.card_cache, card)
+        self.reach.files.append(OutputFile(path, data))
+        self.reach.images[path] = FeedImage(path, len(data), alt)
         return routes.url(path, self.site.url)
-
-    def draw_cards(self) -> None:
-        """Draw every card asked for (two cores when there are many: `card_pool`) and add the files."""
-        drawn = draw_cards([card for _, card, _ in self.cards], self.card_cache)
-        for (path, _card, alt), data in zip(self.cards, drawn, strict=True):
-            self.reach.files.append(OutputFile(path, data))
-            self.reach.images[path] = FeedImage(path, len(data), alt)
-        self.cards.clear()
 
     def tip(self, tip: Tip) -> None:
         site, tags = self.site, _tag_labels(self.library, tip)
@@ -355,7 +346,6 @@ def build_reach(
     for tag in library.tags:
         builder.tag(tag)
     builder.home()
-    builder.draw_cards()
     reach = builder.reach
     icons = icon_files()
     for path in routes.ICONS:
