@@ -9,7 +9,8 @@ Same inputs give the same bytes: the font ships in a pinned package
 (`fontpkg-noto-sans`, SIL Open Font License 1.1, credited on the About page),
 text is laid out with Pillow's own basic layout (the Raqm layout depends on
 a FriBiDi library found on the machine, or not), and the PNG is written with
-fixed settings and no metadata (no time, no software name).
+fixed settings and no metadata (no time, no software name). A card is a
+palette image (see `PALETTE`): a third of an RGB card's data to encode.
 """
 
 from __future__ import annotations
