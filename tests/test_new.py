@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 import pytest
 from click.testing import CliRunner
 
 from servicetips.check import check_library
 from servicetips.cli import main
-import re
-import sys
-
 from servicetips.outline import (
     BODY_PLACEHOLDERS,
     PREFILTER_WORDS,
