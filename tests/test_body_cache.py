@@ -192,6 +192,18 @@ def test_a_malformed_entry_is_ignored_and_the_body_checked_again(tmp_path, entry
     assert cache.misses == 1
 
 
+def test_a_rebuild_in_the_same_process_parses_the_file_again_only_when_its_bytes_changed(tmp_path):
+    body = "Say when you will write again, and write then. " * 12
+    first = BodyCache(tmp_path)
+    first.check(body)
+    first.save()
+    second = BodyCache(tmp_path)
+    assert second.entries is body_cache._parsed[cache_file(tmp_path)][1]  # the same bytes: the entries kept
+    changed = {body_key(body): [[], [], "<p>Say when.</p>"]}
+    rewrite(cache_file(tmp_path), changed)  # other bytes, whatever the file's size and time
+    assert BodyCache(tmp_path).entries == changed
+
+
 def test_a_folder_that_cannot_be_written_only_costs_speed(tmp_path, caplog):
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where the cache folder should be")

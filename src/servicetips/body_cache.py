@@ -33,8 +33,12 @@ import os
 import sys
 import tempfile
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
+
+import markdown
+import nh3
+import pygments
+import pymdownx
 
 from .body import BodyIssue, TipLink
 from .body_limits import check_tip_body
@@ -44,9 +48,10 @@ MAGIC = b"servicetips-bodies-v1"
 FOLDER = "bodies"
 # Codes after which the body was not rendered (a limit, or nesting Markdown could not read).
 _UNRENDERED = frozenset({"BODY020", "BODY021", "BODY022", "BODY023", "BODY024", "BODY025"})
-_PACKAGES = ("markdown", "pymdown-extensions", "pygments", "nh3")
 
 log = logging.getLogger("servicetips.body_cache")
+# The entries of the file this process last read or wrote, by path, with its header.
+_parsed: dict[Path, tuple[bytes, dict[str, list]]] = {}
 
 Result = tuple[list[BodyIssue], list[TipLink]]
 
@@ -59,8 +64,8 @@ def fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    for name in _PACKAGES:
-        digest.update(f"{name}={metadata.version(name)}\0".encode())
+    for module in (markdown, pymdownx, pygments, nh3):
+        digest.update(f"{module.__name__}={module.__version__}\0".encode())
     digest.update(sys.version.encode("utf-8"))
     return digest.hexdigest()
 
@@ -87,11 +92,18 @@ class BodyCache:
         header, _, payload = data.partition(b"\n")
         if header != _header(payload):
             return {}
+        if _parsed.get(self.path, (None, None))[0] == header:
+            # The same bytes as this process last read or wrote (the header holds
+            # their sha256): a preview's rebuild does not parse the file again.
+            return _parsed[self.path][1]
         try:
             entries = json.loads(payload)
         except ValueError:
             return {}
-        return entries if isinstance(entries, dict) else {}
+        if not isinstance(entries, dict):
+            return {}
+        _parsed[self.path] = (header, entries)
+        return entries
 
     def check(self, body: str) -> Result:
         """`check_tip_body(body)`, from the cache when it holds a sound entry for this body."""
@@ -133,6 +145,7 @@ class BodyCache:
             with os.fdopen(handle, "wb") as out:
                 out.write(_header(payload) + b"\n" + payload)
             os.replace(temp, self.path)
+            _parsed[self.path] = (_header(payload), kept)
             # Files of other code versions are of no use to this one: a
             # folder restored between builds keeps only the current file.
             for other in self.path.parent.glob("*.json"):
