@@ -309,10 +309,10 @@ def _draw_chips(draw: ImageDraw.ImageDraw, tags: Sequence[str], top: int) -> Non
 
 
 def png_bytes(image: Image.Image) -> bytes:
-    """`image` as PNG with fixed settings and no metadata chunks, so equal pixels give equal bytes."""
+    """`image` as PNG with fixed settings and no metadata chunks, so equal pixels give equal bytes
+    (the icons; cards use `card_png`)."""
     out = io.BytesIO()
-    # Level 6 (zlib's default), not 9: a card takes ~15 ms instead of ~85 ms
-    # for files ~5% larger, which matters with a card for every page.
+    # Level 6 (zlib's default), not 9: level 9 took ~6x as long for files ~5% smaller.
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
 
