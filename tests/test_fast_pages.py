@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,7 @@ from servicetips.markup import md_text
 from servicetips.pages import PAGE_PLACEHOLDER, SitePages, insert_content
 from servicetips.pages.base import Content
 from servicetips.pages.tip import scheduled_banner
-from support import AS_OF, FIXTURES, REPO, SITE_FIXTURES, build_site
+from support import ACCEPTED, AS_OF, FIXTURES, REPO, SITE_FIXTURES, build_site
 
 RECORDED = FIXTURES / "hostile" / "recorded-weeks"
 # The Markdown settings of mkdocs.yml that shaped these pages when they were Markdown.
@@ -78,9 +79,12 @@ def small():
 
 
 def test_the_real_site_is_the_same_with_and_without_the_fast_path(real_site, tmp_path: Path) -> None:
+    fast = real_site  # the shared build takes the fast path, unless this run turned it off
+    if os.environ.get("TIPS_FAST_PATH", "").strip().lower() == "off":
+        fast = build_site(REPO / "tips", tmp_path / "fast", AS_OF, extra_env={"TIPS_FAST_PATH": "on"})
     stock = build_site(REPO / "tips", tmp_path / "stock", AS_OF, extra_env={"TIPS_FAST_PATH": "off"})
-    assert real_site.ok and stock.ok, stock.output
-    assert_same_sites(real_site.site, stock.site)
+    assert fast.ok and stock.ok, stock.output
+    assert_same_sites(fast.site, stock.site)
 
 
 def test_withdrawn_weeks_are_the_same_with_and_without_the_fast_path(tmp_path: Path) -> None:
@@ -150,9 +154,9 @@ def test_tips_fast_path_off_forces_the_stock_path(monkeypatch, caplog, value: st
 
 def test_the_content_goes_in_place_of_exactly_one_placeholder() -> None:
     assert insert_content(f"<p>a</p>{PAGE_PLACEHOLDER}", "<p>b</p>") == "<p>a</p><p>b</p>"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exactly one content placeholder"):
         insert_content("<p>lost</p>", "<p>b</p>")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exactly one content placeholder"):
         insert_content(PAGE_PLACEHOLDER * 2, "<p>b</p>")
 
 
@@ -169,7 +173,7 @@ def test_headings_keep_the_ids_and_toc_python_markdown_gave_them(small) -> None:
     md.convert("\n\n".join(source))
 
     def plain(tokens):
-        return [{"level": t["level"], "id": t["id"], "name": t["name"], "children": plain(t["children"])} for t in tokens]
+        return [{key: t[key] for key in ("level", "id", "name")} | {"children": plain(t["children"])} for t in tokens]
 
     assert index.toc_tokens() == plain(md.toc_tokens)
     for tip in small.index.tips:
@@ -197,3 +201,30 @@ def test_banners_are_the_admonitions_they_were_in_markdown(small) -> None:
         "leave it out until its `published` date.\n"
     )
     assert scheduled_banner(small.index, tip) == expected
+
+
+@pytest.mark.slow
+def test_the_preview_serves_the_same_scheduled_tip_and_listings_either_way(monkeypatch, tmp_path: Path) -> None:
+    # Only `mkdocs serve` gives a scheduled tip a page (with its banner): run
+    # the preview with the fast path and without, and compare what it serves.
+    from test_site_serve import preview, wait_for  # noqa: PLC0415 - the preview tests' helpers
+
+    served = {}
+    for mode in ("on", "off"):
+        monkeypatch.setenv("TIPS_FAST_PATH", mode)
+        (tmp_path / mode).mkdir()
+        with preview(ACCEPTED, tmp_path / mode) as (base, server, _log):
+            pages = {"tips/scheduled-next-month/": "Scheduled: on the site from 1 Dec 2026"}
+            pages |= {"tags/recovery/": "Recovery", "weekly/": "Tip of the week", "tips/": "All tips"}
+            served[mode] = {
+                path: without_live_reload(wait_for(base + path, text, server)).replace(base, "/")
+                for path, text in pages.items()
+            }
+    assert served["on"] == served["off"]
+    assert '<div class="admonition warning tip-scheduled">' in served["on"]["tips/scheduled-next-month/"]
+
+
+def without_live_reload(page: str) -> str:
+    """A served page without the script the preview server injects before `</body>` (it differs on every request)."""
+    head, end, tail = page.rpartition("</body>")
+    return head[: head.rindex("<script>")] + end + tail

@@ -11,7 +11,7 @@ import yaml
 
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
-from servicetips.pages import PAGE_PLACEHOLDER, SitePages, insert_content, problems_markdown, week_label
+from servicetips.pages import PAGE_PLACEHOLDER, SitePages, problems_markdown, week_label
 from servicetips.routes import href, link
 from support import AS_OF, SITE_FIXTURES
 

@@ -14,8 +14,8 @@ from markdown.extensions.toc import slugify, unique
 from ..body import tip_slug_of_link
 from ..dates import IsoWeek
 from ..ledger import withdrawal_notice as ledger_notice
-from ..model import Tip
 from ..markup import html_text
+from ..model import Tip
 from ..render import body_html
 from ..routes import FEED_ATOM, FEED_JSON, FEED_RSS, file_href, href, tip_asset, tip_source
 from ..schedule import WeekSlot
@@ -180,10 +180,12 @@ class Content:
     def html(self) -> str:
         """The blocks joined."""
         out = []
+        after_raw = False
         for number, (html, raw) in enumerate(self._parts):
             if number:
-                out.append("\n\n" if self._parts[number - 1][1] else "\n")
+                out.append("\n\n" if after_raw else "\n")
             out.append(html)
+            after_raw = raw
         return "".join(out)
 
     def page(self, src_uri: str, meta: dict[str, Any], in_nav: bool = False, footer_html: str = "") -> VirtualPage:
