@@ -27,6 +27,7 @@ import copy
 import inspect
 import logging
 import os
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from types import MethodType
 
@@ -59,6 +60,7 @@ def engine() -> tuple[str, str]:
         return name, "unknown"
 
 
+@lru_cache(maxsize=1)  # once per process: the engine does not change while it runs, and the check reads source files
 def engine_mismatch() -> str | None:
     """Why the fast path cannot be trusted with the installed engine; None when it can."""
     name, installed = engine()
