@@ -31,6 +31,7 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from types import MethodType
 
+import mkdocs.commands.build as build_module
 import mkdocs.structure.pages as pages_module
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
@@ -75,6 +76,11 @@ def engine_mismatch() -> str | None:
     missing = [attr for attr in RENDERED if f"self.{attr}" not in page_init]
     if missing or not hasattr(pages_module, "log"):
         return f"{name} {installed}: Page no longer sets {', '.join(missing) or 'its logger'}"
+    # The replacements are installed at on_pre_page: it must come before the page is read and rendered.
+    populate = inspect.getsource(getattr(build_module, "_populate_page", lambda: None))
+    steps = [populate.find(step) for step in ("on_pre_page(", ".read_source(", ".render(")]
+    if -1 in steps or steps != sorted(steps):
+        return f"{name} {installed}: pages are no longer read and rendered after on_pre_page"
     return None
 
 

@@ -134,6 +134,18 @@ def test_a_changed_signature_takes_the_stock_path(monkeypatch) -> None:
     assert reason is not None and "Page.render is not render(config, files)" in reason
 
 
+def test_a_build_that_reads_pages_before_on_pre_page_takes_the_stock_path(monkeypatch) -> None:
+    fast_pages = load_fast_pages()
+
+    def _populate_page(page, config, files, dirty=False):  # the order of a hypothetical later engine
+        page.read_source(config)
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page.render(config, files)
+
+    monkeypatch.setattr(fast_pages.build_module, "_populate_page", _populate_page)
+    assert "no longer read and rendered after on_pre_page" in fast_pages.engine_mismatch()
+
+
 def test_a_plugin_that_reads_page_sources_keeps_the_stock_path() -> None:
     fast_pages = load_fast_pages()
     config = SimpleNamespace(plugins=SimpleNamespace(events={"page_read_source": [lambda **kwargs: None]}))
