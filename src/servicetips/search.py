@@ -1,4 +1,4 @@
-"""Site search: the Pagefind index of a built site folder.
+"""Site search: the Pagefind index of the site's pages, fed while they are rendered, and its cache.
 
 Pagefind (the `pagefind-bin` package ships its binary) reads the finished
 HTML and writes a search bundle into `<site>/pagefind/`: a small script, its
@@ -13,18 +13,49 @@ those; the parts of a tip page that repeat other pages (byline, credits,
 related tips, pager) carry `data-search-exclude`, which Pagefind is told to
 skip here (but for the tag chips).
 
-This module knows nothing of MkDocs: it takes a folder and returns what it
-wrote, or raises `SearchIndexError` with one line that says what went wrong.
+Off the critical path: `PagefindFeed` starts Pagefind as a service (its
+Python API, PyPI `pagefind`, over the binary's stdin and stdout) in a
+background thread, and each page's HTML is handed over as soon as it is
+rendered (`add`), so the binary parses pages on the other core while the
+next ones are rendered; `write` then only builds the index and writes it.
+Pagefind numbers pages in the order they are added: the same pages added in
+the same order give the same bytes (a full build adds them in MkDocs' page
+order, then the site's other HTML files by path). Pagefind's own command
+over the folder adds them in the order the file system lists them, so its
+bundle holds the same fragments and words but may number them otherwise.
+
+A cache (`<cache folder>/search/`) keeps the last bundles by the sha256 of
+everything Pagefind reads: the searched pages' URLs and HTML in order, the
+options, the binary's version and this module's source. A build whose
+searched pages did not change copies the bundle instead of waiting for
+Pagefind. A cache file that is not what it claims (wrong header, key, size or
+hash, or a path outside the bundle) is ignored, never trusted; it is written
+to a temporary file renamed into place, and the folder is safe to delete.
+
+This module knows nothing of MkDocs: it takes pages (URL and HTML) or a
+folder and returns what it wrote, or raises `SearchIndexError` with one line
+that says what went wrong.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
 import json
+import logging
 import os
+import re
 import shutil
-import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path, PurePosixPath
 
 from . import routes
 
@@ -49,6 +80,17 @@ UNUSED_FILES = (
 )
 #: Pagefind's own Python API reads the same variable: a binary to use instead of pagefind-bin's.
 BINARY_VARIABLE = "PAGEFIND_BINARY_PATH"
+#: The cache's folder inside the build cache folder, and its files' first line.
+CACHE_FOLDER = "search"
+CACHE_SUFFIX = ".bundle"
+CACHE_MAGIC = b"servicetips-search-bundle-v1\n"
+#: Bundles kept: the last build's and the one before (a change undone is a hit again).
+CACHE_KEEP = 2
+#: Pagefind indexes only pages with this attribute once any page has it (HTML attribute names
+#: are case-insensitive, so the test is too); other pages cannot change the bundle.
+_MARKER = re.compile(rb"data-pagefind-body", re.IGNORECASE)
+
+log = logging.getLogger("servicetips.search")
 
 
 class SearchIndexError(Exception):
@@ -57,11 +99,12 @@ class SearchIndexError(Exception):
 
 @dataclass(frozen=True)
 class SearchIndex:
-    """What Pagefind wrote: pages indexed, and the bundle's files and bytes."""
+    """What was written: pages indexed, the bundle's files and bytes, and whether it came from the cache."""
 
     pages: int
     files: int
     bytes: int
+    cached: bool = False
 
 
 def pagefind_executable() -> Path:
@@ -77,8 +120,298 @@ def pagefind_executable() -> Path:
         raise SearchIndexError(f"Pagefind is not installed ({exc}); run `make install`") from None
 
 
-def index_site(site_dir: Path, language: str = "en") -> SearchIndex:
-    """Index the HTML in `site_dir` into `site_dir/pagefind/`, replacing any earlier bundle.
+def page_url(path: str) -> str:
+    """The URL Pagefind gives the HTML file at `path` in the site ('tips/x/index.html' -> '/tips/x/')."""
+    url = "/" + PurePosixPath(path).as_posix().lstrip("/")
+    return url[: -len("index.html")] if url.endswith("/index.html") else url
+
+
+def site_pages(site_dir: Path, skip: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
+    """Every HTML file of the site outside the bundle, as (path relative to the site, HTML), by path.
+
+    `skip` names paths (relative, '/'-separated) already handed over.
+    """
+    site_dir = Path(site_dir)
+    skipped = set(skip)
+    found = []
+    for folder, dirs, files in os.walk(site_dir):
+        relative = Path(folder).relative_to(site_dir).as_posix()
+        if relative == ".":
+            dirs[:] = [name for name in dirs if name != BUNDLE_DIR]
+            relative = ""
+        found.extend(f"{relative}/{name}".lstrip("/") for name in files if name.endswith(".html"))
+    for path in sorted(found):
+        if path not in skipped:
+            try:
+                yield path, (site_dir / path).read_text("utf-8", errors="surrogateescape")
+            except OSError as exc:
+                raise SearchIndexError(f"cannot read {site_dir / path}: {exc.strerror or exc}") from None
+
+
+class _Service:
+    """Pagefind's service (its Python API), with the one part replaced that cannot serve a site.
+
+    The API's reader of the binary's answers sleeps 0.1 s before each one
+    (100 s for 1,000 pages) and waits forever when the binary stops; this
+    reader reads answers as they come and fails every waiting request, with
+    the binary's exit code and first words, when its output ends.
+    """
+
+    @staticmethod
+    def make(executable: Path):
+        """A `PagefindService` subclass instance (created in the running loop) for `executable`."""
+        # Imported here: only a build that indexes needs it; its absence is one line, not a traceback.
+        try:
+            from pagefind.service import PagefindService  # noqa: PLC0415
+        except ImportError as exc:
+            raise SearchIndexError(f"Pagefind's Python API is not installed ({exc}); run `make install`") from None
+
+        class Service(PagefindService):
+            noise: list[str]
+
+            def __init__(self) -> None:
+                super().__init__()
+                self._bin = str(executable)  # a Path would show as PosixPath(...) in the error
+                self.noise = []
+                self.ended: SearchIndexError | None = None
+
+            async def send(self, payload):
+                # Once the binary's output has ended no answer can come: fail at once instead of waiting.
+                if self.ended is not None:
+                    raise self.ended
+                return await super().send(payload)
+
+            async def _wait_for_responses(self) -> None:
+                stdout = self._backend.stdout
+                while True:
+                    try:
+                        chunk = await stdout.readuntil(b",")
+                    except asyncio.IncompleteReadError as end:
+                        self.noise.append(end.partial.decode("utf-8", "replace"))
+                        break
+                    except asyncio.LimitOverrunError:
+                        self.noise.append("an answer longer than the reader's limit")
+                        break
+                    try:
+                        answer = json.loads(base64.b64decode(chunk[:-1], validate=True))
+                    except ValueError:
+                        # Not a protocol message: the binary's stderr shares the pipe (a panic, a warning).
+                        self.noise.append(chunk.decode("utf-8", "replace"))
+                        continue
+                    if not isinstance(answer, dict):
+                        continue
+                    future = self._responses.pop(answer.get("message_id"), None)
+                    payload = answer.get("payload") or {}
+                    if future is None or future.done():
+                        continue
+                    if payload.get("type") == "Error":
+                        future.set_exception(SearchIndexError(f"Pagefind failed: {_first_line(payload.get('message', ''))}"))
+                    else:
+                        future.set_result(payload)
+                code = await self._backend.wait()
+                failure = SearchIndexError(f"Pagefind stopped (exit {code}): {_first_line(''.join(self.noise))}")
+                self.ended = failure
+                for future in self._responses.values():
+                    if not future.done():
+                        future.set_exception(failure)
+                self._responses.clear()
+
+            async def close(self) -> None:
+                # The API's close waits up to 5 s for answers still due; nothing here needs them then.
+                self._poll_task.cancel()
+                if self._backend.returncode is None:
+                    self._backend.kill()
+                await self._backend.wait()
+
+        return Service()
+
+
+class PagefindFeed:
+    """One Pagefind index, fed page by page from any thread while the pages are rendered.
+
+        feed = PagefindFeed("en")
+        for url, html in pages:  # e.g. as each page is rendered
+            feed.add(url, html)
+        written = feed.write(site_dir, cache_dir)  # or feed.close() to drop it
+
+    The binary runs in a background thread's event loop; `add` returns at
+    once. Adding a URL again replaces its page (Pagefind keeps its place).
+    """
+
+    def __init__(self, language: str = "en") -> None:
+        self.language = language
+        self._pages: dict[str, tuple[bytes, bool]] = {}  # url -> (sha256 of the HTML, searched), in order added
+        self._scheduled: list[Future] = []
+        self._sent: list[asyncio.Future] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="pagefind", daemon=True)
+        self._thread.start()
+        self._service = self._index = None
+        try:
+            self._call(self._start(pagefind_executable()), TIMEOUT_SECONDS)
+        except BaseException:
+            self.close()
+            raise
+
+    def add(self, url: str, html: str) -> None:
+        """Hand `html` over for `url`; errors show at `write`."""
+        self._scheduled.append(asyncio.run_coroutine_threadsafe(self._add(url, html), self._loop))
+
+    def add_file(self, path: str, html: str) -> None:
+        """Hand over the HTML file at `path` (relative to the site) under the URL Pagefind gives it."""
+        self.add(page_url(path), html)
+
+    def key(self) -> str:
+        """The sha256 of everything the bundle is made from, once every page added so far is taken in."""
+        self._wait_scheduled()
+        pages = list(self._pages.items())
+        if any(searched for _, (_, searched) in pages):
+            pages = [page for page in pages if page[1][1]]
+        digest = hashlib.sha256()
+        digest.update(_fingerprint().encode("utf-8"))
+        digest.update(json.dumps([self.language, EXCLUDE_SELECTOR, UNUSED_FILES]).encode("utf-8"))
+        for url, (html_digest, _) in pages:
+            digest.update(hashlib.sha256(url.encode("utf-8", "surrogateescape")).digest() + html_digest)
+        return digest.hexdigest()
+
+    def write(self, site_dir: Path, cache_dir: Path | None = None) -> SearchIndex:
+        """Write the bundle into `site_dir/pagefind/`, replacing any earlier one, and stop the binary.
+
+        With `cache_dir`, a bundle of the same pages is copied from the cache
+        instead of waiting for Pagefind, and a new one is kept there.
+        """
+        site_dir = Path(site_dir)
+        try:
+            if not site_dir.is_dir():
+                raise SearchIndexError(f"the site folder {site_dir} does not exist")
+            self._wait_scheduled()
+            if not self._pages:
+                raise SearchIndexError(f"no HTML page to index in {site_dir}")
+            key = self.key() if cache_dir is not None else None
+            store = Path(cache_dir) / CACHE_FOLDER if cache_dir is not None else None
+            files = _cache_read(store, key) if store is not None else None
+            if files is not None:
+                _unpack(files, _fresh_bundle(site_dir))
+                return _written(site_dir / BUNDLE_DIR, cached=True)
+            written = self._write_bundle(site_dir)
+            if store is not None:
+                _cache_write(store, key, site_dir / BUNDLE_DIR)
+            return written
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the binary and the thread; the index is dropped. Safe to call twice."""
+        if self._loop.is_closed():
+            return
+        if self._thread.is_alive():
+            try:
+                self._call(self._shutdown(), 30)
+            except (SearchIndexError, OSError):
+                pass  # already gone
+        self._service = None
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(30)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    def _write_bundle(self, site_dir: Path) -> SearchIndex:
+        staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+        try:
+            self._call(self._finish(staging), TIMEOUT_SECONDS)
+            for name in UNUSED_FILES:
+                (staging / name).unlink(missing_ok=True)
+            bundle = _fresh_bundle(site_dir)
+            staging.rename(bundle)
+        except OSError as exc:
+            raise SearchIndexError(f"cannot write the search bundle in {site_dir}: {exc.strerror or exc}") from None
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        return _written(bundle)
+
+    def _wait_scheduled(self) -> None:
+        try:
+            for future in self._scheduled:
+                future.result(TIMEOUT_SECONDS)
+        except FutureTimeout:
+            raise SearchIndexError(f"Pagefind took more than {TIMEOUT_SECONDS} s to take the pages in") from None
+        self._scheduled.clear()
+
+    def _call(self, coroutine, timeout: float):
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise SearchIndexError(f"Pagefind took more than {timeout:.0f} s") from None
+        except SearchIndexError:
+            raise
+        except Exception as exc:  # the API's own errors, a broken pipe to a binary that stopped
+            raise SearchIndexError(self._failure(exc)) from None
+
+    def _failure(self, exc: BaseException) -> str:
+        noise = getattr(self._service, "noise", None)
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError)) and self._service is not None:
+            code = self._service._backend.returncode
+            return f"Pagefind stopped (exit {code}): {_first_line(''.join(noise or []))}"
+        return f"Pagefind failed: {_first_line(str(exc)) or type(exc).__name__}"
+
+    async def _start(self, executable: Path) -> None:
+        self._service = _Service.make(executable)
+        try:
+            await self._service.launch()
+        except OSError as exc:
+            self._service = None
+            raise SearchIndexError(f"Pagefind did not run: {exc}") from None
+        config = {"force_language": self.language, "exclude_selectors": [EXCLUDE_SELECTOR]}
+        self._index = await self._service.create_index(config)
+
+    async def _add(self, url: str, html: str) -> None:
+        data = html.encode("utf-8", "surrogateescape")
+        # Hashed here, in the loop's thread: hashlib lets go of the GIL, the renderer goes on.
+        # A URL added again keeps its place, as Pagefind keeps its page's (the order it numbers pages in).
+        self._pages[url] = (hashlib.sha256(data).digest(), _MARKER.search(data) is not None)
+        # A task per page: each writes its request at once, in order, and its answer is awaited at write.
+        self._sent.append(asyncio.ensure_future(self._index.add_html_file(content=html, url=url)))
+
+    async def _shutdown(self) -> None:
+        # Pages still on their way (the bundle came from the cache, or the build failed) are dropped.
+        for task in self._sent:
+            task.cancel()
+        await asyncio.gather(*self._sent, return_exceptions=True)
+        self._sent.clear()
+        if self._service is not None:
+            await self._service.close()
+
+    async def _finish(self, staging: Path) -> None:
+        answers = await asyncio.gather(*self._sent, return_exceptions=True)
+        self._sent.clear()
+        for answer in answers:
+            if isinstance(answer, SearchIndexError):
+                raise answer
+            if isinstance(answer, BaseException):
+                raise SearchIndexError(self._failure(answer))
+        await self._index.write_files(output_path=str(staging))
+
+
+def index_pages(
+    pages: Iterable[tuple[str, str]], site_dir: Path, language: str = "en", cache_dir: Path | None = None
+) -> SearchIndex:
+    """Index `pages` ((URL, HTML) in order) into `site_dir/pagefind/`; see `PagefindFeed.write`."""
+    feed = PagefindFeed(language)
+    try:
+        for url, html in pages:
+            feed.add(url, html)
+    except BaseException:
+        feed.close()
+        raise
+    return feed.write(site_dir, cache_dir)
+
+
+def index_site(site_dir: Path, language: str = "en", cache_dir: Path | None = None) -> SearchIndex:
+    """Index the HTML files in `site_dir` (by path) into `site_dir/pagefind/`, replacing any earlier bundle.
 
     One language for the whole site (`language`, the theme's): Pagefind would
     otherwise split the index by each page's `lang`.
@@ -86,45 +419,130 @@ def index_site(site_dir: Path, language: str = "en") -> SearchIndex:
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise SearchIndexError(f"the site folder {site_dir} does not exist")
-    bundle = site_dir / BUNDLE_DIR
+    return index_pages(((page_url(path), html) for path, html in site_pages(site_dir)), site_dir, language, cache_dir)
+
+
+def _fresh_bundle(site_dir: Path) -> Path:
     # A --dirty build or a preview rebuild writes into the previous folder:
     # start from nothing, so no chunk of an older index is left behind.
+    bundle = site_dir / BUNDLE_DIR
     if bundle.is_symlink() or bundle.is_file():
         bundle.unlink()
     elif bundle.exists():
         shutil.rmtree(bundle)
-    command = [
-        str(pagefind_executable()),
-        "--site",
-        str(site_dir),
-        "--output-subdir",
-        BUNDLE_DIR,
-        "--force-language",
-        language,
-        "--exclude-selectors",
-        EXCLUDE_SELECTOR,
-        "--silent",
-    ]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SearchIndexError(f"Pagefind did not run: {exc}") from None
-    if done.returncode != 0:
-        raise SearchIndexError(f"Pagefind failed (exit {done.returncode}): {_first_line(done.stderr or done.stdout)}")
-    for name in UNUSED_FILES:
-        (bundle / name).unlink(missing_ok=True)
-    return _written(bundle, language)
+    return bundle
 
 
-def _written(bundle: Path, language: str) -> SearchIndex:
+def _written(bundle: Path, cached: bool = False) -> SearchIndex:
     entry = bundle / "pagefind-entry.json"
     try:
         languages = json.loads(entry.read_text("utf-8"))["languages"]
     except (OSError, ValueError, KeyError) as exc:
         raise SearchIndexError(f"Pagefind wrote no usable {entry.name}: {exc}") from None
     pages = sum(int(info.get("page_count", 0)) for info in languages.values())
+    if pages == 0:
+        raise SearchIndexError("Pagefind found no page to index (no page has content to search)")
     files = [path for path in bundle.rglob("*") if path.is_file()]
-    return SearchIndex(pages=pages, files=len(files), bytes=sum(path.stat().st_size for path in files))
+    return SearchIndex(pages=pages, files=len(files), bytes=sum(path.stat().st_size for path in files), cached=cached)
+
+
+@lru_cache(maxsize=4)
+def _binary_fingerprint(executable: str, size: int, mtime_ns: int) -> str:
+    # The binary's own bytes: a PAGEFIND_BINARY_PATH or an upgraded package is another index.
+    digest = hashlib.sha256()
+    with open(executable, "rb") as binary:
+        for block in iter(lambda: binary.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fingerprint() -> str:
+    """What writes the bundle besides the pages: the binary, the Python API's version, this module."""
+    executable = pagefind_executable()
+    try:
+        stat = executable.stat()
+        binary = _binary_fingerprint(str(executable), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        binary = "missing"
+    try:
+        api = metadata.version("pagefind")
+    except metadata.PackageNotFoundError:
+        api = "missing"
+    return json.dumps([binary, api, hashlib.sha256(Path(__file__).read_bytes()).hexdigest()])
+
+
+def _cache_read(store: Path, key: str) -> list[tuple[str, bytes]] | None:
+    """The bundle's files kept under `key`, or None when absent or not exactly what it claims."""
+    path = store / f"{key}{CACHE_SUFFIX}"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    files = _cache_parse(data, key)
+    if files is None:
+        log.info(f"search: ignored a damaged or foreign cache file {path.name}")
+        path.unlink(missing_ok=True)
+        return None
+    os.utime(path)  # kept as recently used
+    return files
+
+
+def _cache_parse(data: bytes, key: str) -> list[tuple[str, bytes]] | None:
+    if not data.startswith(CACHE_MAGIC):
+        return None
+    end = data.find(b"\n", len(CACHE_MAGIC))
+    try:
+        header = json.loads(data[len(CACHE_MAGIC) : end])
+        if end < 0 or header["key"] != key or not isinstance(header["files"], list):
+            return None
+        files, offset = [], end + 1
+        for name, size, sha in header["files"]:
+            part = PurePosixPath(name)
+            if not isinstance(size, int) or size < 0 or part.is_absolute() or ".." in part.parts or not part.parts:
+                return None
+            content = data[offset : offset + size]
+            if len(content) != size or hashlib.sha256(content).hexdigest() != sha:
+                return None
+            files.append((part.as_posix(), content))
+            offset += size
+    except (ValueError, KeyError, TypeError):
+        return None
+    if offset != len(data) or not any(name == "pagefind-entry.json" for name, _ in files):
+        return None
+    return files
+
+
+def _cache_write(store: Path, key: str, bundle: Path) -> None:
+    """Keep the bundle under `key`; a folder that cannot be written only costs the next build's speed."""
+    files = sorted(path.relative_to(bundle).as_posix() for path in bundle.rglob("*") if path.is_file())
+    try:
+        contents = [(bundle / name).read_bytes() for name in files]
+        header = {"key": key, "files": [[n, len(c), hashlib.sha256(c).hexdigest()] for n, c in zip(files, contents)]}
+        store.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=store)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(CACHE_MAGIC + json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n")
+                for content in contents:
+                    out.write(content)
+            os.replace(temporary, store / f"{key}{CACHE_SUFFIX}")
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        kept = sorted(store.glob(f"*{CACHE_SUFFIX}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in kept[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info(f"search: the bundle was not cached ({store}: {exc.strerror or exc})")
+
+
+def _unpack(files: list[tuple[str, bytes]], bundle: Path) -> None:
+    try:
+        for name, content in files:
+            target = bundle / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    except OSError as exc:
+        raise SearchIndexError(f"cannot write the search bundle in {bundle.parent}: {exc.strerror or exc}") from None
 
 
 def _first_line(text: str) -> str:
