@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -205,7 +206,8 @@ class _Service:
                     if future is None or future.done():
                         continue
                     if payload.get("type") == "Error":
-                        future.set_exception(SearchIndexError(f"Pagefind failed: {_first_line(payload.get('message', ''))}"))
+                        message = _first_line(payload.get("message", ""))
+                        future.set_exception(SearchIndexError(f"Pagefind failed: {message}"))
                     else:
                         future.set_result(payload)
                 code = await self._backend.wait()
@@ -305,10 +307,8 @@ class PagefindFeed:
         if self._loop.is_closed():
             return
         if self._thread.is_alive():
-            try:
+            with contextlib.suppress(SearchIndexError, OSError):  # already gone
                 self._call(self._shutdown(), 30)
-            except (SearchIndexError, OSError):
-                pass  # already gone
         self._service = None
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -348,7 +348,7 @@ class PagefindFeed:
             raise SearchIndexError(f"Pagefind took more than {timeout:.0f} s") from None
         except SearchIndexError:
             raise
-        except Exception as exc:  # the API's own errors, a broken pipe to a binary that stopped
+        except Exception as exc:  # noqa: BLE001 - the API's own errors, a broken pipe to a binary that stopped
             raise SearchIndexError(self._failure(exc)) from None
 
     def _failure(self, exc: BaseException) -> str:
@@ -517,7 +517,11 @@ def _cache_write(store: Path, key: str, bundle: Path) -> None:
     files = sorted(path.relative_to(bundle).as_posix() for path in bundle.rglob("*") if path.is_file())
     try:
         contents = [(bundle / name).read_bytes() for name in files]
-        header = {"key": key, "files": [[n, len(c), hashlib.sha256(c).hexdigest()] for n, c in zip(files, contents)]}
+        listed = [
+            [name, len(content), hashlib.sha256(content).hexdigest()]
+            for name, content in zip(files, contents, strict=True)
+        ]
+        header = {"key": key, "files": listed}
         store.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=store)
         try:
