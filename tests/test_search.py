@@ -92,7 +92,7 @@ def test_the_unused_ready_made_uis_are_not_published(site):
         ("missing", "the site folder {site} does not exist"),
         ("no-html", "no HTML page to index in {site}"),
         ("binary-missing", "Pagefind did not run: [Errno 2] No such file or directory: '{site}/no-pagefind'"),
-        ("binary-fails", "Pagefind stopped (exit 3): no message"),
+        ("binary-fails", "Pagefind failed (exit 3): no message"),
     ],
 )
 def test_a_failure_is_one_line_that_says_what_went_wrong(site, monkeypatch, setup, message):

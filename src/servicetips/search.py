@@ -183,40 +183,44 @@ class _Service:
                 return await super().send(payload)
 
             async def _wait_for_responses(self) -> None:
-                stdout = self._backend.stdout
-                while True:
-                    try:
-                        chunk = await stdout.readuntil(b",")
-                    except asyncio.IncompleteReadError as end:
-                        self.noise.append(end.partial.decode("utf-8", "replace"))
-                        break
-                    except asyncio.LimitOverrunError:
-                        self.noise.append("an answer longer than the reader's limit")
-                        break
-                    try:
-                        answer = json.loads(base64.b64decode(chunk[:-1], validate=True))
-                    except ValueError:
-                        # Not a protocol message: the binary's stderr shares the pipe (a panic, a warning).
-                        self.noise.append(chunk.decode("utf-8", "replace"))
+                # Read in blocks and split on commas (base64 has none): the bundle comes back as one
+                # answer of several MB, beyond the stream's line limit that readuntil() keeps to.
+                stdout, pending = self._backend.stdout, bytearray()
+                while block := await stdout.read(1 << 20):
+                    if b"," not in block:
+                        pending += block  # only new blocks are searched: a long answer is read in linear time
                         continue
-                    if not isinstance(answer, dict):
-                        continue
-                    future = self._responses.pop(answer.get("message_id"), None)
-                    payload = answer.get("payload") or {}
-                    if future is None or future.done():
-                        continue
-                    if payload.get("type") == "Error":
-                        message = _first_line(payload.get("message", ""))
-                        future.set_exception(SearchIndexError(f"Pagefind failed: {message}"))
-                    else:
-                        future.set_result(payload)
+                    first, *answers, rest = block.split(b",")
+                    for answer in (bytes(pending + first), *answers):
+                        self._answer(answer)
+                    pending = bytearray(rest)
+                self.noise.append(pending.decode("utf-8", "replace"))
                 code = await self._backend.wait()
-                failure = SearchIndexError(f"Pagefind stopped (exit {code}): {_first_line(''.join(self.noise))}")
+                failure = SearchIndexError(f"Pagefind failed (exit {code}): {_first_line(''.join(self.noise))}")
                 self.ended = failure
                 for future in self._responses.values():
                     if not future.done():
                         future.set_exception(failure)
                 self._responses.clear()
+
+            def _answer(self, chunk: bytes) -> None:
+                try:
+                    answer = json.loads(base64.b64decode(chunk, validate=True))
+                except ValueError:
+                    # Not a protocol message: the binary's stderr shares the pipe (a panic, a warning).
+                    self.noise.append(chunk.decode("utf-8", "replace") + ",")
+                    return
+                if not isinstance(answer, dict):
+                    return
+                future = self._responses.pop(answer.get("message_id"), None)
+                payload = answer.get("payload") or {}
+                if future is None or future.done():
+                    return
+                if payload.get("type") == "Error":
+                    message = _first_line(payload.get("message", ""))
+                    future.set_exception(SearchIndexError(f"Pagefind failed: {message}"))
+                else:
+                    future.set_result(payload)
 
             async def close(self) -> None:
                 # The API's close waits up to 5 s for answers still due; nothing here needs them then.
@@ -292,12 +296,13 @@ class PagefindFeed:
             key = self.key() if cache_dir is not None else None
             store = Path(cache_dir) / CACHE_FOLDER if cache_dir is not None else None
             files = _cache_read(store, key) if store is not None else None
-            if files is not None:
-                _unpack(files, _fresh_bundle(site_dir))
-                return _written(site_dir / BUNDLE_DIR, cached=True)
-            written = self._write_bundle(site_dir)
-            if store is not None:
-                _cache_write(store, key, site_dir / BUNDLE_DIR)
+            cached = files is not None
+            if not cached:
+                files = self._bundle_files()
+            written = _summary(files, cached)
+            if store is not None and not cached:
+                _cache_write(store, key, files)
+            _install(files, site_dir)
             return written
         finally:
             self.close()
@@ -316,20 +321,9 @@ class PagefindFeed:
         if not self._thread.is_alive():
             self._loop.close()
 
-    def _write_bundle(self, site_dir: Path) -> SearchIndex:
-        staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
-        try:
-            self._call(self._finish(staging), TIMEOUT_SECONDS)
-            for name in UNUSED_FILES:
-                (staging / name).unlink(missing_ok=True)
-            bundle = _fresh_bundle(site_dir)
-            staging.rename(bundle)
-        except OSError as exc:
-            raise SearchIndexError(f"cannot write the search bundle in {site_dir}: {exc.strerror or exc}") from None
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
-        return _written(bundle)
+    def _bundle_files(self) -> list[tuple[str, bytes]]:
+        files = self._call(self._finish(), TIMEOUT_SECONDS)
+        return sorted((name, content) for name, content in files if name not in UNUSED_FILES)
 
     def _wait_scheduled(self) -> None:
         try:
@@ -355,7 +349,7 @@ class PagefindFeed:
         noise = getattr(self._service, "noise", None)
         if isinstance(exc, (BrokenPipeError, ConnectionResetError)) and self._service is not None:
             code = self._service._backend.returncode
-            return f"Pagefind stopped (exit {code}): {_first_line(''.join(noise or []))}"
+            return f"Pagefind failed (exit {code}): {_first_line(''.join(noise or []))}"
         return f"Pagefind failed: {_first_line(str(exc)) or type(exc).__name__}"
 
     async def _start(self, executable: Path) -> None:
@@ -385,7 +379,7 @@ class PagefindFeed:
         if self._service is not None:
             await self._service.close()
 
-    async def _finish(self, staging: Path) -> None:
+    async def _finish(self) -> list[tuple[str, bytes]]:
         answers = await asyncio.gather(*self._sent, return_exceptions=True)
         self._sent.clear()
         for answer in answers:
@@ -393,7 +387,9 @@ class PagefindFeed:
                 raise answer
             if isinstance(answer, BaseException):
                 raise SearchIndexError(self._failure(answer))
-        await self._index.write_files(output_path=str(staging))
+        # The files come back in memory, not written by the binary: it answers WriteFiles before its
+        # writes are done (they finish in the background), so the bundle could be read half-written.
+        return [(PurePosixPath(file["path"]).as_posix(), file["content"]) for file in await self._index.get_files()]
 
 
 def index_pages(
@@ -422,28 +418,40 @@ def index_site(site_dir: Path, language: str = "en", cache_dir: Path | None = No
     return index_pages(((page_url(path), html) for path, html in site_pages(site_dir)), site_dir, language, cache_dir)
 
 
-def _fresh_bundle(site_dir: Path) -> Path:
-    # A --dirty build or a preview rebuild writes into the previous folder:
-    # start from nothing, so no chunk of an older index is left behind.
-    bundle = site_dir / BUNDLE_DIR
-    if bundle.is_symlink() or bundle.is_file():
-        bundle.unlink()
-    elif bundle.exists():
-        shutil.rmtree(bundle)
-    return bundle
-
-
-def _written(bundle: Path, cached: bool = False) -> SearchIndex:
-    entry = bundle / "pagefind-entry.json"
+def _install(files: list[tuple[str, bytes]], site_dir: Path) -> None:
+    """Write the bundle's files into a new folder in the site, then put it in the old bundle's place."""
+    staging = None
     try:
-        languages = json.loads(entry.read_text("utf-8"))["languages"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise SearchIndexError(f"Pagefind wrote no usable {entry.name}: {exc}") from None
-    pages = sum(int(info.get("page_count", 0)) for info in languages.values())
+        staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+        for name, content in files:
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        # A --dirty build or a preview rebuild writes into the previous folder:
+        # start from nothing, so no chunk of an older index is left behind.
+        bundle = site_dir / BUNDLE_DIR
+        if bundle.is_symlink() or bundle.is_file():
+            bundle.unlink()
+        elif bundle.exists():
+            shutil.rmtree(bundle)
+        staging.rename(bundle)
+    except OSError as exc:
+        raise SearchIndexError(f"cannot write the search bundle in {site_dir}: {exc.strerror or exc}") from None
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _summary(files: list[tuple[str, bytes]], cached: bool) -> SearchIndex:
+    entry = dict(files).get("pagefind-entry.json", b"")
+    try:
+        languages = json.loads(entry)["languages"]
+        pages = sum(int(info.get("page_count", 0)) for info in languages.values())
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SearchIndexError(f"Pagefind wrote no usable pagefind-entry.json: {exc}") from None
     if pages == 0:
         raise SearchIndexError("Pagefind found no page to index (no page has content to search)")
-    files = [path for path in bundle.rglob("*") if path.is_file()]
-    return SearchIndex(pages=pages, files=len(files), bytes=sum(path.stat().st_size for path in files), cached=cached)
+    return SearchIndex(pages=pages, files=len(files), bytes=sum(len(content) for _, content in files), cached=cached)
 
 
 @lru_cache(maxsize=4)
@@ -512,22 +520,17 @@ def _cache_parse(data: bytes, key: str) -> list[tuple[str, bytes]] | None:
     return files
 
 
-def _cache_write(store: Path, key: str, bundle: Path) -> None:
+def _cache_write(store: Path, key: str, files: list[tuple[str, bytes]]) -> None:
     """Keep the bundle under `key`; a folder that cannot be written only costs the next build's speed."""
-    files = sorted(path.relative_to(bundle).as_posix() for path in bundle.rglob("*") if path.is_file())
     try:
-        contents = [(bundle / name).read_bytes() for name in files]
-        listed = [
-            [name, len(content), hashlib.sha256(content).hexdigest()]
-            for name, content in zip(files, contents, strict=True)
-        ]
+        listed = [[name, len(content), hashlib.sha256(content).hexdigest()] for name, content in files]
         header = {"key": key, "files": listed}
         store.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=store)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(CACHE_MAGIC + json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n")
-                for content in contents:
+                for _, content in files:
                     out.write(content)
             os.replace(temporary, store / f"{key}{CACHE_SUFFIX}")
         finally:
@@ -537,16 +540,6 @@ def _cache_write(store: Path, key: str, bundle: Path) -> None:
             old.unlink(missing_ok=True)
     except OSError as exc:
         log.info(f"search: the bundle was not cached ({store}: {exc.strerror or exc})")
-
-
-def _unpack(files: list[tuple[str, bytes]], bundle: Path) -> None:
-    try:
-        for name, content in files:
-            target = bundle / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-    except OSError as exc:
-        raise SearchIndexError(f"cannot write the search bundle in {bundle.parent}: {exc.strerror or exc}") from None
 
 
 def _first_line(text: str) -> str:
