@@ -180,7 +180,13 @@ class _Service:
                 # Once the binary's output has ended no answer can come: fail at once instead of waiting.
                 if self.ended is not None:
                     raise self.ended
-                return await super().send(payload)
+                try:
+                    return await super().send(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    # It stopped reading: say why it stopped (its exit code and words) once its output ends.
+                    with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                        await asyncio.wait_for(asyncio.shield(self._poll_task), 30)
+                    raise self.ended or SearchIndexError("Pagefind failed: it stopped reading its input") from None
 
             async def _wait_for_responses(self) -> None:
                 # Read in blocks and split on commas (base64 has none): the bundle comes back as one
@@ -200,6 +206,7 @@ class _Service:
                 self.ended = failure
                 for future in self._responses.values():
                     if not future.done():
+                        future.add_done_callback(lambda done: done.exception())  # raised by send, or dropped
                         future.set_exception(failure)
                 self._responses.clear()
 
@@ -346,10 +353,6 @@ class PagefindFeed:
             raise SearchIndexError(self._failure(exc)) from None
 
     def _failure(self, exc: BaseException) -> str:
-        noise = getattr(self._service, "noise", None)
-        if isinstance(exc, (BrokenPipeError, ConnectionResetError)) and self._service is not None:
-            code = self._service._backend.returncode
-            return f"Pagefind failed (exit {code}): {_first_line(''.join(noise or []))}"
         return f"Pagefind failed: {_first_line(str(exc)) or type(exc).__name__}"
 
     async def _start(self, executable: Path) -> None:
