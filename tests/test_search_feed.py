@@ -290,3 +290,23 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_speed(site, tmp_path):
     written = index_pages(pages_of(site), site, cache_dir=blocked)
     assert written.pages == 2 and not written.cached
     assert sorted(fragments(site)) == ["plain/", "tips/one/"]
+
+
+def test_a_feed_kept_open_rewrites_the_bundle_after_one_page_changes(site, tmp_path):
+    # A preview keeps the feed: after a save it hands over the saved page only and writes again.
+    pages = pages_of(site)
+    feed = PagefindFeed("en")
+    try:
+        for page in pages:
+            feed.add(*page)
+        first = feed.write(site, close=False)
+        url, html = next((url, html) for url, html in pages if url == "/tips/one/")
+        feed.add(url, html.replace("marmalade", "quince"))
+        second = feed.write(site, close=False)
+    finally:
+        feed.close()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(SITE, fresh)
+    index_pages([(u, h.replace("marmalade", "quince")) for u, h in pages], fresh)
+    assert first.pages == second.pages == 2
+    assert snapshot(site / BUNDLE_DIR) == snapshot(fresh / BUNDLE_DIR)

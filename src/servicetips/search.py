@@ -260,11 +260,14 @@ class PagefindFeed:
         self._thread = threading.Thread(target=self._loop.run_forever, name="pagefind", daemon=True)
         self._thread.start()
         self._service = self._index = None
+        self._fingerprint = ""
         try:
             self._call(self._start(pagefind_executable()), TIMEOUT_SECONDS)
         except BaseException:
             self.close()
             raise
+        # Hashing the binary (10 MB) happens in the loop's thread, beside the first pages' rendering.
+        self._scheduled.append(asyncio.run_coroutine_threadsafe(self._take_fingerprint(), self._loop))
 
     def add(self, url: str, html: str) -> None:
         """Hand `html` over for `url`; errors show at `write`."""
@@ -281,17 +284,19 @@ class PagefindFeed:
         if any(searched for _, (_, searched) in pages):
             pages = [page for page in pages if page[1][1]]
         digest = hashlib.sha256()
-        digest.update(_fingerprint().encode("utf-8"))
+        digest.update(self._fingerprint.encode("utf-8"))
         digest.update(json.dumps([self.language, EXCLUDE_SELECTOR, UNUSED_FILES]).encode("utf-8"))
         for url, (html_digest, _) in pages:
             digest.update(hashlib.sha256(url.encode("utf-8", "surrogateescape")).digest() + html_digest)
         return digest.hexdigest()
 
-    def write(self, site_dir: Path, cache_dir: Path | None = None) -> SearchIndex:
+    def write(self, site_dir: Path, cache_dir: Path | None = None, close: bool = True) -> SearchIndex:
         """Write the bundle into `site_dir/pagefind/`, replacing any earlier one, and stop the binary.
 
         With `cache_dir`, a bundle of the same pages is copied from the cache
-        instead of waiting for Pagefind, and a new one is kept there.
+        instead of waiting for Pagefind, and a new one is kept there. With
+        `close=False` the binary keeps the index: `add` a changed page and
+        `write` again (a preview), the same bytes as a fresh feed of the pages.
         """
         site_dir = Path(site_dir)
         try:
@@ -311,8 +316,12 @@ class PagefindFeed:
                 _cache_write(store, key, files)
             _install(files, site_dir)
             return written
-        finally:
+        except BaseException:
             self.close()
+            raise
+        finally:
+            if close:
+                self.close()
 
     def close(self) -> None:
         """Stop the binary and the thread; the index is dropped. Safe to call twice."""
@@ -364,6 +373,9 @@ class PagefindFeed:
             raise SearchIndexError(f"Pagefind did not run: {exc}") from None
         config = {"force_language": self.language, "exclude_selectors": [EXCLUDE_SELECTOR]}
         self._index = await self._service.create_index(config)
+
+    async def _take_fingerprint(self) -> None:
+        self._fingerprint = _fingerprint()
 
     async def _add(self, url: str, html: str) -> None:
         data = html.encode("utf-8", "surrogateescape")
