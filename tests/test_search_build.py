@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 
-from servicetips.search import CACHE_FOLDER, CACHE_SUFFIX
+from servicetips.search import CACHE_FOLDER, CACHE_MANIFEST
 from support import AS_OF, build_site, snapshot
 from support.pagefind import fragments
 from support.paths import SITE_FIXTURES
@@ -23,7 +23,7 @@ def test_a_build_from_the_cache_is_the_same_site_as_one_indexed_by_pagefind(tmp_
     indexed = build_site(SMALL, tmp_path / "indexed" / "site", AS_OF, extra_env=env)
     assert indexed.ok, indexed.output
     assert "indexed by Pagefind" in indexed.output
-    assert len(list((cache / CACHE_FOLDER).glob(f"*{CACHE_SUFFIX}"))) == 1
+    assert len(list((cache / CACHE_FOLDER).glob(f"*/{CACHE_MANIFEST}"))) == 1
     copied = build_site(SMALL, tmp_path / "copied" / "site", AS_OF, extra_env=env)
     assert copied.ok, copied.output
     assert "copied from the cache" in copied.output

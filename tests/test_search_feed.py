@@ -8,6 +8,7 @@ Pagefind's own command run over the same folder.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import shutil
 import subprocess
@@ -19,8 +20,7 @@ from servicetips import search
 from servicetips.search import (
     BUNDLE_DIR,
     CACHE_FOLDER,
-    CACHE_MAGIC,
-    CACHE_SUFFIX,
+    CACHE_MANIFEST,
     EXCLUDE_SELECTOR,
     UNUSED_FILES,
     PagefindFeed,
@@ -178,7 +178,8 @@ def test_a_binary_that_stops_while_pages_are_fed_is_one_line(site, tmp_path, mon
 
 
 def cache_files(cache: Path) -> list[Path]:
-    return sorted((cache / CACHE_FOLDER).glob(f"*{CACHE_SUFFIX}"))
+    """The cache's entries (one folder per bundle kept)."""
+    return sorted(p for p in (cache / CACHE_FOLDER).iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def test_the_same_searched_pages_copy_the_bundle_from_the_cache(site, tmp_path):
@@ -219,44 +220,87 @@ def test_a_marker_in_capitals_still_counts_as_searched(site, tmp_path):
     assert "quince" in fragments(site)["tips/one/"]["content"]
 
 
-def _damage(entry: Path, how: str, other_key: str) -> None:
-    data = entry.read_bytes()
-    head_end = data.index(b"\n", len(CACHE_MAGIC))
-    header = json.loads(data[len(CACHE_MAGIC) : head_end])
+def _damage(entry: Path, how: str, tmp_path: Path) -> None:
+    manifest = json.loads((entry / CACHE_MANIFEST).read_text("utf-8"))
+    files = entry / "files"
+    fragment = next((files / "fragment").iterdir())
     if how == "truncated":
-        entry.write_bytes(data[:-100])
+        data = fragment.read_bytes()
+        fragment.unlink()  # a new file: the bundle in the site is a link to the same one
+        fragment.write_bytes(data[:-10])
     elif how == "flipped":
-        entry.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
-    elif how == "not-ours":
-        entry.write_bytes(b"PK\x03\x04 some other file")
+        data = fragment.read_bytes()
+        fragment.unlink()
+        fragment.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    elif how == "missing-file":
+        fragment.unlink()
+    elif how == "not-json":
+        (entry / CACHE_MANIFEST).write_bytes(b"PK\x03\x04 some other file")
+    elif how == "other-format":
+        manifest["format"] = "servicetips-search-bundle-v1"
+        (entry / CACHE_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     elif how == "other-key":
-        header["key"] = other_key
-        entry.write_bytes(CACHE_MAGIC + json.dumps(header).encode() + data[head_end:])
+        manifest["key"] = "0" * 64
+        (entry / CACHE_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     elif how == "escaping-path":
-        # Hashes and sizes right, but a file that would land outside the bundle.
+        # Size and hash right, but a file that would land outside the bundle.
         evil = b"written outside"
-        import hashlib  # noqa: PLC0415
+        (entry / "escaped.txt").write_bytes(evil)
+        manifest["files"].append(["../escaped.txt", len(evil), hashlib.sha256(evil).hexdigest()])
+        (entry / CACHE_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    elif how == "symlink":
+        # A link to a file elsewhere whose hash the manifest was made to match.
+        outside = tmp_path / "outside.txt"
+        outside.write_bytes(b"a file elsewhere")
+        name = fragment.relative_to(files).as_posix()
+        fragment.unlink()
+        fragment.symlink_to(outside)
+        for row in manifest["files"]:
+            if row[0] == name:
+                row[1:] = [outside.stat().st_size, hashlib.sha256(outside.read_bytes()).hexdigest()]
+        (entry / CACHE_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    elif how == "empty-manifest":
+        (entry / CACHE_MANIFEST).write_bytes(b"")
 
-        header["files"].append(["../escaped.txt", len(evil), hashlib.sha256(evil).hexdigest()])
-        entry.write_bytes(CACHE_MAGIC + json.dumps(header).encode() + data[head_end:] + evil)
-    elif how == "empty":
-        entry.write_bytes(b"")
 
-
-@pytest.mark.parametrize("how", ["truncated", "flipped", "not-ours", "other-key", "escaping-path", "empty"])
-def test_a_damaged_or_foreign_cache_file_is_ignored_and_replaced(site, tmp_path, how):
+@pytest.mark.parametrize(
+    "how",
+    [
+        "truncated",
+        "flipped",
+        "missing-file",
+        "not-json",
+        "other-format",
+        "other-key",
+        "escaping-path",
+        "symlink",
+        "empty-manifest",
+    ],
+)
+def test_a_damaged_or_foreign_cache_entry_is_ignored_and_replaced(site, tmp_path, how):
     cache = tmp_path / "cache"
     index_pages(pages_of(site), site, cache_dir=cache)
     built = snapshot(site / BUNDLE_DIR)
     (entry,) = cache_files(cache)
-    _damage(entry, how, other_key="0" * 64)
+    _damage(entry, how, tmp_path)
     again = index_pages(pages_of(site), site, cache_dir=cache)
     assert not again.cached
     assert snapshot(site / BUNDLE_DIR) == built
     assert not (site / "escaped.txt").exists()
+    assert not any(path.is_symlink() for path in (site / BUNDLE_DIR).rglob("*"))
     (rewritten,) = cache_files(cache)
-    assert index_pages(pages_of(site), site, cache_dir=cache).cached
     assert rewritten.name == entry.name
+    assert index_pages(pages_of(site), site, cache_dir=cache).cached
+    assert snapshot(site / BUNDLE_DIR) == built
+
+
+def test_the_bundle_from_the_cache_is_readable_by_all_as_the_rest_of_the_site(site, tmp_path):
+    cache = tmp_path / "cache"
+    index_pages(pages_of(site), site, cache_dir=cache)
+    assert index_pages(pages_of(site), site, cache_dir=cache).cached
+    bundle = site / BUNDLE_DIR
+    assert bundle.stat().st_mode & 0o777 == (site / "tips").stat().st_mode & 0o777
+    assert all(path.stat().st_mode & 0o444 == 0o444 for path in bundle.rglob("*"))
 
 
 def test_an_entry_copied_to_another_key_is_not_taken_for_it(site, tmp_path):
@@ -270,7 +314,7 @@ def test_an_entry_copied_to_another_key_is_not_taken_for_it(site, tmp_path):
         feed.add(*page)
     wanted = feed.key()
     feed.close()
-    shutil.copy(entry, entry.with_name(f"{wanted}{CACHE_SUFFIX}"))
+    shutil.copytree(entry, entry.with_name(wanted))
     again = index_pages(changed, site, cache_dir=cache)
     assert not again.cached and "quince" in fragments(site)["tips/one/"]["content"]
 
@@ -281,7 +325,7 @@ def test_the_cache_keeps_the_last_bundles_only(site, tmp_path):
     for word in ("quince", "damson", "medlar"):
         index_pages([(u, h.replace("marmalade", word)) for u, h in pages], site, cache_dir=cache)
     assert len(cache_files(cache)) == search.CACHE_KEEP
-    assert not list((cache / CACHE_FOLDER).glob(".tmp-*"))
+    assert not list((cache / CACHE_FOLDER).glob(".*"))
 
 
 def test_a_cache_folder_that_cannot_be_written_only_costs_speed(site, tmp_path):
@@ -310,3 +354,16 @@ def test_a_feed_kept_open_rewrites_the_bundle_after_one_page_changes(site, tmp_p
     index_pages([(u, h.replace("marmalade", "quince")) for u, h in pages], fresh)
     assert first.pages == second.pages == 2
     assert snapshot(site / BUNDLE_DIR) == snapshot(fresh / BUNDLE_DIR)
+
+
+def test_a_bundle_changed_in_place_in_the_site_is_not_taken_back_from_the_cache(site, tmp_path):
+    # The site's bundle shares its files with the cache (hard links): a tool that edits one in place
+    # changes the cache's copy too, which its hash then refuses.
+    cache = tmp_path / "cache"
+    index_pages(pages_of(site), site, cache_dir=cache)
+    built = snapshot(site / BUNDLE_DIR)
+    with (site / BUNDLE_DIR / "pagefind-entry.json").open("r+b") as entry:
+        entry.write(b"{}")
+    again = index_pages(pages_of(site), site, cache_dir=cache)
+    assert not again.cached
+    assert snapshot(site / BUNDLE_DIR) == built

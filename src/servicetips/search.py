@@ -26,11 +26,15 @@ bundle holds the same fragments and words but may number them otherwise.
 
 A cache (`<cache folder>/search/`) keeps the last bundles by the sha256 of
 everything Pagefind reads: the searched pages' URLs and HTML in order, the
-options, the binary's version and this module's source. A build whose
-searched pages did not change copies the bundle instead of waiting for
-Pagefind. A cache file that is not what it claims (wrong header, key, size or
-hash, or a path outside the bundle) is ignored, never trusted; it is written
-to a temporary file renamed into place, and the folder is safe to delete.
+options, the binary's bytes, its Python API's version and this module's
+source. A build whose searched pages did not change takes the bundle from
+there instead of waiting for Pagefind: its files are hard links to the
+cache's (a thousand links take hundredths of a second where writing the
+files can take a second on a busy disk). An entry is made in a temporary
+folder renamed into place; one that is not what it claims (another format or
+key, a file of the wrong size or hash, not a regular file, or a path outside
+the bundle) is ignored and replaced, never trusted; the folder is safe to
+delete.
 
 This module knows nothing of MkDocs: it takes pages (URL and HTML) or a
 folder and returns what it wrote, or raises `SearchIndexError` with one line
@@ -48,8 +52,10 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -81,10 +87,11 @@ UNUSED_FILES = (
 )
 #: Pagefind's own Python API reads the same variable: a binary to use instead of pagefind-bin's.
 BINARY_VARIABLE = "PAGEFIND_BINARY_PATH"
-#: The cache's folder inside the build cache folder, and its files' first line.
+#: The cache's folder inside the build cache folder; an entry is a folder named by its key holding
+#: `files/` (the bundle) and `manifest.json` (this format's name, the key, each file's size and sha256).
 CACHE_FOLDER = "search"
-CACHE_SUFFIX = ".bundle"
-CACHE_MAGIC = b"servicetips-search-bundle-v1\n"
+CACHE_FORMAT = "servicetips-search-bundle-v2"
+CACHE_MANIFEST = "manifest.json"
 #: Bundles kept: the last build's and the one before (a change undone is a hit again).
 CACHE_KEEP = 2
 #: Pagefind indexes only pages with this attribute once any page has it (HTML attribute names
@@ -307,14 +314,16 @@ class PagefindFeed:
                 raise SearchIndexError(f"no HTML page to index in {site_dir}")
             key = self.key() if cache_dir is not None else None
             store = Path(cache_dir) / CACHE_FOLDER if cache_dir is not None else None
-            files = _cache_read(store, key) if store is not None else None
-            cached = files is not None
-            if not cached:
-                files = self._bundle_files()
+            found = _cache_read(store, key) if store is not None else None
+            cached = found is not None
+            if cached and close:
+                # Stop sending pages first: the loop's thread would hold the GIL against every file written.
+                self.close()
+            files, sources = found if cached else (self._bundle_files(), None)
             written = _summary(files, cached)
+            bundle = _install(files, site_dir, sources)
             if store is not None and not cached:
-                _cache_write(store, key, files)
-            _install(files, site_dir)
+                _cache_write(store, key, files, bundle)
             return written
         except BaseException:
             self.close()
@@ -433,15 +442,28 @@ def index_site(site_dir: Path, language: str = "en", cache_dir: Path | None = No
     return index_pages(((page_url(path), html) for path, html in site_pages(site_dir)), site_dir, language, cache_dir)
 
 
-def _install(files: list[tuple[str, bytes]], site_dir: Path) -> None:
-    """Write the bundle's files into a new folder in the site, then put it in the old bundle's place."""
+def _install(files: list[tuple[str, bytes]], site_dir: Path, sources: dict[str, Path] | None = None) -> Path:
+    """Put the bundle's files in a new folder in the site, then in the old bundle's place; return its path.
+
+    With `sources` (the cache's copies) the files are hard links: a thousand
+    links take a few hundredths of a second where writing the files takes
+    about a second on a busy disk. The cache never changes a file it holds,
+    and checks each one against its hash before it is used.
+    """
     staging = None
     try:
         staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+        staging.chmod(0o777 & ~_umask())  # as any folder of the site, not mkdtemp's owner-only
+        for folder in sorted({PurePosixPath(name).parent for name, _ in files} - {PurePosixPath(".")}):
+            (staging / folder).mkdir(parents=True, exist_ok=True)
         for name, content in files:
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            if sources is not None:
+                try:
+                    os.link(sources[name], staging / name, follow_symlinks=False)
+                    continue
+                except OSError:
+                    sources = None  # another file system, or links not allowed: write the bytes
+            (staging / name).write_bytes(content)
         # A --dirty build or a preview rebuild writes into the previous folder:
         # start from nothing, so no chunk of an older index is left behind.
         bundle = site_dir / BUNDLE_DIR
@@ -455,6 +477,13 @@ def _install(files: list[tuple[str, bytes]], site_dir: Path) -> None:
     finally:
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    return bundle
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _summary(files: list[tuple[str, bytes]], cached: bool) -> SearchIndex:
@@ -494,67 +523,100 @@ def _fingerprint() -> str:
     return json.dumps([binary, api, hashlib.sha256(Path(__file__).read_bytes()).hexdigest()])
 
 
-def _cache_read(store: Path, key: str) -> list[tuple[str, bytes]] | None:
-    """The bundle's files kept under `key`, or None when absent or not exactly what it claims."""
-    path = store / f"{key}{CACHE_SUFFIX}"
+def _cache_read(store: Path, key: str) -> tuple[list[tuple[str, bytes]], dict[str, Path]] | None:
+    """The bundle kept under `key` (its files, and where each lies), or None when absent or not what it claims."""
+    entry = store / key
     try:
-        data = path.read_bytes()
+        manifest = (entry / CACHE_MANIFEST).read_bytes()
     except OSError:
         return None
-    files = _cache_parse(data, key)
-    if files is None:
-        log.info(f"search: ignored a damaged or foreign cache file {path.name}")
-        path.unlink(missing_ok=True)
+    found = _cache_check(entry, manifest, key)
+    if found is None:
+        log.info(f"search: ignored a damaged or foreign cache entry {entry.name}")
+        shutil.rmtree(entry, ignore_errors=True)
         return None
-    os.utime(path)  # kept as recently used
-    return files
+    with contextlib.suppress(OSError):
+        os.utime(entry / CACHE_MANIFEST)  # kept as recently used
+    return found
 
 
-def _cache_parse(data: bytes, key: str) -> list[tuple[str, bytes]] | None:
-    if not data.startswith(CACHE_MAGIC):
-        return None
-    end = data.find(b"\n", len(CACHE_MAGIC))
+def _cache_check(entry: Path, manifest: bytes, key: str) -> tuple[list[tuple[str, bytes]], dict[str, Path]] | None:
     try:
-        header = json.loads(data[len(CACHE_MAGIC) : end])
-        if end < 0 or header["key"] != key or not isinstance(header["files"], list):
+        header = json.loads(manifest)
+        if header["format"] != CACHE_FORMAT or header["key"] != key or not isinstance(header["files"], list):
             return None
-        files, offset = [], end + 1
+        files, sources = [], {}
         for name, size, sha in header["files"]:
             part = PurePosixPath(name)
-            if not isinstance(size, int) or size < 0 or part.is_absolute() or ".." in part.parts or not part.parts:
+            if not isinstance(name, str) or part.is_absolute() or ".." in part.parts or not part.parts:
                 return None
-            content = data[offset : offset + size]
+            path = entry / "files" / part
+            # A regular file only: a link planted in the folder must not lead the build elsewhere.
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(descriptor, "rb") as source:
+                if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+                    return None
+                content = source.read()
             if len(content) != size or hashlib.sha256(content).hexdigest() != sha:
                 return None
             files.append((part.as_posix(), content))
-            offset += size
-    except (ValueError, KeyError, TypeError):
+            sources[part.as_posix()] = path
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    if offset != len(data) or not any(name == "pagefind-entry.json" for name, _ in files):
+    if not any(name == "pagefind-entry.json" for name, _ in files):
         return None
-    return files
+    return files, sources
 
 
-def _cache_write(store: Path, key: str, files: list[tuple[str, bytes]]) -> None:
-    """Keep the bundle under `key`; a folder that cannot be written only costs the next build's speed."""
+def _cache_write(store: Path, key: str, files: list[tuple[str, bytes]], bundle: Path) -> None:
+    """Keep the bundle under `key`; a folder that cannot be written only costs the next build's speed.
+
+    The entry is made in a temporary folder renamed into place, so a reader
+    never sees half of one; its files are hard links to the bundle just
+    written (copies where links cannot be made).
+    """
+    temporary = None
     try:
-        listed = [[name, len(content), hashlib.sha256(content).hexdigest()] for name, content in files]
-        header = {"key": key, "files": listed}
         store.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=store)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(CACHE_MAGIC + json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n")
-                for _, content in files:
-                    out.write(content)
-            os.replace(temporary, store / f"{key}{CACHE_SUFFIX}")
-        finally:
-            Path(temporary).unlink(missing_ok=True)
-        kept = sorted(store.glob(f"*{CACHE_SUFFIX}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in kept[CACHE_KEEP:]:
-            old.unlink(missing_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=store))
+        linking = True
+        for name, content in files:
+            target = temporary / "files" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if linking:
+                try:
+                    os.link(bundle / name, target, follow_symlinks=False)
+                    continue
+                except OSError:
+                    linking = False
+            target.write_bytes(content)
+        listed = [[name, len(content), hashlib.sha256(content).hexdigest()] for name, content in files]
+        manifest = {"format": CACHE_FORMAT, "key": key, "files": listed}
+        (temporary / CACHE_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
+        entry = store / key
+        if entry.exists():
+            shutil.rmtree(entry)  # damaged (a sound one would have been used)
+        temporary.rename(entry)
+        _cache_prune(store)
     except OSError as exc:
         log.info(f"search: the bundle was not cached ({store}: {exc.strerror or exc})")
+    finally:
+        if temporary is not None and temporary.exists():
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _cache_prune(store: Path) -> None:
+    # The newest entries stay; a temporary folder an hour old was left by a build that was stopped.
+    def used(entry: Path) -> int:
+        try:
+            return (entry / CACHE_MANIFEST).stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    entries = sorted((p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")), key=used, reverse=True)
+    stale = [p for p in store.glob(".tmp-*") if time.time() - p.stat().st_mtime > 3600]
+    for old in entries[CACHE_KEEP:] + stale:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _first_line(text: str) -> str:
