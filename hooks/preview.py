@@ -182,7 +182,7 @@ def _rebuild(stock) -> None:
         with server._epoch_cond:  # the served folder is whole again: answer requests and reload browsers
             server._visible_epoch = server._wanted_epoch
             server._epoch_cond.notify_all()
-        _state.staging = tempfile.mkdtemp(prefix="mkdocs_staging_", dir=os.path.dirname(server.root))
+        _state.staging = tempfile.mkdtemp(prefix="tips_preview_staging_", dir=os.path.dirname(server.root))
     try:
         stock()
     except _Superseded:
