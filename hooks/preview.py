@@ -32,6 +32,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -84,6 +85,8 @@ _state = SimpleNamespace(
     staging=None,  # the full rebuild's folder after a fast phase; None: it builds in the served folder
     fast_pages=(),
     observer=None,
+    superseded=False,
+    removers=[],  # threads removing staging folders  # the running full rebuild is being stopped for a newer save
 )
 
 
@@ -120,6 +123,13 @@ def on_nav(nav, config: MkDocsConfig, files):
     return nav
 
 
+@event_priority(-100)
+def on_page_markdown(markdown: str, page, config: MkDocsConfig, files) -> str:
+    """Stop a full rebuild that a newer save has made useless (checked between pages)."""
+    _check_superseded()
+    return markdown
+
+
 @event_priority(-100)  # after tips_site set the templates' globals
 def on_env(env, config: MkDocsConfig, files):
     """Keep the build's Jinja environment and files; stop a rebuild a newer save has made useless."""
@@ -150,7 +160,7 @@ def on_shutdown() -> None:
     if _state.observer is not None:
         _state.observer.stop()
         _state.observer = None
-    _drop_staging()
+    _drop_staging(wait=True)
 
 
 def on_serve(server, config: MkDocsConfig, builder):
@@ -164,7 +174,10 @@ def on_serve(server, config: MkDocsConfig, builder):
         if ledger.is_dir():
             server.watch(str(ledger))
         return server
+    from mkdocs.commands import build as mkdocs_build
+
     _state.server = server
+    mkdocs_build.log.addFilter(_quiet)
     server.build_delay = BUILD_DELAY
     stock = server.builder
     server.builder = lambda config=None: _rebuild(stock)
@@ -188,6 +201,7 @@ def _rebuild(stock) -> None:
     except _Superseded:
         log.info("preview: a newer save arrived; rebuilding for it")
     finally:
+        _state.superseded = False
         _drop_staging()
         _state.fast_pages = ()
 
@@ -202,6 +216,7 @@ def _fast_phase() -> bool:
     changed = {name for name in now.keys() | last.fingerprint.keys() if now.get(name) != last.fingerprint.get(name)}
     if not changed or any("/" in name or not name.endswith(".md") for name in changed):
         return False
+    log.debug(f"preview: changed since the last build: {sorted(changed)}")
     update = changed_tips(last.build.output, _state.root, [_state.root / name for name in sorted(changed)])
     if update is None:
         return False
@@ -234,6 +249,10 @@ def _render(last: _Last, sources) -> None:
         file = files.get_file_from_path(src)
         generated = _state.tips_site._process["build"].output.page(src)
         file.content_string = generated.source
+        # The last build may have been staged: its files point into its staging folder
+        # (abs_dest_path is a cached property: it is set, not derived again).
+        file.dest_dir = str(_state.server.root)
+        file.abs_dest_path = os.path.normpath(os.path.join(file.dest_dir, file.dest_uri))
         mkdocs_build._populate_page(file.page, config, files)
         mkdocs_build._build_page(file.page, config, doc_files, last.nav, last.env)
 
@@ -270,16 +289,29 @@ def _publish(staging: Path, served: Path) -> None:
         server._epoch_cond.notify_all()
 
 
-def _drop_staging() -> None:
+def _drop_staging(wait: bool = False) -> None:
+    # Removed in the background: thousands of unchanged files stay in it, and the next save should not wait.
     if _state.staging is not None:
-        shutil.rmtree(_state.staging, ignore_errors=True)
+        remover = threading.Thread(target=shutil.rmtree, args=(_state.staging, True), daemon=True)
+        remover.start()
+        _state.removers.append(remover)
         _state.staging = None
+    if wait:
+        for remover in _state.removers:
+            remover.join()
+    _state.removers = [remover for remover in _state.removers if remover.is_alive()]
 
 
 def _check_superseded() -> None:
     server = _state.server
     if server is not None and _state.staging is not None and server._want_rebuild:
+        _state.superseded = True  # MkDocs logs a page step's exception as an error: `_quiet` drops that line
         raise _Superseded()
+
+
+def _quiet(record: logging.LogRecord) -> bool:
+    """A filter for MkDocs' build logger: no error line for a rebuild stopped on purpose."""
+    return not _state.superseded
 
 
 # -- set-up -----------------------------------------------------------------
@@ -320,6 +352,8 @@ def _incompatible(server) -> str | None:
     missing = [name for name in _SERVER_FIELDS if not hasattr(server, name)]
     if missing or not callable(getattr(livereload, "_timestamp", None)):
         return f"the server lacks {', '.join(missing) or '_timestamp'}"
+    if not isinstance(getattr(mkdocs_build, "log", None), logging.Logger):
+        return "mkdocs.commands.build has no logger of its own"
     for name, wanted in _PAGE_STEPS.items():
         step = getattr(mkdocs_build, name, None)
         try:
@@ -346,6 +380,7 @@ def _watch(server, folders: list[Path]):
         # Reads (opened, closed without writing) are no change: the build itself reads every tip.
         if event.is_directory or event.event_type not in _WRITES:
             return
+        log.debug(f"preview: {event}")
         with server._rebuild_cond:
             server._want_rebuild = True
             server._rebuild_cond.notify_all()

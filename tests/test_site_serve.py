@@ -215,6 +215,21 @@ def test_a_saved_tip_is_served_at_once_and_the_site_ends_as_a_fresh_build(tmp_pa
         # Only the full rebuild rewrites the listings: once they show the last title, it is done.
         wait_for(base + "tips/", "Respond in &lt; 2 hours", server)
         wait_for(base + "weekly/", "Respond in &lt; 2 hours", server)
+        # A save on a settled server (its last build was staged) is quick too.
+        caught = False
+        for attempt in range(8):
+            marker, quick, built = f"marker-settled-{attempt}", log.read_text("utf-8").count(QUICK), builds(log)
+            edit(tips, TIP, "who writes in", f"who writes in ({marker})")
+            wait_until(lambda quick=quick: log.read_text("utf-8").count(QUICK) > quick, server, "a quick page")
+            page = (served_folder(tmp_path) / "tips" / TIP / "index.html").read_text("utf-8")
+            if builds(log) == built:  # the full rebuild has not finished: only the quick path wrote the page
+                assert marker in page
+                caught = True
+            wait_until(lambda built=built: builds(log) > built, server, "the full rebuild")
+            if caught:
+                break
+        assert caught, "the full rebuild always finished first: the quick page was never seen alone"
+        wait_for(base + f"tips/{TIP}/", marker, server)
         served = snapshot(served_folder(tmp_path))
         terminal = log.read_text("utf-8")
         assert "Traceback" not in terminal and "ERROR" not in terminal
