@@ -37,6 +37,11 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import mkdocs
+import watchdog.events
+import watchdog.observers
+from mkdocs import livereload
+from mkdocs.commands import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import InclusionLevel
@@ -51,12 +56,15 @@ log = logging.getLogger("mkdocs.hooks.preview")
 _SERVER_FIELDS = ("builder", "root", "build_delay", "_epoch_cond", "_wanted_epoch", "_visible_epoch")
 _SERVER_FIELDS += ("_rebuild_cond", "_want_rebuild")
 # MkDocs' own page steps (mkdocs.commands.build), called with the last build's objects.
-_PAGE_STEPS = {"_populate_page": ("page", "config", "files"), "_build_page": ("page", "config", "doc_files", "nav", "env")}
+_PAGE_STEPS = {
+    "_populate_page": ("page", "config", "files"),
+    "_build_page": ("page", "config", "doc_files", "nav", "env"),
+}
 _WRITES = frozenset({"created", "modified", "deleted", "moved", "closed"})
 BUILD_DELAY = 0.05  # seconds of quiet after a save before rebuilding (MkDocs: 0.1); editors save in one go
 
 
-class _Superseded(Exception):
+class _SupersededError(Exception):
     """A save arrived during the full rebuild: stop it, the next one starts at once."""
 
 
@@ -83,7 +91,6 @@ _state = SimpleNamespace(
     files=None,
     last=None,
     staging=None,  # the full rebuild's folder after a fast phase; None: it builds in the served folder
-    fast_pages=(),
     observer=None,
     superseded=False,
     removers=[],  # threads removing staging folders  # the running full rebuild is being stopped for a newer save
@@ -174,8 +181,6 @@ def on_serve(server, config: MkDocsConfig, builder):
         if ledger.is_dir():
             server.watch(str(ledger))
         return server
-    from mkdocs.commands import build as mkdocs_build
-
     _state.server = server
     mkdocs_build.log.addFilter(_quiet)
     server.build_delay = BUILD_DELAY
@@ -198,12 +203,11 @@ def _rebuild(stock) -> None:
         _state.staging = tempfile.mkdtemp(prefix="tips_preview_staging_", dir=os.path.dirname(server.root))
     try:
         stock()
-    except _Superseded:
+    except _SupersededError:
         log.info("preview: a newer save arrived; rebuilding for it")
     finally:
         _state.superseded = False
         _drop_staging()
-        _state.fast_pages = ()
 
 
 def _fast_phase() -> bool:
@@ -227,22 +231,19 @@ def _fast_phase() -> bool:
     pinned = pin_source_date_epoch(last.build.inputs.as_of)  # the pages are dated as the full build dates them
     try:
         _render(last, update.pages)
-    except Exception as exc:  # the full rebuild follows and reports whatever this met
+    except Exception as exc:  # noqa: BLE001 - any failure here only means: rebuild fully, which reports it
         log.info(f"preview: the quick page update stopped ({exc}); rebuilding the whole site")
         return False
     finally:
         tips_site._process["build"] = previous
         if pinned:
             unpin_source_date_epoch()
-    _state.fast_pages = tuple(update.pages)
     log.info(f"preview: {', '.join(update.pages)} updated in {time.perf_counter() - started:.2f} s")
     return True
 
 
 def _render(last: _Last, sources) -> None:
     """Run MkDocs' own page steps for these pages with the last build's objects; they write into site_dir."""
-    from mkdocs.commands import build as mkdocs_build
-
     files, config = last.files, last.config
     doc_files = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
     for src in sources:
@@ -264,29 +265,30 @@ def _publish(staging: Path, served: Path) -> None:
         before = server._visible_epoch
         server._wanted_epoch = _timestamp()
         reload = False
-        wanted = set()
-        for path in staging.rglob("*"):
-            if path.is_dir():
-                continue
-            relative = path.relative_to(staging)
-            wanted.add(relative)
-            target = served / relative
-            if target.is_file() and filecmp.cmp(path, target, shallow=False):
-                continue
-            reload = reload or path.suffix == ".html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-        for path in sorted(served.rglob("*"), reverse=True):  # deepest first, so emptied folders go too
-            relative = path.relative_to(served)
-            if path.is_dir():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif relative not in wanted:
+        try:
+            wanted = set()
+            for path in list(staging.rglob("*")):
+                if path.is_dir():
+                    continue
+                relative = path.relative_to(staging)
+                wanted.add(relative)
+                target = served / relative
+                if target.is_file() and filecmp.cmp(path, target, shallow=False):
+                    continue
                 reload = reload or path.suffix == ".html"
-                path.unlink()
-        server._visible_epoch = server._wanted_epoch if reload else before
-        server._wanted_epoch = server._visible_epoch
-        server._epoch_cond.notify_all()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+            for path in sorted(served.rglob("*"), reverse=True):  # deepest first, so emptied folders go too
+                if path.is_dir():
+                    if not any(path.iterdir()):
+                        path.rmdir()
+                elif path.relative_to(served) not in wanted:
+                    reload = reload or path.suffix == ".html"
+                    path.unlink()
+        finally:  # whatever happened, requests are answered again
+            server._visible_epoch = server._wanted_epoch if reload else before
+            server._wanted_epoch = server._visible_epoch
+            server._epoch_cond.notify_all()
 
 
 def _drop_staging(wait: bool = False) -> None:
@@ -306,7 +308,7 @@ def _check_superseded() -> None:
     server = _state.server
     if server is not None and _state.staging is not None and server._want_rebuild:
         _state.superseded = True  # MkDocs logs a page step's exception as an error: `_quiet` drops that line
-        raise _Superseded()
+        raise _SupersededError()
 
 
 def _quiet(record: logging.LogRecord) -> bool:
@@ -334,21 +336,21 @@ def _fingerprint(root: Path) -> dict[str, tuple[int, int]]:
 def _tips_site(config: MkDocsConfig):
     """The tips_site hooks module of this configuration (it holds each build's state)."""
     for module in (config.get("hooks") or {}).values():
-        if getattr(module, "__file__", "").endswith("tips_site.py") and isinstance(getattr(module, "_process", None), dict):
+        if getattr(module, "__file__", "").endswith("tips_site.py") and isinstance(
+            getattr(module, "_process", None), dict
+        ):
             return module
     return None
 
 
 def _incompatible(server) -> str | None:
     """Why the fast path cannot run with this MkDocs, or None when everything it uses is there."""
-    import mkdocs
-    from mkdocs import livereload
-    from mkdocs.commands import build as mkdocs_build
-
     if not str(getattr(mkdocs, "__version__", "")).startswith("1.6."):
         return f"MkDocs {getattr(mkdocs, '__version__', '?')} is not the 1.6 it was written for"
     if _state.tips_site is None:
         return "the tips_site hooks are not loaded"
+    if not isinstance(server, livereload.LiveReloadServer):
+        return f"the server is a {type(server).__module__}.{type(server).__name__}, not MkDocs' own"
     missing = [name for name in _SERVER_FIELDS if not hasattr(server, name)]
     if missing or not callable(getattr(livereload, "_timestamp", None)):
         return f"the server lacks {', '.join(missing) or '_timestamp'}"
@@ -366,15 +368,11 @@ def _incompatible(server) -> str | None:
 
 
 def _timestamp() -> int:
-    from mkdocs import livereload
-
     return livereload._timestamp()
 
 
 def _watch(server, folders: list[Path]):
     """Watch `folders` with the system's file events and ask the server for a rebuild on any change."""
-    import watchdog.events
-    import watchdog.observers
 
     def changed(event) -> None:
         # Reads (opened, closed without writing) are no change: the build itself reads every tip.
@@ -393,4 +391,3 @@ def _watch(server, folders: list[Path]):
     observer.daemon = True
     observer.start()
     return observer
-

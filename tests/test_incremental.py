@@ -1,4 +1,4 @@
-"""servicetips.incremental: the preview's fast pages are the full build's, and anything it cannot vouch for is refused."""
+"""servicetips.incremental: the preview's fast pages are the full build's; what it cannot vouch for is refused."""
 
 from __future__ import annotations
 
