@@ -142,4 +142,3 @@ def on_post_build(config: MkDocsConfig | None = None, error: Exception | None = 
 
 on_build_error = on_post_build  # MkDocs passes `error=` here
 # The preview's watching and rebuilding (on_serve) are hooks/preview.py's.
-
