@@ -92,8 +92,8 @@ _state = SimpleNamespace(
     last=None,
     staging=None,  # the full rebuild's folder after a fast phase; None: it builds in the served folder
     observer=None,
-    superseded=False,
-    removers=[],  # threads removing staging folders  # the running full rebuild is being stopped for a newer save
+    superseded=False,  # the running full rebuild is being stopped for a newer save
+    removers=[],  # threads removing staging folders
 )
 
 
@@ -135,6 +135,13 @@ def on_page_markdown(markdown: str, page, config: MkDocsConfig, files) -> str:
     """Stop a full rebuild that a newer save has made useless (checked between pages)."""
     _check_superseded()
     return markdown
+
+
+@event_priority(-100)
+def on_post_page(output: str, page, config: MkDocsConfig) -> str:
+    """Stop a full rebuild that a newer save has made useless (checked between pages written)."""
+    _check_superseded()
+    return output
 
 
 @event_priority(-100)  # after tips_site set the templates' globals
