@@ -282,3 +282,26 @@ def test_the_browser_reloads_a_saved_tip_by_itself(page, tmp_path):
         # The full rebuild that follows reloads it again only if a page changed; either way it ends right.
         edit(tips, TIP, "marker-live", "marker-again")
         page.wait_for_function("document.body.innerText.includes('marker-again')", timeout=WAIT_SECONDS * 1000)
+
+
+def test_saves_during_the_full_rebuild_stop_it_quietly_and_the_last_save_wins(tmp_path):
+    tips = copy_library(tmp_path, source=SITE_FIXTURES / "small")
+    port = free_port()
+    with preview(tips, tmp_path, port=port) as (base, server, log):
+        wait_for(base + f"tips/{TIP}/", "Related tips", server)
+        original = (tips / f"{TIP}.md").read_text("utf-8")
+        # Saves a moment apart, as an editor saving often does, until one lands in a full rebuild.
+        for number in range(40):
+            saved = original.replace("who writes in", f"who writes in (save-{number})")
+            (tips / f"{TIP}.md").write_text(saved, "utf-8")
+            time.sleep(0.3)
+            if "a newer save arrived" in log.read_text("utf-8"):
+                break
+        assert "a newer save arrived" in log.read_text("utf-8")
+        wait_for(base + f"tips/{TIP}/", f"save-{number})", server)
+        # Settled: the last quick page has a full rebuild after it.
+        wait_until(lambda: "Documentation built in" in log.read_text("utf-8").rsplit(QUICK, 1)[1], server, "settled")
+        served = snapshot(served_folder(tmp_path))
+        terminal = log.read_text("utf-8")
+        assert "ERROR" not in terminal and "Traceback" not in terminal  # a stopped rebuild is no error
+    assert served == fresh_preview_snapshot(tips, tmp_path, port)
