@@ -225,6 +225,7 @@ def _fast_phase() -> bool:
         return False
     now = _fingerprint(_state.root)
     changed = {name for name in now.keys() | last.fingerprint.keys() if now.get(name) != last.fingerprint.get(name)}
+    changed = {name for name in changed if not is_editor_file(name)}
     if not changed or any("/" in name or not name.endswith(".md") for name in changed):
         return False
     log.debug(f"preview: changed since the last build: {sorted(changed)}")
@@ -324,6 +325,19 @@ def _quiet(record: logging.LogRecord) -> bool:
 
 
 # -- set-up -----------------------------------------------------------------
+
+
+# Files editors keep beside the one being edited (swap, lock, backup): no
+# part of the site, rewritten while a tip is edited. The full rebuild that
+# always follows reads the folder as the build does, whatever they are.
+_EDITOR_SUFFIXES = ("~", ".swp", ".swo", ".swx")
+_EDITOR_PREFIXES = (".#", "#")
+
+
+def is_editor_file(name: str) -> bool:
+    """True for an editor's swap, lock or backup file (`.a.md.swp`, `.#a.md`, `a.md~`) in the tips folder."""
+    base = name.rsplit("/", 1)[-1]
+    return base.endswith(_EDITOR_SUFFIXES) or base.startswith(_EDITOR_PREFIXES)
 
 
 def _fingerprint(root: Path) -> dict[str, tuple[int, int]]:

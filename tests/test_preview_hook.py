@@ -52,3 +52,10 @@ def test_a_server_of_another_kind_or_changed_page_steps_are_refused(preview_hook
     monkeypatch.undo()
     monkeypatch.setattr(preview_hook.mkdocs, "__version__", "2.0.0")
     assert "2.0.0" in preview_hook._incompatible(real_server(tmp_path))
+
+
+def test_editor_swap_lock_and_backup_files_do_not_stop_the_quick_page(preview_hook):
+    for name in (".answer.md.swp", ".answer.md.swx", ".#answer.md", "#answer.md#", "answer.md~", "images/.a.png.swp"):
+        assert preview_hook.is_editor_file(name), name
+    for name in ("answer.md", "tags.yml", ".hidden.md", "images/a.png", "schedule.yml"):
+        assert not preview_hook.is_editor_file(name), name
