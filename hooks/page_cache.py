@@ -91,7 +91,7 @@ def _engine_renders_as_expected() -> str | None:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Open this build's page cache in the build cache folder (none when TIPS_CACHE_DIR=off)."""
     folder = cache_dir_for(Path(config.config_file_path or ".").absolute().parent)
-    _state.cache = PageCache(folder) if folder is not None else None
+    _state.cache = PageCache(folder, log) if folder is not None else None
     _state.shared = _state.shared_ids = _state.off_reason = None
     return config
 
@@ -124,7 +124,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     cache = _state.cache
     if cache is None or _state.off_reason is not None or not cache.hits + cache.misses:
         return
-    removed = cache.prune() if cache._store.writable else 0
+    removed = cache.prune() if cache.writable else 0
     log.info(f"page cache: {cache.hits} of {cache.hits + cache.misses} pages reused ({removed} old entries removed)")
 
 

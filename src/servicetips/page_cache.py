@@ -178,10 +178,15 @@ def core_fingerprint() -> str:
 
 
 class PageCache:
-    """Rendered pages kept in `folder` (the build cache folder) by key; `used` is what this build asked for."""
+    """Rendered pages kept in `folder` (the build cache folder) by key; `used` is what this build asked for.
 
-    def __init__(self, folder: Path) -> None:
-        self._store = Store(folder, KIND, suffix=SUFFIX, log=log, fallback="pages are rendered, not cached")
+    `logger` says, once, that the folder cannot be written (the hooks pass
+    the engine's, so the line reaches the build's output).
+    """
+
+    def __init__(self, folder: Path, logger: logging.Logger | None = None) -> None:
+        fallback = "pages are rendered, not cached"
+        self._store = Store(folder, KIND, suffix=SUFFIX, log=logger or log, fallback=fallback)
         self.folder = self._store.folder
         self.used: set[str] = set()
         self.hits = self.misses = 0
@@ -213,6 +218,11 @@ class PageCache:
         except UnicodeEncodeError:
             return
         self._store.put(key, payload)
+
+    @property
+    def writable(self) -> bool:
+        """False once a write failed: the rest of the build renders without keeping."""
+        return self._store.writable
 
     def prune(self) -> int:
         """Remove the entries this build did not ask for, so the folder holds one site's pages; the number removed."""
