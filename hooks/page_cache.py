@@ -264,8 +264,8 @@ def _describe(value):
         return ["theme", value.name, {name: value[name] for name in value if name != "custom_dir"}]
     if isinstance(value, ModuleType):
         return ["module", value.__name__]
-    if type(value).__name__ == "PluginCollection":
-        return ["plugins", {name: _plugin(plugin) for name, plugin in value.items()}]
+    if type(value).__name__ == "PluginCollection":  # in order: the order of events is theirs
+        return ["plugins", [_plugin(name, plugin) for name, plugin in value.items()]]
     if type(value).__name__ == "Locale":  # Babel's, as the theme's `locale`
         return ["locale", str(value)]
     if isinstance(value, MkDocsConfig):
@@ -275,7 +275,8 @@ def _describe(value):
     return value
 
 
-def _plugin(plugin) -> list:
-    if isinstance(plugin, ModuleType):  # a hook: its file is keyed by `_build_digest`
-        return ["hook", plugin.__name__]
-    return [f"{type(plugin).__module__}.{type(plugin).__qualname__}", getattr(plugin, "config", None)]
+def _plugin(name: str, plugin) -> list:
+    if isinstance(plugin, ModuleType):
+        # A hook is named by its path as mkdocs.yml wrote it; its file's bytes are keyed by `_build_digest`.
+        return ["hook", Path(plugin.__file__ or name).name]
+    return [name, f"{type(plugin).__module__}.{type(plugin).__qualname__}", getattr(plugin, "config", None)]

@@ -161,7 +161,7 @@ def test_entries_no_build_asked_for_are_removed(base, tmp_path):
 
 # Inputs outside the tips: each must turn every page (or the pages it reaches) into a miss.
 def _title(tips: Path) -> dict:
-    _edit(tips / "answer-in-under-two-hours.md", "title: ", "title: Now: ")
+    _edit(tips / "answer-in-under-two-hours.md", "title: Answer in", "title: Always answer in")
     return {}
 
 
