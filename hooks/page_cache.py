@@ -75,7 +75,7 @@ _PAGE_HANDLED = frozenset(
     | {"canonical_url", "abs_url", "edit_url", "_Page__active"}
 )
 
-_state = SimpleNamespace(cache=None, shared=None, shared_ids=None, off_reason=None)
+_state = SimpleNamespace(cache=None, shared=None, shared_ids=None, off_reason=None, full_build=True)
 
 
 def _engine_renders_as_expected() -> str | None:
@@ -86,6 +86,11 @@ def _engine_renders_as_expected() -> str | None:
         return f"cannot read {_ENGINE}'s page build ({exc})"
     missing = [line for line in _EXPECTED if line not in source]
     return f"{_ENGINE} renders pages differently than expected ({missing[0]!r} not found)" if missing else None
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether each build renders every page: only such a build may drop the entries it did not use."""
+    _state.full_build = command == "build" and not dirty
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -120,11 +125,15 @@ def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
 
 @event_priority(-90)  # after the search index (-50), before the site folder is swapped into place (-100)
 def on_post_build(config: MkDocsConfig) -> None:
-    """Say how many pages came from the cache and drop the entries this build did not use."""
+    """Say how many pages came from the cache and drop the entries this build did not use.
+
+    Only a full `mkdocs build` drops entries: a `--dirty` build or a preview
+    that renders some pages only would otherwise throw away the others'.
+    """
     cache = _state.cache
     if cache is None or _state.off_reason is not None or not cache.hits + cache.misses:
         return
-    removed = cache.prune() if cache.writable else 0
+    removed = cache.prune() if cache.writable and _state.full_build else 0
     log.info(f"page cache: {cache.hits} of {cache.hits + cache.misses} pages reused ({removed} old entries removed)")
 
 

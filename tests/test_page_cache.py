@@ -291,3 +291,13 @@ def test_a_damaged_page_entry_is_not_returned(tmp_path, damage):
     entry = cache.path(key)
     entry.write_bytes(damage(entry.read_bytes()))
     assert PageCache(tmp_path).get(key) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "dirty", "prunes"), [("build", False, True), ("build", True, False), ("serve", False, False)]
+)
+def test_only_a_full_build_removes_unused_entries(command, dirty, prunes):
+    # A --dirty build or a preview may render some pages only: the others' entries must stay.
+    hooks = _hooks_module()
+    hooks.on_startup(command, dirty)
+    assert hooks._state.full_build is prunes
