@@ -105,7 +105,8 @@ class Store:
         for shard in shards:
             try:
                 for entry in shard.iterdir():
-                    if entry.name not in wanted:
+                    # ".tmp-" files may be another build's writes under way: never pulled from under it.
+                    if entry.name not in wanted and not entry.name.startswith(".tmp-"):
                         entry.unlink(missing_ok=True)
                         removed += 1
             except OSError:
