@@ -50,6 +50,7 @@ from servicetips.page_cache import (
     digest,
     package_versions,
     tree_fingerprint,
+    words_used,
 )
 
 log = logging.getLogger("mkdocs.hooks.page_cache")
@@ -67,6 +68,9 @@ _CONFIG_SKIPPED = frozenset(
     {"site_dir", "docs_dir", "config_file_path", "dev_addr", "watch", "strict", "hooks", "validation"}
     | {"exclude_docs", "draft_docs", "not_in_nav"}  # which pages exist: the nav and `pages` say it
 )
+# Context entries left out of the key when no template names them and no outside filter reads the context:
+# the build's date changes every day and would make every page new.
+_UNLESS_NAMED = ("build_date_utc",)
 # The context entries shared by every page, described once per build.
 _SHARED = ("nav", "pages", "config")
 # Attributes of a Page described by `_page` itself, or that do not reach the template.
@@ -76,7 +80,9 @@ _PAGE_HANDLED = frozenset(
     | {"canonical_url", "abs_url", "edit_url", "_Page__active"}
 )
 
-_state = SimpleNamespace(cache=None, shared=None, shared_ids=None, off_reason=None, full_build=True)
+_state = SimpleNamespace(
+    cache=None, shared=None, shared_ids=None, off_reason=None, full_build=True, unnamed=frozenset()
+)
 
 
 def _engine_renders_as_expected() -> str | None:
@@ -99,6 +105,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     folder = cache_dir_for(Path(config.config_file_path or ".").absolute().parent)
     _state.cache = PageCache(folder, log) if folder is not None else None
     _state.shared = _state.shared_ids = _state.off_reason = None
+    _state.unnamed = frozenset()
     return config
 
 
@@ -175,7 +182,8 @@ class _CachedTemplate:
         if _state.shared_ids != shared:
             _state.shared = _build_digest(context, self._env, self._config)
             _state.shared_ids = shared
-        page = {name: canonical(value, _describe) for name, value in context.items() if name not in (*_SHARED, "page")}
+        left_out = (*_SHARED, "page", *_state.unnamed)
+        page = {name: canonical(value, _describe) for name, value in context.items() if name not in left_out}
         page["page"] = _page(context["page"])
         return digest([_state.shared, self._template.name, page])
 
@@ -186,10 +194,10 @@ def _build_digest(context: dict, env: Environment, config: MkDocsConfig) -> str:
     theme: Theme = config.theme
     own = Path(theme.custom_dir).resolve() if theme.custom_dir else None
     # An installed theme's .icons folder holds thousands of SVGs: its package version stands for them.
-    theme_dirs = [
-        (tree_fingerprint(folder) if own == Path(folder).resolve() else tree_fingerprint(folder, skip={".icons"}))
-        for folder in theme.dirs
-    ]
+    folders = [(folder, () if own == Path(folder).resolve() else (".icons",)) for folder in theme.dirs]
+    theme_dirs = [tree_fingerprint(folder, skip) for folder, skip in folders]
+    named = words_used(folders, _UNLESS_NAMED) if not _foreign_context_readers(env) else set(_UNLESS_NAMED)
+    _state.unnamed = frozenset(_UNLESS_NAMED) - named
     return digest(
         [
             package_versions(),
@@ -202,6 +210,16 @@ def _build_digest(context: dict, env: Environment, config: MkDocsConfig) -> str:
             _environment(env),
         ]
     )
+
+
+def _foreign_context_readers(env: Environment) -> bool:
+    """True when a filter, test or global from outside Jinja and the engine may read the whole context."""
+    engines = ("jinja2", "markupsafe", "mkdocs", "properdocs", "material")
+    for function in (*env.filters.values(), *env.tests.values(), *env.globals.values()):
+        module = getattr(function, "__module__", None) or ""
+        if getattr(function, "jinja_pass_arg", None) is not None and not module.startswith(engines):
+            return True
+    return False
 
 
 def _environment(env: Environment) -> list:

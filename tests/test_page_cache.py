@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from servicetips.cache_store import MAGIC
 from servicetips.page_cache import PageCache, UnkeyableError, canonical, digest
-from support import REPO, SITE_FIXTURES, build_site, copy_library, snapshot
+from support import AS_OF, REPO, SITE_FIXTURES, build_site, copy_library, snapshot
 from support.builds import SiteBuild
 
 SMALL = SITE_FIXTURES / "small"
@@ -33,9 +33,11 @@ def pages_changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
     return {path for path in after if path.endswith("index.html") and after[path] != before.get(path)}
 
 
-def _build(tips: Path, out: Path, cache: Path | str, engine: str = "mkdocs", **overrides) -> SiteBuild:
+def _build(
+    tips: Path, out: Path, cache: Path | str, engine: str = "mkdocs", as_of: str = AS_OF, **overrides
+) -> SiteBuild:
     result = build_site(
-        tips, out, extra_env={"TIPS_CACHE_DIR": str(cache)}, config_overrides=overrides or None, engine=engine
+        tips, out, as_of, extra_env={"TIPS_CACHE_DIR": str(cache)}, config_overrides=overrides or None, engine=engine
     )
     assert result.ok, result.output
     return result
@@ -116,6 +118,35 @@ def test_a_changed_tip_body_renders_its_pages_again_and_reuses_the_rest(base, tm
     hits, total = reused(cached)
     # Exactly the pages whose HTML changed were rendered again.
     assert total - hits == len(html_changed)
+
+
+NEXT_DAY = "2026-11-24"
+
+
+def test_the_next_day_s_build_reuses_the_pages_that_do_not_show_the_date(base, tmp_path):
+    # No template prints the build's date (build_date_utc), so it stays out of the key.
+    tips, _, before = base
+    cached = _build(tips, tmp_path / "site", warm_copy(base, tmp_path), as_of=NEXT_DAY)
+    fresh = snapshot(_build(tips, tmp_path / "fresh", "off", as_of=NEXT_DAY).site)
+    assert snapshot(cached.site) == fresh
+    hits, total = reused(cached)
+    assert hits >= len([path for path in fresh if path.startswith("tips/") and path.endswith("index.html")]) - 1
+    assert total - hits >= len(pages_changed(before, fresh))
+
+
+@pytest.mark.slow
+def test_a_template_that_names_the_build_date_makes_it_part_of_the_key(base, tmp_path):
+    tips, _, _ = base
+    overrides = tmp_path / "overrides"
+    shutil.copytree(REPO / "overrides", overrides)
+    _edit(overrides / "main.html", "{% extends", "{#- built {{ build_date_utc }} -#}\n{% extends")
+    theme = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))["theme"]
+    theme["custom_dir"] = str(overrides)
+    cache = tmp_path / "cache"
+    _build(tips, tmp_path / "first", cache, theme=theme)
+    cached = _build(tips, tmp_path / "site", cache, as_of=NEXT_DAY, theme=theme)
+    assert reused(cached)[0] == 0
+    assert snapshot(cached.site) == snapshot(_build(tips, tmp_path / "fresh", "off", as_of=NEXT_DAY, theme=theme).site)
 
 
 def test_a_damaged_or_foreign_entry_is_ignored_and_rewritten(base, uncached, tmp_path):

@@ -165,6 +165,25 @@ def tree_fingerprint(folder: Path, skip: Iterable[str] = ()) -> str:
     return digest_.hexdigest()
 
 
+def words_used(folders: Iterable[tuple[Path, Iterable[str]]], words: Iterable[str]) -> set[str]:
+    """Which of `words` appear in any file under the folders (each with the folder names it skips).
+
+    A template can only print a context value it names, so a value no
+    template names can stay out of the key (the build's date would
+    otherwise make every page new every day).
+    """
+    wanted = {word: word.encode("utf-8") for word in words}
+    found: set[str] = set()
+    for folder, skip in folders:
+        skipped = _SKIPPED_DIRS | set(skip)
+        for parent, dirs, names in os.walk(folder):
+            dirs[:] = [name for name in dirs if name not in skipped]
+            for name in names:
+                data = Path(parent, name).read_bytes()
+                found.update(word for word, raw in wanted.items() if word not in found and raw in data)
+    return found
+
+
 def files_fingerprint(paths: Iterable[Path]) -> str:
     """The sha256 of the named files' paths and bytes, in the order given."""
     digest_ = hashlib.sha256()
