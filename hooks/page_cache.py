@@ -13,8 +13,9 @@ The key covers the whole context (the page with its content, meta, toc,
 URLs, dates and neighbours; the nav; the config; `tips_head`,
 `tip_footer`), the environment's globals and filters (`tips_feeds`,
 `tips_this_week`), the theme's folders and overrides, the hooks' and the
-core's files and the packages' versions. A value it cannot describe exactly
-turns the cache off for the build, with one info line.
+core's files and the packages' versions; the build's date (`build_date_utc`)
+only when a theme file names it. A value it cannot describe exactly turns
+the cache off for the build, with one info line.
 
 This relies on how `_build_page` renders; `_engine_renders_as_expected`
 reads the installed engine's (MkDocs or ProperDocs) source at start-up and,
