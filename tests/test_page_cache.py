@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -19,8 +20,9 @@ import pytest
 import yaml
 from markupsafe import Markup
 
+import servicetips
 from servicetips.cache_store import MAGIC
-from servicetips.page_cache import PageCache, UnkeyableError, canonical, digest
+from servicetips.page_cache import PageCache, UnkeyableError, canonical, core_fingerprint, digest, tree_fingerprint
 from support import AS_OF, REPO, SITE_FIXTURES, build_site, copy_library, snapshot
 from support.builds import SiteBuild
 
@@ -332,3 +334,35 @@ def test_only_a_full_build_removes_unused_entries(command, dirty, prunes):
     hooks = _hooks_module()
     hooks.on_startup(command, dirty)
     assert hooks._state.full_build is prunes
+
+
+def test_a_folder_fingerprint_follows_bytes_and_names_not_times(tmp_path):
+    folder = tmp_path / "theme"
+    (folder / "partials").mkdir(parents=True)
+    (folder / "main.html").write_text("{% extends 'base.html' %}\n")
+    (folder / "partials" / "nav.html").write_text("<nav></nav>\n")
+    before = tree_fingerprint(folder)
+    os.utime(folder / "main.html", (0, 0))
+    assert tree_fingerprint(folder) == before  # a restored CI cache or a fresh checkout has new times
+    (folder / "partials" / "nav.html").write_text("<nav> </nav>\n")
+    changed = tree_fingerprint(folder)
+    assert changed != before
+    (folder / "partials" / "nav.html").rename(folder / "partials" / "nav2.html")
+    assert tree_fingerprint(folder) not in (before, changed)
+
+
+def test_a_skipped_folder_is_not_part_of_the_fingerprint(tmp_path):
+    folder = tmp_path / "theme"
+    (folder / ".icons").mkdir(parents=True)
+    (folder / "main.html").write_text("main\n")
+    (folder / ".icons" / "logo.svg").write_text("<svg/>\n")
+    skipping = tree_fingerprint(folder, skip={".icons"})
+    (folder / ".icons" / "logo.svg").write_text("<svg></svg>\n")
+    assert tree_fingerprint(folder, skip={".icons"}) == skipping
+    assert tree_fingerprint(folder) != skipping
+
+
+def test_the_core_fingerprint_covers_the_core_s_code_and_templates():
+    core = Path(servicetips.__file__).parent
+    assert core_fingerprint() == tree_fingerprint(core)
+    assert (core / "templates").is_dir() and (core / "page_cache.py").is_file()
