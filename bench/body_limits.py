@@ -59,7 +59,7 @@ body = text.split("---\n", 2)[2]
 from servicetips.body_limits import limit_issues
 if limit_issues(body):
     sys.exit(0)  # refused by a limit: nothing else reads it, so there are no parts to time
-render._rendered.cache_clear(); render.clean_html.cache_clear()
+render._rendered.cache_clear(); render._clean_html.cache_clear()
 lap("body", lambda: check_body(body))
 lap("render", lambda: render.rendered(body))
 lap("sanitize", lambda: render.clean_html(body))

@@ -291,7 +291,14 @@ def test_with_the_check_switched_off_the_built_outputs_are_still_clean(tmp_path)
     script = tmp_path / "bypass.py"
     script.write_text(_BYPASS, encoding="utf-8")
     site = tmp_path / "site"
-    env = {"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
+    # No build cache: the body cache would answer from an earlier check that was not switched off.
+    env = {
+        "TIPS_ROOT": str(tips),
+        "TIPS_AS_OF": AS_OF,
+        "NO_MKDOCS_2_WARNING": "1",
+        "PATH": "/usr/bin:/bin",
+        "TIPS_CACHE_DIR": "off",
+    }
     done = subprocess.run(
         [sys.executable, str(script), "build", "--config-file", str(MKDOCS_YML), "--site-dir", str(site)],
         capture_output=True,

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 import pytest
 from click.testing import CliRunner
 
 from servicetips.check import check_library
 from servicetips.cli import main
-from servicetips.outline import STEPS_PLACEHOLDER, SUMMARY_PLACEHOLDER
+from servicetips.outline import (
+    BODY_PLACEHOLDERS,
+    PREFILTER_WORDS,
+    STEPS_PLACEHOLDER,
+    SUMMARY_PLACEHOLDER,
+    find_placeholders,
+)
 from support import AS_OF, AS_OF_DATE, copy_library
 
 BODY = (
@@ -113,6 +122,22 @@ def test_an_outline_line_rewrapped_by_an_editor_is_still_found(tmp_path):
     )
     problems = check_library(root, AS_OF_DATE, only=[root / "wrapped.md"]).problems
     assert [(p.code, p.line, p.col) for p in problems] == [("PLACE001", 10, 1)]
+
+
+def test_the_placeholder_prefilter_passes_every_spelling_the_pattern_finds():
+    # Each placeholder holds a prefilter word, and every character that the
+    # case-insensitive pattern takes for a letter of those words casefolds to
+    # that letter: a body the pattern would match always passes the prefilter.
+    assert all(any(word in text.casefold() for word in PREFILTER_WORDS) for text in BODY_PLACEHOLDERS)
+    letters = set("".join(PREFILTER_WORDS))
+    for letter in letters:
+        pattern = re.compile(letter, re.IGNORECASE)
+        odd = [chr(c) for c in range(sys.maxunicode + 1) if pattern.fullmatch(chr(c)) and chr(c).casefold() != letter]
+        assert odd == [], letter
+    # An attacker's spelling: the long s (U+017F) is an `s` to the pattern, and still found.
+    sneaky = STEPS_PLACEHOLDER.upper().replace("STEPS", "\u017fTEPS")
+    assert "steps" not in sneaky.lower()
+    assert [p.text for p in find_placeholders(f"Intro.\n\n{sneaky}\n")] == [STEPS_PLACEHOLDER]
 
 
 def test_new_refuses_to_overwrite(tmp_path):

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
@@ -151,6 +152,18 @@ _CLEANER_OPTIONS = {
     "strip_comments": True,
 }
 _CLEANER = nh3.Cleaner(attribute_filter=_filter, **_CLEANER_OPTIONS)
+# The resolver of the `sanitize` call under way. One cleaner reads it, instead
+# of a cleaner built for each call (building one costs more than cleaning a
+# body, and every page and feed item of a build cleans one).
+_RESOLVE: ContextVar[Callable[[str], str | None]] = ContextVar("servicetips_resolve_url")
+
+
+def _resolving_filter(tag: str, attribute: str, value: str) -> str | None:
+    kept = _filter(tag, attribute, value)
+    return _RESOLVE.get()(kept) if kept is not None and attribute in ("href", "src") else kept
+
+
+_RESOLVING_CLEANER = nh3.Cleaner(attribute_filter=_resolving_filter, **_CLEANER_OPTIONS)
 
 
 def sanitize(html: str, resolve_url: Callable[[str], str | None] | None = None) -> str:
@@ -164,12 +177,11 @@ def sanitize(html: str, resolve_url: Callable[[str], str | None] | None = None) 
     """
     if resolve_url is None:
         return _CLEANER.clean(html)
-
-    def rewrite(tag: str, attribute: str, value: str) -> str | None:
-        kept = _filter(tag, attribute, value)
-        return resolve_url(kept) if kept is not None and attribute in ("href", "src") else kept
-
-    return nh3.clean(html, attribute_filter=rewrite, **_CLEANER_OPTIONS)
+    token = _RESOLVE.set(resolve_url)
+    try:
+        return _RESOLVING_CLEANER.clean(html)
+    finally:
+        _RESOLVE.reset(token)
 
 
 def url_scheme(value: str) -> str | None:

@@ -143,12 +143,13 @@ def build_site(
     `preview` (the live preview server) also gives scheduled tips a page,
     marked as such; the feeds and the API never carry them. `hub`: a WebSub
     hub the feeds advertise. `cache_dir`: a folder outside the site where
-    drawn share cards are kept between builds (`card_cache`); None draws
-    every card, with the same bytes. With errors in the library, only the
+    drawn share cards (`card_cache`) and each body's check result and HTML
+    (`body_cache`) are kept between builds; None draws every card and
+    renders every body, with the same bytes. With errors in the library, only the
     report (and the pages a preview shows them on).
     """
     root = Path(root)
-    report = check_library(root, as_of)
+    report = check_library(root, as_of, cache_dir=cache_dir)
     if not report.ok:
         wanted = [routes.HOME, routes.TIPS_INDEX, routes.TAGS_INDEX, routes.WEEKLY_INDEX]  # the nav's pages
         wanted += [routes.tip_source(path.stem) for path in tip_paths(root)]

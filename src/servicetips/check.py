@@ -54,6 +54,7 @@ def check_library(
     ledger_at_base: dict[str, str | None] | None = None,
     today: date | None = None,
     pinned_at_base: dict[str, str | None] | None = None,
+    cache_dir: Path | None = None,
 ) -> CheckReport:
     """Validate the library at `root` and its ledger, and compute the schedule as of `as_of`.
 
@@ -63,9 +64,11 @@ def check_library(
     a recorded week changed or deleted; `pinned_at_base` maps changed tips
     to their `week:` pin there, to refuse a pin moved onto or off a week
     that has started but is not recorded yet. `today` is for tests that let
-    weeks pass (see `load_ledger`).
+    weeks pass (see `load_ledger`). `cache_dir`: the build's cache folder,
+    where each body's check result and HTML are kept between runs
+    (`body_cache`); None (as `tips check` runs) checks every body anew.
     """
-    validation = validate_library(root, only=only)
+    validation = validate_library(root, only=only, cache_dir=cache_dir)
     problems = list(validation.problems)
     # The images the site would publish beside the tips: the build publishes exactly those this accepts.
     problems += tip_assets(Path(root))[1]

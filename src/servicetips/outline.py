@@ -42,6 +42,13 @@ def _flexible(text: str) -> str:
 
 _BODY_PATTERN = re.compile("|".join(f"({_flexible(text)})" for text in BODY_PLACEHOLDERS), re.IGNORECASE)
 _SUMMARY_PATTERN = re.compile(_flexible(SUMMARY_PLACEHOLDER), re.IGNORECASE)
+# One word of each body placeholder: a body without any of them (nearly
+# every body) is passed after a `casefold()` and three substring tests, ten
+# times faster than the case-insensitive search. The words have no `i`:
+# `re.IGNORECASE` also matches `i` to `ı` and `İ`, which casefold does not
+# turn into `i`; for every other ASCII letter casefold gives the letter
+# itself wherever the pattern would match (a test checks every code point).
+PREFILTER_WORDS = ("happen", "steps", "concrete")
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,10 @@ class Placeholder:
 
 def find_placeholders(body: str) -> list[Placeholder]:
     """Every placeholder of the outline still in a tip's body, with its place in the body."""
-    found = []
+    found: list[Placeholder] = []
+    folded = body.casefold()
+    if not any(word in folded for word in PREFILTER_WORDS):
+        return found
     for match in _BODY_PATTERN.finditer(body):
         start = match.start()
         line = body.count("\n", 0, start) + 1

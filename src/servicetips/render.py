@@ -54,9 +54,26 @@ def _rendered(body: str) -> str:
     return _markdown.convert(body)
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+# Allow-listed HTML of bodies handed in by the build's body cache (`body_cache`),
+# so a body checked in an earlier build is not rendered again for its pages.
+_remembered: dict[str, str] = {}
+
+
+def remember_clean(body: str, clean: str) -> None:
+    """Keep `clean` as `clean_html(body)` (from the body cache, which checked and rendered it before)."""
+    if len(_remembered) >= _CACHE_SIZE:
+        _remembered.pop(next(iter(_remembered)))
+    _remembered[body] = clean
+
+
 def clean_html(body: str) -> str:
     """The body's HTML through the allow-list, links as written in the body."""
+    remembered = _remembered.get(body)
+    return remembered if remembered is not None else _clean_html(body)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _clean_html(body: str) -> str:
     return sanitize(_rendered(body))
 
 

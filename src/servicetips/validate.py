@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import routes
+from .body_cache import BodyCache
 from .body_limits import check_tip_body
 from .dates import DATE_RANGE, week_range
 from .load import SourceFile, read_tip, read_vocabulary_text
@@ -292,12 +293,14 @@ def tip_paths(root: Path) -> list[Path]:
     return sorted(root.glob("*.md"), key=lambda p: p.name)
 
 
-def validate_library(root: Path, only: Iterable[Path] | None = None) -> Validation:
+def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: Path | None = None) -> Validation:
     """Read and validate the whole library at `root`.
 
     With `only`, every file is still read (titles and links are checked across
     the library), but the slower body checks run, and problems are reported,
-    for those files (and the vocabularies) alone.
+    for those files (and the vocabularies) alone. `cache_dir`: the build's
+    cache folder, where each body's result is kept between runs
+    (`body_cache`); None checks every body anew, with the same result.
     """
     root = Path(root)
     problems: list[Problem] = []
@@ -342,11 +345,13 @@ def validate_library(root: Path, only: Iterable[Path] | None = None) -> Validati
 
     live_slugs = {s.slug for s, m in valid if not m.draft}
     all_slugs = {s.slug for s in sources}
+    cache = BodyCache(cache_dir) if cache_dir is not None else None
+    check_body = cache.check if cache is not None else check_tip_body
     for source in sources:
         if source.data is None or (selected is not None and source.path.name not in selected):
             continue
         _check_placeholders(source)
-        issues, links = check_tip_body(source.body)
+        issues, links = check_body(source.body)
         for issue in issues:
             source.problem(source.body_line + issue.line - 1, issue.col, issue.code, issue.message, issue.hint)
         for link in links:
@@ -359,6 +364,8 @@ def validate_library(root: Path, only: Iterable[Path] | None = None) -> Validati
                     f"the link {link.target!r} points to tip {link.slug!r}, which {where}",
                     f"link to an existing tip as [text](slug.md){did_you_mean(link.slug, live_slugs)}",
                 )
+    if cache is not None:
+        cache.save()
     _check_unique_titles(valid)
 
     tips = tuple(
