@@ -7,10 +7,16 @@ For each size: a generated library (bench/generate.py) is built once with
 
 * the bundle: files and bytes of `site/pagefind/`, and of its index and
   fragment folders (what searches fetch from);
-* indexing time: `servicetips.search.index_site` on the built site, the
-  median of --runs runs (what the build spends on search), wall clock and
-  the CPU time of the Pagefind process (user + system; on a shared machine
-  the wall clock also counts waiting for a core);
+* indexing time in series: `servicetips.search.index_site` on the built
+  site, the median of --runs runs (all of Pagefind's work, as a build paid
+  it when Pagefind ran after the last page), wall clock and the CPU time of
+  the Pagefind process (user + system; on a shared machine the wall clock
+  also counts waiting for a core);
+* what the build waits for: --runs builds in turn with the search cache
+  emptied (Pagefind fed during rendering, as after any change to a searched
+  page) and kept (nothing searched changed: the bundle is copied), each the
+  seconds from the last page to the bundle written, from the build's log;
+  "hidden" is the share of the series time the build no longer waits for;
 * first search: headless Chromium (Debian's /usr/bin/chromium, never a
   downloaded one) opens a tip page, checks that nothing of the search was
   fetched before the reader opens it, then types a word into the search;
@@ -27,7 +33,9 @@ import argparse
 import functools
 import http.server
 import json
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,19 +47,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import AS_OF, REPO, write_library
-from servicetips.search import BUNDLE_DIR, index_site
+from servicetips.build import cache_dir_for
+from servicetips.search import BUNDLE_DIR, CACHE_FOLDER, index_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 WORDS = ("customer", "apologize")
 BUDGET = 250 * 1024
 
 
-def build(tips: Path, out: Path) -> float:
-    """Build the site; return the seconds the whole build took."""
+#: The hook's log line: how long the build waited for the bundle after its last page.
+WAITED = re.compile(r"search: \d+ pages (indexed by Pagefind|copied from the cache), ([\d.]+) s after the last page")
+
+
+def build(tips: Path, out: Path) -> tuple[float, str]:
+    """Build the site; return the seconds the whole build took and its log."""
     env = {"TIPS_ROOT": str(tips), "TIPS_AS_OF": AS_OF.isoformat(), "NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(REPO / "mkdocs.yml"), "-d", str(out)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(out)],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -60,7 +73,18 @@ def build(tips: Path, out: Path) -> float:
     )
     if done.returncode != 0:
         raise SystemExit(f"build failed:\n{done.stderr[-3000:]}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, done.stderr
+
+
+def waited(tips: Path, out: Path, cached: bool) -> tuple[float, float]:
+    """One build with the search cache kept or emptied: (build seconds, seconds waited for the bundle)."""
+    if not cached:
+        shutil.rmtree(cache_dir_for(REPO) / CACHE_FOLDER, ignore_errors=True)
+    seconds, log = build(tips, out)
+    found = WAITED.search(log)
+    if found is None or (found.group(1) == "copied from the cache") != cached:
+        raise SystemExit(f"the build did not say how it wrote the bundle, or not as expected:\n{log[-2000:]}")
+    return seconds, float(found.group(2))
 
 
 def folder_bytes(folder: Path) -> tuple[int, int]:
@@ -123,7 +147,11 @@ def measure(work: Path, count: int, runs: int) -> dict:
     print(f"search: {count:,} tips: generating and building", file=sys.stderr, flush=True)
     tips, site = work / f"tips-{count}", work / f"site-{count}"
     write_library(tips, count)
-    build_s = build(tips, site)
+    build_s, _ = build(tips, site)
+    builds = {"emptied": [], "kept": []}
+    for _ in range(runs):  # in turn, so both see the same load
+        builds["emptied"].append(waited(tips, work / f"site-{count}-emptied", cached=False))
+        builds["kept"].append(waited(tips, work / f"site-{count}-kept", cached=True))
     times, cpu = [], []
     for _ in range(runs):
         started, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -141,6 +169,8 @@ def measure(work: Path, count: int, runs: int) -> dict:
         "index_s_median": round(statistics.median(times), 2),
         "index_s": [round(t, 2) for t in times],
         "index_cpu_s_median": round(statistics.median(cpu), 2),
+        **{f"build_{name}_s_median": round(statistics.median(b for b, _ in rows), 2) for name, rows in builds.items()},
+        **{f"waited_{name}_s_median": round(statistics.median(w for _, w in rows), 2) for name, rows in builds.items()},
         "bundle_files": files,
         "bundle_bytes": total,
         "index_bytes": index_bytes,
@@ -159,6 +189,12 @@ def table(results: list[dict]) -> str:
             f"(median of {len(r['index_s'])}; CPU {r['index_cpu_s_median']:.2f} s); "
             f"bundle {r['bundle_bytes'] / 1e6:.1f} MB in {r['bundle_files']:,} files "
             f"(index {r['index_bytes'] / 1e6:.2f} MB, fragments {r['fragment_bytes'] / 1e6:.1f} MB)"
+        )
+        hidden = 1 - r["waited_emptied_s_median"] / r["index_s_median"]
+        lines.append(
+            f"        the build waits {r['waited_emptied_s_median']:.2f} s after its last page when a searched page "
+            f"changed ({hidden:.0%} of the series time hidden; build {r['build_emptied_s_median']:.2f} s), "
+            f"{r['waited_kept_s_median']:.2f} s when none did (bundle copied; build {r['build_kept_s_median']:.2f} s)"
         )
         for s in r.get("first_search", []):
             verdict = "within" if s["bytes"] <= BUDGET else "OVER"

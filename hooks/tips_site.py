@@ -1,7 +1,9 @@
 """MkDocs hooks: hand the core build (`servicetips.build.build_site`) to MkDocs, nothing more.
 
 Each build makes one `_Build`, so no rebuild of `mkdocs serve` sees a value of the last one.
-MkDocs never renders a tip body: `on_page_content` puts the core's allow-listed HTML in the page.
+MkDocs never renders a generated page: its Markdown is a placeholder, which `on_page_content`
+replaces with the core's finished HTML (the tip body in it is the allow-listed body HTML);
+`on_pre_page` lets such a page skip MkDocs' reading and Markdown altogether (hooks/fast_pages.py).
 Head additions come from `SiteOutput.head`: the sitemap date is set before MkDocs writes
 sitemap.xml, the canonical URL after it; `overrides/sitemap.xml` leaves out non-canonical pages.
 """
@@ -18,11 +20,13 @@ from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
+import fast_pages  # hooks/fast_pages.py: MkDocs adds this folder to sys.path while it loads a hook
 from servicetips.build import BuildInputs, SiteOutput, build_inputs
 from servicetips.dates import pin_source_date_epoch, unpin_source_date_epoch
 from servicetips.markup import html_page_meta
-from servicetips.pages import insert_body, problems_markdown, unknown_marker
+from servicetips.pages import insert_content, problems_markdown, unknown_marker
 from servicetips.routes import is_tip_page
 
 log = logging.getLogger("mkdocs.hooks.tips_site")
@@ -83,6 +87,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+def on_pre_page(page: Page, config: MkDocsConfig, files: Files) -> Page:
+    """Let a generated page skip MkDocs' reading and Markdown, where the engine is one the fast path knows."""
+    output = _process["build"].output
+    generated = output.page(page.file.src_uri) if output.ok else None
+    if generated is not None and fast_pages.enabled(config):
+        fast_pages.install(page, generated)
+    return page
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Escape the page's metadata for HTML and fill the `<!-- tips:... -->` markers of hand-written pages."""
     build, uri = _process["build"], page.file.src_uri
@@ -105,14 +118,17 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Put the tip's allow-listed body HTML into a generated tip or week page."""
+    """Put a generated page's HTML in place of its placeholder, with its headings as the page's toc and anchors."""
     generated = _process["build"].output.page(page.file.src_uri)
-    if generated is None or not generated.body_html:
+    if generated is None:
         return html
     try:
-        return insert_body(html, generated.body_html)
+        html = insert_content(html, generated.html)
     except ValueError as exc:
         raise Abort(f"{page.file.src_uri}: {exc}") from None
+    page.toc = get_toc(generated.toc_tokens())
+    page.present_anchor_ids = {heading.id for heading in generated.headings}
+    return html
 
 
 def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav) -> dict:

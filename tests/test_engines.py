@@ -7,6 +7,10 @@ real tips/ and the same date; the only difference allowed is the
 A build that --strict refuses leaves the previous site in place under both.
 docs/engines.md reports this comparison.
 
+Both engines are checked with the fast path for generated pages
+(hooks/fast_pages.py) on, as builds run, and off (`TIPS_FAST_PATH=off`):
+ProperDocs' stock path gives the same files as its fast path.
+
 Marked slow: it is a second full build of the site. `make test-slow` and CI
 run it.
 """
@@ -35,6 +39,15 @@ HOOK_OUTPUTS = ("feed.xml", "atom.xml", "feed.json", "api/tip-of-the-week.json",
 def properdocs_site(tmp_path_factory) -> SiteBuild:
     """The real site built by ProperDocs, with the same tips and date as the `real_site` MkDocs build."""
     result = build_site(REPO / "tips", tmp_path_factory.mktemp("properdocs") / "site", AS_OF, engine="properdocs")
+    assert result.ok, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def properdocs_stock_site(tmp_path_factory) -> SiteBuild:
+    """The same ProperDocs build with the fast path off: MkDocs' own reading and Markdown for every page."""
+    out = tmp_path_factory.mktemp("properdocs-stock") / "site"
+    result = build_site(REPO / "tips", out, AS_OF, extra_env={"TIPS_FAST_PATH": "off"}, engine="properdocs")
     assert result.ok, result.output
     return result
 
@@ -139,3 +152,17 @@ def test_a_build_refused_by_strict_keeps_the_previous_site(tmp_path: Path, engin
     assert "Aborted with 1 warnings in strict mode!" in result.output
     assert [path.name for path in site.iterdir()] == ["index.html"]
     assert (site / "index.html").read_text(encoding="utf-8") == "the previous site"
+
+
+def test_properdocs_gives_the_same_files_with_and_without_the_fast_path(
+    properdocs_site: SiteBuild, properdocs_stock_site: SiteBuild
+) -> None:
+    fast, stock = files_of(properdocs_site.site), files_of(properdocs_stock_site.site)
+    assert sorted(fast) == sorted(stock)
+    differences = [
+        first_difference(name, path.read_bytes(), stock[name].read_bytes())
+        for name, path in sorted(fast.items())
+        if path.read_bytes() != stock[name].read_bytes()
+    ]
+    assert not differences, f"{len(differences)} files differ:\n" + "\n\n".join(differences[:10])
+    assert any(name.startswith("tips/") for name in fast)

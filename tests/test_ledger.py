@@ -190,9 +190,8 @@ def week_outputs(report) -> dict[str, dict]:
         page = pages.week_page(slot)
         url = f"{SITE.url}weekly/{slot.week}/"
         outputs[str(slot.week)] = {
-            # The body is not in the page's Markdown (a placeholder is): compare its HTML too.
-            "page": page.markdown,
-            "body": page.body_html,
+            # The page's whole content, body included, is HTML from the core.
+            "page": page.html,
             "meta": page.meta,
             "rss": rss.get(url),
             "atom": atom.get(url),
@@ -276,7 +275,7 @@ def test_a_retag_changes_the_tip_page_but_not_the_recorded_week(tmp_path):
     repo = make_case(tmp_path, "retag-and-relabel")
     report = check_library(repo / "tips", date.fromisoformat(AS_OF))
     pages = SitePages(report.library, report.schedule)
-    tip_page = pages.tip_page(report.library.by_slug["open-with-what-they-need"]).markdown
+    tip_page = pages.tip_page(report.library.by_slug["open-with-what-they-need"]).html
     assert "Making it right" in tip_page and "Empathy" not in tip_page
     week = week_outputs(report)["2026-W47"]
     assert "Empathy" in week["page"] and "Making it right" not in week["page"]

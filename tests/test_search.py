@@ -90,7 +90,7 @@ def test_the_unused_ready_made_uis_are_not_published(site):
     ("setup", "message"),
     [
         ("missing", "the site folder {site} does not exist"),
-        ("no-html", "Pagefind failed (exit 1): Error: Pagefind was not able to build an index."),
+        ("no-html", "no HTML page to index in {site}"),
         ("binary-missing", "Pagefind did not run: [Errno 2] No such file or directory: '{site}/no-pagefind'"),
         ("binary-fails", "Pagefind failed (exit 3): no message"),
     ],

@@ -11,7 +11,7 @@ import yaml
 
 from servicetips.check import check_library
 from servicetips.dates import IsoWeek
-from servicetips.pages import BODY_PLACEHOLDER, SitePages, problems_markdown, week_label
+from servicetips.pages import PAGE_PLACEHOLDER, SitePages, problems_markdown, week_label
 from servicetips.routes import href, link
 from support import AS_OF, SITE_FIXTURES
 
@@ -42,14 +42,14 @@ def test_no_page_for_a_draft_or_a_week_after_as_of(small):
     uris = {p.src_uri for p in site_of(early).pages()}
     assert "weekly/2026-W47.md" in uris and "weekly/2026-W48.md" not in uris
     assert not any("a-draft-tip" in uri for uri in uris)
-    assert "a-draft-tip" not in site_of(small).weekly_index_page().markdown
+    assert "a-draft-tip" not in site_of(small).weekly_index_page().html
 
 
 def test_before_the_first_week_the_archive_says_when_it_starts(small):
     before = check_library(SITE_FIXTURES / "small", date(2026, 11, 2))  # 2026-W45, first week is W46
     site = site_of(before)
     assert not [p for p in site.pages() if p.src_uri.startswith("weekly/2026")]
-    assert week_label(IsoWeek.parse("2026-W46")) in site.weekly_index_page().markdown
+    assert week_label(IsoWeek.parse("2026-W46")) in site.weekly_index_page().html
     this_week, unknown = site.replace_markers("<!-- tips:this-week -->", "index.md")
     assert unknown == [] and "The first tip of the week arrives in 2026-W46" in this_week
 
@@ -67,7 +67,7 @@ def test_a_library_of_drafts_says_there_is_nothing_yet(tmp_path):
     assert "There is no tip of the week yet" in this_week
     latest, _ = site.replace_markers("<!-- tips:latest -->", "index.md")
     assert latest == "No tip is published yet."
-    assert "No published tip carries this tag yet." in site.tag_page("tone").markdown
+    assert "No published tip carries this tag yet." in site.tag_page("tone").html
 
 
 def test_related_prefers_shared_tags_then_the_newest(report):
@@ -108,14 +108,16 @@ def test_links_are_relative_to_the_page(small):
     assert link("index.md", "weekly/2026-W48.md") == "weekly/2026-W48.md"
     assert link("weekly/2026-W48.md", "feed.xml") == "../feed.xml"
     page = site_of(small).tip_page(small.library.by_slug["answer-in-under-two-hours"])
-    # The body is HTML from the core, in place of the page's placeholder, with directory URLs.
-    assert BODY_PLACEHOLDER in page.markdown and "cafe-creme-etiquette" not in page.markdown
-    targets = re.findall(r'href="([^"]+)"', page.body_html)
+    # The whole content is HTML from the core, with directory URLs; the
+    # page's Markdown is only the placeholder MkDocs renders around.
+    assert page.markdown == PAGE_PLACEHOLDER + "\n"
+    assert PAGE_PLACEHOLDER not in page.html
+    targets = re.findall(r'href="([^"]+)"', page.html)
     assert "../cafe-creme-etiquette/" in targets  # written as ../cafe-creme-etiquette.md
     assert "../quote-the-customers-words/" in targets  # written as /tips/quote-the-customers-words/
     # The page's own furniture (tags, weeks, related tips) is raw HTML with
     # the published directory URLs, relative to the page.
-    assert 'href="../../tags/tone/"' in page.markdown  # the tags under the title
+    assert 'href="../../tags/tone/"' in page.html  # the tags under the title
     assert 'href="../../weekly/2026-W46/"' in page.footer_html  # credits, after the content
 
 
@@ -143,11 +145,11 @@ def test_page_metadata_is_plain_text_in_front_matter(small):
 def test_feed_links_appear_only_for_feeds_that_exist(small):
     without = site_of(small)
     assert without.weekly_feeds() == []
-    assert "feed.xml" not in without.tag_page("tone").markdown
+    assert "feed.xml" not in without.tag_page("tone").html
     with_feeds = site_of(small, ["feed.xml", "feed.json", "tags/tone/feed.xml"])
     assert [f.path for f in with_feeds.weekly_feeds()] == ["feed.xml", "feed.json"]
-    assert "(tone/feed.xml)" in with_feeds.tag_page("tone").markdown
-    assert "feed.xml" not in with_feeds.tag_page("empathy").markdown
+    assert 'href="feed.xml"' in with_feeds.tag_page("tone").html
+    assert "feed.xml" not in with_feeds.tag_page("empathy").html
 
 
 def test_markers_are_replaced_and_unknown_ones_reported(small):

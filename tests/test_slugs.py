@@ -81,5 +81,5 @@ def test_dates_are_labelled_in_the_site_language():
     output = build_site(SITE_FIXTURES / "small", AS_OF_DATE, settings)
     tip = output.visible.published[-1]
     page = output.page(routes.tip_source(tip.slug))
-    assert day_label(tip.published, "de") in page.markdown
-    assert day_label(tip.published, "en") not in page.markdown
+    assert day_label(tip.published, "de") in page.html
+    assert day_label(tip.published, "en") not in page.html

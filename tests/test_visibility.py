@@ -281,15 +281,16 @@ def test_the_preview_shows_a_scheduled_tip_on_its_own_page_marked_and_nowhere_el
     assert set(preview) - set(built) == {f"tips/{slug}.md" for slug in SCHEDULED}
     for slug in SCHEDULED:
         page = preview[f"tips/{slug}.md"]
-        assert "!!! warning tip-scheduled" in page.markdown and "Scheduled: on the site from" in page.markdown
+        assert '<div class="admonition warning tip-scheduled">' in page.html
+        assert "Scheduled: on the site from" in page.html
         assert page.meta["search"] == {"exclude": True}
         assert "tip-pager" not in page.footer_html  # in no order of published tips yet
     for uri, page in built.items():
         if uri.startswith("tags/") or uri == "weekly/index.md":
             assert preview[uri].source == page.source, uri  # listings are those of the real site
     # In the preview the scheduled pages exist, so the links to them work there.
-    assert 'href="../scheduled-next-month/"' in preview[f"tips/{LINKER}.md"].body_html
-    assert "scheduled-next-month" not in built[f"tips/{LINKER}.md"].body_html
+    assert 'href="../scheduled-next-month/"' in preview[f"tips/{LINKER}.md"].html
+    assert "scheduled-next-month" not in built[f"tips/{LINKER}.md"].html
 
 
 def test_tips_schedule_lists_the_scheduled_tips_with_their_dates():

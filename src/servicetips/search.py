@@ -1,4 +1,4 @@
-"""Site search: the Pagefind index of a built site folder.
+"""Site search: the Pagefind index of the site's pages, fed while they are rendered, and its cache.
 
 Pagefind (the `pagefind-bin` package ships its binary) reads the finished
 HTML and writes a search bundle into `<site>/pagefind/`: a small script, its
@@ -13,18 +13,56 @@ those; the parts of a tip page that repeat other pages (byline, credits,
 related tips, pager) carry `data-search-exclude`, which Pagefind is told to
 skip here (but for the tag chips).
 
-This module knows nothing of MkDocs: it takes a folder and returns what it
-wrote, or raises `SearchIndexError` with one line that says what went wrong.
+Off the critical path: `PagefindFeed` starts Pagefind as a service (its
+Python API, PyPI `pagefind`, over the binary's stdin and stdout) in a
+background thread, and each page's HTML is handed over as soon as it is
+rendered (`add`), so the binary parses pages on the other core while the
+next ones are rendered; `write` then only builds the index and writes it.
+Pagefind numbers pages in the order they are added: the same pages added in
+the same order give the same bytes (a full build adds them in MkDocs' page
+order, then the site's other HTML files by path). Pagefind's own command
+over the folder adds them in the order the file system lists them, so its
+bundle holds the same fragments and words but may number them otherwise.
+
+A cache (`<cache folder>/search/`) keeps the last bundles by the sha256 of
+everything Pagefind reads: the searched pages' URLs and HTML in order, the
+options, the binary's bytes, its Python API's version and this module's
+source. A build whose searched pages did not change takes the bundle from
+there instead of waiting for Pagefind: its files are hard links to the
+cache's (a thousand links take hundredths of a second where writing the
+files can take a second on a busy disk). An entry is made in a temporary
+folder renamed into place; one that is not what it claims (another format or
+key, a file of the wrong size or hash, not a regular file, or a path outside
+the bundle) is ignored and replaced, never trusted; the folder is safe to
+delete.
+
+This module knows nothing of MkDocs: it takes pages (URL and HTML) or a
+folder and returns what it wrote, or raises `SearchIndexError` with one line
+that says what went wrong.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import contextlib
+import hashlib
 import json
+import logging
 import os
+import re
 import shutil
-import subprocess
+import stat
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path, PurePosixPath
 
 from . import routes
 
@@ -49,6 +87,18 @@ UNUSED_FILES = (
 )
 #: Pagefind's own Python API reads the same variable: a binary to use instead of pagefind-bin's.
 BINARY_VARIABLE = "PAGEFIND_BINARY_PATH"
+#: The cache's folder inside the build cache folder; an entry is a folder named by its key holding
+#: `files/` (the bundle) and `manifest.json` (this format's name, the key, each file's size and sha256).
+CACHE_FOLDER = "search"
+CACHE_FORMAT = "servicetips-search-bundle-v2"
+CACHE_MANIFEST = "manifest.json"
+#: Bundles kept: the last build's and the one before (a change undone is a hit again).
+CACHE_KEEP = 2
+#: Pagefind indexes only pages with this attribute once any page has it (HTML attribute names
+#: are case-insensitive, so the test is too); other pages cannot change the bundle.
+_MARKER = re.compile(rb"data-pagefind-body", re.IGNORECASE)
+
+log = logging.getLogger("servicetips.search")
 
 
 class SearchIndexError(Exception):
@@ -57,11 +107,12 @@ class SearchIndexError(Exception):
 
 @dataclass(frozen=True)
 class SearchIndex:
-    """What Pagefind wrote: pages indexed, and the bundle's files and bytes."""
+    """What was written: pages indexed, the bundle's files and bytes, and whether it came from the cache."""
 
     pages: int
     files: int
     bytes: int
+    cached: bool = False
 
 
 def pagefind_executable() -> Path:
@@ -77,8 +128,310 @@ def pagefind_executable() -> Path:
         raise SearchIndexError(f"Pagefind is not installed ({exc}); run `make install`") from None
 
 
-def index_site(site_dir: Path, language: str = "en") -> SearchIndex:
-    """Index the HTML in `site_dir` into `site_dir/pagefind/`, replacing any earlier bundle.
+def page_url(path: str) -> str:
+    """The URL Pagefind gives the HTML file at `path` in the site ('tips/x/index.html' -> '/tips/x/')."""
+    url = "/" + PurePosixPath(path).as_posix().lstrip("/")
+    return url[: -len("index.html")] if url.endswith("/index.html") else url
+
+
+def site_pages(site_dir: Path, skip: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
+    """Every HTML file of the site outside the bundle, as (path relative to the site, HTML), by path.
+
+    `skip` names paths (relative, '/'-separated) already handed over.
+    """
+    site_dir = Path(site_dir)
+    skipped = set(skip)
+    found = []
+    for folder, dirs, files in os.walk(site_dir):
+        relative = Path(folder).relative_to(site_dir).as_posix()
+        if relative == ".":
+            dirs[:] = [name for name in dirs if name != BUNDLE_DIR]
+            relative = ""
+        found.extend(f"{relative}/{name}".lstrip("/") for name in files if name.endswith(".html"))
+    for path in sorted(found):
+        if path not in skipped:
+            try:
+                yield path, (site_dir / path).read_text("utf-8", errors="surrogateescape")
+            except OSError as exc:
+                raise SearchIndexError(f"cannot read {site_dir / path}: {exc.strerror or exc}") from None
+
+
+class _Service:
+    """Pagefind's service (its Python API), with the one part replaced that cannot serve a site.
+
+    The API's reader of the binary's answers sleeps 0.1 s before each one
+    (100 s for 1,000 pages) and waits forever when the binary stops; this
+    reader reads answers as they come and fails every waiting request, with
+    the binary's exit code and first words, when its output ends.
+    """
+
+    @staticmethod
+    def make(executable: Path):
+        """A `PagefindService` subclass instance (created in the running loop) for `executable`."""
+        # Imported here: only a build that indexes needs it; its absence is one line, not a traceback.
+        try:
+            from pagefind.service import PagefindService  # noqa: PLC0415
+        except ImportError as exc:
+            raise SearchIndexError(f"Pagefind's Python API is not installed ({exc}); run `make install`") from None
+
+        class Service(PagefindService):
+            noise: list[str]
+
+            def __init__(self) -> None:
+                super().__init__()
+                self._bin = str(executable)  # a Path would show as PosixPath(...) in the error
+                self.noise = []
+                self.ended: SearchIndexError | None = None
+
+            async def send(self, payload):
+                # Once the binary's output has ended no answer can come: fail at once instead of waiting.
+                if self.ended is not None:
+                    raise self.ended
+                try:
+                    return await super().send(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    # It stopped reading: say why it stopped (its exit code and words) once its output ends.
+                    with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                        await asyncio.wait_for(asyncio.shield(self._poll_task), 30)
+                    raise self.ended or SearchIndexError("Pagefind failed: it stopped reading its input") from None
+
+            async def _wait_for_responses(self) -> None:
+                # Read in blocks and split on commas (base64 has none): the bundle comes back as one
+                # answer of several MB, beyond the stream's line limit that readuntil() keeps to.
+                stdout, pending = self._backend.stdout, bytearray()
+                while block := await stdout.read(1 << 20):
+                    if b"," not in block:
+                        pending += block  # only new blocks are searched: a long answer is read in linear time
+                        continue
+                    first, *answers, rest = block.split(b",")
+                    for answer in (bytes(pending + first), *answers):
+                        self._answer(answer)
+                    pending = bytearray(rest)
+                self.noise.append(pending.decode("utf-8", "replace"))
+                code = await self._backend.wait()
+                failure = SearchIndexError(f"Pagefind failed (exit {code}): {_first_line(''.join(self.noise))}")
+                self.ended = failure
+                for future in self._responses.values():
+                    if not future.done():
+                        future.add_done_callback(lambda done: done.exception())  # raised by send, or dropped
+                        future.set_exception(failure)
+                self._responses.clear()
+
+            def _answer(self, chunk: bytes) -> None:
+                try:
+                    answer = json.loads(base64.b64decode(chunk, validate=True))
+                except ValueError:
+                    # Not a protocol message: the binary's stderr shares the pipe (a panic, a warning).
+                    self.noise.append(chunk.decode("utf-8", "replace") + ",")
+                    return
+                if not isinstance(answer, dict):
+                    return
+                future = self._responses.pop(answer.get("message_id"), None)
+                payload = answer.get("payload") or {}
+                if future is None or future.done():
+                    return
+                if payload.get("type") == "Error":
+                    message = _first_line(payload.get("message", ""))
+                    future.set_exception(SearchIndexError(f"Pagefind failed: {message}"))
+                else:
+                    future.set_result(payload)
+
+            async def close(self) -> None:
+                # The API's close waits up to 5 s for answers still due; nothing here needs them then.
+                self._poll_task.cancel()
+                if self._backend.returncode is None:
+                    self._backend.kill()
+                await self._backend.wait()
+
+        return Service()
+
+
+class PagefindFeed:
+    """One Pagefind index, fed page by page from any thread while the pages are rendered.
+
+        feed = PagefindFeed("en")
+        for url, html in pages:  # e.g. as each page is rendered
+            feed.add(url, html)
+        written = feed.write(site_dir, cache_dir)  # or feed.close() to drop it
+
+    The binary runs in a background thread's event loop; `add` returns at
+    once. Adding a URL again replaces its page (Pagefind keeps its place).
+    """
+
+    def __init__(self, language: str = "en") -> None:
+        self.language = language
+        self._pages: dict[str, tuple[bytes, bool]] = {}  # url -> (sha256 of the HTML, searched), in order added
+        self._scheduled: list[Future] = []
+        self._sent: list[asyncio.Future] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="pagefind", daemon=True)
+        self._thread.start()
+        self._service = self._index = None
+        self._fingerprint = ""
+        try:
+            self._call(self._start(pagefind_executable()), TIMEOUT_SECONDS)
+        except BaseException:
+            self.close()
+            raise
+        # Hashing the binary (10 MB) happens in the loop's thread, beside the first pages' rendering.
+        self._scheduled.append(asyncio.run_coroutine_threadsafe(self._take_fingerprint(), self._loop))
+
+    def add(self, url: str, html: str) -> None:
+        """Hand `html` over for `url`; errors show at `write`."""
+        self._scheduled.append(asyncio.run_coroutine_threadsafe(self._add(url, html), self._loop))
+
+    def add_file(self, path: str, html: str) -> None:
+        """Hand over the HTML file at `path` (relative to the site) under the URL Pagefind gives it."""
+        self.add(page_url(path), html)
+
+    def key(self) -> str:
+        """The sha256 of everything the bundle is made from, once every page added so far is taken in."""
+        self._wait_scheduled()
+        pages = list(self._pages.items())
+        if any(searched for _, (_, searched) in pages):
+            pages = [page for page in pages if page[1][1]]
+        digest = hashlib.sha256()
+        digest.update(self._fingerprint.encode("utf-8"))
+        digest.update(json.dumps([self.language, EXCLUDE_SELECTOR, UNUSED_FILES]).encode("utf-8"))
+        for url, (html_digest, _) in pages:
+            digest.update(hashlib.sha256(url.encode("utf-8", "surrogateescape")).digest() + html_digest)
+        return digest.hexdigest()
+
+    def write(self, site_dir: Path, cache_dir: Path | None = None, close: bool = True) -> SearchIndex:
+        """Write the bundle into `site_dir/pagefind/`, replacing any earlier one, and stop the binary.
+
+        With `cache_dir`, a bundle of the same pages is copied from the cache
+        instead of waiting for Pagefind, and a new one is kept there. With
+        `close=False` the binary keeps the index: `add` a changed page and
+        `write` again (a preview), the same bytes as a fresh feed of the pages.
+        """
+        site_dir = Path(site_dir)
+        try:
+            if not site_dir.is_dir():
+                raise SearchIndexError(f"the site folder {site_dir} does not exist")
+            self._wait_scheduled()
+            if not self._pages:
+                raise SearchIndexError(f"no HTML page to index in {site_dir}")
+            key = self.key() if cache_dir is not None else None
+            store = Path(cache_dir) / CACHE_FOLDER if cache_dir is not None else None
+            found = _cache_read(store, key) if store is not None else None
+            cached = found is not None
+            if cached and close:
+                # Stop sending pages first: the loop's thread would hold the GIL against every file written.
+                self.close()
+            files, sources = found if cached else (self._bundle_files(), None)
+            written = _summary(files, cached)
+            bundle = _install(files, site_dir, sources)
+            if store is not None and not cached:
+                _cache_write(store, key, files, bundle)
+            return written
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            if close:
+                self.close()
+
+    def close(self) -> None:
+        """Stop the binary and the thread; the index is dropped. Safe to call twice."""
+        if self._loop.is_closed():
+            return
+        if self._thread.is_alive():
+            with contextlib.suppress(SearchIndexError, OSError):  # already gone
+                self._call(self._shutdown(), 30)
+        self._service = None
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(30)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    def _bundle_files(self) -> list[tuple[str, bytes]]:
+        files = self._call(self._finish(), TIMEOUT_SECONDS)
+        return sorted((name, content) for name, content in files if name not in UNUSED_FILES)
+
+    def _wait_scheduled(self) -> None:
+        try:
+            for future in self._scheduled:
+                future.result(TIMEOUT_SECONDS)
+        except FutureTimeout:
+            raise SearchIndexError(f"Pagefind took more than {TIMEOUT_SECONDS} s to take the pages in") from None
+        self._scheduled.clear()
+
+    def _call(self, coroutine, timeout: float):
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise SearchIndexError(f"Pagefind took more than {timeout:.0f} s") from None
+        except SearchIndexError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the API's own errors, a broken pipe to a binary that stopped
+            raise SearchIndexError(self._failure(exc)) from None
+
+    def _failure(self, exc: BaseException) -> str:
+        return f"Pagefind failed: {_first_line(str(exc)) or type(exc).__name__}"
+
+    async def _start(self, executable: Path) -> None:
+        self._service = _Service.make(executable)
+        try:
+            await self._service.launch()
+        except OSError as exc:
+            self._service = None
+            raise SearchIndexError(f"Pagefind did not run: {exc}") from None
+        config = {"force_language": self.language, "exclude_selectors": [EXCLUDE_SELECTOR]}
+        self._index = await self._service.create_index(config)
+
+    async def _take_fingerprint(self) -> None:
+        self._fingerprint = _fingerprint()
+
+    async def _add(self, url: str, html: str) -> None:
+        data = html.encode("utf-8", "surrogateescape")
+        # Hashed here, in the loop's thread: hashlib lets go of the GIL, the renderer goes on.
+        # A URL added again keeps its place, as Pagefind keeps its page's (the order it numbers pages in).
+        self._pages[url] = (hashlib.sha256(data).digest(), _MARKER.search(data) is not None)
+        # A task per page: each writes its request at once, in order, and its answer is awaited at write.
+        self._sent.append(asyncio.ensure_future(self._index.add_html_file(content=html, url=url)))
+
+    async def _shutdown(self) -> None:
+        # Pages still on their way (the bundle came from the cache, or the build failed) are dropped.
+        for task in self._sent:
+            task.cancel()
+        await asyncio.gather(*self._sent, return_exceptions=True)
+        self._sent.clear()
+        if self._service is not None:
+            await self._service.close()
+
+    async def _finish(self) -> list[tuple[str, bytes]]:
+        answers = await asyncio.gather(*self._sent, return_exceptions=True)
+        self._sent.clear()
+        for answer in answers:
+            if isinstance(answer, SearchIndexError):
+                raise answer
+            if isinstance(answer, BaseException):
+                raise SearchIndexError(self._failure(answer))
+        # The files come back in memory, not written by the binary: it answers WriteFiles before its
+        # writes are done (they finish in the background), so the bundle could be read half-written.
+        return [(PurePosixPath(file["path"]).as_posix(), file["content"]) for file in await self._index.get_files()]
+
+
+def index_pages(
+    pages: Iterable[tuple[str, str]], site_dir: Path, language: str = "en", cache_dir: Path | None = None
+) -> SearchIndex:
+    """Index `pages` ((URL, HTML) in order) into `site_dir/pagefind/`; see `PagefindFeed.write`."""
+    feed = PagefindFeed(language)
+    try:
+        for url, html in pages:
+            feed.add(url, html)
+    except BaseException:
+        feed.close()
+        raise
+    return feed.write(site_dir, cache_dir)
+
+
+def index_site(site_dir: Path, language: str = "en", cache_dir: Path | None = None) -> SearchIndex:
+    """Index the HTML files in `site_dir` (by path) into `site_dir/pagefind/`, replacing any earlier bundle.
 
     One language for the whole site (`language`, the theme's): Pagefind would
     otherwise split the index by each page's `lang`.
@@ -86,45 +439,184 @@ def index_site(site_dir: Path, language: str = "en") -> SearchIndex:
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise SearchIndexError(f"the site folder {site_dir} does not exist")
-    bundle = site_dir / BUNDLE_DIR
-    # A --dirty build or a preview rebuild writes into the previous folder:
-    # start from nothing, so no chunk of an older index is left behind.
-    if bundle.is_symlink() or bundle.is_file():
-        bundle.unlink()
-    elif bundle.exists():
-        shutil.rmtree(bundle)
-    command = [
-        str(pagefind_executable()),
-        "--site",
-        str(site_dir),
-        "--output-subdir",
-        BUNDLE_DIR,
-        "--force-language",
-        language,
-        "--exclude-selectors",
-        EXCLUDE_SELECTOR,
-        "--silent",
-    ]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SearchIndexError(f"Pagefind did not run: {exc}") from None
-    if done.returncode != 0:
-        raise SearchIndexError(f"Pagefind failed (exit {done.returncode}): {_first_line(done.stderr or done.stdout)}")
-    for name in UNUSED_FILES:
-        (bundle / name).unlink(missing_ok=True)
-    return _written(bundle, language)
+    return index_pages(((page_url(path), html) for path, html in site_pages(site_dir)), site_dir, language, cache_dir)
 
 
-def _written(bundle: Path, language: str) -> SearchIndex:
-    entry = bundle / "pagefind-entry.json"
+def _install(files: list[tuple[str, bytes]], site_dir: Path, sources: dict[str, Path] | None = None) -> Path:
+    """Put the bundle's files in a new folder in the site, then in the old bundle's place; return its path.
+
+    With `sources` (the cache's copies) the files are hard links: a thousand
+    links take a few hundredths of a second where writing the files takes
+    about a second on a busy disk. The cache never changes a file it holds,
+    and checks each one against its hash before it is used.
+    """
+    staging = None
     try:
-        languages = json.loads(entry.read_text("utf-8"))["languages"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise SearchIndexError(f"Pagefind wrote no usable {entry.name}: {exc}") from None
-    pages = sum(int(info.get("page_count", 0)) for info in languages.values())
-    files = [path for path in bundle.rglob("*") if path.is_file()]
-    return SearchIndex(pages=pages, files=len(files), bytes=sum(path.stat().st_size for path in files))
+        staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+        staging.chmod(0o777 & ~_umask())  # as any folder of the site, not mkdtemp's owner-only
+        for folder in sorted({PurePosixPath(name).parent for name, _ in files} - {PurePosixPath(".")}):
+            (staging / folder).mkdir(parents=True, exist_ok=True)
+        for name, content in files:
+            if sources is not None:
+                try:
+                    os.link(sources[name], staging / name, follow_symlinks=False)
+                    continue
+                except OSError:
+                    sources = None  # another file system, or links not allowed: write the bytes
+            (staging / name).write_bytes(content)
+        # A --dirty build or a preview rebuild writes into the previous folder:
+        # start from nothing, so no chunk of an older index is left behind.
+        bundle = site_dir / BUNDLE_DIR
+        if bundle.is_symlink() or bundle.is_file():
+            bundle.unlink()
+        elif bundle.exists():
+            shutil.rmtree(bundle)
+        staging.rename(bundle)
+    except OSError as exc:
+        raise SearchIndexError(f"cannot write the search bundle in {site_dir}: {exc.strerror or exc}") from None
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return bundle
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _summary(files: list[tuple[str, bytes]], cached: bool) -> SearchIndex:
+    entry = dict(files).get("pagefind-entry.json", b"")
+    try:
+        languages = json.loads(entry)["languages"]
+        pages = sum(int(info.get("page_count", 0)) for info in languages.values())
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SearchIndexError(f"Pagefind wrote no usable pagefind-entry.json: {exc}") from None
+    if pages == 0:
+        raise SearchIndexError("Pagefind found no page to index (no page has content to search)")
+    return SearchIndex(pages=pages, files=len(files), bytes=sum(len(content) for _, content in files), cached=cached)
+
+
+@lru_cache(maxsize=4)
+def _binary_fingerprint(executable: str, size: int, mtime_ns: int) -> str:
+    # The binary's own bytes: a PAGEFIND_BINARY_PATH or an upgraded package is another index.
+    digest = hashlib.sha256()
+    with open(executable, "rb") as binary:
+        for block in iter(lambda: binary.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fingerprint() -> str:
+    """What writes the bundle besides the pages: the binary, the Python API's version, this module."""
+    executable = pagefind_executable()
+    try:
+        stat = executable.stat()
+        binary = _binary_fingerprint(str(executable), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        binary = "missing"
+    try:
+        api = metadata.version("pagefind")
+    except metadata.PackageNotFoundError:
+        api = "missing"
+    return json.dumps([binary, api, hashlib.sha256(Path(__file__).read_bytes()).hexdigest()])
+
+
+def _cache_read(store: Path, key: str) -> tuple[list[tuple[str, bytes]], dict[str, Path]] | None:
+    """The bundle kept under `key` (its files, and where each lies), or None when absent or not what it claims."""
+    entry = store / key
+    try:
+        manifest = (entry / CACHE_MANIFEST).read_bytes()
+    except OSError:
+        return None
+    found = _cache_check(entry, manifest, key)
+    if found is None:
+        log.info(f"search: ignored a damaged or foreign cache entry {entry.name}")
+        shutil.rmtree(entry, ignore_errors=True)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(entry / CACHE_MANIFEST)  # kept as recently used
+    return found
+
+
+def _cache_check(entry: Path, manifest: bytes, key: str) -> tuple[list[tuple[str, bytes]], dict[str, Path]] | None:
+    try:
+        header = json.loads(manifest)
+        if header["format"] != CACHE_FORMAT or header["key"] != key or not isinstance(header["files"], list):
+            return None
+        files, sources = [], {}
+        for name, size, sha in header["files"]:
+            part = PurePosixPath(name)
+            if not isinstance(name, str) or part.is_absolute() or ".." in part.parts or not part.parts:
+                return None
+            path = entry / "files" / part
+            # A regular file only: a link planted in the folder must not lead the build elsewhere.
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(descriptor, "rb") as source:
+                if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+                    return None
+                content = source.read()
+            if len(content) != size or hashlib.sha256(content).hexdigest() != sha:
+                return None
+            files.append((part.as_posix(), content))
+            sources[part.as_posix()] = path
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not any(name == "pagefind-entry.json" for name, _ in files):
+        return None
+    return files, sources
+
+
+def _cache_write(store: Path, key: str, files: list[tuple[str, bytes]], bundle: Path) -> None:
+    """Keep the bundle under `key`; a folder that cannot be written only costs the next build's speed.
+
+    The entry is made in a temporary folder renamed into place, so a reader
+    never sees half of one; its files are hard links to the bundle just
+    written (copies where links cannot be made).
+    """
+    temporary = None
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=store))
+        linking = True
+        for name, content in files:
+            target = temporary / "files" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if linking:
+                try:
+                    os.link(bundle / name, target, follow_symlinks=False)
+                    continue
+                except OSError:
+                    linking = False
+            target.write_bytes(content)
+        listed = [[name, len(content), hashlib.sha256(content).hexdigest()] for name, content in files]
+        manifest = {"format": CACHE_FORMAT, "key": key, "files": listed}
+        (temporary / CACHE_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
+        entry = store / key
+        if entry.exists():
+            shutil.rmtree(entry)  # damaged (a sound one would have been used)
+        temporary.rename(entry)
+        _cache_prune(store)
+    except OSError as exc:
+        log.info(f"search: the bundle was not cached ({store}: {exc.strerror or exc})")
+    finally:
+        if temporary is not None and temporary.exists():
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _cache_prune(store: Path) -> None:
+    # The newest entries stay; a temporary folder an hour old was left by a build that was stopped.
+    def used(entry: Path) -> int:
+        try:
+            return (entry / CACHE_MANIFEST).stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    entries = sorted((p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")), key=used, reverse=True)
+    stale = [p for p in store.glob(".tmp-*") if time.time() - p.stat().st_mtime > 3600]
+    for old in entries[CACHE_KEEP:] + stale:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _first_line(text: str) -> str:

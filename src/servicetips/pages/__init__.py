@@ -1,4 +1,4 @@
-"""The site's generated pages as plain data: where each goes, its Markdown, its metadata.
+"""The site's generated pages as plain data: where each goes, its finished HTML, its metadata.
 
 Input: the checked library, its schedule (as of one date), which tips are
 published on that date (`servicetips.visibility`) and the feed files that
@@ -12,8 +12,12 @@ type (`tip`, `all_tips`, `tags`, `weekly`), `markers` (the one registry of marke
 `base` (the page as data, labels, the tip body's placement). Where each page
 goes, and every link between pages, comes from `servicetips.routes`.
 
-Links between pages are relative `.md` links, so MkDocs resolves them for
-the configured URL style and `--strict` fails on a broken one. Page metadata
+A generated page's content is finished HTML from the autoescaped templates
+pieces.html and pages.html; its Markdown is only `PAGE_PLACEHOLDER`, which
+the hooks replace with that HTML (MkDocs' Markdown never reads it). Links
+between pages are relative URLs from `servicetips.routes` (`href`, for
+directory URLs, as mkdocs.yml sets). Hand-written pages stay Markdown, with
+relative `.md` links MkDocs resolves and `--strict` checks. Page metadata
 stays plain text here and is escaped by `markup.html_page_meta` when the
 page is rendered, for generated and hand-written pages alike.
 
@@ -36,13 +40,14 @@ from ..schedule import Schedule, WeekSlot
 from ..visibility import Visibility
 from .all_tips import tips_index_page
 from .base import (
-    BODY_PLACEHOLDER,
+    PAGE_PLACEHOLDER,
     TIP_SEARCH_BOOST,
     WEEKLY_FEEDS,
     WITHDRAWN_TITLE,
     FeedLink,
+    Heading,
     VirtualPage,
-    insert_body,
+    insert_content,
     problems_markdown,
     site_body_html,
     week_label,
@@ -56,19 +61,20 @@ from .tip import tip_page
 from .weekly import week_page, weekly_index_page
 
 __all__ = [
-    "BODY_PLACEHOLDER",
     "LATEST_ON_HOME",
     "MARKERS",
+    "PAGE_PLACEHOLDER",
     "RELATED_PER_TIP",
     "TIP_SEARCH_BOOST",
     "WEEKLY_FEEDS",
     "WITHDRAWN_TITLE",
     "FeedLink",
+    "Heading",
     "SiteIndex",
     "SitePages",
     "VirtualPage",
     "day_label",
-    "insert_body",
+    "insert_content",
     "problems_markdown",
     "site_body_html",
     "unknown_marker",

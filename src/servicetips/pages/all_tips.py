@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..routes import TAGS_INDEX, TIPS_INDEX, WEEKLY_INDEX, link
-from .base import VirtualPage, join, listing_meta, tips_count
+from ..routes import TAGS_INDEX, TIPS_INDEX, WEEKLY_INDEX, href
+from .base import Content, VirtualPage, listing_meta, tips_count
+from .html import blocks
 from .index import SiteIndex
 from .pieces import tip_list
 
@@ -12,13 +13,13 @@ def tips_index_page(index: SiteIndex) -> VirtualPage:
     """Every published tip, newest first, with its tags: /tips/."""
     here = TIPS_INDEX
     tips = index.tips
-    listing = tip_list(index, tips, here, with_chips=True) if tips else "No tip is published yet."
-    markdown = join(
-        [
-            "# All tips",
-            f"{tips_count(len(tips)).capitalize()}, newest first. Browse them [by tag]({link(here, TAGS_INDEX)}) "
-            f"or [week by week]({link(here, WEEKLY_INDEX)}).",
-            listing,
-        ]
-    )
-    return VirtualPage(here, markdown, listing_meta("All tips", "Every published tip, newest first."), in_nav=True)
+    content = Content()
+    content.heading(1, "All tips")
+    links = [("by tag", href(here, TAGS_INDEX)), ("week by week", href(here, WEEKLY_INDEX))]
+    lead = f"{tips_count(len(tips)).capitalize()}, newest first. Browse them "
+    content.add(blocks().links_sentence(lead, links, " or ", "."))
+    if tips:
+        content.add(tip_list(index, tips, here, with_chips=True), raw=True)
+    else:
+        content.add(blocks().paragraph("No tip is published yet."))
+    return content.page(here, listing_meta("All tips", "Every published tip, newest first."), in_nav=True)

@@ -9,42 +9,71 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from markdown.extensions.toc import slugify, unique
+
 from ..body import tip_slug_of_link
 from ..dates import IsoWeek
 from ..ledger import withdrawal_notice as ledger_notice
+from ..markup import html_text
 from ..model import Tip
 from ..render import body_html
 from ..routes import FEED_ATOM, FEED_JSON, FEED_RSS, file_href, href, tip_asset, tip_source
 from ..schedule import WeekSlot
+from .html import blocks, pieces
 
 # Tips are what readers search for: rank them above the hand-written pages
 # when both match. Listing pages (tags, weekly, home) are left out of the
 # index entirely, since they only repeat the tips' titles and summaries.
 TIP_SEARCH_BOOST = 2
-# Where a tip's body goes in a generated page's Markdown. The body itself
-# never enters the page's Markdown: MkDocs renders the page around this
-# comment, and the hook puts the core's allow-listed body HTML in its place
-# (`insert_body`). So nothing in a body is read by MkDocs' Markdown, expanded
-# as a `<!-- tips:... -->` marker or left unsanitized on the site.
-BODY_PLACEHOLDER = "<!-- servicetips:tip-body -->"
+# A generated page's whole Markdown. Its content is finished HTML made here
+# (`VirtualPage.html`), never read by MkDocs' Markdown: the hook puts it in
+# place of this comment once MkDocs has rendered the page (`insert_content`),
+# or skips MkDocs' Markdown altogether for it (hooks/fast_pages.py). So
+# nothing in a tip is read by MkDocs' Markdown, expanded as a
+# `<!-- tips:... -->` marker or left unsanitized on the site.
+PAGE_PLACEHOLDER = "<!-- servicetips:page -->"
 WITHDRAWN_TITLE = "Tip withdrawn"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A heading of a generated page: level, id and text as HTML (what the page's table of contents lists)."""
+
+    level: int
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class VirtualPage:
-    """A generated page: its source path, its Markdown and its page metadata (plain text)."""
+    """A generated page: its source path, its content as finished HTML, its headings and metadata (plain text)."""
 
     src_uri: str
-    markdown: str
+    html: str
     meta: dict[str, Any] = field(default_factory=dict)
     in_nav: bool = False
     # Finished HTML shown after the page's content (a tip's credits, related
-    # tips and pager). It stays out of the Markdown, where Python-Markdown
-    # would parse it again on every page, and out of the search index.
+    # tips and pager), out of the search index.
     footer_html: str = ""
-    # The tip's body as allow-listed HTML, for BODY_PLACEHOLDER in `markdown`.
-    body_html: str = ""
+    headings: tuple[Heading, ...] = ()
+
+    @property
+    def markdown(self) -> str:
+        """The page's Markdown: only the placeholder of its content (as MkDocs reads it from `source`)."""
+        return PAGE_PLACEHOLDER + "\n"
+
+    def toc_tokens(self) -> list[dict[str, Any]]:
+        """The headings nested as Python-Markdown's toc extension gives them (`level`, `id`, `name`, `children`)."""
+        tokens: list[dict[str, Any]] = []
+        open_: list[dict[str, Any]] = []  # the chain of headings the next one may nest under
+        for heading in self.headings:
+            token = {"level": heading.level, "id": heading.id, "name": heading.name, "children": []}
+            while open_ and open_[-1]["level"] >= heading.level:
+                open_.pop()
+            (open_[-1]["children"] if open_ else tokens).append(token)
+            open_.append(token)
+        return tokens
 
     @property
     def source(self) -> str:
@@ -110,15 +139,58 @@ def site_body_html(tip: Tip, here: str, tip_href: Callable[[str], str] | None = 
     return body_html(tip.body, resolve)
 
 
-def insert_body(content: str, html: str) -> str:
-    """A generated page's rendered HTML with its tip body HTML in place of BODY_PLACEHOLDER.
+def insert_content(rendered: str, html: str) -> str:
+    """A generated page's rendered HTML with its content HTML in place of PAGE_PLACEHOLDER.
 
     Raises ValueError unless the placeholder is there exactly once: a page
-    that lost it would otherwise be published without its tip, or twice.
+    that lost it would otherwise be published without its content, or twice.
     """
-    if content.count(BODY_PLACEHOLDER) != 1:
-        raise ValueError("the page does not hold exactly one tip body placeholder")
-    return content.replace(BODY_PLACEHOLDER, html)
+    if rendered.count(PAGE_PLACEHOLDER) != 1:
+        raise ValueError("the page does not hold exactly one content placeholder")
+    return rendered.replace(PAGE_PLACEHOLDER, html)
+
+
+class Content:
+    """A generated page's HTML, block by block, with the ids and texts of its headings.
+
+    Blocks are joined the way Python-Markdown joined them when these pages
+    were Markdown (one newline; two after a block that was raw HTML there),
+    so pages keep their bytes. Heading ids are made as the toc extension
+    makes them (its `slugify`, then `unique` within the page), so anchors
+    people link to stay the same.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[str, bool]] = []
+        self._ids: set[str] = set()
+        self.headings: list[Heading] = []
+
+    def add(self, html: str, raw: bool = False) -> None:
+        """Add a block (nothing when empty); `raw` for a block that stood as raw HTML in the page's Markdown."""
+        if html:
+            self._parts.append((str(html), raw))
+
+    def heading(self, level: int, text: str, url: str | None = None) -> None:
+        """Add a heading of plain `text` (a link to `url`, if given), with its permalink."""
+        ident = unique(slugify(text, "-"), self._ids)
+        inner = pieces().anchor(text, url) if url else text
+        self.headings.append(Heading(level, ident, html_text(text)))
+        self.add(str(blocks().heading(level, ident, inner)))
+
+    def html(self) -> str:
+        """The blocks joined."""
+        out = []
+        after_raw = False
+        for number, (html, raw) in enumerate(self._parts):
+            if number:
+                out.append("\n\n" if after_raw else "\n")
+            out.append(html)
+            after_raw = raw
+        return "".join(out)
+
+    def page(self, src_uri: str, meta: dict[str, Any], in_nav: bool = False, footer_html: str = "") -> VirtualPage:
+        """The generated page at `src_uri` with this content."""
+        return VirtualPage(src_uri, self.html(), meta, in_nav, footer_html, tuple(self.headings))
 
 
 def problems_markdown(report_text: str) -> str:
@@ -143,11 +215,6 @@ def listing_meta(title: str, description: str) -> dict[str, Any]:
 def tips_count(count: int) -> str:
     """'1 tip', '2 tips'."""
     return f"{count} tip" if count == 1 else f"{count} tips"
-
-
-def grid(cards: list[str]) -> str:
-    """Material's grid cards around Markdown cards."""
-    return '<div class="grid cards" markdown>\n\n' + "\n\n".join(cards) + "\n\n</div>"
 
 
 def join(parts: Iterable[str]) -> str:

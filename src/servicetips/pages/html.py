@@ -1,4 +1,4 @@
-"""The Jinja2 environment of the pages' HTML pieces: templates/pieces.html, loaded once, autoescaped.
+"""The Jinja2 environment of the pages' HTML: templates/pieces.html and pages.html, loaded once, autoescaped.
 
 Autoescaping escapes every value the way `markup.html_text` does (`<`, `>`
 and `&`; quotes in text stay as they are) and the `attr` filter the way
@@ -30,8 +30,7 @@ def _attr(value: Any) -> Markup:
 
 
 @lru_cache(maxsize=1)
-def pieces() -> Any:
-    """The macros of templates/pieces.html (anchor, chips, byline, credits, cards, lists, nav): Markup each."""
+def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("servicetips", "templates"),
         autoescape=True,
@@ -42,4 +41,16 @@ def pieces() -> Any:
         keep_trailing_newline=False,
     )
     env.filters["attr"] = _attr
-    return env.get_template("pieces.html").module
+    return env
+
+
+@lru_cache(maxsize=1)
+def pieces() -> Any:
+    """The macros of templates/pieces.html (anchor, chips, byline, credits, cards, lists, nav): Markup each."""
+    return _environment().get_template("pieces.html").module
+
+
+@lru_cache(maxsize=1)
+def blocks() -> Any:
+    """The macros of templates/pages.html (heading, paragraph, admonition, buttons, eyebrow, tag cards): Markup each."""
+    return _environment().get_template("pages.html").module

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 from ..markup import UNPUBLISHED_HREF
 from ..model import Tip
-from ..routes import href, link, tag_source, tip_source, week_source
-from .html import pieces
+from ..routes import file_href, href, tag_source, tip_source, week_source
+from .html import blocks, pieces
 from .index import SiteIndex
 
 
@@ -141,9 +141,10 @@ def tip_list(index: SiteIndex, tips: Iterable[Tip], here: str, with_chips: bool 
 
 
 def subscribe(index: SiteIndex, here: str) -> str:
-    """A sentence with links to the weekly feeds of this build (empty without feeds)."""
+    """A paragraph with links to the weekly feeds of this build (empty without feeds)."""
     feeds = index.weekly_feeds()
     if not feeds:
         return ""
-    links = " · ".join(f"[{feed.name}]({link(here, feed.path)})" for feed in feeds)
-    return f"Get the tip of the week in your reader or newsletter tool: {links}."
+    links = [(feed.name, file_href(here, feed.path)) for feed in feeds]
+    lead = "Get the tip of the week in your reader or newsletter tool: "
+    return str(blocks().links_sentence(lead, links, " · ", "."))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..markup import md_text
-from ..routes import TAGS_INDEX, link, tag_feed, tag_source
-from .base import VirtualPage, grid, join, listing_meta, tips_count
+from ..routes import TAGS_INDEX, file_href, href, tag_feed, tag_source
+from .base import Content, VirtualPage, listing_meta, tips_count
+from .html import blocks
 from .index import SiteIndex
 from .pieces import tip_list
 
@@ -12,22 +12,20 @@ from .pieces import tip_list
 def tags_index_page(index: SiteIndex) -> VirtualPage:
     """Every tag with its description and number of tips: /tags/."""
     here = TAGS_INDEX
-    cards = []
-    for tag, info in index.library.tags.items():
-        count = len(index.by_tag[tag])
-        cards.append(
-            f"-   **[{md_text(info.label)}]({link(here, tag_source(tag))})** · {tips_count(count)}\n\n"
-            f"    ---\n\n"
-            f"    {md_text(info.description)}"
-        )
-    markdown = join(
-        [
-            "# Tags",
-            "Every tip carries one to three tags. Pick a theme to see its tips, newest first.",
-            grid(cards),
-        ]
-    )
-    return VirtualPage(here, markdown, listing_meta("Tags", "Browse the tips by theme."), in_nav=True)
+    cards = [
+        {
+            "label": info.label,
+            "url": href(here, tag_source(tag)),
+            "count": tips_count(len(index.by_tag[tag])),
+            "description": info.description,
+        }
+        for tag, info in index.library.tags.items()
+    ]
+    content = Content()
+    content.heading(1, "Tags")
+    content.add(blocks().paragraph("Every tip carries one to three tags. Pick a theme to see its tips, newest first."))
+    content.add(blocks().tag_cards(cards))
+    return content.page(here, listing_meta("Tags", "Browse the tips by theme."), in_nav=True)
 
 
 def tag_page(index: SiteIndex, tag: str) -> VirtualPage:
@@ -35,17 +33,16 @@ def tag_page(index: SiteIndex, tag: str) -> VirtualPage:
     here = tag_source(tag)
     info = index.library.tags[tag]
     tips = index.by_tag[tag]
-    follow = ""
+    content = Content()
+    content.heading(1, info.label)
+    content.add(blocks().paragraph(info.description, "tip-lead"))
     if tag_feed(tag) in index.feeds:
-        follow = f"[Follow this tag (RSS)]({link(here, tag_feed(tag))}){{ .md-button .tip-feed-button }}"
-    listing = tip_list(index, tips, here) if tips else "No published tip carries this tag yet."
-    markdown = join(
-        [
-            f"# {md_text(info.label)}",
-            f"{md_text(info.description)}\n{{ .tip-lead }}",
-            follow,
-            f"{tips_count(len(tips)).capitalize()}, newest first. [All tags]({link(here, TAGS_INDEX)})",
-            listing,
-        ]
-    )
-    return VirtualPage(here, markdown, listing_meta(info.label, info.description))
+        follow = [("Follow this tag (RSS)", file_href(here, tag_feed(tag)), "md-button tip-feed-button")]
+        content.add(blocks().buttons(follow))
+    count = f"{tips_count(len(tips)).capitalize()}, newest first. "
+    content.add(blocks().links_sentence(count, [("All tags", href(here, TAGS_INDEX))], "", ""))
+    if tips:
+        content.add(tip_list(index, tips, here), raw=True)
+    else:
+        content.add(blocks().paragraph("No published tip carries this tag yet."))
+    return content.page(here, listing_meta(info.label, info.description))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..markup import md_text
 from ..model import Tip
 from ..routes import tip_source
 from ..visibility import Status
-from .base import BODY_PLACEHOLDER, TIP_SEARCH_BOOST, VirtualPage, join, site_body_html
+from .base import TIP_SEARCH_BOOST, Content, VirtualPage, site_body_html
+from .html import blocks
 from .index import SiteIndex
 from .pieces import author_name, byline, credits_block, pager, related_section, summary, tip_link
 
@@ -15,13 +15,15 @@ def tip_page(index: SiteIndex, tip: Tip) -> VirtualPage:
     """The page of one tip: /tips/<slug>/ (in the preview, a scheduled tip's page says so)."""
     here = tip_source(tip.slug)
     scheduled = index.visible.status(tip.slug) is Status.SCHEDULED
-    parts = [
-        f"# {md_text(tip.title)}",
-        scheduled_banner(index, tip) if scheduled else "",
-        summary(tip),
-        byline(index, tip, here),
-        BODY_PLACEHOLDER,
-    ]
+    content = Content()
+    # The page's own h1 (with its id and permalink): Material adds one from
+    # the title only to a page without any, and that one would have neither.
+    content.heading(1, tip.title)
+    if scheduled:
+        content.add(scheduled_banner(index, tip))
+    content.add(summary(tip), raw=True)
+    content.add(byline(index, tip, here), raw=True)
+    content.add(site_body_html(tip, here, lambda slug: tip_link(index, here, slug)), raw=True)
     footer = "\n".join(
         part
         for part in (
@@ -40,14 +42,16 @@ def tip_page(index: SiteIndex, tip: Tip) -> VirtualPage:
         # A scheduled tip (preview only) stays out of the preview's search.
         "search": {"exclude": True} if scheduled else {"boost": TIP_SEARCH_BOOST},
     }
-    body = site_body_html(tip, here, lambda slug: tip_link(index, here, slug))
-    return VirtualPage(here, join(parts), meta, footer_html=footer, body_html=body)
+    return content.page(here, meta, footer_html=footer)
 
 
 def scheduled_banner(index: SiteIndex, tip: Tip) -> str:
-    """The preview's notice on a scheduled tip's page."""
-    return (
-        f'!!! warning tip-scheduled "Scheduled: on the site from {index.day(tip.published)}"\n\n'
-        "    Only the preview shows this tip. The site, its search, the feeds and the API "
-        "leave it out until its `published` date.\n"
+    """The preview's notice on a scheduled tip's page (an admonition, as Material styles it)."""
+    return str(
+        blocks().scheduled(
+            f"Scheduled: on the site from {index.day(tip.published)}",
+            "Only the preview shows this tip. The site, its search, the feeds and the API leave it out until its ",
+            "published",
+            " date.",
+        )
     )

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from ..dates import IsoWeek
-from ..markup import md_text
-from ..routes import WEEKLY_INDEX, href, link, tip_source, week_source
+from ..routes import WEEKLY_INDEX, href, tip_source, week_source
 from ..schedule import WeekSlot
 from .base import (
-    BODY_PLACEHOLDER,
     WITHDRAWN_TITLE,
+    Content,
     VirtualPage,
-    join,
     listing_meta,
     site_body_html,
     week_title,
     withdrawal_notice,
 )
+from .html import blocks
 from .index import SiteIndex
 from .pieces import byline, chips, nav_block, subscribe, summary, tip_link
 
@@ -24,44 +25,30 @@ def weekly_index_page(index: SiteIndex) -> VirtualPage:
     """Every published week, newest first, each with its tip: /weekly/."""
     here = WEEKLY_INDEX
     schedule = index.schedule
-    weeks = []
+    content = Content()
+    content.heading(1, "Tip of the week")
+    content.add(
+        blocks().paragraph(
+            "Every Monday one tip becomes the tip of the week. Here is every week so far, newest "
+            "first; each week has a permanent page you can link to."
+        )
+    )
+    content.add(subscribe(index, here))
     for slot in schedule.published:
         current = " · this week" if slot.week == schedule.current else ""
+        content.add(blocks().eyebrow(index.week(slot.week), href(here, week_source(slot.week)), current))
         if slot.withdrawn is not None:
-            weeks.append(
-                join(
-                    [
-                        f"[{index.week(slot.week)}]({link(here, week_source(slot.week))}){current}\n{{ .tip-eyebrow }}",
-                        f"## [{WITHDRAWN_TITLE}]({link(here, week_source(slot.week))})",
-                        md_text(withdrawal_notice(slot)),
-                    ]
-                )
-            )
+            content.heading(2, WITHDRAWN_TITLE, href(here, week_source(slot.week)))
+            content.add(blocks().paragraph(withdrawal_notice(slot)))
             continue
-        weeks.append(
-            join(
-                [
-                    f"[{index.week(slot.week)}]({link(here, week_source(slot.week))}){current}\n{{ .tip-eyebrow }}",
-                    f"## [{md_text(slot.tip.title)}]({link(here, tip_source(slot.tip.slug))})",
-                    md_text(slot.tip.summary),
-                    chips(index, slot.tip, here),
-                ]
-            )
-        )
-    if not weeks:
+        content.heading(2, slot.tip.title, href(here, tip_source(slot.tip.slug)))
+        content.add(blocks().paragraph(slot.tip.summary))
+        content.add(blocks().paragraph(Markup(chips(index, slot.tip, here))))
+    if not schedule.published:
         first = IsoWeek.parse(index.library.settings.first_week)
-        weeks.append(f"No week has a tip yet. The first tip of the week is for {index.week(first)}.")
-    markdown = join(
-        [
-            "# Tip of the week",
-            "Every Monday one tip becomes the tip of the week. Here is every week so far, newest "
-            "first; each week has a permanent page you can link to.",
-            subscribe(index, here),
-            *weeks,
-        ]
-    )
+        content.add(blocks().paragraph(f"No week has a tip yet. The first tip of the week is for {index.week(first)}."))
     meta = listing_meta("Tip of the week", "Every tip of the week so far, newest first.")
-    return VirtualPage(here, markdown, meta, in_nav=True)
+    return content.page(here, meta, in_nav=True)
 
 
 def week_page(
@@ -72,21 +59,19 @@ def week_page(
     tip = slot.tip
     if slot.withdrawn is not None:
         return withdrawn_week_page(index, slot, older, newer)
-    markdown = join(
-        [
-            f"Tip of the week · {index.week(slot.week)}\n{{ .tip-eyebrow }}",
-            f"# {md_text(tip.title)}",
-            summary(tip),
-            byline(index, tip, here),
-            BODY_PLACEHOLDER,
-            f"[Open this tip on its own page]({link(here, tip_source(tip.slug))}){{ .md-button }} "
-            f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
-            nav_block("tip-pager", "Other weeks", _pager(here, older, newer)),
-        ]
-    )
-    meta = listing_meta(f"{slot.week}: {tip.title}", tip.summary)
-    body = site_body_html(tip, here, lambda slug: tip_link(index, here, slug))
-    return VirtualPage(here, markdown, meta, body_html=body)
+    content = Content()
+    content.add(blocks().eyebrow(f"Tip of the week · {index.week(slot.week)}", None, ""))
+    content.heading(1, tip.title)
+    content.add(summary(tip), raw=True)
+    content.add(byline(index, tip, here), raw=True)
+    content.add(site_body_html(tip, here, lambda slug: tip_link(index, here, slug)), raw=True)
+    links = [
+        ("Open this tip on its own page", href(here, tip_source(tip.slug)), "md-button"),
+        ("All weeks", href(here, WEEKLY_INDEX), "md-button"),
+    ]
+    content.add(blocks().buttons(links))
+    content.add(nav_block("tip-pager", "Other weeks", _pager(here, older, newer)), raw=True)
+    return content.page(here, listing_meta(f"{slot.week}: {tip.title}", tip.summary))
 
 
 def withdrawn_week_page(
@@ -94,17 +79,13 @@ def withdrawn_week_page(
 ) -> VirtualPage:
     """A recorded week whose tip was withdrawn: same permalink, an honest notice instead of the tip."""
     here = week_source(slot.week)
-    markdown = join(
-        [
-            f"Tip of the week · {index.week(slot.week)}\n{{ .tip-eyebrow }}",
-            f"# {WITHDRAWN_TITLE}",
-            f'!!! warning "Withdrawn"\n\n    {md_text(withdrawal_notice(slot))}',
-            f"[All weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}",
-            nav_block("tip-pager", "Other weeks", _pager(here, older, newer)),
-        ]
-    )
-    meta = listing_meta(f"{slot.week}: {WITHDRAWN_TITLE}", withdrawal_notice(slot))
-    return VirtualPage(here, markdown, meta)
+    content = Content()
+    content.add(blocks().eyebrow(f"Tip of the week · {index.week(slot.week)}", None, ""))
+    content.heading(1, WITHDRAWN_TITLE)
+    content.add(blocks().admonition("warning", "Withdrawn", withdrawal_notice(slot)))
+    content.add(blocks().buttons([("All weeks", href(here, WEEKLY_INDEX), "md-button")]))
+    content.add(nav_block("tip-pager", "Other weeks", _pager(here, older, newer)), raw=True)
+    return content.page(here, listing_meta(f"{slot.week}: {WITHDRAWN_TITLE}", withdrawal_notice(slot)))
 
 
 def _pager(here: str, older: WeekSlot | None, newer: WeekSlot | None) -> list[tuple[str, str, str]]:

@@ -1,0 +1,369 @@
+"""servicetips.search: pages fed to Pagefind one by one, and the cache of finished bundles.
+
+The pages are those of tests/fixtures/search/site (a tip page, a hand-written
+page, a listing page without `data-pagefind-body`). The reference is
+Pagefind's own command run over the same folder.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from servicetips import search
+from servicetips.search import (
+    BUNDLE_DIR,
+    CACHE_FOLDER,
+    CACHE_MANIFEST,
+    EXCLUDE_SELECTOR,
+    UNUSED_FILES,
+    PagefindFeed,
+    SearchIndexError,
+    index_pages,
+    page_url,
+    pagefind_executable,
+    site_pages,
+)
+from support import snapshot
+from support.pagefind import fragments
+
+SITE = Path(__file__).parent / "fixtures" / "search" / "site"
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    return copy
+
+
+def pages_of(site: Path) -> list[tuple[str, str]]:
+    return [(page_url(path), html) for path, html in site_pages(site)]
+
+
+def cli_bundle(site: Path) -> Path:
+    """The bundle Pagefind's own command writes over the folder (the way the site was indexed before)."""
+    command = [str(pagefind_executable()), "--site", str(site), "--output-subdir", BUNDLE_DIR]
+    command += ["--force-language", "en", "--exclude-selectors", EXCLUDE_SELECTOR, "--silent"]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    for name in UNUSED_FILES:
+        (site / BUNDLE_DIR / name).unlink(missing_ok=True)
+    return site / BUNDLE_DIR
+
+
+def test_page_urls_are_those_pagefind_gives_the_files():
+    assert page_url("index.html") == "/"
+    assert page_url("tips/one/index.html") == "/tips/one/"
+    assert page_url("404.html") == "/404.html"
+    assert page_url("plain/other.html") == "/plain/other.html"
+
+
+def test_the_site_pages_are_read_by_path_without_the_bundle_or_those_already_handed_over(site):
+    (site / BUNDLE_DIR).mkdir()
+    (site / BUNDLE_DIR / "stray.html").write_text("<html></html>", encoding="utf-8")
+    found = [path for path, _ in site_pages(site)]
+    assert found == sorted(found) and BUNDLE_DIR + "/stray.html" not in found
+    assert "tips/one/index.html" in found
+    assert [path for path, _ in site_pages(site, skip=["tips/one/index.html"])] == [
+        path for path in found if path != "tips/one/index.html"
+    ]
+
+
+def test_fed_pages_give_the_fragments_and_page_count_of_pagefind_run_over_the_folder(site, tmp_path):
+    reference = tmp_path / "reference"
+    shutil.copytree(SITE, reference)
+    cli = cli_bundle(reference)
+    written = index_pages(pages_of(site), site)
+    fed = site / BUNDLE_DIR
+    # Every page's fragment, byte for byte; the same files beside them.
+    assert snapshot(fed / "fragment") == snapshot(cli / "fragment") != {}
+    assert sorted(p.name for p in fed.iterdir() if p.is_file() and "pf_meta" not in p.name) == sorted(
+        p.name for p in cli.iterdir() if p.is_file() and "pf_meta" not in p.name
+    )
+    entry = json.loads((fed / "pagefind-entry.json").read_text("utf-8"))
+    assert entry["languages"]["en"]["page_count"] == written.pages == 2
+    assert json.loads((cli / "pagefind-entry.json").read_text("utf-8"))["languages"]["en"]["page_count"] == 2
+    # Every word the command indexed is in the fed index too (the index chunks hold the words).
+    assert _words(fed) == _words(cli) != set()
+
+
+def _words(bundle: Path) -> set[str]:
+    # An index chunk is gzip, the signature `pagefind_dci`, then CBOR; words are its text strings.
+    found = set()
+    for chunk in (bundle / "index").glob("*.pf_index"):
+        raw = gzip.decompress(chunk.read_bytes())
+        found |= {word.decode() for word in _cbor_text(raw[len(b"pagefind_dci") :])}
+    return found
+
+
+def _cbor_text(data: bytes) -> list[bytes]:
+    # Enough CBOR for Pagefind's chunks: arrays, integers and text, which is all they hold.
+    words, i = [], 0
+    while i < len(data):
+        major, info = data[i] >> 5, data[i] & 31
+        i += 1
+        size = {24: 1, 25: 2, 26: 4, 27: 8}.get(info, 0)
+        value = int.from_bytes(data[i : i + size], "big") if size else info
+        i += size
+        if major == 3:
+            words.append(data[i : i + value])
+            i += value
+    return words
+
+
+def test_the_same_pages_in_the_same_order_give_the_same_bytes(site, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(SITE, other)
+    index_pages(pages_of(site), site)
+    index_pages(pages_of(other), other)
+    assert snapshot(site / BUNDLE_DIR) == snapshot(other / BUNDLE_DIR) != {}
+
+
+def test_a_page_added_again_replaces_its_entry_in_place(site, tmp_path):
+    # What a preview needs: hand over one changed page and rewrite the bundle.
+    pages = pages_of(site)
+    url, html = next((url, html) for url, html in pages if url == "/tips/one/")
+    changed = html.replace("marmalade", "quince")
+    feed = PagefindFeed("en")
+    for page in pages:
+        feed.add(*page)
+    feed.add(url, changed)
+    replaced = feed.write(site)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(SITE, fresh)
+    index_pages([(u, changed if u == url else h) for u, h in pages], fresh)
+    assert replaced.pages == 2
+    assert "quince" in fragments(site)["tips/one/"]["content"]
+    assert snapshot(site / BUNDLE_DIR) == snapshot(fresh / BUNDLE_DIR)
+
+
+def test_an_unused_feed_closes_without_writing(site):
+    feed = PagefindFeed("en")
+    feed.add("/tips/one/", (site / "tips/one/index.html").read_text("utf-8"))
+    feed.close()
+    feed.close()
+    assert not (site / BUNDLE_DIR).exists()
+
+
+def test_pages_with_nothing_to_search_are_one_line(site):
+    with pytest.raises(SearchIndexError) as caught:
+        index_pages([("/empty/", "<html lang='en'><body></body></html>")], site)
+    assert str(caught.value) == "Pagefind found no page to index (no page has content to search)"
+
+
+def test_a_binary_that_stops_while_pages_are_fed_is_one_line(site, tmp_path, monkeypatch):
+    # Answers the first request (the index is created), then stops: the pages after it fail, not hang.
+    stopping = tmp_path / "stopping-pagefind"
+    stopping.write_text(
+        "#!/bin/sh\nhead -c 1 >/dev/null\n"
+        'printf \'%s,\' "$(printf \'{"message_id":1,"payload":{"type":"NewIndex","index_id":0}}\' | base64 -w0)"\n'
+        "echo 'Error: out of memory' >&2\nexit 9\n",
+        encoding="utf-8",
+    )
+    stopping.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(stopping))
+    with pytest.raises(SearchIndexError) as caught:
+        index_pages(pages_of(site), site)
+    assert str(caught.value) == "Pagefind failed (exit 9): Error: out of memory"
+    assert not (site / BUNDLE_DIR).exists()
+
+
+# The cache of finished bundles.
+
+
+def cache_files(cache: Path) -> list[Path]:
+    """The cache's entries (one folder per bundle kept)."""
+    return sorted(p for p in (cache / CACHE_FOLDER).iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def test_the_same_searched_pages_copy_the_bundle_from_the_cache(site, tmp_path):
+    cache = tmp_path / "cache"
+    first = index_pages(pages_of(site), site, cache_dir=cache)
+    built = snapshot(site / BUNDLE_DIR)
+    second = index_pages(pages_of(site), site, cache_dir=cache)
+    assert (first.cached, second.cached) == (False, True)
+    assert snapshot(site / BUNDLE_DIR) == built
+    assert (second.pages, second.files, second.bytes) == (first.pages, first.files, first.bytes)
+    assert len(cache_files(cache)) == 1
+
+
+def test_a_change_to_a_searched_page_is_indexed_again_and_one_to_a_listing_page_is_not(site, tmp_path):
+    cache = tmp_path / "cache"
+    pages = pages_of(site)
+    index_pages(pages, site, cache_dir=cache)
+    listing = [
+        (u, h.replace("</body>", "<p>new listing line</p></body>") if "data-pagefind-body" not in h else h)
+        for u, h in pages
+    ]
+    assert listing != pages
+    assert index_pages(listing, site, cache_dir=cache).cached
+    tip = [(u, h.replace("marmalade", "quince")) for u, h in pages]
+    again = index_pages(tip, site, cache_dir=cache)
+    assert not again.cached and "quince" in fragments(site)["tips/one/"]["content"]
+    # The order is part of the bundle (Pagefind numbers pages as they come), so of the key.
+    assert not index_pages(list(reversed(tip)), site, cache_dir=cache).cached
+
+
+def test_a_marker_in_capitals_still_counts_as_searched(site, tmp_path):
+    # HTML attribute names are case-insensitive: a page marked DATA-PAGEFIND-BODY is indexed, so it is in the key.
+    cache = tmp_path / "cache"
+    pages = [(u, h.replace("data-pagefind-body", "DATA-PAGEFIND-BODY")) for u, h in pages_of(site)]
+    index_pages(pages, site, cache_dir=cache)
+    changed = [(u, h.replace("marmalade", "quince")) for u, h in pages]
+    assert not index_pages(changed, site, cache_dir=cache).cached
+    assert "quince" in fragments(site)["tips/one/"]["content"]
+
+
+def _damage(entry: Path, how: str, tmp_path: Path) -> None:
+    manifest = json.loads((entry / CACHE_MANIFEST).read_text("utf-8"))
+    files = entry / "files"
+    fragment = next((files / "fragment").iterdir())
+    if how == "truncated":
+        data = fragment.read_bytes()
+        fragment.unlink()  # a new file: the bundle in the site is a link to the same one
+        fragment.write_bytes(data[:-10])
+    elif how == "flipped":
+        data = fragment.read_bytes()
+        fragment.unlink()
+        fragment.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    elif how == "missing-file":
+        fragment.unlink()
+    elif how == "not-json":
+        (entry / CACHE_MANIFEST).write_bytes(b"PK\x03\x04 some other file")
+    elif how == "other-format":
+        manifest["format"] = "servicetips-search-bundle-v1"
+        (entry / CACHE_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    elif how == "other-key":
+        manifest["key"] = "0" * 64
+        (entry / CACHE_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    elif how == "escaping-path":
+        # Size and hash right, but a file that would land outside the bundle.
+        evil = b"written outside"
+        (entry / "escaped.txt").write_bytes(evil)
+        manifest["files"].append(["../escaped.txt", len(evil), hashlib.sha256(evil).hexdigest()])
+        (entry / CACHE_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    elif how == "symlink":
+        # A link to a file elsewhere whose hash the manifest was made to match.
+        outside = tmp_path / "outside.txt"
+        outside.write_bytes(b"a file elsewhere")
+        name = fragment.relative_to(files).as_posix()
+        fragment.unlink()
+        fragment.symlink_to(outside)
+        for row in manifest["files"]:
+            if row[0] == name:
+                row[1:] = [outside.stat().st_size, hashlib.sha256(outside.read_bytes()).hexdigest()]
+        (entry / CACHE_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    elif how == "empty-manifest":
+        (entry / CACHE_MANIFEST).write_bytes(b"")
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "truncated",
+        "flipped",
+        "missing-file",
+        "not-json",
+        "other-format",
+        "other-key",
+        "escaping-path",
+        "symlink",
+        "empty-manifest",
+    ],
+)
+def test_a_damaged_or_foreign_cache_entry_is_ignored_and_replaced(site, tmp_path, how):
+    cache = tmp_path / "cache"
+    index_pages(pages_of(site), site, cache_dir=cache)
+    built = snapshot(site / BUNDLE_DIR)
+    (entry,) = cache_files(cache)
+    _damage(entry, how, tmp_path)
+    again = index_pages(pages_of(site), site, cache_dir=cache)
+    assert not again.cached
+    assert snapshot(site / BUNDLE_DIR) == built
+    assert not (site / "escaped.txt").exists()
+    assert not any(path.is_symlink() for path in (site / BUNDLE_DIR).rglob("*"))
+    (rewritten,) = cache_files(cache)
+    assert rewritten.name == entry.name
+    assert index_pages(pages_of(site), site, cache_dir=cache).cached
+    assert snapshot(site / BUNDLE_DIR) == built
+
+
+def test_the_bundle_from_the_cache_is_readable_by_all_as_the_rest_of_the_site(site, tmp_path):
+    cache = tmp_path / "cache"
+    index_pages(pages_of(site), site, cache_dir=cache)
+    assert index_pages(pages_of(site), site, cache_dir=cache).cached
+    bundle = site / BUNDLE_DIR
+    assert bundle.stat().st_mode & 0o777 == (site / "tips").stat().st_mode & 0o777
+    assert all(path.stat().st_mode & 0o444 == 0o444 for path in bundle.rglob("*"))
+
+
+def test_an_entry_copied_to_another_key_is_not_taken_for_it(site, tmp_path):
+    cache = tmp_path / "cache"
+    pages = pages_of(site)
+    index_pages(pages, site, cache_dir=cache)
+    (entry,) = cache_files(cache)
+    changed = [(u, h.replace("marmalade", "quince")) for u, h in pages]
+    feed = PagefindFeed("en")
+    for page in changed:
+        feed.add(*page)
+    wanted = feed.key()
+    feed.close()
+    shutil.copytree(entry, entry.with_name(wanted))
+    again = index_pages(changed, site, cache_dir=cache)
+    assert not again.cached and "quince" in fragments(site)["tips/one/"]["content"]
+
+
+def test_the_cache_keeps_the_last_bundles_only(site, tmp_path):
+    cache = tmp_path / "cache"
+    pages = pages_of(site)
+    for word in ("quince", "damson", "medlar"):
+        index_pages([(u, h.replace("marmalade", word)) for u, h in pages], site, cache_dir=cache)
+    assert len(cache_files(cache)) == search.CACHE_KEEP
+    assert not list((cache / CACHE_FOLDER).glob(".*"))
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_speed(site, tmp_path):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    written = index_pages(pages_of(site), site, cache_dir=blocked)
+    assert written.pages == 2 and not written.cached
+    assert sorted(fragments(site)) == ["plain/", "tips/one/"]
+
+
+def test_a_feed_kept_open_rewrites_the_bundle_after_one_page_changes(site, tmp_path):
+    # A preview keeps the feed: after a save it hands over the saved page only and writes again.
+    pages = pages_of(site)
+    feed = PagefindFeed("en")
+    try:
+        for page in pages:
+            feed.add(*page)
+        first = feed.write(site, close=False)
+        url, html = next((url, html) for url, html in pages if url == "/tips/one/")
+        feed.add(url, html.replace("marmalade", "quince"))
+        second = feed.write(site, close=False)
+    finally:
+        feed.close()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(SITE, fresh)
+    index_pages([(u, h.replace("marmalade", "quince")) for u, h in pages], fresh)
+    assert first.pages == second.pages == 2
+    assert snapshot(site / BUNDLE_DIR) == snapshot(fresh / BUNDLE_DIR)
+
+
+def test_a_bundle_changed_in_place_in_the_site_is_not_taken_back_from_the_cache(site, tmp_path):
+    # The site's bundle shares its files with the cache (hard links): a tool that edits one in place
+    # changes the cache's copy too, which its hash then refuses.
+    cache = tmp_path / "cache"
+    index_pages(pages_of(site), site, cache_dir=cache)
+    built = snapshot(site / BUNDLE_DIR)
+    with (site / BUNDLE_DIR / "pagefind-entry.json").open("r+b") as entry:
+        entry.write(b"{}")
+    again = index_pages(pages_of(site), site, cache_dir=cache)
+    assert not again.cached
+    assert snapshot(site / BUNDLE_DIR) == built
