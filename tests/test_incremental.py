@@ -41,8 +41,8 @@ def test_a_changed_title_and_body_give_the_full_builds_tip_and_week_pages(librar
     for src in update.pages:
         assert update.output.page(src) == fresh.page(src), src
         assert update.output.head(src) == fresh.head(src), src
-    assert "Reply in" in update.output.page(f"tips/{TIP}.md").markdown
-    assert "<em>who</em>" in update.output.page("weekly/2026-W46.md").body_html
+    assert "Reply in" in update.output.page(f"tips/{TIP}.md").html
+    assert "<em>who</em>" in update.output.page("weekly/2026-W46.md").html
     # The pages it did not touch are the last build's, to be redone by the full rebuild.
     assert update.output.page("tips/index.md") == before.page("tips/index.md")
 

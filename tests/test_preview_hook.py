@@ -15,6 +15,7 @@ from support import REPO
 def preview_hook(monkeypatch):
     """The preview hooks module, loaded as MkDocs loads it, with the tips_site hooks beside it."""
     modules = {}
+    monkeypatch.syspath_prepend(str(REPO / "hooks"))  # as MkDocs does while it loads a hook
     for name in ("tips_site", "preview"):
         spec = importlib.util.spec_from_file_location(f"hooks/{name}.py", REPO / "hooks" / f"{name}.py")
         modules[name] = importlib.util.module_from_spec(spec)
