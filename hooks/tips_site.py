@@ -157,9 +157,4 @@ def on_post_build(config: MkDocsConfig | None = None, error: Exception | None = 
 
 
 on_build_error = on_post_build  # MkDocs passes `error=` here
-
-
-def on_serve(server, config: MkDocsConfig, builder):
-    """Rebuild the preview when a tip or a vocabulary (tags.yml, authors.yml, schedule.yml) changes."""
-    server.watch(str(_process["build"].inputs.root))
-    return server
+# The preview's watching and rebuilding (on_serve) are hooks/preview.py's.

@@ -16,7 +16,8 @@ import pytest
 
 from servicetips import card_cache, cards, routes
 from servicetips.build import build_site, cache_dir_for
-from servicetips.card_cache import MAGIC, CardCache, card_key
+from servicetips.cache_store import MAGIC
+from servicetips.card_cache import CardCache, card_key
 from servicetips.cards import Card, render_card
 from servicetips.feeds import SiteInfo
 from support import AS_OF, REPO
@@ -96,9 +97,9 @@ def test_the_key_changes_with_the_drawing_code(monkeypatch, tmp_path):
     [
         lambda data: data[:-10],  # cut short
         lambda data: data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped in the PNG
-        lambda data: data.replace(MAGIC, b"servicetips-card-v0\n"),  # another format
+        lambda data: data.replace(MAGIC, b"servicetips-cache-v0\n"),  # another format
         lambda data: b"",  # empty
-        lambda data: data[len(MAGIC) + 130 :],  # the bare PNG, no header
+        lambda data: data[data.index(b"\n", len(MAGIC)) + 1 :],  # the bare PNG, no header
     ],
     ids=["truncated", "bit-flip", "old-format", "empty", "no-header"],
 )

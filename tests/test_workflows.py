@@ -23,6 +23,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from servicetips.build import CACHE_DIR
 from servicetips.check import check_library
 from servicetips.cli import main
 from servicetips.dates import IsoWeek
@@ -228,6 +229,30 @@ def test_publish_builds_as_of_the_day_of_the_run() -> None:
     )
     upload = next(step for step in build if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "site"
+
+
+def test_publish_restores_and_saves_the_build_cache_folder() -> None:
+    build = steps(load(PUBLISH), "build")
+    caches = [index for index, step in enumerate(build) if step.get("uses", "").startswith("actions/cache@")]
+    assert len(caches) == 1, "one cache step, restoring before the build and saving after it"
+    cache = build[caches[0]]["with"]
+    # The folder the build uses (servicetips.build.CACHE_DIR): never the site, docs/ or tips/.
+    assert cache["path"] == CACHE_DIR
+    assert not cache["path"].startswith(("site", "docs", "tips"))
+    # Keyed on the OS and the pinned dependencies; every run saves its own, the newest is restored.
+    prefix = "servicetips-build-${{ runner.os }}-${{ hashFiles('requirements.lock') }}-"
+    assert cache["key"] == prefix + "${{ github.run_id }}"
+    assert cache["restore-keys"].strip() == prefix
+    built = next(index for index, step in enumerate(build) if "mkdocs build" in step.get("run", ""))
+    installed = next(index for index, step in enumerate(build) if step.get("run") == "make install")
+    assert installed < caches[0] < built
+
+
+def test_no_other_workflow_shares_the_build_cache() -> None:
+    # Pull requests run check.yml: a cache they could write is never one the published site reads.
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        if path != PUBLISH:
+            assert "actions/cache@" not in path.read_text(encoding="utf-8"), path.name
 
 
 def test_only_the_deploy_job_can_write_and_only_to_pages() -> None:
