@@ -1,8 +1,9 @@
-"""Share cards and icons: size, mode, same bytes in two processes, long and non-Latin titles."""
+"""Share cards and icons: size, palette, same bytes in two processes, long and non-Latin titles."""
 
 from __future__ import annotations
 
 import io
+import itertools
 import subprocess
 import sys
 
@@ -29,19 +30,67 @@ def image(data: bytes) -> Image.Image:
     return loaded
 
 
+def rgb(data: bytes) -> Image.Image:
+    return image(data).convert("RGB")
+
+
+def colours(loaded: Image.Image) -> set[tuple[int, int, int]]:
+    return {colour for _, colour in loaded.getcolors(maxcolors=1_000_000)}
+
+
 @pytest.mark.parametrize("kind", cards.KINDS)
-def test_every_kind_is_a_1200x630_rgb_png(kind):
+def test_every_kind_is_a_1200x630_palette_png(kind):
     card = Card(title="Answer within two hours", kind=kind, site_name="Service Tips", tags=("Care",))
     data = render_card(card)
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     loaded = image(data)
-    assert (loaded.format, loaded.size, loaded.mode) == ("PNG", (1200, 630), "RGB")
+    assert (loaded.format, loaded.size, loaded.mode) == ("PNG", (1200, 630), "P")
 
 
 def test_the_card_uses_the_site_indigo_and_white_text():
-    loaded = image(render_card(WEEK))
-    colours = {colour for _, colour in loaded.getcolors(maxcolors=1_000_000)}
-    assert cards.INDIGO in colours and cards.INDIGO_DARK in colours and cards.WHITE in colours
+    found = colours(rgb(render_card(WEEK)))
+    assert {cards.INDIGO, cards.INDIGO_DARK, cards.WHITE, cards.INDIGO_PALE} <= found
+
+
+def test_text_edges_stay_smooth_in_the_palette():
+    # Anti-aliased edges: many steps between the background and the ink, not a hard two-colour edge.
+    loaded = rgb(render_card(WEEK))
+    title_area = colours(loaded.crop((0, cards.TITLE_TOP, 1200, cards.BAND_TOP)))
+    assert len(title_area) >= cards.LEVELS // 2
+    band = colours(loaded.crop((0, cards.BAND_TOP, 1200, 630)))
+    assert len(band) >= cards.LEVELS // 2 and cards.INDIGO not in band
+
+
+def test_the_palette_runs_from_each_background_to_each_ink():
+    palette = [tuple(cards.PALETTE[i : i + 3]) for i in range(0, len(cards.PALETTE), 3)]
+    assert len(palette) == 256  # all a PNG palette holds
+    levels = cards.LEVELS
+    pairs = [
+        (background, ink)
+        for background in (cards.INDIGO, cards.INDIGO_DARK)
+        for ink in (cards.WHITE, cards.INDIGO_PALE)
+    ]
+    for pair, (background, ink) in enumerate(pairs):
+        steps = palette[pair * levels : (pair + 1) * levels]
+        assert (steps[0], steps[-1]) == (background, ink)
+        # Each step moves towards the ink, by at most one coverage step's worth.
+        for channel in range(3):
+            values = [step[channel] for step in steps]
+            assert values == sorted(values, reverse=ink[channel] < background[channel])
+            assert max(abs(b - a) for a, b in itertools.pairwise(values)) <= 256 // levels
+
+
+def test_a_crowded_card_stays_small_enough_to_share():
+    # Social sites take images of several megabytes; a card that stays small loads fast in a chat preview.
+    crowded = Card(
+        title=LONG,
+        kind="week",
+        site_name="S" * 80,
+        tags=tuple(f"tag {i} " * 4 for i in range(9)),
+        label="L" * 200,
+        footer="f" * 200,
+    )
+    assert len(render_card(crowded)) < 100_000
 
 
 def test_same_card_same_bytes_and_no_metadata_chunks():
@@ -53,7 +102,18 @@ def test_same_card_same_bytes_and_no_metadata_chunks():
         length = int.from_bytes(first[at : at + 4], "big")
         chunks.append(first[at + 4 : at + 8].decode("ascii"))
         at += 12 + length
-    assert set(chunks) == {"IHDR", "IDAT", "IEND"}
+    assert chunks[0] == "IHDR" and chunks[-1] == "IEND"
+    assert set(chunks) == {"IHDR", "PLTE", "IDAT", "IEND"}
+
+
+def test_the_band_of_one_site_never_shows_on_another_sites_card():
+    # The band is drawn once per site name and footer: a card drawn after another site's is unchanged.
+    first = render_card(WEEK)
+    other = Card(WEEK.title, WEEK.kind, "Other Site", WEEK.tags, WEEK.label, "other.example.org")
+    assert render_card(other) != first
+    assert render_card(WEEK) == first
+    band = rgb(render_card(other)).crop((0, cards.BAND_TOP, 1200, 630))
+    assert band.tobytes() != rgb(first).crop((0, cards.BAND_TOP, 1200, 630)).tobytes()
 
 
 def test_same_card_same_bytes_in_another_process():
@@ -78,7 +138,7 @@ def test_a_long_title_wraps_within_the_card_and_ends_with_an_ellipsis():
     assert lines[-1].endswith(cards.ELLIPSIS)
     assert len(lines) * cards.line_height(face) <= 300
     # Drawn: nothing white outside the margins.
-    loaded = image(render_card(Card(title=LONG, kind="tip", site_name="S", tags=("Care",))))
+    loaded = rgb(render_card(Card(title=LONG, kind="tip", site_name="S", tags=("Care",))))
     for x in list(range(cards.MARGIN - 8)) + list(range(1200 - cards.MARGIN + 8, 1200)):
         column = {loaded.getpixel((x, y)) for y in range(cards.BAND_TOP)}
         assert cards.WHITE not in column, x
