@@ -15,16 +15,12 @@ import pytest
 
 from servicetips.search import BUNDLE_DIR, UNUSED_FILES, SearchIndexError, index_site
 from support import snapshot
-from support.pagefind import fragments, tags_of
-
-SITE = Path(__file__).parent / "fixtures" / "search" / "site"
+from support.pagefind import SEARCH_SITE, copy_search_site, fragments, tags_of
 
 
 @pytest.fixture
 def site(tmp_path) -> Path:
-    copy = tmp_path / "site"
-    shutil.copytree(SITE, copy)
-    return copy
+    return copy_search_site(tmp_path)
 
 
 def test_only_pages_marked_for_search_are_indexed(site):
@@ -62,7 +58,7 @@ def test_a_tip_is_found_by_its_tags(site):
 
 def test_the_same_site_gives_the_same_bytes(site, tmp_path):
     other = tmp_path / "other"
-    shutil.copytree(SITE, other)
+    shutil.copytree(SEARCH_SITE, other)
     index_site(site)
     index_site(other)
     first, second = snapshot(site / BUNDLE_DIR), snapshot(other / BUNDLE_DIR)

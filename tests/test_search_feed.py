@@ -31,16 +31,12 @@ from servicetips.search import (
     site_pages,
 )
 from support import snapshot
-from support.pagefind import fragments
-
-SITE = Path(__file__).parent / "fixtures" / "search" / "site"
+from support.pagefind import SEARCH_SITE, copy_search_site, fragments
 
 
 @pytest.fixture
 def site(tmp_path) -> Path:
-    copy = tmp_path / "site"
-    shutil.copytree(SITE, copy)
-    return copy
+    return copy_search_site(tmp_path)
 
 
 def pages_of(site: Path) -> list[tuple[str, str]]:
@@ -77,7 +73,7 @@ def test_the_site_pages_are_read_by_path_without_the_bundle_or_those_already_han
 
 def test_fed_pages_give_the_fragments_and_page_count_of_pagefind_run_over_the_folder(site, tmp_path):
     reference = tmp_path / "reference"
-    shutil.copytree(SITE, reference)
+    shutil.copytree(SEARCH_SITE, reference)
     cli = cli_bundle(reference)
     written = index_pages(pages_of(site), site)
     fed = site / BUNDLE_DIR
@@ -119,7 +115,7 @@ def _cbor_text(data: bytes) -> list[bytes]:
 
 def test_the_same_pages_in_the_same_order_give_the_same_bytes(site, tmp_path):
     other = tmp_path / "other"
-    shutil.copytree(SITE, other)
+    shutil.copytree(SEARCH_SITE, other)
     index_pages(pages_of(site), site)
     index_pages(pages_of(other), other)
     assert snapshot(site / BUNDLE_DIR) == snapshot(other / BUNDLE_DIR) != {}
@@ -136,7 +132,7 @@ def test_a_page_added_again_replaces_its_entry_in_place(site, tmp_path):
     feed.add(url, changed)
     replaced = feed.write(site)
     fresh = tmp_path / "fresh"
-    shutil.copytree(SITE, fresh)
+    shutil.copytree(SEARCH_SITE, fresh)
     index_pages([(u, changed if u == url else h) for u, h in pages], fresh)
     assert replaced.pages == 2
     assert "quince" in fragments(site)["tips/one/"]["content"]
@@ -350,7 +346,7 @@ def test_a_feed_kept_open_rewrites_the_bundle_after_one_page_changes(site, tmp_p
     finally:
         feed.close()
     fresh = tmp_path / "fresh"
-    shutil.copytree(SITE, fresh)
+    shutil.copytree(SEARCH_SITE, fresh)
     index_pages([(u, h.replace("marmalade", "quince")) for u, h in pages], fresh)
     assert first.pages == second.pages == 2
     assert snapshot(site / BUNDLE_DIR) == snapshot(fresh / BUNDLE_DIR)

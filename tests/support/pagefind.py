@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import frontmatter
@@ -15,8 +16,15 @@ import frontmatter
 from support.paths import REPO
 
 DOCS = REPO / "docs"
+# A small built site (hand-made pages) for the search tests to index.
+SEARCH_SITE = REPO / "tests" / "fixtures" / "search" / "site"
 
 SIGNATURE = b"pagefind_dcd"
+
+
+def copy_search_site(folder: Path) -> Path:
+    """A copy of the search fixture site in `folder`, for a test to index (Pagefind writes into it)."""
+    return Path(shutil.copytree(SEARCH_SITE, folder / "site"))
 
 
 def fragments(site: Path) -> dict[str, dict]:
