@@ -31,9 +31,9 @@ from .build import SiteOutput
 from .load import read_tip
 from .model import Tip, TipFrontMatter
 from .pages import VirtualPage
-from .share import Reach, _Builder
+from .share import HeadsBuilder, Reach
 from .slugs import SLUG_PATTERN, title_key
-from .validate import _check_placeholders
+from .validate import check_placeholders
 
 # The only fields a fast page may see changed: each shows on the tip's own
 # page and its week pages only, never moves the tip between pages.
@@ -104,7 +104,7 @@ def _reread(output: SiteOutput, root: Path, path: Path) -> Tip | None:
     before, after = old.meta.model_dump(), meta.model_dump()
     if {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)} - FREE_FIELDS:
         return None
-    _check_placeholders(source)
+    check_placeholders(source)
     issues, links = check_tip_body(source.body)
     live = {tip.slug for tip in library.tips if not tip.meta.draft}
     if source.problems or issues or any(link.slug not in live for link in links):
@@ -141,7 +141,7 @@ def _week_pages(output: SiteOutput, tips: dict[str, Tip], pages: dict[str, Virtu
     return changed
 
 
-class _Heads(_Builder):
+class _Heads(HeadsBuilder):
     """The share module's page heads for the changed pages only, without drawing cards or emails.
 
     A card's address does not depend on its picture, so the heads are the

@@ -120,7 +120,10 @@ def _author(library: Library, tip: Tip) -> str:
     return author.name if author else tip.meta.author
 
 
-class _Builder:
+class HeadsBuilder:
+    """Every card, icon, email file and page head of one build; `servicetips.incremental` reuses it for the
+    heads of the pages a preview renders again (without drawing cards)."""
+
     def __init__(
         self,
         library: Library,
@@ -310,7 +313,7 @@ def this_week_email(library: Library, schedule: Schedule, site: SiteInfo, visibl
     slot = schedule.this_week
     if slot is None:
         raise ValueError(f"{schedule.current} has no tip of the week")
-    builder = _Builder(library, schedule, site, visible)
+    builder = HeadsBuilder(library, schedule, site, visible)
     builder.week(slot)
     if not is_https(site.url):
         raise ValueError(f"the email needs the site's https address, got {site.url}")
@@ -338,7 +341,7 @@ def build_reach(
     `tips_with_pages` defaults to the published tips (the preview passes its scheduled ones too).
     `card_cache`: where cards drawn before are kept (`card_cache.CardCache`); the bytes are the same without it.
     """
-    builder = _Builder(library, schedule, site, visible, card_cache)
+    builder = HeadsBuilder(library, schedule, site, visible, card_cache)
     for tip in tips_with_pages if tips_with_pages is not None else visible.published:
         builder.tip(tip)
     for slot in schedule.published:

@@ -350,7 +350,7 @@ def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: 
     for source in sources:
         if source.data is None or (selected is not None and source.path.name not in selected):
             continue
-        _check_placeholders(source)
+        check_placeholders(source)
         issues, links = check_body(source.body)
         for issue in issues:
             source.problem(source.body_line + issue.line - 1, issue.col, issue.code, issue.message, issue.hint)
@@ -381,7 +381,7 @@ def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: 
     return Validation(library=library, problems=problems, files_checked=checked)
 
 
-def _check_placeholders(source: SourceFile) -> None:
+def check_placeholders(source: SourceFile) -> None:
     """PLACE001 for every placeholder of `tips new` still in the summary or the body."""
     offset = summary_placeholder_at(source.data.get("summary"))
     if offset is not None:
