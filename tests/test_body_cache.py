@@ -9,7 +9,6 @@ rendered; a body refused by a limit is never rendered, cached or not.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -19,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from servicetips import body_cache, body_limits, render
-from servicetips.body_cache import MAGIC, BodyCache, body_key, fingerprint
+from servicetips.body_cache import BodyCache, body_key, fingerprint
 from servicetips.body_limits import MAX_BODY_CHARS, check_tip_body
 from servicetips.build import build_site
+from servicetips.cache_store import Store
 from servicetips.check import check_library
 from servicetips.feeds import SiteInfo
 from servicetips.load import read_tip
@@ -53,14 +53,17 @@ def bodies() -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def store(folder: Path) -> Store:
+    return Store(folder, body_cache.FOLDER, suffix=".json")
+
+
 def cache_file(folder: Path) -> Path:
-    return folder / body_cache.FOLDER / f"{fingerprint()}.json"
+    return store(folder).path(fingerprint())
 
 
-def rewrite(path: Path, entries: dict) -> None:
-    """Write `entries` with a sound header, as only someone who can write the folder could."""
-    payload = json.dumps(entries).encode("utf-8")
-    path.write_bytes(MAGIC + f" {fingerprint()} {hashlib.sha256(payload).hexdigest()}\n".encode() + payload)
+def rewrite(folder: Path, entries: dict, key: str = "") -> None:
+    """Write `entries` as a sound entry (of this version, or of `key`), as only one who can write the folder could."""
+    store(folder).put(key or fingerprint(), json.dumps(entries).encode("utf-8"))
 
 
 def test_cold_and_warm_cache_give_every_body_the_result_of_the_check(tmp_path):
@@ -97,7 +100,7 @@ def test_a_body_refused_by_a_limit_is_kept_without_html_and_never_rendered(tmp_p
     assert "BODY023" in {issue.code for issue in issues}
     cache.save()
     assert render._rendered.cache_info().currsize == 0
-    assert json.loads(cache_file(tmp_path).read_bytes().split(b"\n", 1)[1])[body_key(body)][2] is None
+    assert json.loads(store(tmp_path).get(fingerprint()))[body_key(body)][2] is None
 
 
 def test_the_library_check_and_build_are_the_same_with_no_cold_or_warm_cache(tmp_path):
@@ -157,10 +160,9 @@ def test_a_damaged_or_foreign_file_is_ignored_and_rewritten(tmp_path, damage):
 
 def test_a_file_of_another_version_moved_into_place_is_not_trusted(tmp_path):
     body = "Say what you will do next, then do it. " * 12
-    other = tmp_path / body_cache.FOLDER / ("f" * 64 + ".json")
-    other.parent.mkdir(parents=True)
-    payload = json.dumps({body_key(body): [[], [], "<p>planted</p>"]}).encode()
-    other.write_bytes(MAGIC + f" {'f' * 64} {hashlib.sha256(payload).hexdigest()}\n".encode() + payload)
+    rewrite(tmp_path, {body_key(body): [[], [], "<p>planted</p>"]}, key="f" * 64)
+    other = store(tmp_path).path("f" * 64)
+    cache_file(tmp_path).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(other, cache_file(tmp_path))
     forget()
     cache = BodyCache(tmp_path)
@@ -183,9 +185,7 @@ def test_a_file_of_another_version_moved_into_place_is_not_trusted(tmp_path):
 )
 def test_a_malformed_entry_is_ignored_and_the_body_checked_again(tmp_path, entry):
     body = "Name the next step and the day it happens. " * 12
-    path = cache_file(tmp_path)
-    path.parent.mkdir(parents=True)
-    rewrite(path, {body_key(body): entry})
+    rewrite(tmp_path, {body_key(body): entry})
     forget()
     cache = BodyCache(tmp_path)
     assert cache.check(body) == check_tip_body(body)
@@ -200,7 +200,7 @@ def test_a_rebuild_in_the_same_process_parses_the_file_again_only_when_its_bytes
     second = BodyCache(tmp_path)
     assert second.entries is body_cache._parsed[cache_file(tmp_path)][1]  # the same bytes: the entries kept
     changed = {body_key(body): [[], [], "<p>Say when.</p>"]}
-    rewrite(cache_file(tmp_path), changed)  # other bytes, whatever the file's size and time
+    rewrite(tmp_path, changed)  # other bytes, whatever the file's size and time
     assert BodyCache(tmp_path).entries == changed
 
 
@@ -224,5 +224,5 @@ def test_the_site_is_byte_identical_with_no_cold_or_warm_body_cache(tmp_path):
         result = build_mkdocs_site(tips, tmp_path / name / "site", extra_env={"TIPS_CACHE_DIR": cache})
         assert result.ok, result.output
         sites[name] = snapshot(result.site)
-    assert len(list((tmp_path / "cache" / body_cache.FOLDER).glob("*.json"))) == 1  # the warm build used it
+    assert len(list((tmp_path / "cache" / body_cache.FOLDER).rglob("*.json"))) == 1  # the warm build used it
     assert sites["off"] == sites["cold"] == sites["warm"]

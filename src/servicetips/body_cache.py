@@ -13,15 +13,15 @@ module of this package, the versions of Python-Markdown, its extensions,
 Pygments and nh3, Python's), so a change to any rule or to the rendering
 starts a new file: no change to the code can forget to invalidate it.
 
-Layout: `<folder>/bodies/<fingerprint>.json`, one file: a header line
-(`MAGIC`, the fingerprint, the sha256 of the rest) and a JSON object
-mapping body keys to results. A file whose header does not match (damaged,
-cut short, copied from another version) or whose content is not the
-expected shape is ignored as a whole and rewritten; nothing in it is
-trusted. (One written on purpose by someone who can write the folder can
-pass, as can anything they put in the project.) Writes go to a temporary
-file renamed into place (the files of other fingerprints are then removed);
-a folder that cannot be written only costs speed.
+Layout: one entry of the build's cache store (`cache_store`, kind
+`bodies`, keyed by the fingerprint): a JSON object mapping body keys to
+results. The store ignores an entry whose header does not match (damaged,
+cut short, copied from another version); an entry not of the expected
+shape is ignored too and rewritten; nothing in it is trusted. (One written
+on purpose by someone who can write the folder can pass, as can anything
+they put in the project.) The store writes atomically, and the entries of
+other fingerprints are removed when the current one is written; a folder
+that cannot be written only costs speed.
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,15 +40,15 @@ import pymdownx
 
 from .body import BodyIssue, TipLink
 from .body_limits import check_tip_body
+from .cache_store import Store
 from .render import clean_html, remember_clean
 
-MAGIC = b"servicetips-bodies-v1"
-FOLDER = "bodies"
+FOLDER = "bodies"  # the store's kind, and its folder in the cache folder
 # Codes after which the body was not rendered (a limit, or nesting Markdown could not read).
 _UNRENDERED = frozenset({"BODY020", "BODY021", "BODY022", "BODY023", "BODY024", "BODY025"})
 
 log = logging.getLogger("servicetips.body_cache")
-# The entries of the file this process last read or wrote, by path, with its header.
+# The entries of the file this process last read or wrote, by path, with the sha256 of its payload.
 _parsed: dict[Path, tuple[bytes, dict[str, list]]] = {}
 
 Result = tuple[list[BodyIssue], list[TipLink]]
@@ -79,22 +77,27 @@ class BodyCache:
     """The results of the bodies checked before, read from `folder` once; `save()` writes what is new."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = Path(folder) / FOLDER / f"{fingerprint()}.json"
+        self.store = Store(
+            folder,
+            FOLDER,
+            suffix=".json",
+            log=log,
+            name="body",
+            fallback="bodies not written: rendered again",
+        )
+        self.path = self.store.path(fingerprint())
         self.entries = self._read()
         self.used: dict[str, list] = {}
         self.hits = self.misses = 0
 
     def _read(self) -> dict[str, list]:
-        try:
-            data = self.path.read_bytes()
-        except OSError:
+        payload = self.store.get(fingerprint())
+        if payload is None:
             return {}
-        header, _, payload = data.partition(b"\n")
-        if header != _header(payload):
-            return {}
-        if _parsed.get(self.path, (None, None))[0] == header:
-            # The same bytes as this process last read or wrote (the header holds
-            # their sha256): a preview's rebuild does not parse the file again.
+        digest = hashlib.sha256(payload).digest()
+        if _parsed.get(self.path, (None, None))[0] == digest:
+            # The same bytes as this process last read or wrote: a preview's
+            # rebuild does not parse the file again.
             return _parsed[self.path][1]
         try:
             entries = json.loads(payload)
@@ -102,7 +105,7 @@ class BodyCache:
             return {}
         if not isinstance(entries, dict):
             return {}
-        _parsed[self.path] = (header, entries)
+        _parsed[self.path] = (digest, entries)
         return entries
 
     def check(self, body: str) -> Result:
@@ -138,27 +141,12 @@ class BodyCache:
                 break
             kept.setdefault(key, value)
         payload = json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        temp = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".part")
-            with os.fdopen(handle, "wb") as out:
-                out.write(_header(payload) + b"\n" + payload)
-            os.replace(temp, self.path)
-            _parsed[self.path] = (_header(payload), kept)
-            # Files of other code versions are of no use to this one: a
-            # folder restored between builds keeps only the current file.
-            for other in self.path.parent.glob("*.json"):
-                if other != self.path:
-                    other.unlink(missing_ok=True)
-        except OSError as exc:
-            log.info("body cache %s not written: %s (bodies are rendered again next time)", self.path, exc)
-            if temp is not None:
-                Path(temp).unlink(missing_ok=True)
-
-
-def _header(payload: bytes) -> bytes:
-    return MAGIC + f" {fingerprint()} {hashlib.sha256(payload).hexdigest()}".encode("ascii")
+        self.store.put(fingerprint(), payload)
+        if self.store.writable:
+            _parsed[self.path] = (hashlib.sha256(payload).digest(), kept)
+            # Entries of other code versions are of no use to this one: a
+            # folder restored between builds keeps only the current entry.
+            self.store.prune([fingerprint()])
 
 
 def _decode(entry: object) -> tuple[list[BodyIssue], list[TipLink], str | None] | None:

@@ -44,7 +44,14 @@ class Store:
     """
 
     def __init__(
-        self, folder: Path, kind: str, *, suffix: str = "", log: logging.Logger | None = None, fallback: str = ""
+        self,
+        folder: Path,
+        kind: str,
+        *,
+        suffix: str = "",
+        log: logging.Logger | None = None,
+        name: str = "",
+        fallback: str = "",
     ) -> None:
         if not _KIND.fullmatch(kind):
             raise ValueError(f"a cache kind is lowercase letters, digits and hyphens: {kind!r}")
@@ -53,6 +60,7 @@ class Store:
         self.suffix = suffix
         self.writable = True
         self._log = log or logging.getLogger("servicetips.cache_store")
+        self._name = name or kind.removesuffix("s")
         self._fallback = fallback or "made, not cached"
 
     def path(self, key: str) -> Path:
@@ -85,8 +93,7 @@ class Store:
             os.replace(temp, target)
         except OSError as exc:
             self.writable = False
-            name = self.kind[:-1] if self.kind.endswith("s") else self.kind
-            self._log.info("%s cache %s not used: %s (%s)", name, self.folder, exc, self._fallback)
+            self._log.info("%s cache %s not used: %s (%s)", self._name, self.folder, exc, self._fallback)
             if temp is not None:
                 Path(temp).unlink(missing_ok=True)
 
