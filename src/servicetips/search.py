@@ -268,12 +268,23 @@ class _Service:
                 if self.ended is not None:
                     raise self.ended
                 try:
-                    return await super().send(payload)
+                    return await self._send(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     # It stopped reading: say why it stopped (its exit code and words) once its output ends.
                     with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                         await asyncio.wait_for(asyncio.shield(self._poll_task), 30)
                     raise self.ended or SearchIndexError("Pagefind failed: it stopped reading its input") from None
+
+            async def _send(self, payload):
+                # The API's send, less its debug lines: they format every request, page HTML and all,
+                # whether or not debug logging is on (0.06 s of the GIL at 1,000 pages, 0.2 s untrimmed).
+                self._message_id += 1
+                future = self._loop.create_future()
+                self._responses[self._message_id] = future
+                request = {"message_id": self._message_id, "payload": payload}
+                self._backend.stdin.write(base64.b64encode(json.dumps(request).encode("utf-8")) + b",")
+                await self._backend.stdin.drain()  # the binary answers a request once it has read its comma
+                return await future
 
             async def _wait_for_responses(self) -> None:
                 # Read in blocks and split on commas (base64 has none): the bundle comes back as one
