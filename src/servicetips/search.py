@@ -411,10 +411,18 @@ class PagefindFeed:
             if cached and close:
                 # Stop sending pages first: the loop's thread would hold the GIL against every file written.
                 self.close()
-            files, sources = found if cached else (self._bundle_files(), None)
-            if not cached and store is not None:
+            if cached:
+                files, sources = found
+            else:
+                # Pagefind builds the index from here on; meanwhile the cache makes room for the new entry
+                # (removing an old bundle's thousand files takes 0.03 to 0.15 s), off the critical path.
+                building = asyncio.run_coroutine_threadsafe(self._finish(), self._loop)
+                if store is not None:
+                    with contextlib.suppress(OSError):  # no cache folder yet, or one that cannot be used
+                        _cache_prune(store, CACHE_KEEP - 1)
+                files = self._bundle_files(building)
                 # One tip changed leaves most fragments as they were: those are linked, not written again.
-                sources = _cache_matches(store, files)
+                sources = _cache_matches(store, files) if store is not None else None
             written = _summary(files, cached)
             bundle = _install(files, site_dir, sources)
             if store is not None and not cached:
@@ -441,8 +449,10 @@ class PagefindFeed:
         if not self._thread.is_alive():
             self._loop.close()
 
-    def _bundle_files(self) -> list[tuple[str, bytes]]:
-        files = self._call(self._finish(), TIMEOUT_SECONDS)
+    def _bundle_files(self, building: Future | None = None) -> list[tuple[str, bytes]]:
+        if building is None:
+            building = asyncio.run_coroutine_threadsafe(self._finish(), self._loop)
+        files = self._result(building, TIMEOUT_SECONDS)
         return sorted((name, content) for name, content in files if name not in UNUSED_FILES)
 
     def _wait_scheduled(self) -> None:
@@ -454,7 +464,9 @@ class PagefindFeed:
         self._scheduled.clear()
 
     def _call(self, coroutine, timeout: float):
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return self._result(asyncio.run_coroutine_threadsafe(coroutine, self._loop), timeout)
+
+    def _result(self, future: Future, timeout: float):
         try:
             return future.result(timeout)
         except FutureTimeout:
@@ -779,13 +791,13 @@ def _cache_write(store: Path, key: str, files: list[tuple[str, bytes]], bundle: 
             shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _cache_prune(store: Path) -> None:
+def _cache_prune(store: Path, keep: int = CACHE_KEEP) -> None:
     # The newest entries stay; a temporary folder an hour old was left by a build that was stopped.
     entries = sorted(
         (p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")), key=_last_used, reverse=True
     )
     stale = [p for p in store.glob(".tmp-*") if time.time() - p.stat().st_mtime > 3600]
-    for old in entries[CACHE_KEEP:] + stale:
+    for old in entries[keep:] + stale:
         shutil.rmtree(old, ignore_errors=True)
 
 
