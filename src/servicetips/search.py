@@ -37,7 +37,8 @@ cache's (a thousand links take hundredths of a second where writing the
 files can take a second on a busy disk). A build whose searched pages did
 change still links each file whose bytes a kept bundle holds under the same
 name (read and compared byte for byte: with one tip changed, every fragment
-but its own, and the scripts), and writes only the others. An entry is made in a temporary
+but its own, and the scripts), and writes only the others, while the oldest
+entry is removed as Pagefind builds the index. An entry is made in a temporary
 folder renamed into place; one that is not what it claims (another format or
 key, a file of the wrong size or hash, not a regular file, or a path outside
 the bundle) is ignored and replaced, never trusted; the folder is safe to
