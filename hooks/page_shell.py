@@ -87,7 +87,7 @@ _URL = re.compile(r"((?:[^/]+/)*)([A-Za-z0-9_-]+)/")
 
 # What a class holds before its shell: seen once, seen and left stock.
 _UNSEEN, _SEEN, _STOCK = object(), object(), object()
-_state = SimpleNamespace(active=False, classes={}, filled=0, learned=0, env=None)
+_state = SimpleNamespace(active=False, classes={}, pages=0, filled=0, learned=0)
 
 
 class _Unshapable(Exception):
@@ -372,7 +372,7 @@ def engine_mismatch() -> str | None:
 @event_priority(-95)  # before hooks/page_cache.py (-100), which wraps these templates in turn
 def on_env(env: Environment, config: MkDocsConfig, files) -> Environment:
     """Hand MkDocs, for its page renders, templates that fill a learned shell where they can."""
-    _state.active, _state.classes, _state.filled, _state.learned = False, {}, 0, 0
+    _state.active, _state.classes, _state.pages, _state.filled, _state.learned = False, {}, 0, 0, 0
     if os.environ.get(SWITCH, "").strip().lower() == "off":
         return env
     reason = engine_mismatch()
@@ -395,8 +395,8 @@ def on_env(env: Environment, config: MkDocsConfig, files) -> Environment:
 
 def on_post_build(config: MkDocsConfig) -> None:
     """Say how many pages came from shells; later renders with this build's objects (the preview's) go stock."""
-    if _state.active:
-        log.debug(f"page shell: {_state.filled} pages filled from {_state.learned} shells")
+    if _state.active and _state.learned:
+        log.info(f"page shell: {_state.filled} of {_state.pages} pages filled from {_state.learned} shells")
     _state.active = False
 
 
@@ -420,6 +420,7 @@ class ShellTemplate:
         context = args[0] if len(args) == 1 and not kwargs and isinstance(args[0], dict) else None
         if not _state.active or context is None or context.get("page") is None:
             return template.render(*args, **kwargs)
+        _state.pages += 1
         try:
             key, values, _ = _walk_context(context, self._env)
         except _Unshapable as exc:
