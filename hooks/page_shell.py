@@ -70,7 +70,9 @@ _EXPECTED = (
     "context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)",
     "output = template.render(context)",
 )
-PROBE = "<>&\"'"
+# Printed in every slot while a shell is learned: the characters escaping changes, and letters, digits,
+# spaces, non-ASCII and URL characters any other transform (case, trim, quoting, wrapping) would change.
+PROBE = "<>&\"' Aa9\u00e9\u2014 \t%/#?=."
 _ESCAPED_PROBE = str(escape(PROBE))
 # Context entries every page of a build shares: the same objects, keyed by identity.
 _SHARED = ("nav", "pages", "config")
@@ -108,9 +110,15 @@ def _tripped(what: str):
 
 
 def _printing_frame(frame) -> bool:
-    """True when str() is called by a compiled template's output or by MarkupSafe's escape, i.e. to print."""
-    module = frame.f_globals.get("__name__", "")
-    return module == "markupsafe" or isinstance(frame.f_globals.get("environment"), Environment)
+    """True when str() is called by a compiled template's output or by MarkupSafe's escape, i.e. to print.
+
+    Jinja's compiled code calls `str(` only to output a value (`_output_child_pre`); its module
+    namespace holds the environment and the template's file name (`Template.from_code`).
+    """
+    globals_ = frame.f_globals
+    if globals_.get("__name__") == "markupsafe":
+        return True
+    return isinstance(globals_.get("environment"), Environment) and globals_.get("__file__") == frame.f_code.co_filename
 
 
 def _anchor_to_url_filter(text: str, frame) -> bool:
@@ -181,6 +189,15 @@ class _Record:
     def __init__(self, source, fields: dict) -> None:
         object.__setattr__(self, "_shell_source", source)
         self.__dict__.update(fields)
+
+    def __str__(self):
+        _tripped("the template prints a page object itself")
+
+    def __eq__(self, other):
+        _tripped("the template compares a page object")
+
+    def __hash__(self):
+        _tripped("the template uses a page object as a key")
 
     def __getattr__(self, name: str):
         if hasattr(object.__getattribute__(self, "_shell_source"), name):
@@ -302,6 +319,9 @@ def _walk_context(context: dict, env: Environment, nonce: str | None = None):
 
 def _learn(template: Template, context: dict, env: Environment):
     """(shell, None) for the class of this context, or (None, why not)."""
+    foreign = _foreign_callable(env)
+    if foreign is not None:
+        return None, f"the templates can call {foreign}, whose output the shell cannot vouch for"
     nonce = secrets.token_hex(6)
     _, values, stand_in = _walk_context(context, env, nonce)
     _trip.reason = None
@@ -314,11 +334,12 @@ def _learn(template: Template, context: dict, env: Environment):
     if _trip.reason is not None:
         return None, _trip.reason
     pattern = re.compile(rf"zq{nonce}s(\d+)b(.*?)zq{nonce}s\1e", re.S)
+    slug = int(re.search(rf"zq{nonce}s(\d+)b", object.__getattribute__(stand_in["page"], "url")).group(1))
     parts: list = []
     last = 0
     for match in pattern.finditer(probe):
         index, inner = int(match.group(1)), match.group(2)
-        if inner == PROBE or (inner == "" and index == len(values) - 1 and context.get("page") is not None):
+        if inner == PROBE or (inner == "" and index == slug):
             escaped = False  # the slug of the page's URL is left alone by escaping: printed as is either way
         elif inner == _ESCAPED_PROBE:
             escaped = True
@@ -331,6 +352,22 @@ def _learn(template: Template, context: dict, env: Environment):
     if any(nonce in part.lower() for part in parts if type(part) is str):
         return None, "a marker was cut apart, nested or changed by the template"
     return tuple(part for part in parts if part != ""), None
+
+
+# Where the filters, tests and globals of a stock MkDocs + Material environment come from: pure functions.
+_TRUSTED_MODULES = ("jinja2", "markupsafe", "builtins", "_operator", "gettext", "babel", "mkdocs", "properdocs", "material")
+
+
+def _foreign_callable(env: Environment) -> str | None:
+    """The name of a filter, test or global function from elsewhere (it may print something else each call)."""
+    for kind, table in (("filter", env.filters), ("test", env.tests), ("global", env.globals)):
+        for name, value in table.items():
+            if not callable(value) or isinstance(value, type):
+                continue
+            module = getattr(value, "__module__", None) or getattr(type(value), "__module__", "") or ""
+            if module.split(".")[0] not in _TRUSTED_MODULES:
+                return f"the {kind} {name!r} ({module})"
+    return None
 
 
 def _fill(shell: tuple, values: list) -> str:
