@@ -8,19 +8,25 @@ of their context except their own text: the template's name, the shared
 objects (nav, config, pages: by identity), the values that steer URLs
 (`base_url`, `extra_css`, ...: by value), the environment's globals, and
 the shape of the page's own data (which keys, which are empty, how many
-tags, every flag and number as it is, the page's folder). The strings of a
-page (title, content, meta, canonical URL, `tips_head`, `tip_footer`) are
-its slots.
+tags and headings, every flag and number as it is, the page's folder, the
+metadata Material branches on such as `hide`, whether the content has its
+own `<h1`). The strings of a page (title, content, metadata, headings,
+canonical URL, `tips_head`, `tip_footer`) are its slots. A page in the nav
+(its neighbours, its section), or with data of a type not known here,
+renders stock.
 
 The second page of a class teaches its shell: the template is rendered
-once with every slot replaced by a marker pair around the probe `<>&"'`,
-held in a watched string that stops the render when the template does
-anything with it but print it (compare, measure, slice, call a method,
+once with every slot replaced by a marker pair around a probe (`<>&"'`,
+letters, digits, spaces, non-ASCII, URL characters), held in a watched
+string that stops the render when the template does anything with it but
+print it (compare, measure, slice, call a method,
 convert it outside printing). The output is split at the markers into
 literal text and slots; each slot's transform is read from the probe
 (printed as is, or HTML-escaped); anything else (an unknown transform, a
 marker cut apart, nested or left in the text, a watched string touched)
-leaves the class on the stock render. That page is then rendered both ways
+leaves the class on the stock render, and so does a filter, test or global
+function from outside Jinja, MkDocs and Material (it might print something
+else each call). That page is then rendered both ways
 and compared: a difference leaves the class stock for the build, with one
 info line. Later pages of the class are the shell with their own text
 filled in; a page of a class seen once is rendered as always.
@@ -48,6 +54,7 @@ import os
 import re
 import secrets
 import sys
+from datetime import datetime
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from types import SimpleNamespace
@@ -92,11 +99,11 @@ _UNSEEN, _SEEN, _STOCK = object(), object(), object()
 _state = SimpleNamespace(active=False, classes={}, pages=0, filled=0, learned=0)
 
 
-class _Unshapable(Exception):
+class _UnshapableError(Exception):
     """The page's context holds something the shell cannot stand in for: the page renders stock."""
 
 
-class _Tripped(Exception):
+class _TrippedError(Exception):
     """The template did something with a page's text other than print it."""
 
 
@@ -106,7 +113,7 @@ _trip = SimpleNamespace(reason=None)
 def _tripped(what: str):
     if _trip.reason is None:  # kept even if some code swallows the exception
         _trip.reason = what
-    raise _Tripped(what)
+    raise _TrippedError(what)
 
 
 def _printing_frame(frame) -> bool:
@@ -132,7 +139,7 @@ def _anchor_to_url_filter(text: str, frame) -> bool:
 
 
 def _watch(cls: type) -> type:
-    """Make every operation of `cls` but printing stop the render (see _Tripped)."""
+    """Make every operation of `cls` but printing stop the render (see _TrippedError)."""
     allowed = {"__class__", "__html__"}
 
     def getattribute(self, name):
@@ -143,7 +150,7 @@ def _watch(cls: type) -> type:
     def to_str(self):
         if not _printing_frame(sys._getframe(1)) and not _anchor_to_url_filter(self, sys._getframe(1)):
             caller = sys._getframe(1).f_code
-            _tripped(f"a page's text converted to a string outside printing (by {caller.co_name} of {caller.co_filename})")
+            _tripped(f"a page's text made a string outside printing (by {caller.co_name}, {caller.co_filename})")
         return str.__str__(self)
 
     def guard(name):
@@ -228,7 +235,7 @@ def _walk(value, values: list, nonce: str | None):
         return (kind.__name__, tuple(shape for shape, _ in walked)), kind(stand for _, stand in walked)
     if kind is dict:
         if not all(type(name) is str for name in value):
-            raise _Unshapable("a mapping with keys that are not strings")
+            raise _UnshapableError("a mapping with keys that are not strings")
         walked = {name: _walk(item, values, nonce) for name, item in value.items()}
         shape = tuple((name, shape) for name, (shape, _) in walked.items())
         return ("dict", shape), {name: stand for name, (_, stand) in walked.items()}
@@ -237,7 +244,7 @@ def _walk(value, values: list, nonce: str | None):
         return ("toc", tuple(shape for shape, _ in walked)), TableOfContents([stand for _, stand in walked])
     if kind is AnchorLink:  # a heading: its title and id are slots, its URL (`#id`, a property) is the id's
         if type(value.id) is not str or not value.id or "\\" in value.id or value.url != "#" + value.id:
-            raise _Unshapable("a heading whose id is not a plain anchor")
+            raise _UnshapableError("a heading whose id is not a plain anchor")
         walked = {name: _walk(getattr(value, name), values, nonce) for name in ("title", "id", "level", "children")}
         shape = ("anchor", tuple((name, shape) for name, (shape, _) in walked.items()))
         if not nonce:
@@ -249,24 +256,24 @@ def _walk(value, values: list, nonce: str | None):
         walked = {field.name: _walk(getattr(value, field.name), values, nonce) for field in dataclasses.fields(value)}
         shape = (kind.__module__, kind.__qualname__, tuple((name, shape) for name, (shape, _) in walked.items()))
         return shape, _Record(value, {name: stand for name, (_, stand) in walked.items()}) if nonce else None
-    raise _Unshapable(f"a value of type {kind.__qualname__}")
+    raise _UnshapableError(f"a value of type {kind.__qualname__}")
 
 
 def _walk_page(page, values: list, nonce: str | None):
     """(shape, stand-in) of the page rendered: a page outside the nav, with no table of contents."""
     if type(page) is not Page:
-        raise _Unshapable(f"a page of type {type(page).__qualname__}")
+        raise _UnshapableError(f"a page of type {type(page).__qualname__}")
     linked = [name for name in _PAGE_NONE if getattr(page, name) is not None]
     if linked or page.ancestors:
-        raise _Unshapable(f"a page in the nav (its {', '.join(linked) or 'ancestors'})")
+        raise _UnshapableError(f"a page in the nav (its {', '.join(linked) or 'ancestors'})")
     match = _URL.fullmatch(page.url)
     if match is None:
-        raise _Unshapable("a page URL that is not a folder named by a slug")
+        raise _UnshapableError("a page URL that is not a folder named by a slug")
     flags = tuple(getattr(page, name) for name in _PAGE_FLAGS)
     walked = {name: _walk(getattr(page, name), values, nonce) for name in _PAGE_TEXT if name not in ("meta", "content")}
     content = page.content
     if type(content) is not str or not content:
-        raise _Unshapable("a page without content")
+        raise _UnshapableError("a page without content")
     has_h1 = "<h1" in content
     index = len(values)
     values.append(content)
@@ -277,7 +284,7 @@ def _walk_page(page, values: list, nonce: str | None):
     walked["content"] = (("content", has_h1), stand_content)
     meta = page.meta
     if type(meta) is not dict or not all(type(name) is str for name in meta):
-        raise _Unshapable("page metadata that is not a mapping of names")
+        raise _UnshapableError("page metadata that is not a mapping of names")
     # Entries the theme decides with (`"toc" in page.meta.hide`) are kept as they are, in the class key.
     kept = {name: ("value", repr(meta[name])) for name in _META_KEPT if name in meta}
     walked_meta = {name: _walk(item, values, nonce) for name, item in meta.items() if name not in kept}
@@ -304,8 +311,9 @@ def _walk_context(context: dict, env: Environment, nonce: str | None = None):
         if name in _SHARED:
             shape, stand = ("id", id(value)), value
         elif name in _BY_VALUE:
-            if not isinstance(value, (str, list)) and name != "build_date_utc":
-                raise _Unshapable(f"{name} of type {type(value).__qualname__}")
+            plain = type(value) is str or (type(value) is list and all(type(item) is str for item in value))
+            if not plain and not (name == "build_date_utc" and type(value) is datetime):
+                raise _UnshapableError(f"{name} of type {type(value).__qualname__}")
             shape, stand = ("value", repr(value)), value
         elif name == "page":
             shape, stand = _walk_page(value, values, nonce)
@@ -323,13 +331,13 @@ def _learn(template: Template, context: dict, env: Environment):
     if foreign is not None:
         return None, f"the templates can call {foreign}, whose output the shell cannot vouch for"
     nonce = secrets.token_hex(6)
-    _, values, stand_in = _walk_context(context, env, nonce)
+    _, _, stand_in = _walk_context(context, env, nonce)
     _trip.reason = None
     try:
         probe = template.render(stand_in)
-    except _Tripped:
+    except _TrippedError:
         pass
-    except Exception as exc:  # a stand-in the template could not take: the class renders stock
+    except Exception as exc:  # noqa: BLE001 (whatever a stand-in made the template raise, the class renders stock)
         return None, f"the template failed on the stand-ins ({type(exc).__name__}: {exc})"
     if _trip.reason is not None:
         return None, _trip.reason
@@ -355,7 +363,17 @@ def _learn(template: Template, context: dict, env: Environment):
 
 
 # Where the filters, tests and globals of a stock MkDocs + Material environment come from: pure functions.
-_TRUSTED_MODULES = ("jinja2", "markupsafe", "builtins", "_operator", "gettext", "babel", "mkdocs", "properdocs", "material")
+_TRUSTED_MODULES = (
+    "jinja2",
+    "markupsafe",
+    "builtins",
+    "_operator",
+    "gettext",
+    "babel",
+    "mkdocs",
+    "properdocs",
+    "material",
+)
 
 
 def _foreign_callable(env: Environment) -> str | None:
@@ -397,7 +415,11 @@ def engine_mismatch() -> str | None:
         return f"{_ENGINE} renders pages differently than expected ({missing[0]!r} not found)"
     norm = inspect.getsource(importlib.import_module(f"{_ENGINE}.utils")._get_norm_url)
     filter_ = inspect.getsource(importlib.import_module(f"{_ENGINE}.utils.templates").url_filter)
-    if "path.startswith(('/', '#'))" not in norm or "return path, -1" not in norm or "normalize_url(str(value)" not in filter_:
+    if (
+        "path.startswith(('/', '#'))" not in norm
+        or "return path, -1" not in norm
+        or "normalize_url(str(value)" not in filter_
+    ):
         return f"{_ENGINE}'s url filter no longer leaves an anchor as it is"
     # The attributes the stand-in page gives the templates: properties, or set in Page's own code.
     page_source = inspect.getsource(importlib.import_module(Page.__module__))
@@ -460,7 +482,7 @@ class ShellTemplate:
         _state.pages += 1
         try:
             key, values, _ = _walk_context(context, self._env)
-        except _Unshapable as exc:
+        except _UnshapableError as exc:
             log.debug(f"page shell: {context['page'].file.src_uri} renders stock: {exc}")
             return template.render(context)
         key = (template.name, key)

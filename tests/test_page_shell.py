@@ -150,7 +150,7 @@ def _env(extra) -> tuple[Environment, MkDocsConfig]:
 def test_pages_are_filled_from_the_shell_exactly(caplog) -> None:
     shell = load_page_shell()
     env, config = _env(None)
-    titles = ["One", 'A <b>&"\'', "Café — ünïcode", "x" * 5000, LOOKS_LIKE_A_MARKER]
+    titles = ["One", "A <b>&\"'", "Café — ünïcode", "x" * 5000, LOOKS_LIKE_A_MARKER]
     stock = _render_pages(shell, env, config, titles)
     shell.on_env(env, config, None)
     with caplog.at_level(logging.DEBUG, logger="mkdocs.hooks.page_shell"):
@@ -165,7 +165,9 @@ def test_a_difference_the_markers_cannot_see_fails_the_self_check_with_one_info_
     env, config = _env(None)
     # A captured block is plain text: comparing it is invisible to the watched strings, so the shell
     # learned on "Two" lacks the "!" its stock render has; the self-check sees it and the class goes stock.
-    env.loader = DictLoader({"main.html": "{% set t %}{{ page.meta.title }}{% endset %}{{ t }}{% if t == 'Two' %}!{% endif %}"})
+    env.loader = DictLoader(
+        {"main.html": "{% set t %}{{ page.meta.title }}{% endset %}{{ t }}{% if t == 'Two' %}!{% endif %}"}
+    )
     stock = _render_pages(shell, env, config, ["One", "Two", "Two", "Three"])
     shell.on_env(env, config, None)
     with caplog.at_level(logging.INFO, logger="mkdocs.hooks.page_shell"):
@@ -191,7 +193,9 @@ def test_a_function_from_outside_the_engines_keeps_the_stock_render(caplog) -> N
 def test_the_page_url_printed_as_it_is_is_filled_per_page() -> None:
     shell = load_page_shell()
     env, config = _env(None)
-    env.loader = DictLoader({"main.html": "{{ page.url }}|{{ page.url | url }}|{{ base_url }}|{{ page.canonical_url }}"})
+    env.loader = DictLoader(
+        {"main.html": "{{ page.url }}|{{ page.url | url }}|{{ base_url }}|{{ page.canonical_url }}"}
+    )
     stock = _render_pages(shell, env, config, ["One", "Two", "Three"])
     shell.on_env(env, config, None)
     assert _render_pages(shell, env, config, ["One", "Two", "Three"]) == stock
