@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -199,3 +202,32 @@ def test_the_icon_shows_a_white_figure_on_indigo():
     touch = image(icons.touch_icon_png())
     assert touch.getpixel((2, 2)) == cards.INDIGO
     assert touch.getpixel((90, 48)) == cards.WHITE  # the bulb's ring, top centre (7.5-10 of 32)
+
+
+GOLDEN = Path(__file__).parent / "fixtures" / "cards" / "golden.json"
+
+
+def golden_cards() -> list[tuple[Card, str]]:
+    """The cards of fixtures/cards/golden.json with the sha256 each had when the fixture was written."""
+    entries = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    return [
+        (Card(e["title"], e["kind"], e["site_name"], tuple(e["tags"]), e["label"], e["footer"]), e["sha256"])
+        for e in entries
+    ]
+
+
+def test_the_golden_cards_keep_their_bytes():
+    # The fixture was written by the drawing code as it stood before it was made faster (titles short,
+    # long and cut, non-Latin, 0-9 tags, every kind, other sites): a faster card must be the same file,
+    # or every published card would change (and with it every cache and feed enclosure length).
+    cases = golden_cards()
+    assert len(cases) >= 50 and {card.kind for card, _ in cases} == set(cards.KINDS)
+    changed = [card.title for card, digest in cases if hashlib.sha256(render_card(card)).hexdigest() != digest]
+    assert changed == []
+
+
+def test_the_golden_cards_do_not_depend_on_the_order_they_are_drawn_in():
+    # Caches (label, band, chips, glyph widths) must not leak from one card into the next.
+    cases = golden_cards()[::-1]
+    changed = [card.title for card, digest in cases if hashlib.sha256(render_card(card)).hexdigest() != digest]
+    assert changed == []
