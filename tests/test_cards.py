@@ -6,6 +6,7 @@ import hashlib
 import io
 import itertools
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +232,100 @@ def test_the_golden_cards_do_not_depend_on_the_order_they_are_drawn_in():
     cases = golden_cards()[::-1]
     changed = [card.title for card, digest in cases if hashlib.sha256(render_card(card)).hexdigest() != digest]
     assert changed == []
+
+
+def reference_wrap(text, face, width, max_lines):
+    """The line breaking as it was first written (one `getlength` per word tried, a linear scan): the faster
+    one in cards.py must break every title at the same places."""
+    lines, current = [], ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if face.getlength(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        while face.getlength(word) > width:
+            cut = reference_longest_prefix(word, face, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current:
+        lines.append(current)
+    if len(lines) <= max_lines:
+        return lines, True
+    kept = lines[:max_lines]
+    kept[-1] = reference_ellipsize(kept[-1] + " " + lines[max_lines], face, width)
+    return kept, False
+
+
+def reference_ellipsize(text, face, width):
+    if face.getlength(text) <= width:
+        return text
+    cut = reference_longest_prefix(text, face, width - face.getlength(cards.ELLIPSIS))
+    space = text.rfind(" ", 0, cut + 1)
+    if space > cut * 0.6:
+        cut = space
+    return text[:cut].rstrip(" ,;:.-\u2013\u2014") + cards.ELLIPSIS
+
+
+def reference_longest_prefix(text, face, width):
+    low, high = 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if face.getlength(text[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def many_titles() -> list[str]:
+    """The tips' titles, the benchmark library's (a real title cut to fit a number), and made-up ones:
+    random runs of the tips' words, words longer than a line, non-Latin text, odd spacing."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    seeds = generate.seed_tips()
+    titles = [seed.meta["title"] for seed in seeds]
+    for index in range(0, 1000, 7):
+        suffix = f" ({index + 1})"
+        titles.append(seeds[index % len(seeds)].meta["title"][: generate.TITLE_MAX - len(suffix)].rstrip() + suffix)
+    words = " ".join(seed.body for seed in seeds).split()
+    rng = random.Random(13)
+    for _ in range(200):
+        titles.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 40))))
+    titles += [
+        "Kundenzufriedenheitsverbesserungsmaßnahmenkatalogzusammenstellung" * 3,
+        "Say it: " + "W" * 70 + " and then " + "i" * 300,
+        "Straße, Größe, Ærø: Ответ на жалобу клиента, Ευχαριστώ πολύ, Cảm ơn bạn " * 3,
+        "Thanks 谢谢 ☃ \U000f0000 e\u0301 tab\there\nnewline",
+        "  spaced   out  ",
+        "",
+        "AVAVAV To Wa Yo LT ff fi " * 5,
+    ]
+    return titles
+
+
+def test_line_breaks_and_ellipses_are_the_ones_the_first_algorithm_gave():
+    titles = many_titles()
+    assert len(titles) > 400
+    for size in cards.TITLE_SIZES:
+        face = font(size, BOLD)
+        for max_lines in (1, 4):
+            for title in titles:
+                assert wrap(title, face, TEXT_WIDTH, max_lines) == reference_wrap(title, face, TEXT_WIDTH, max_lines)
+    for face, width in ((font(34, BOLD), TEXT_WIDTH), (font(30), TEXT_WIDTH // 2 - 40), (font(30, BOLD), 300)):
+        for title in titles:
+            assert cards.ellipsize(title, face, width) == reference_ellipsize(title, face, width)
+
+
+def test_widths_from_kept_characters_are_what_pillow_measures():
+    titles = many_titles()
+    face = font(84, BOLD)
+    widths = cards._widths(face)
+    for title in titles:
+        assert widths.width(title) == round(face.getlength(title) * 64)

@@ -122,6 +122,76 @@ def missing_glyphs(text: str, size: int = 40) -> list[str]:
     return sorted({ch for ch in text if not ch.isspace() and drawn(ch) == notdef})
 
 
+class _Widths:
+    """Exact text widths of one face in 1/64 px (FreeType's 26.6 units), from measurements kept per character.
+
+    A card's title used to take ~20 `getlength` calls (one per word tried,
+    ~30 us each). Pillow's basic layout (`text_layout_fallback` in
+    `_imagingft.c`) makes a string's length the sum of its characters'
+    advances plus a kerning term for each adjacent pair of glyphs, nothing
+    else; so a width is a sum over cached characters and pairs, the same
+    number `getlength` returns (tests compare the two on every title of the
+    tips and the benchmark's, and the line breaks with the former
+    word-by-word measuring).
+    """
+
+    def __init__(self, face: ImageFont.FreeTypeFont) -> None:
+        self.face = face
+        self._chars: dict[str, int] = {}
+        self._pairs: dict[str, int] = {}
+        self._words: dict[str, int] = {}
+
+    def measured(self, text: str) -> int:
+        """What Pillow measures for `text`, in 1/64 px (one real `getlength` call)."""
+        return round(self.face.getlength(text) * 64)
+
+    def char(self, ch: str) -> int:
+        """One character's advance."""
+        found = self._chars.get(ch)
+        if found is None:
+            found = self._chars[ch] = self.measured(ch)
+        return found
+
+    def pair(self, first: str, second: str) -> int:
+        """The kerning between two adjacent characters (0 for a font without a kerning table)."""
+        key = first + second
+        found = self._pairs.get(key)
+        if found is None:
+            found = self._pairs[key] = self.measured(key) - self.char(first) - self.char(second)
+        return found
+
+    def prefixes(self, text: str) -> list[int]:
+        """The widths of text[:0], text[:1], ... text[:len(text)]."""
+        widths, total, previous = [0], 0, ""
+        for ch in text:
+            total += self.char(ch) + (self.pair(previous, ch) if previous else 0)
+            widths.append(total)
+            previous = ch
+        return widths
+
+    def width(self, text: str) -> int:
+        """The width of `text`."""
+        return self.prefixes(text)[-1]
+
+    def word(self, word: str) -> int:
+        """The width of `word`, kept: a library's titles share most of their words."""
+        found = self._words.get(word)
+        if found is None:
+            if len(self._words) > 50_000:  # bounded: a long preview session must not grow without end
+                self._words.clear()
+            found = self._words[word] = self.width(word)
+        return found
+
+    def joined(self, left: str, right: str) -> int:
+        """What putting a space between two words adds beside their own widths (the space and two kernings)."""
+        return self.char(" ") + self.pair(left[-1], " ") + self.pair(" ", right[0])
+
+
+@lru_cache(maxsize=32)
+def _widths(face: ImageFont.FreeTypeFont) -> _Widths:
+    return _Widths(face)
+
+
 def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) -> tuple[list[str], bool]:
     """Break `text` into at most `max_lines` lines no wider than `width` pixels: (lines, complete).
 
@@ -129,21 +199,24 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) ->
     between characters. When the text needs more lines, the last line ends
     with an ellipsis and `complete` is False.
     """
+    widths, limit = _widths(face), width * 64
     lines: list[str] = []
-    current = ""
+    current, current_width = "", 0
     for word in text.split():
-        candidate = f"{current} {word}" if current else word
-        if face.getlength(candidate) <= width:
-            current = candidate
+        word_width = widths.word(word)
+        candidate = current_width + widths.joined(current, word) + word_width if current else word_width
+        if candidate <= limit:
+            current = f"{current} {word}" if current else word
+            current_width = candidate
             continue
         if current:
             lines.append(current)
-        current = ""
-        while face.getlength(word) > width:  # a word longer than a line: cut it
-            cut = _longest_prefix(word, face, width)
+        while word_width > limit:  # a word longer than a line: cut it
+            cut = _longest_prefix(widths.prefixes(word), limit)
             lines.append(word[:cut])
             word = word[cut:]
-        current = word
+            word_width = widths.width(word)
+        current, current_width = word, word_width
     if current:
         lines.append(current)
     if len(lines) <= max_lines:
@@ -155,20 +228,24 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) ->
 
 def ellipsize(text: str, face: ImageFont.FreeTypeFont, width: int) -> str:
     """`text` cut so that it and a trailing ellipsis fit in `width` pixels (whole when it fits)."""
-    if face.getlength(text) <= width:
+    widths = _widths(face)
+    prefixes = widths.prefixes(text)
+    if prefixes[-1] <= width * 64:
         return text
-    cut = _longest_prefix(text, face, width - face.getlength(ELLIPSIS))
+    cut = _longest_prefix(prefixes, width * 64 - widths.width(ELLIPSIS))
     space = text.rfind(" ", 0, cut + 1)
     if space > cut * 0.6:  # end on a whole word unless that leaves the line short
         cut = space
     return text[:cut].rstrip(" ,;:.-\u2013\u2014") + ELLIPSIS
 
 
-def _longest_prefix(text: str, face: ImageFont.FreeTypeFont, width: float) -> int:
-    low, high = 1, len(text)  # at least one character, so a line always moves on
+def _longest_prefix(prefixes: list[int], limit: int) -> int:
+    """The longest prefix (by `prefixes`, its widths) within `limit`, found by bisection; at least one
+    character, so a line always moves on."""
+    low, high = 1, len(prefixes) - 1
     while low < high:
         middle = (low + high + 1) // 2
-        if face.getlength(text[:middle]) <= width:
+        if prefixes[middle] <= limit:
             low = middle
         else:
             high = middle - 1
