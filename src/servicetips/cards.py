@@ -364,10 +364,10 @@ def _base(label: str, site_name: str, footer: str) -> Image.Image:
     return base
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)  # at most ~60 KB each
 def _chips(tags: tuple[str, ...]) -> tuple[Image.Image, tuple[int, int]] | None:
     """The tags' chips alone on the white ink's mask, cut to what they cover, and where that goes
-    (None: nothing shows). A library has a few hundred tag sets for a thousand tips: cached.
+    (None: nothing shows). A library has a few dozen tag sets for a thousand tips: cached.
 
     Laid on a card with `paste(255, ..., mask)`, Pillow's own fill through a mask, the one that
     `ImageDraw.text` uses: each pixel comes out as if the chips were drawn over the title there
