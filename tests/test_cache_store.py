@@ -7,8 +7,13 @@ key's, a file that is not an entry, a key that could leave the folder.
 
 from __future__ import annotations
 
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
+from servicetips import cache_store
 from servicetips.cache_store import MAGIC, Store
 
 KEY, OTHER = "ab" * 32, "cd" * 32
@@ -83,10 +88,8 @@ def test_a_temporary_name_left_by_another_process_is_never_written_over(tmp_path
     # files: the exclusive create refuses those names and takes the next.
     store = Store(tmp_path, "pages")
     store.put(KEY, b"first")
-    import servicetips.cache_store as cache_store
-
     upcoming = next(cache_store._counter) + 1
-    left = [store.path(OTHER).parent / f".tmp-{__import__('os').getpid()}-{upcoming + n}" for n in range(3)]
+    left = [store.path(OTHER).parent / f".tmp-{os.getpid()}-{upcoming + n}" for n in range(3)]
     left[0].parent.mkdir(parents=True, exist_ok=True)
     for path in left:
         path.write_bytes(b"another build's write")
@@ -96,8 +99,6 @@ def test_a_temporary_name_left_by_another_process_is_never_written_over(tmp_path
 
 
 def test_a_cache_folder_deleted_during_the_build_is_made_again(tmp_path):
-    import shutil
-
     store = Store(tmp_path / "cache", "pages")
     store.put(KEY, b"one")
     shutil.rmtree(tmp_path / "cache")  # `rm -rf .cache` while a build runs: safe to delete
@@ -122,12 +123,10 @@ def test_a_file_in_the_way_of_a_shard_is_said_once_and_writing_stops(tmp_path, c
 
 
 def test_puts_from_several_threads_each_land_whole(tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
-
     store = Store(tmp_path, "pages")
     payloads = {key: key.encode() * 500 for key in _keys(64)}
     with ThreadPoolExecutor(max_workers=8) as pool:
         # Every key twice, from different threads: the last rename wins, and both are whole entries.
         list(pool.map(lambda item: store.put(*item), list(payloads.items()) * 2))
     assert all(store.get(key) == payload for key, payload in payloads.items())
-    assert not [path for path in tmp_path.rglob(".tmp-*")]
+    assert not list(tmp_path.rglob(".tmp-*"))
