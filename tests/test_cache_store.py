@@ -130,3 +130,68 @@ def test_puts_from_several_threads_each_land_whole(tmp_path):
         list(pool.map(lambda item: store.put(*item), list(payloads.items()) * 2))
     assert all(store.get(key) == payload for key, payload in payloads.items())
     assert not list(tmp_path.rglob(".tmp-*"))
+
+
+@pytest.fixture
+def background():
+    """Entries written by the writer thread, as in a build (hooks/atomic_output.py); off again after the test."""
+    cache_store.write_in_background(True)
+    yield
+    cache_store.write_in_background(False)
+
+
+def test_in_the_background_an_entry_is_served_at_once_and_on_disk_after_wait(tmp_path, background):
+    store = Store(tmp_path, "pages")
+    payloads = {key: key.encode() * 300 for key in _keys(300)}
+    for key, payload in payloads.items():
+        store.put(key, payload)
+        assert store.get(key) == payload  # under way or written: the same bytes either way
+    cache_store.wait()
+    reader = Store(tmp_path, "pages")  # another store (another build) reads only the disk
+    assert all(reader.get(key) == payload for key, payload in payloads.items())
+    assert not list(tmp_path.rglob(".tmp-*"))
+    assert store._pending == {}
+
+
+def test_in_the_background_a_folder_that_cannot_be_written_is_said_once(tmp_path, background, caplog):
+    (tmp_path / "pages").write_bytes(b"a file where the folder should be")
+    store = Store(tmp_path, "pages")
+    with caplog.at_level("INFO", logger="servicetips.cache_store"):
+        for key in _keys(20):
+            store.put(key, b"x")
+        cache_store.wait()  # a file-system error is the store's to say, not raised
+    assert not store.writable
+    assert len(caplog.records) == 1 and "not used" in caplog.records[0].getMessage()
+    assert store.get(KEY) is None and store._pending == {}
+
+
+def test_in_the_background_any_other_failure_is_raised_by_wait_once(tmp_path, background, monkeypatch):
+    def broken(self, key, payload):
+        raise RuntimeError("a bug in the writer")
+
+    monkeypatch.setattr(Store, "_write", broken)
+    store = Store(tmp_path, "pages")
+    store.put(KEY, b"one")
+    with pytest.raises(RuntimeError, match="a bug in the writer"):
+        cache_store.wait()
+    cache_store.wait()  # raised once, to the build that waited
+    assert store.get(KEY) is None
+
+
+def test_prune_waits_for_entries_under_way(tmp_path, background):
+    store = Store(tmp_path, "pages")
+    for key in _keys(100):
+        store.put(key, b"payload" * 1000)
+    assert store.prune(set(_keys(100)[:10])) == 90
+    assert sorted(path.name for path in tmp_path.rglob("*") if path.is_file()) == _keys(100)[:10]
+
+
+def test_turning_the_background_off_waits_for_it(tmp_path):
+    cache_store.write_in_background(True)
+    store = Store(tmp_path, "cards", suffix=".png")
+    for key in _keys(50):
+        store.put(key, b"png" * 5000)
+    cache_store.write_in_background(False)
+    assert sorted(path.name for path in tmp_path.rglob("*") if path.is_file()) == [f"{key}.png" for key in _keys(50)]
+    store.put(KEY, b"now")  # written before put returns again
+    assert (tmp_path / "cards" / KEY[:2] / f"{KEY}.png").read_bytes().endswith(b"now")
