@@ -195,3 +195,17 @@ def test_turning_the_background_off_waits_for_it(tmp_path):
     assert sorted(path.name for path in tmp_path.rglob("*") if path.is_file()) == [f"{key}.png" for key in _keys(50)]
     store.put(KEY, b"now")  # written before put returns again
     assert (tmp_path / "cards" / KEY[:2] / f"{KEY}.png").read_bytes().endswith(b"now")
+
+
+def test_a_forked_child_neither_waits_for_nor_writes_its_parent_s_entries(tmp_path, background):
+    store = Store(tmp_path, "pages")
+    for key in _keys(50):
+        store.put(key, b"x" * 10000)
+    pid = os.fork()
+    if pid == 0:  # the child: must not hang in wait() on a queue no thread of its own drains
+        cache_store.wait()
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    cache_store.wait()
+    assert all(Store(tmp_path, "pages").get(key) == b"x" * 10000 for key in _keys(50))

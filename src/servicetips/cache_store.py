@@ -188,6 +188,9 @@ class _Writer:
     """The one background thread that writes the entries `put` hands over, in order."""
 
     def __init__(self) -> None:
+        self._start()
+
+    def _start(self) -> None:
         self.enabled = False
         # Bounded: when the disk is slower than the build, `put` waits instead of holding every payload in memory.
         self._queue: queue.Queue[tuple[Store, str, bytes]] = queue.Queue(maxsize=256)
@@ -224,6 +227,8 @@ class _Writer:
 
 
 _writer = _Writer()
+# A forked child has no writer thread: it starts afresh instead of waiting for entries only its parent writes.
+os.register_at_fork(after_in_child=_writer._start)
 
 
 def write_in_background(enabled: bool) -> None:
