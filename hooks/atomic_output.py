@@ -17,11 +17,6 @@ runs. Here (`servicetips.site_output` does the work):
 builds (which update the folder in place on purpose) write directly.
 `TIPS_OUTPUT_LOCK_TIMEOUT` (seconds, default 600) is how long a build waits
 for another one.
-
-The build cache's entries (`servicetips.cache_store`) are written by a
-background thread while the build runs (`write_in_background`), and every
-build waits for them before its site is swapped into place, so a finished
-build has left every entry whole on disk.
 """
 
 from __future__ import annotations
@@ -37,7 +32,6 @@ from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
 from mkdocs.utils import CountHandler
 
-from servicetips import cache_store
 from servicetips.site_output import (
     LOCK_TIMEOUT,
     OutputError,
@@ -69,7 +63,6 @@ def on_startup(command: str, dirty: bool) -> None:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Lock the site folder, clean up after a killed build, and point the build at a fresh staging folder."""
     _reset()
-    cache_store.write_in_background(True)
     if _state.command != "build" or _state.dirty:
         return config
     _state.target = Path(config.site_dir).absolute()
@@ -99,7 +92,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 @event_priority(-100)  # last: after every plugin (search writes its index here) has written its files
 def on_post_build(config: MkDocsConfig) -> None:
     """Swap the finished site into place, unless --strict is about to refuse the build."""
-    cache_store.wait()  # every cache entry of this build on disk (and the writer's failure raised) first
     if _state.staging is None:
         return
     if _state.warnings is not None and _state.warnings.get_counts():
@@ -125,9 +117,8 @@ def on_build_error(error: Exception) -> None:
 
 
 def on_shutdown() -> None:
-    """Leave no staging folder, no lock and no cache entry under way behind, whatever happened."""
+    """Leave no staging folder and no lock behind, whatever happened."""
     _reset()
-    cache_store.write_in_background(False)
 
 
 def _reset() -> None:

@@ -15,16 +15,7 @@ half-written entry. The temporary name is this process's id and a counter,
 created exclusively (`O_EXCL`), not `tempfile.mkstemp`: a build writes
 thousands of entries, and mkstemp's random names, retries and checks cost
 more than the write itself; each shard folder is made once per store and
-remembered.
-
-With `write_in_background(True)` (the build turns it on), `put` hands the
-entry to one writer thread and returns: creating, writing and renaming a
-file are system calls that release the interpreter, so on a second core
-they overlap the rendering of the next pages. A payload under way is
-served by `get` from memory; `wait()` returns once every entry handed over
-is on disk (the build waits before its site is swapped into place, `prune`
-before it lists the folder, and the process at exit), and re-raises there
-anything but a file-system error that the writer met. The folder is never published and is safe to delete; one
+remembered. The folder is never published and is safe to delete; one
 that cannot be written only costs speed: the first failure is logged once
 (info: a warning would stop a `--strict` build) and the cache is written no
 more for that store.
@@ -32,14 +23,11 @@ more for that store.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import itertools
 import logging
 import os
-import queue
 import re
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -81,7 +69,6 @@ class Store:
         self.writable = True
         self._root = os.fspath(self.folder)
         self._shards: set[str] = set()  # shard folders known to exist (made or seen by this store)
-        self._pending: dict[str, bytes] = {}  # entries handed to the writer thread and not yet written
         self._log = log or logging.getLogger("servicetips.cache_store")
         self._name = name or kind.removesuffix("s")
         self._fallback = fallback or "made, not cached"
@@ -94,9 +81,6 @@ class Store:
         """The payload kept under `key`, or None when there is none or the file is not a sound entry of it."""
         if not _KEY.fullmatch(key):
             return None
-        pending = self._pending.get(key)
-        if pending is not None:
-            return pending  # handed to the writer thread, maybe not on disk yet: the bytes we were given
         try:
             # A plain open on a joined string: pathlib's objects cost more than the read of a small entry.
             with open(f"{self._root}/{key[:2]}/{key}{self.suffix}", "rb") as handle:
@@ -111,15 +95,6 @@ class Store:
         """Keep `payload` under `key`, atomically; when the folder cannot be written, say so once and stop trying."""
         if not self.writable or not _KEY.fullmatch(key):
             return
-        if _writer.enabled:
-            self._pending[key] = payload
-            _writer.submit(self, key, payload)
-        else:
-            self._write(key, payload)
-
-    def _write(self, key: str, payload: bytes) -> None:
-        if not self.writable:
-            return  # an earlier write (in the writer thread) failed: said once, no more tries
         shard = f"{self._root}/{key[:2]}"
         target = f"{shard}/{key}{self.suffix}"
         temp = None
@@ -165,7 +140,6 @@ class Store:
         Keeps the folder from growing with every change: an entry no build
         asked for is dead weight in the saved CI cache.
         """
-        wait()  # entries under way are on disk first: the folder is listed as the build left it
         wanted = {f"{key}{self.suffix}" for key in keep}
         removed = 0
         try:
@@ -182,73 +156,3 @@ class Store:
             except OSError:
                 continue  # another build's files or a folder we may not touch: left as they are
         return removed
-
-
-class _Writer:
-    """The one background thread that writes the entries `put` hands over, in order."""
-
-    def __init__(self) -> None:
-        self._start()
-
-    def _start(self) -> None:
-        self.enabled = False
-        # Bounded: when the disk is slower than the build, `put` waits instead of holding every payload in memory.
-        self._queue: queue.Queue[tuple[Store, str, bytes]] = queue.Queue(maxsize=256)
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._error: BaseException | None = None
-
-    def submit(self, store: Store, key: str, payload: bytes) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                # A daemon, so that it never holds the process open; `wait` at exit drains it first.
-                self._thread = threading.Thread(target=self._run, name="servicetips-cache-writer", daemon=True)
-                self._thread.start()
-        self._queue.put((store, key, payload))
-
-    def _run(self) -> None:
-        while True:
-            store, key, payload = self._queue.get()
-            try:
-                store._write(key, payload)
-            except BaseException as exc:  # noqa: BLE001 - handed to the build's thread by `wait`, never lost
-                if self._error is None:
-                    self._error = exc
-            finally:
-                if store._pending.get(key) is payload:
-                    del store._pending[key]
-                self._queue.task_done()
-
-    def wait(self) -> None:
-        self._queue.join()
-        error, self._error = self._error, None
-        if error is not None:
-            raise error
-
-
-_writer = _Writer()
-# A forked child has no writer thread: it starts afresh instead of waiting for entries only its parent writes.
-os.register_at_fork(after_in_child=_writer._start)
-
-
-def write_in_background(enabled: bool) -> None:
-    """Have `put` hand entries to the writer thread (True) or write them before it returns (False, the default)."""
-    if not enabled:
-        wait()
-    _writer.enabled = enabled
-
-
-def wait() -> None:
-    """Return when every entry handed to the writer thread is on disk; re-raise what it met other than an OSError."""
-    _writer.wait()
-
-
-def _wait_at_exit() -> None:
-    # A process that never waited (a tool, an interrupted build) still leaves whole entries behind.
-    try:
-        wait()
-    except Exception:  # too late to fail the run: said, not raised
-        logging.getLogger("servicetips.cache_store").exception("writing the build cache failed")
-
-
-atexit.register(_wait_at_exit)
