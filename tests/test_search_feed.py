@@ -363,3 +363,71 @@ def test_a_bundle_changed_in_place_in_the_site_is_not_taken_back_from_the_cache(
     again = index_pages(pages_of(site), site, cache_dir=cache)
     assert not again.cached
     assert snapshot(site / BUNDLE_DIR) == built
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def _fresh_bundle(pages: list[tuple[str, str]], tmp_path: Path) -> dict:
+    """The bundle of `pages` indexed with no cache at all, in a folder of its own."""
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    index_pages(pages, fresh)
+    return snapshot(fresh / BUNDLE_DIR)
+
+
+def test_after_one_page_changes_the_files_that_did_not_are_linked_from_the_cache_not_written(site, tmp_path):
+    cache = tmp_path / "cache"
+    pages = pages_of(site)
+    index_pages(pages, site, cache_dir=cache)
+    (before,) = cache_files(cache)
+    kept = _inodes(before / "files")
+    changed = [(u, h.replace("marmalade", "quince")) for u, h in pages]
+    assert not index_pages(changed, site, cache_dir=cache).cached
+    now = _inodes(site / BUNDLE_DIR)
+    linked = {name for name, inode in now.items() if kept.get(name) == inode}
+    # The script, its worker and WebAssembly and the unchanged page's fragment; not the changed page's.
+    assert {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind"} <= linked
+    plain = fragments(site)["plain/"]
+    assert any(name.startswith("fragment/") for name in linked)
+    assert "quince" in fragments(site)["tips/one/"]["content"] and "quince" not in plain["content"]
+    assert len(linked) < len(now)
+    assert snapshot(site / BUNDLE_DIR) == _fresh_bundle(changed, tmp_path)
+
+
+@pytest.mark.parametrize("how", ["flipped", "truncated", "symlink-same-bytes", "folder-symlink"])
+def test_a_damaged_or_planted_file_of_an_older_entry_is_never_linked(site, tmp_path, how):
+    cache = tmp_path / "cache"
+    pages = pages_of(site)
+    index_pages(pages, site, cache_dir=cache)
+    (entry,) = cache_files(cache)
+    files = entry / "files"
+    script = files / "pagefind.js"
+    data = script.read_bytes()
+    script.unlink()  # a new file: the site's copy is a link to the old one
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    if how == "flipped":
+        script.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    elif how == "truncated":
+        script.write_bytes(data[:-10])
+    elif how == "symlink-same-bytes":
+        # The right bytes, but in a file outside the cache: linking it would tie the site to that file.
+        (planted / "pagefind.js").write_bytes(data)
+        script.symlink_to(planted / "pagefind.js")
+    else:
+        script.write_bytes(data)
+        shutil.copytree(files / "fragment", planted / "fragment")
+        shutil.rmtree(files / "fragment")
+        (files / "fragment").symlink_to(planted / "fragment")
+    # Never to be linked: the damaged file, and anything reached through a planted link.
+    never = {p.stat().st_ino for p in planted.rglob("*") if p.is_file()}
+    if how in ("flipped", "truncated"):
+        never.add(script.stat().st_ino)
+    changed = [(u, h.replace("marmalade", "quince")) for u, h in pages]
+    assert not index_pages(changed, site, cache_dir=cache).cached
+    bundle = site / BUNDLE_DIR
+    assert never and not never & set(_inodes(bundle).values())
+    assert not any(path.is_symlink() for path in bundle.rglob("*"))
+    assert snapshot(bundle) == _fresh_bundle(changed, tmp_path)
