@@ -20,7 +20,7 @@ import pytest
 from servicetips.build import SiteSettings, build_site
 from servicetips.cache_store import Store
 from servicetips.pages import KeptPages, VirtualPage
-from servicetips.pages.kept import KIND, decode_page, encode_page, tip_key
+from servicetips.pages.kept import KIND, decode_record, encode_record, tip_key
 from servicetips.routes import tip_source
 from support import AS_OF, AS_OF_DATE, REPO, build_site as build_mkdocs_site, copy_library, snapshot
 
@@ -87,7 +87,7 @@ def test_a_kept_page_is_the_page_built_anew(base, tmp_path):
     second, kept = kept_build(tips, cache)
     assert kept.misses == 0 and kept.hits == len(second)
     assert second == first == fresh_build(tips)
-    assert [path.name for path in (cache / KIND).rglob("*") if path.is_file()] == [f"{kept.shared}.json"]
+    assert [path.name for path in (cache / KIND).rglob("*") if path.is_file()] == [f"{kept.shared}.bin"]
 
 
 def _middle_tip(base) -> tuple[str, str, str]:
@@ -177,7 +177,7 @@ def test_a_linked_tip_that_loses_its_page_is_shown_as_text_on_a_kept_page(base, 
 
 def test_a_damaged_kept_file_is_ignored_and_written_again(base, tmp_path):
     tips, cache = warm(base, tmp_path)
-    (entry,) = [path for path in (cache / KIND).rglob("*.json")]
+    (entry,) = [path for path in (cache / KIND).rglob("*.bin")]
     data = entry.read_bytes()
     entry.write_bytes(data[:-20] + bytes([data[-20] ^ 1]) + data[-19:])
     pages, kept = kept_build(tips, cache)
@@ -185,36 +185,65 @@ def test_a_damaged_kept_file_is_ignored_and_written_again(base, tmp_path):
     assert entry.read_bytes() == data  # written again, the same bytes
 
 
+def _rewrite(cache: Path, shared: str, change) -> None:
+    """Rewrite the kept file with a sound header, after `change(index, records)` (records: key -> [html, footer, rest])."""
+    store = Store(cache, KIND, suffix=".bin")
+    head, _, body = store.get(shared).partition(b"\n")
+    index = json.loads(head)
+    records = {}
+    for key, (start, *lengths) in index.items():
+        parts, at = [], start
+        for length in lengths:
+            parts.append(body[at : at + length])
+            at += length
+        records[key] = parts
+    change(index, records)
+    out, offset, where = [], 0, {}
+    for key, parts in records.items():
+        where[key] = [offset, *(len(part) for part in parts)]
+        out.extend(parts)
+        offset += sum(len(part) for part in parts)
+    where.update({key: value for key, value in index.items() if key not in records})
+    store.put(shared, json.dumps(where).encode("ascii") + b"\n" + b"".join(out))
+
+
 def test_a_kept_page_of_the_wrong_shape_or_in_another_page_s_place_is_built_again(base, tmp_path):
     tips, cache = warm(base, tmp_path)
     output = build_site(tips, AS_OF_DATE, SETTINGS)
     shared = KeptPages(cache, output.index.index).shared
-    store = Store(cache, KIND, suffix=".json")
-    entries = json.loads(store.get(shared))
-    keys = sorted(entries)
-    entries[keys[0]] = [[1, 2, 3], []]  # not a page
-    entries[keys[1]][0][1] = 42  # HTML that is not text
-    entries[keys[2]][1] = [["a-tip", "yes"]]  # an answer that is not a boolean
-    entries[keys[3]] = entries[keys[4]]  # a sound page, in another page's place
-    entries[keys[5]] = "a page"
-    store.put(shared, json.dumps(entries).encode("utf-8"))
+
+    def spoil(index: dict, records: dict) -> None:
+        keys = sorted(records)
+        records[keys[0]][2] = b"[1, 2, 3]"  # not the rest of a page
+        records[keys[1]][0] = b"\xff\xfe not UTF-8"
+        rest = json.loads(records[keys[2]][2])
+        rest[4] = [["a-tip", "yes"]]  # an answer that is not a boolean
+        records[keys[2]][2] = json.dumps(rest).encode()
+        records[keys[3]] = list(records[keys[4]])  # a sound page, in another page's place
+        rest = json.loads(records[keys[5]][2])
+        rest[1] = ["meta", "that is not a mapping"]
+        records[keys[5]][2] = json.dumps(rest).encode()
+        del records[keys[6]]
+        index[keys[6]] = [10**9, 5, 5, 5]  # beyond the end of the file
+
+    _rewrite(cache, shared, spoil)
     pages, kept = kept_build(tips, cache)
     assert pages == base[2]
-    assert kept.misses == 5 and kept.hits == len(pages) - 5
+    assert kept.misses == 6 and kept.hits == len(pages) - 6
 
 
 def test_a_file_of_another_cache_in_its_place_is_ignored(base, tmp_path):
     tips, cache = warm(base, tmp_path)
-    (entry,) = [path for path in (cache / KIND).rglob("*.json")]
-    key = entry.name.removesuffix(".json")
+    (entry,) = [path for path in (cache / KIND).rglob("*.bin")]
+    key = entry.name.removesuffix(".bin")
     # A sound entry of another kind of cache, under the same key: its header names the other kind.
     other = Store(tmp_path / "other", "pages", suffix=".html")
     other.put(key, b"<html>a rendered page</html>")
     shutil.copy(other.path(key), entry)
     pages, kept = kept_build(tips, cache)
     assert kept.hits == 0 and pages == base[2]
-    # And a file that is not JSON under a sound header of its own kind.
-    Store(cache, KIND, suffix=".json").put(key, b"\xff not json")
+    # And a file whose index is not JSON, under a sound header of its own kind.
+    Store(cache, KIND, suffix=".bin").put(key, b"\xff not json\n<p>a page</p>")
     pages, kept = kept_build(tips, cache)
     assert kept.hits == 0 and pages == base[2]
 
@@ -223,7 +252,7 @@ def test_a_page_json_would_not_give_back_is_not_kept(tmp_path, base):
     tips, _, _ = base
     output = build_site(tips, AS_OF_DATE, SETTINGS)
     page = VirtualPage("tips/odd.md", "<p>odd</p>", {"hide": ("toc",)})
-    assert decode_page(json.loads(json.dumps(encode_page(page)))) != page
+    assert decode_record(*encode_record(page, []))[0] != page
     for _ in range(2):
         kept = KeptPages(tmp_path / "cache", output.index.index)
         assert kept.page(output.index.index, page.src_uri, ["odd"], lambda: page) is page
@@ -257,7 +286,7 @@ def test_the_preview_keeps_a_scheduled_tip_s_page_apart(base, tmp_path):
 
 @pytest.mark.slow
 def test_the_site_built_over_kept_pages_is_byte_for_byte_the_site_built_anew(tmp_path):
-    tips = copy_library(tmp_path)
+    tips = _library(tmp_path / "tips")
     cache = tmp_path / "cache"
     env = {"TIPS_CACHE_DIR": str(cache)}
     assert build_mkdocs_site(tips, tmp_path / "first", AS_OF, extra_env=env).ok
@@ -265,6 +294,7 @@ def test_the_site_built_over_kept_pages_is_byte_for_byte_the_site_built_anew(tmp
     _change_title(paths[5])
     _change_body(paths[6])
     _change_tags(paths[7])
+    _change_date(paths[8])
     cached = build_mkdocs_site(tips, tmp_path / "cached", AS_OF, extra_env=env)
     fresh = build_mkdocs_site(tips, tmp_path / "fresh", AS_OF, extra_env={"TIPS_CACHE_DIR": "off"})
     assert cached.ok and fresh.ok

@@ -366,3 +366,53 @@ def test_the_core_fingerprint_covers_the_core_s_code_and_templates():
     core = Path(servicetips.__file__).parent
     assert core_fingerprint() == tree_fingerprint(core)
     assert (core / "templates").is_dir() and (core / "page_cache.py").is_file()
+
+
+def _template_env(folder: Path, source: str):
+    from jinja2 import DictLoader, Environment
+
+    from servicetips.page_cache import TemplateCache
+
+    env = Environment(loader=DictLoader({"page.html": source}), autoescape=True)
+    env.bytecode_cache = TemplateCache(folder, env)
+    compiled = []
+    compile_ = env.compile
+
+    def counting_compile(*args, **kwargs):
+        compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
+        return compile_(*args, **kwargs)
+
+    env.compile = counting_compile
+    return env, compiled
+
+
+def test_compiled_templates_are_kept_and_a_damaged_or_stale_entry_is_compiled_again(tmp_path):
+    source = "<p>{{ text }}</p>"
+    first, compiled = _template_env(tmp_path, source)
+    assert first.get_template("page.html").render(text="<b>") == "<p>&lt;b&gt;</p>" and compiled == ["page.html"]
+    (entry,) = [path for path in (tmp_path / "templates").rglob("*") if path.is_file()]
+    kept = entry.read_bytes()
+    second, compiled = _template_env(tmp_path, source)
+    assert second.get_template("page.html").render(text="<b>") == "<p>&lt;b&gt;</p>" and compiled == []
+    # Damaged: the store's checksum no longer matches, so the entry is not used.
+    entry.write_bytes(kept[:-3] + bytes([kept[-3] ^ 1]) + kept[-2:])
+    third, compiled = _template_env(tmp_path, source)
+    assert third.get_template("page.html").render(text="x") == "<p>x</p>" and compiled == ["page.html"]
+    assert entry.read_bytes() == kept
+    # A template whose source changed: Jinja's own checksum turns the kept code down.
+    changed, compiled = _template_env(tmp_path, "<div>{{ text }}</div>")
+    assert changed.get_template("page.html").render(text="x") == "<div>x</div>" and compiled == ["page.html"]
+
+
+def test_an_environment_that_compiles_differently_does_not_share_compiled_templates(tmp_path):
+    from jinja2 import DictLoader, Environment
+
+    from servicetips.page_cache import TemplateCache
+
+    keys = set()
+    for options in ({}, {"trim_blocks": True}, {"autoescape": True}, {"variable_start_string": "[["}):
+        env = Environment(loader=DictLoader({}), **options)
+        keys.add(TemplateCache(tmp_path, env).get_cache_key("page.html", "/theme/page.html"))
+    env = Environment(loader=DictLoader({}))
+    keys.add(TemplateCache(tmp_path, env).get_cache_key("page.html", "/other-theme/page.html"))
+    assert len(keys) == 5

@@ -20,11 +20,15 @@ what the page is made from, so an unchanged page comes back as it was:
   today is built again (a linked tip published or withdrawn since).
 
 Layout: one entry of the build's cache store (`cache_store`, kind
-`generated`, keyed by the shared digest): a JSON object mapping page keys to
-`[page, answers]`. The store ignores an entry whose header does not match;
-an entry or a page not of the expected shape is ignored and built again;
-nothing in it is trusted. A page that would not come back from JSON exactly
-as built is never kept. Only a build that made a page writes the entry,
+`generated`, keyed by the shared digest): a line of JSON mapping each page
+key to where its record lies in the bytes after it (start, then the lengths
+of its HTML, its footer and the rest: source path, metadata, headings and
+answers, as JSON). The HTML is kept as it is, not as a JSON string: reading
+10 MB of escaped HTML back from JSON cost more than the pages it saved. The
+store ignores an entry whose header does not match; a record that is not
+of the expected shape, or names another page, is ignored and the page
+built again; nothing in it is trusted. A page that would not come back
+from its record exactly as built is never kept. Only a build that made a page writes the entry,
 with the pages this build used (and some older ones); entries of other
 shared digests are removed then.
 """
@@ -52,8 +56,10 @@ PACKAGES = ("nh3", "pydantic")
 OLDER_KEPT = 200
 
 log = logging.getLogger("servicetips.pages.kept")
-# The entries of the payload this process last read or wrote, by path, with the payload's sha256.
-_parsed: dict[Path, tuple[bytes, dict[str, Any]]] = {}
+# A kept page: its HTML, its footer HTML, and the rest of it with its `has_page` answers as JSON; UTF-8 each.
+Record = tuple[bytes, bytes, bytes]
+# The index and records of the payload this process last read or wrote, by path, with the payload's sha256.
+_parsed: dict[Path, tuple[bytes, tuple[dict[str, Any], bytes]]] = {}
 
 
 def tip_key(tip: Tip | None) -> str | None:
@@ -98,31 +104,35 @@ def shared_inputs(library: Library, language: str, feeds: frozenset[str]) -> lis
     ]
 
 
-def encode_page(page: VirtualPage) -> list:
-    """A page as JSON-ready data."""
+def encode_record(page: VirtualPage, answers: list[list]) -> Record:
+    """A page and its `has_page` answers as a record: its HTML, its footer, the rest as JSON (UTF-8 each)."""
     headings = [[heading.level, heading.id, heading.name] for heading in page.headings]
-    return [page.src_uri, page.html, page.meta, page.in_nav, page.footer_html, headings]
+    rest = [page.src_uri, page.meta, page.in_nav, headings, answers]
+    return (
+        page.html.encode("utf-8"),
+        page.footer_html.encode("utf-8"),
+        json.dumps(rest, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+    )
 
 
-def decode_page(data: Any) -> VirtualPage | None:
-    """The page `encode_page` wrote, or None when `data` is not exactly that shape."""
+def decode_record(html: bytes, footer: bytes, rest: bytes) -> tuple[VirtualPage, list[list]] | None:
+    """The page and answers `encode_record` wrote, or None when the bytes are not exactly that shape."""
     try:
-        src_uri, html, meta, in_nav, footer_html, headings = data
-        parts = [Heading(level, ident, name) for level, ident, name in headings]
-    except (TypeError, ValueError):
+        src_uri, meta, in_nav, headings, answers = json.loads(rest)
+        parts = tuple(Heading(level, ident, name) for level, ident, name in headings)
+        page = VirtualPage(src_uri, html.decode("utf-8"), meta, in_nav, footer.decode("utf-8"), parts)
+    except (TypeError, ValueError):  # not JSON, not UTF-8, not the shape written
         return None
-    texts = (src_uri, html, footer_html)
-    if not all(type(text) is str for text in texts) or type(meta) is not dict or type(in_nav) is not bool:
+    if type(src_uri) is not str or type(meta) is not dict or type(in_nav) is not bool:
         return None
     if not all(type(h.level) is int and type(h.id) is str and type(h.name) is str for h in parts):
         return None
-    return VirtualPage(src_uri, html, meta, in_nav, footer_html, tuple(parts))
-
-
-def _answers_ok(data: Any) -> bool:
-    return isinstance(data, list) and all(
-        isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is str and type(pair[1]) is bool for pair in data
-    )
+    if not isinstance(answers, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is str and type(pair[1]) is bool
+        for pair in answers
+    ):
+        return None
+    return page, answers
 
 
 class KeptPages:
@@ -130,29 +140,43 @@ class KeptPages:
 
     def __init__(self, folder: Path, index: SiteIndex) -> None:
         fallback = "generated pages built again next time"
-        self.store = Store(folder, KIND, suffix=".json", log=log, name="generated page", fallback=fallback)
+        self.store = Store(folder, KIND, suffix=".bin", log=log, name="generated page", fallback=fallback)
         self.shared = _sha256(shared_inputs(index.library, index.language, index.feeds))
         self.path = self.store.path(self.shared)
-        self.entries = self._read()
-        self.used: dict[str, list] = {}
+        self.entries, self._body = self._read()
+        self.used: dict[str, Record] = {}
         self.hits = self.misses = 0
         self._tips: dict[int, tuple[Tip, str | None]] = {}
 
-    def _read(self) -> dict[str, Any]:
+    def _read(self) -> tuple[dict[str, Any], bytes]:
         payload = self.store.get(self.shared)
         if payload is None:
-            return {}
+            return {}, b""
         digest = hashlib.sha256(payload).digest()
         if _parsed.get(self.path, (None, None))[0] == digest:
             return _parsed[self.path][1]  # a preview's rebuild does not parse the same bytes again
+        head, _, body = payload.partition(b"\n")
         try:
-            entries = json.loads(payload)
+            entries = json.loads(head)
         except ValueError:
-            return {}
+            return {}, b""
         if not isinstance(entries, dict):
-            return {}
-        _parsed[self.path] = (digest, entries)
-        return entries
+            return {}, b""
+        _parsed[self.path] = (digest, (entries, body))
+        return entries, body
+
+    def _record(self, key: str) -> Record | None:
+        """The record kept under `key`, when the index gives it as byte ranges inside the payload."""
+        where = self.entries.get(key)
+        if not (isinstance(where, list) and len(where) == 4 and all(type(n) is int and n >= 0 for n in where)):
+            return None
+        start, *lengths = where
+        if start + sum(lengths) > len(self._body):
+            return None
+        html_end = start + lengths[0]
+        footer_end = html_end + lengths[1]
+        body = self._body
+        return body[start:html_end], body[html_end:footer_end], body[footer_end : footer_end + lengths[2]]
 
     def tip(self, tip: Tip | None) -> str | None:
         """`tip_key(tip)`, worked out once per tip object in this build."""
@@ -167,28 +191,26 @@ class KeptPages:
         """Page `src`, made from `inputs`: kept, when it is that page and the index's `has_page` answers
         still hold, else `make()`'s."""
         key = _sha256([self.shared, src, inputs])
-        entry = self.entries.get(key)
-        if isinstance(entry, list) and len(entry) == 2 and _answers_ok(entry[1]):
-            page = decode_page(entry[0])
-            if (
-                page is not None
-                and page.src_uri == src
-                and all(index.visible.has_page(slug) == answer for slug, answer in entry[1])
-            ):
+        record = self._record(key)
+        found = decode_record(*record) if record is not None else None
+        if found is not None:
+            page, answers = found
+            if page.src_uri == src and all(index.visible.has_page(slug) == answer for slug, answer in answers):
                 self.hits += 1
-                self.used[key] = entry
+                self.used[key] = record
                 return page
         self.misses += 1
         index.answers = []
         try:
             page = make()
-            answers = index.answers
+            answers = [[slug, answer] for slug, answer in sorted(set(index.answers))]
         finally:
             index.answers = None
-        encoded = encode_page(page)
-        # Kept only when JSON gives back this very page (a tuple in the metadata would come back a list).
-        if decode_page(json.loads(json.dumps(encoded, ensure_ascii=False))) == page:
-            self.used[key] = [encoded, [[slug, answer] for slug, answer in sorted(set(answers))]]
+        record = encode_record(page, answers)
+        # Kept only when the record gives back this very page (a tuple in the metadata would come back a list).
+        again = decode_record(*record)
+        if again is not None and again[0] == page:
+            self.used[key] = record
         return page
 
     def save(self) -> None:
@@ -196,12 +218,24 @@ class KeptPages:
         if not self.misses or not self.used:
             return
         kept = dict(self.used)
-        for key, value in self.entries.items():
+        for key in self.entries:
             if len(kept) >= len(self.used) + OLDER_KEPT:
                 break
-            kept.setdefault(key, value)
-        payload = json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            if key not in kept:
+                record = self._record(key)
+                if record is not None:
+                    kept[key] = record
+        entries: dict[str, list[int]] = {}
+        parts: list[bytes] = []
+        offset = 0
+        for key, record in kept.items():
+            entries[key] = [offset, *(len(part) for part in record)]
+            parts.extend(record)
+            offset += sum(len(part) for part in record)
+        body = b"".join(parts)
+        head = json.dumps(entries, separators=(",", ":")).encode("ascii")
+        payload = head + b"\n" + body
         self.store.put(self.shared, payload)
         if self.store.writable:
-            _parsed[self.path] = (hashlib.sha256(payload).digest(), kept)
+            _parsed[self.path] = (hashlib.sha256(payload).digest(), (entries, body))
             self.store.prune([self.shared])
