@@ -57,7 +57,8 @@ OLDER_KEPT = 200
 
 log = logging.getLogger("servicetips.pages.kept")
 # A kept page: its HTML, its footer HTML, and the rest of it with its `has_page` answers as JSON; UTF-8 each.
-Record = tuple[bytes, bytes, bytes]
+Bytes = bytes | memoryview
+Record = tuple[Bytes, Bytes, Bytes]
 # The index and records of the payload this process last read or wrote, by path, with the payload's sha256.
 _parsed: dict[Path, tuple[bytes, tuple[dict[str, Any], bytes]]] = {}
 
@@ -115,12 +116,12 @@ def encode_record(page: VirtualPage, answers: list[list]) -> Record:
     )
 
 
-def decode_record(html: bytes, footer: bytes, rest: bytes) -> tuple[VirtualPage, list[list]] | None:
+def decode_record(html: Bytes, footer: Bytes, rest: Bytes) -> tuple[VirtualPage, list[list]] | None:
     """The page and answers `encode_record` wrote, or None when the bytes are not exactly that shape."""
     try:
-        src_uri, meta, in_nav, headings, answers = json.loads(rest)
+        src_uri, meta, in_nav, headings, answers = json.loads(bytes(rest))
         parts = tuple(Heading(level, ident, name) for level, ident, name in headings)
-        page = VirtualPage(src_uri, html.decode("utf-8"), meta, in_nav, footer.decode("utf-8"), parts)
+        page = VirtualPage(src_uri, str(html, "utf-8"), meta, in_nav, str(footer, "utf-8"), parts)
     except (TypeError, ValueError):  # not JSON, not UTF-8, not the shape written
         return None
     if type(src_uri) is not str or type(meta) is not dict or type(in_nav) is not bool:
@@ -144,6 +145,7 @@ class KeptPages:
         self.shared = _sha256(shared_inputs(index.library, index.language, index.feeds))
         self.path = self.store.path(self.shared)
         self.entries, self._body = self._read()
+        self._view = memoryview(self._body)
         self.used: dict[str, Record] = {}
         self.hits = self.misses = 0
         self._tips: dict[int, tuple[Tip, str | None]] = {}
@@ -175,7 +177,7 @@ class KeptPages:
             return None
         html_end = start + lengths[0]
         footer_end = html_end + lengths[1]
-        body = self._body
+        body = self._view  # views, not copies: the payload is some megabytes
         return body[start:html_end], body[html_end:footer_end], body[footer_end : footer_end + lengths[2]]
 
     def tip(self, tip: Tip | None) -> str | None:
