@@ -22,11 +22,6 @@ reads the installed engine's (MkDocs or ProperDocs) source at start-up and,
 when it differs, the build runs without the cache and says so in one info
 line (info, not a warning, which would stop a `--strict` build).
 `TIPS_CACHE_DIR=off` turns the cache off.
-
-The theme's templates are compiled once and kept in the same folder
-(`servicetips.page_cache.TemplateCache`, Jinja's bytecode cache): a build
-whose pages all come from the cache would otherwise spend most of its
-template time compiling them.
 """
 
 from __future__ import annotations
@@ -50,7 +45,6 @@ from mkdocs.theme import Theme
 from servicetips.build import cache_dir_for
 from servicetips.page_cache import (
     PageCache,
-    TemplateCache,
     UnkeyableError,
     canonical,
     core_fingerprint,
@@ -88,7 +82,7 @@ _PAGE_HANDLED = frozenset(
 )
 
 _state = SimpleNamespace(
-    cache=None, folder=None, shared=None, shared_ids=None, off_reason=None, full_build=True, unnamed=frozenset()
+    cache=None, shared=None, shared_ids=None, off_reason=None, full_build=True, unnamed=frozenset()
 )
 
 
@@ -111,7 +105,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Open this build's page cache in the build cache folder (none when TIPS_CACHE_DIR=off)."""
     folder = cache_dir_for(Path(config.config_file_path or ".").absolute().parent)
     _state.cache = PageCache(folder, log) if folder is not None else None
-    _state.folder = folder
     _state.shared = _state.shared_ids = _state.off_reason = None
     _state.unnamed = frozenset()
     return config
@@ -119,11 +112,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 @event_priority(-100)  # last: every other hook has put its globals in the environment
 def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
-    """Hand MkDocs, for its page renders, templates that look in the cache first; keep compiled templates."""
+    """Hand MkDocs, for its page renders, templates that look in the cache first."""
     if _state.cache is None:
         return env
-    if env.bytecode_cache is None:  # Jinja's compiled templates, kept between builds (a theme's own cache stays)
-        env.bytecode_cache = TemplateCache(_state.folder, env, log)
     reason = _engine_renders_as_expected()
     if reason is not None:
         _turn_off(reason)

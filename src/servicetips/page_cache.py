@@ -35,9 +35,6 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
-import jinja2
-from jinja2.bccache import Bucket, BytecodeCache
-
 from .cache_store import Store
 
 KIND = "pages"
@@ -294,54 +291,3 @@ class PageCache:
         """Remove the entries this build did not ask for, so the folder holds one site's pages; the number removed."""
         return self._store.prune(self.used)
 
-
-class TemplateCache(BytecodeCache):
-    """Jinja's compiled templates of `environment`, kept in `folder` (the build cache folder) between builds.
-
-    Compiling Material's templates costs every build a third of a second
-    though they rarely change. This is Jinja's own bytecode cache
-    (`Environment.bytecode_cache`) over `servicetips.cache_store` (kind
-    "templates"): an entry damaged or not written by this cache is ignored
-    and the template compiled. The key names the template and its file,
-    Python's and Jinja's versions and every setting of `environment` that
-    changes the compiled code; Jinja itself compiles again a template whose
-    source no longer has the checksum kept with its code. As with every
-    entry of the folder, one written on purpose by someone who can write
-    there would be run: the folder is the build's own, like the project.
-    """
-
-    def __init__(self, folder: Path, environment: jinja2.Environment, logger: logging.Logger | None = None) -> None:
-        fallback = "templates are compiled, not kept"
-        self._store = Store(folder, "templates", suffix=".bin", log=logger or log, name="template", fallback=fallback)
-        self._environment = environment
-
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        """The entry's key: the template, its file and what its compiled code depends on."""
-        env = self._environment
-        autoescape = env.autoescape(name) if callable(env.autoescape) else env.autoescape
-        lexer = [
-            env.block_start_string,
-            env.block_end_string,
-            env.variable_start_string,
-            env.variable_end_string,
-            env.comment_start_string,
-            env.comment_end_string,
-            env.line_statement_prefix,
-            env.line_comment_prefix,
-            env.trim_blocks,
-            env.lstrip_blocks,
-            env.newline_sequence,
-            env.keep_trailing_newline,
-        ]
-        data = [name, filename, sys.version, jinja2.__version__, bool(autoescape), lexer, sorted(env.extensions)]
-        return digest([*data, env.optimized, type(env).__qualname__, env.code_generator_class.__qualname__])
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        """Give `bucket` the kept code, when there is a sound entry (Jinja checks its version and checksum)."""
-        payload = self._store.get(bucket.key)
-        if payload is not None:
-            bucket.bytecode_from_string(payload)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        """Keep `bucket`'s newly compiled code."""
-        self._store.put(bucket.key, bucket.bytecode_to_string())
