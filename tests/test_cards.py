@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import io
 import itertools
+import json
+import random
 import subprocess
 import sys
+import zlib
+from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from servicetips import cards, icons
 from servicetips.cards import BOLD, TEXT_WIDTH, Card, font, missing_glyphs, render_card, title_layout, wrap
@@ -199,3 +205,164 @@ def test_the_icon_shows_a_white_figure_on_indigo():
     touch = image(icons.touch_icon_png())
     assert touch.getpixel((2, 2)) == cards.INDIGO
     assert touch.getpixel((90, 48)) == cards.WHITE  # the bulb's ring, top centre (7.5-10 of 32)
+
+
+GOLDEN = Path(__file__).parent / "fixtures" / "cards" / "golden.json"
+
+
+def golden_cards() -> list[tuple[Card, str]]:
+    """The cards of fixtures/cards/golden.json with the sha256 each had when the fixture was written."""
+    entries = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    return [
+        (Card(e["title"], e["kind"], e["site_name"], tuple(e["tags"]), e["label"], e["footer"]), e["sha256"])
+        for e in entries
+    ]
+
+
+def test_the_golden_cards_keep_their_bytes():
+    # The fixture was written by the drawing code as it stood before it was made faster (titles short,
+    # long and cut, non-Latin, 0-9 tags, every kind, other sites): a faster card must be the same file,
+    # or every published card would change (and with it every cache and feed enclosure length).
+    cases = golden_cards()
+    assert len(cases) >= 50 and {card.kind for card, _ in cases} == set(cards.KINDS)
+    changed = [card.title for card, digest in cases if hashlib.sha256(render_card(card)).hexdigest() != digest]
+    assert changed == []
+
+
+def test_the_golden_cards_do_not_depend_on_the_order_they_are_drawn_in():
+    # Caches (label, band, chips, glyph widths) must not leak from one card into the next.
+    cases = golden_cards()[::-1]
+    changed = [card.title for card, digest in cases if hashlib.sha256(render_card(card)).hexdigest() != digest]
+    assert changed == []
+
+
+def reference_wrap(text, face, width, max_lines):
+    """The line breaking as it was first written (one `getlength` per word tried, a linear scan): the faster
+    one in cards.py must break every title at the same places."""
+    lines, current = [], ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if face.getlength(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        while face.getlength(word) > width:
+            cut = reference_longest_prefix(word, face, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current:
+        lines.append(current)
+    if len(lines) <= max_lines:
+        return lines, True
+    kept = lines[:max_lines]
+    kept[-1] = reference_ellipsize(kept[-1] + " " + lines[max_lines], face, width)
+    return kept, False
+
+
+def reference_ellipsize(text, face, width):
+    if face.getlength(text) <= width:
+        return text
+    cut = reference_longest_prefix(text, face, width - face.getlength(cards.ELLIPSIS))
+    space = text.rfind(" ", 0, cut + 1)
+    if space > cut * 0.6:
+        cut = space
+    return text[:cut].rstrip(" ,;:.-\u2013\u2014") + cards.ELLIPSIS
+
+
+def reference_longest_prefix(text, face, width):
+    low, high = 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if face.getlength(text[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def many_titles() -> list[str]:
+    """The tips' titles, the benchmark library's (a real title cut to fit a number), and made-up ones:
+    random runs of the tips' words, words longer than a line, non-Latin text, odd spacing."""
+    bench = Path(__file__).parent.parent / "bench" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate", bench)
+    generate = sys.modules.setdefault("bench_generate", importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(generate)  # registered first: its dataclasses look their module up
+    seeds = generate.seed_tips()
+    titles = [seed.meta["title"] for seed in seeds]
+    for index in range(0, 1000, 7):
+        suffix = f" ({index + 1})"
+        titles.append(seeds[index % len(seeds)].meta["title"][: generate.TITLE_MAX - len(suffix)].rstrip() + suffix)
+    words = " ".join(seed.body for seed in seeds).split()
+    rng = random.Random(13)
+    titles += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) for _ in range(200)]
+    titles += [
+        "Kundenzufriedenheitsverbesserungsmaßnahmenkatalogzusammenstellung" * 3,
+        "Say it: " + "W" * 70 + " and then " + "i" * 300,
+        "Straße, Größe, Ærø: Ответ на жалобу клиента, Ευχαριστώ πολύ, Cảm ơn bạn " * 3,
+        "Thanks 谢谢 ☃ \U000f0000 e\u0301 tab\there\nnewline",
+        "  spaced   out  ",
+        "",
+        "AVAVAV To Wa Yo LT ff fi " * 5,
+    ]
+    return titles
+
+
+def test_line_breaks_and_ellipses_are_the_ones_the_first_algorithm_gave():
+    titles = many_titles()
+    assert len(titles) > 400
+    for size in cards.TITLE_SIZES:
+        face = font(size, BOLD)
+        for max_lines in (1, 4):
+            for title in titles:
+                assert wrap(title, face, TEXT_WIDTH, max_lines) == reference_wrap(title, face, TEXT_WIDTH, max_lines)
+    for face, width in ((font(34, BOLD), TEXT_WIDTH), (font(30), TEXT_WIDTH // 2 - 40), (font(30, BOLD), 300)):
+        for title in titles:
+            assert cards.ellipsize(title, face, width) == reference_ellipsize(title, face, width)
+
+
+def test_widths_from_kept_characters_are_what_pillow_measures():
+    titles = many_titles()
+    face = font(84, BOLD)
+    widths = cards._widths(face)
+    for title in titles:
+        assert widths.width(title) == round(face.getlength(title) * 64)
+
+
+def pillow_png(indices: Image.Image) -> bytes:
+    """A palette image as Pillow writes it with the settings cards were first written with."""
+    out = io.BytesIO()
+    indices.save(out, format="PNG", optimize=False, compress_level=6, compress_type=zlib.Z_RLE)
+    return out.getvalue()
+
+
+def test_the_hand_written_png_is_the_file_pillow_writes():
+    # Golden cards decoded and written again by Pillow: the same bytes as the card's own writer.
+    for card, _ in golden_cards()[::5]:
+        data = render_card(card)
+        assert pillow_png(image(data)) == data
+    # Noise does not compress: ~750 KB of data, so several IDAT chunks, split where Pillow splits them.
+    noise = Image.frombytes("P", cards.SIZE, random.Random(5).randbytes(cards.WIDTH * cards.HEIGHT))
+    noise.putpalette(cards.PALETTE)
+    data = cards.card_png(noise)
+    assert data.count(b"IDAT") > 5 and data == pillow_png(noise)
+    assert image(data).tobytes() == noise.tobytes()
+
+
+@pytest.mark.parametrize("tags", [("Care",), ("Reputation", "Tone & wording", "Ευχαριστώ")])
+def test_chips_kept_from_an_earlier_card_land_as_if_drawn_over_this_title(tags):
+    # A title whose ink runs into the chips' row (a card's layout keeps them apart; this forces it):
+    # laying the kept chips over it must give the pixels drawing them over it gives.
+    title = Image.new("L", (cards.WIDTH, cards.BAND_TOP))
+    draw = ImageDraw.Draw(title)
+    draw.text((cards.MARGIN - 30, cards.CHIPS_TOP - 60), "Ögyjq ÅWMgy Ǻǻ gggg", font=font(84, BOLD), fill=255)
+    draw.rectangle((0, cards.CHIPS_TOP + 20, cards.WIDTH, cards.CHIPS_TOP + 30), fill=90)
+    drawn = title.copy()
+    cards._draw_chips(ImageDraw.Draw(drawn), tags, cards.CHIPS_TOP)
+    chips, (left, top) = cards._chips(tags)
+    laid = title.copy()
+    laid.paste(255, (left, top, left + chips.width, top + chips.height), chips)
+    assert drawn.tobytes() != title.tobytes()
+    assert laid.tobytes() == drawn.tobytes()

@@ -1,6 +1,6 @@
 """A content-addressed cache of share cards, so a rebuild does not redraw a card it drew before.
 
-A card takes ~3.5 ms to draw (a palette PNG), ~3.5 s at 1,000 tips, on every
+A card takes ~2.4 ms to draw (a palette PNG), ~2.4 s at 1,000 tips, on every
 build and every preview rebuild. The cache keeps each card's PNG under a key that is the
 sha256 of everything that can change its bytes: the card's fields, the font
 file's bytes, Pillow's version and the source of `cards.py` (its layout and

@@ -16,6 +16,7 @@ palette image (see `PALETTE`): a third of an RGB card's data to encode.
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -122,6 +123,76 @@ def missing_glyphs(text: str, size: int = 40) -> list[str]:
     return sorted({ch for ch in text if not ch.isspace() and drawn(ch) == notdef})
 
 
+class _Widths:
+    """Exact text widths of one face in 1/64 px (FreeType's 26.6 units), from measurements kept per character.
+
+    A card's title used to take ~20 `getlength` calls (one per word tried,
+    ~30 us each). Pillow's basic layout (`text_layout_fallback` in
+    `_imagingft.c`) makes a string's length the sum of its characters'
+    advances plus a kerning term for each adjacent pair of glyphs, nothing
+    else; so a width is a sum over cached characters and pairs, the same
+    number `getlength` returns (tests compare the two on every title of the
+    tips and the benchmark's, and the line breaks with the former
+    word-by-word measuring).
+    """
+
+    def __init__(self, face: ImageFont.FreeTypeFont) -> None:
+        self.face = face
+        self._chars: dict[str, int] = {}
+        self._pairs: dict[str, int] = {}
+        self._words: dict[str, int] = {}
+
+    def measured(self, text: str) -> int:
+        """What Pillow measures for `text`, in 1/64 px (one real `getlength` call)."""
+        return round(self.face.getlength(text) * 64)
+
+    def char(self, ch: str) -> int:
+        """One character's advance."""
+        found = self._chars.get(ch)
+        if found is None:
+            found = self._chars[ch] = self.measured(ch)
+        return found
+
+    def pair(self, first: str, second: str) -> int:
+        """The kerning between two adjacent characters (0 for a font without a kerning table)."""
+        key = first + second
+        found = self._pairs.get(key)
+        if found is None:
+            found = self._pairs[key] = self.measured(key) - self.char(first) - self.char(second)
+        return found
+
+    def prefixes(self, text: str) -> list[int]:
+        """The widths of text[:0], text[:1], ... text[:len(text)]."""
+        widths, total, previous = [0], 0, ""
+        for ch in text:
+            total += self.char(ch) + (self.pair(previous, ch) if previous else 0)
+            widths.append(total)
+            previous = ch
+        return widths
+
+    def width(self, text: str) -> int:
+        """The width of `text`."""
+        return self.prefixes(text)[-1]
+
+    def word(self, word: str) -> int:
+        """The width of `word`, kept: a library's titles share most of their words."""
+        found = self._words.get(word)
+        if found is None:
+            if len(self._words) > 50_000:  # bounded: a long preview session must not grow without end
+                self._words.clear()
+            found = self._words[word] = self.width(word)
+        return found
+
+    def joined(self, left: str, right: str) -> int:
+        """What putting a space between two words adds beside their own widths (the space and two kernings)."""
+        return self.char(" ") + self.pair(left[-1], " ") + self.pair(" ", right[0])
+
+
+@lru_cache(maxsize=32)
+def _widths(face: ImageFont.FreeTypeFont) -> _Widths:
+    return _Widths(face)
+
+
 def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) -> tuple[list[str], bool]:
     """Break `text` into at most `max_lines` lines no wider than `width` pixels: (lines, complete).
 
@@ -129,21 +200,24 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) ->
     between characters. When the text needs more lines, the last line ends
     with an ellipsis and `complete` is False.
     """
+    widths, limit = _widths(face), width * 64
     lines: list[str] = []
-    current = ""
+    current, current_width = "", 0
     for word in text.split():
-        candidate = f"{current} {word}" if current else word
-        if face.getlength(candidate) <= width:
-            current = candidate
+        word_width = widths.word(word)
+        candidate = current_width + widths.joined(current, word) + word_width if current else word_width
+        if candidate <= limit:
+            current = f"{current} {word}" if current else word
+            current_width = candidate
             continue
         if current:
             lines.append(current)
-        current = ""
-        while face.getlength(word) > width:  # a word longer than a line: cut it
-            cut = _longest_prefix(word, face, width)
+        while word_width > limit:  # a word longer than a line: cut it
+            cut = _longest_prefix(widths.prefixes(word), limit)
             lines.append(word[:cut])
             word = word[cut:]
-        current = word
+            word_width = widths.width(word)
+        current, current_width = word, word_width
     if current:
         lines.append(current)
     if len(lines) <= max_lines:
@@ -155,20 +229,24 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) ->
 
 def ellipsize(text: str, face: ImageFont.FreeTypeFont, width: int) -> str:
     """`text` cut so that it and a trailing ellipsis fit in `width` pixels (whole when it fits)."""
-    if face.getlength(text) <= width:
+    widths = _widths(face)
+    prefixes = widths.prefixes(text)
+    if prefixes[-1] <= width * 64:
         return text
-    cut = _longest_prefix(text, face, width - face.getlength(ELLIPSIS))
+    cut = _longest_prefix(prefixes, width * 64 - widths.width(ELLIPSIS))
     space = text.rfind(" ", 0, cut + 1)
     if space > cut * 0.6:  # end on a whole word unless that leaves the line short
         cut = space
     return text[:cut].rstrip(" ,;:.-\u2013\u2014") + ELLIPSIS
 
 
-def _longest_prefix(text: str, face: ImageFont.FreeTypeFont, width: float) -> int:
-    low, high = 1, len(text)  # at least one character, so a line always moves on
+def _longest_prefix(prefixes: list[int], limit: int) -> int:
+    """The longest prefix (by `prefixes`, its widths) within `limit`, found by bisection; at least one
+    character, so a line always moves on."""
+    low, high = 1, len(prefixes) - 1
     while low < high:
         middle = (low + high + 1) // 2
-        if face.getlength(text[:middle]) <= width:
+        if prefixes[middle] <= limit:
             low = middle
         else:
             high = middle - 1
@@ -267,6 +345,40 @@ def _label(text: str) -> Image.Image:
     return mask.point(_LUTS[0, 1])
 
 
+# A card is assembled as the data a PNG stores: each row is a filter byte (0:
+# none, as Pillow writes palette images) and the row's palette indices, so
+# the image is ROW pixels wide, column 0 kept at 0, and its bytes go to zlib
+# as they are (see `_png`).
+ROW = WIDTH + 1
+
+
+@lru_cache(maxsize=16)
+def _base(label: str, site_name: str, footer: str) -> Image.Image:
+    """Everything on a card but its title and chips, as PNG rows: the label's strip and the band.
+
+    Cached: a build has a few (one per kind of card); callers copy it, never change it.
+    """
+    base = Image.new("L", (ROW, HEIGHT))
+    base.paste(_label(label), (1, 0))
+    base.paste(_band(site_name, footer), (1, BAND_TOP))
+    return base
+
+
+@lru_cache(maxsize=128)  # at most ~60 KB each
+def _chips(tags: tuple[str, ...]) -> tuple[Image.Image, tuple[int, int]] | None:
+    """The tags' chips alone on the white ink's mask, cut to what they cover, and where that goes
+    (None: nothing shows). A library has a few dozen tag sets for a thousand tips: cached.
+
+    Laid on a card with `paste(255, ..., mask)`, Pillow's own fill through a mask, the one that
+    `ImageDraw.text` uses: each pixel comes out as if the chips were drawn over the title there
+    (their outlines are drawn at full ink, which the fill gives too).
+    """
+    mask = Image.new("L", (WIDTH, BAND_TOP))
+    _draw_chips(ImageDraw.Draw(mask), tags, CHIPS_TOP)
+    box = mask.getbbox()
+    return (mask.crop(box), box[:2]) if box else None
+
+
 def render_card(card: Card) -> bytes:
     """The card as PNG bytes, 1200x630, a 256-colour palette; the same card always gives the same bytes."""
     mask = Image.new("L", (WIDTH, BAND_TOP))  # the white ink above the band: title and chips
@@ -281,17 +393,19 @@ def render_card(card: Card) -> bytes:
         white.text((MARGIN, y), line, font=face, fill=255)
         y += step
 
-    if card.tags:
-        _draw_chips(white, card.tags, CHIPS_TOP)
+    chips = _chips(card.tags) if card.tags else None
+    if chips is not None:
+        chips_mask, (left, top) = chips
+        mask.paste(255, (left, top, left + chips_mask.width, top + chips_mask.height), chips_mask)
 
-    image = Image.new("P", SIZE)
-    image.putpalette(PALETTE)
-    image.paste(mask.point(_LUTS[0, 0]), (0, 0))
-    # The label's strip: where the label's ink and the white one meet, the label's wins.
-    strip = (0, 0, WIDTH, TITLE_TOP)
-    image.paste(ImageChops.lighter(image.crop(strip), _label(card.label or DEFAULT_LABELS[card.kind])), strip)
-    image.paste(_band(card.site_name, card.footer), (0, BAND_TOP))
-    return card_png(image)
+    rows = _base(card.label or DEFAULT_LABELS[card.kind], card.site_name, card.footer).copy()
+    ink = mask.getbbox()
+    if ink is not None:  # only the rows and columns with ink are mapped to indices: the rest stay 0
+        left, top, right, lower = ink
+        box = (left + 1, top, right + 1, lower)
+        # Where the label's ink and the white one meet, the label's wins (the larger index).
+        rows.paste(ImageChops.lighter(rows.crop(box), mask.crop(ink).point(_LUTS[0, 0])), box)
+    return _png(rows.tobytes())
 
 
 def _draw_chips(draw: ImageDraw.ImageDraw, tags: Sequence[str], top: int) -> None:
@@ -318,15 +432,46 @@ def png_bytes(image: Image.Image) -> bytes:
 
 
 def card_png(image: Image.Image) -> bytes:
-    """A card's palette image as PNG, fixed settings and no metadata chunks (equal pixels, equal bytes).
+    """A 1200x630 palette image (indices into `PALETTE`) as a card's PNG, as `render_card` writes it."""
+    rows = Image.new("L", (ROW, HEIGHT))
+    rows.paste(Image.frombytes("L", SIZE, image.tobytes()), (1, 0))
+    return _png(rows.tobytes())
 
-    zlib's run-length strategy, not its default: a card is long runs of one
-    index, which RLE finds at ~1.4 ms a card where level 6 takes ~3.5 ms,
-    for files ~20% larger (~30 KB; an RGB card at level 6 was ~52 KB).
-    """
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=6, compress_type=zlib.Z_RLE)
-    return out.getvalue()
+
+# The PNG is written here rather than by Image.save: the card is already its
+# filtered rows (`ROW`), so writing it is one zlib call, where Pillow copies
+# and filters each row first (measured: ~1.3 ms a card against ~1.4 ms; zlib
+# itself is almost all of it). The bytes are the ones Pillow writes for a
+# palette image with compress_level=6 and compress_type=Z_RLE (a test writes
+# cards both ways): the same zlib settings (Pillow asks for memLevel 9), IDAT
+# chunks of at most 64 KiB (Pillow's buffer), and only IHDR, PLTE, IDAT and
+# IEND (no time, no software name).
+#
+# zlib's run-length strategy, not its default: a card is long runs of one
+# index, which RLE finds at ~1.4 ms a card where level 6 takes ~3.5 ms, for
+# files ~20% larger (~30 KB; an RGB card at level 6 was ~52 KB).
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+IDAT_SIZE = 65536
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
+
+
+_PNG_HEAD = (
+    PNG_SIGNATURE
+    + _chunk(b"IHDR", struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0))  # 8-bit palette, not interlaced
+    + _chunk(b"PLTE", PALETTE)
+)
+_PNG_END = _chunk(b"IEND", b"")
+
+
+def _png(rows: bytes) -> bytes:
+    """A card's PNG from its filtered rows (HEIGHT rows of ROW bytes)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    data = packer.compress(rows) + packer.flush()
+    idat = [_chunk(b"IDAT", data[at : at + IDAT_SIZE]) for at in range(0, len(data), IDAT_SIZE)]
+    return b"".join([_PNG_HEAD, *idat, _PNG_END])
 
 
 def render_cards(cards: Iterable[tuple[str, Card]]) -> list[tuple[str, bytes]]:
