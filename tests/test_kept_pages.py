@@ -22,7 +22,8 @@ from servicetips.cache_store import Store
 from servicetips.pages import KeptPages, VirtualPage
 from servicetips.pages.kept import KIND, decode_record, encode_record, tip_key
 from servicetips.routes import tip_source
-from support import AS_OF, AS_OF_DATE, REPO, build_site as build_mkdocs_site, copy_library, snapshot
+from support import AS_OF, AS_OF_DATE, REPO, copy_library, snapshot
+from support import build_site as build_mkdocs_site
 
 SETTINGS = SiteSettings(url="https://tips.example.org/", title="Service Tips", description="", language="en")
 
@@ -47,7 +48,7 @@ def _library(folder: Path) -> Path:
     """A copy of every real tip by the benchmark's generator: all published, links between them kept."""
     sys.path.insert(0, str(REPO / "bench"))
     try:
-        from generate import seed_tips, write_library
+        from generate import seed_tips, write_library  # noqa: PLC0415 (bench/ is not a package on the path)
     finally:
         sys.path.remove(str(REPO / "bench"))
     seeds = seed_tips()
@@ -126,7 +127,7 @@ def _change_date(path: Path) -> None:
 
 @pytest.mark.parametrize("change", [_change_title, _change_body, _change_tags, _change_date])
 def test_a_changed_tip_changes_the_pages_that_show_it_and_only_those_are_built(base, tmp_path, change):
-    older, slug, newer = _middle_tip(base)
+    _, slug, _ = _middle_tip(base)
     tips, cache = warm(base, tmp_path)
     change(tips / f"{slug}.md")
     pages, kept = kept_build(tips, cache)
@@ -144,7 +145,7 @@ def test_a_changed_neighbour_title_is_shown_by_the_tips_beside_it(base, tmp_path
     path = tips / f"{slug}.md"
     _change_title(path)
     title = _front(path, "title")
-    pages, kept = kept_build(tips, cache)
+    pages, _ = kept_build(tips, cache)
     assert pages == fresh_build(tips)
     for neighbour in (older, newer):
         assert title in pages[tip_source(neighbour)].footer_html
@@ -162,14 +163,14 @@ def test_a_linked_tip_that_loses_its_page_is_shown_as_text_on_a_kept_page(base, 
         shown = {other.slug for other in (*index.related(tip), *index.neighbours(tip)) if other}
         for target in re.findall(r"\]\(([a-z0-9-]+)\.md", tip.body):
             linked = index.library.by_slug.get(target)
-            if linked and target not in shown and target != tip.slug and linked in index.tips:
-                if not index.weeks_of(linked) and not any(s.tip and s.tip.slug == target for s in output.report.schedule.slots):
-                    pair = (tip.slug, target)
+            weeks = [slot for slot in output.report.schedule.slots if slot.tip and slot.tip.slug == target]
+            if linked and target not in shown and target != tip.slug and linked in index.tips and not weeks:
+                pair = (tip.slug, target)
     assert pair is not None, "the library has no link between unrelated tips"
     slug, target = pair
     copy, cache = warm(base, tmp_path)
     _edit(copy / f"{target}.md", f"published: {_front(copy / f'{target}.md', 'published')}", "published: 2027-06-01")
-    pages, kept = kept_build(copy, cache)
+    pages, _ = kept_build(copy, cache)
     assert pages == fresh_build(copy)
     link = f'href="../{target}/"'
     assert link in before[tip_source(slug)].html and link not in pages[tip_source(slug)].html
@@ -177,7 +178,7 @@ def test_a_linked_tip_that_loses_its_page_is_shown_as_text_on_a_kept_page(base, 
 
 def test_a_damaged_kept_file_is_ignored_and_written_again(base, tmp_path):
     tips, cache = warm(base, tmp_path)
-    (entry,) = [path for path in (cache / KIND).rglob("*.bin")]
+    (entry,) = list((cache / KIND).rglob("*.bin"))
     data = entry.read_bytes()
     entry.write_bytes(data[:-20] + bytes([data[-20] ^ 1]) + data[-19:])
     pages, kept = kept_build(tips, cache)
@@ -186,7 +187,10 @@ def test_a_damaged_kept_file_is_ignored_and_written_again(base, tmp_path):
 
 
 def _rewrite(cache: Path, shared: str, change) -> None:
-    """Rewrite the kept file with a sound header, after `change(index, records)` (records: key -> [html, footer, rest])."""
+    """Rewrite the kept file with a sound header, after `change(index, records)`.
+
+    `records` maps each key to [html, footer, rest].
+    """
     store = Store(cache, KIND, suffix=".bin")
     head, _, body = store.get(shared).partition(b"\n")
     index = json.loads(head)
@@ -234,7 +238,7 @@ def test_a_kept_page_of_the_wrong_shape_or_in_another_page_s_place_is_built_agai
 
 def test_a_file_of_another_cache_in_its_place_is_ignored(base, tmp_path):
     tips, cache = warm(base, tmp_path)
-    (entry,) = [path for path in (cache / KIND).rglob("*.bin")]
+    (entry,) = list((cache / KIND).rglob("*.bin"))
     key = entry.name.removesuffix(".bin")
     # A sound entry of another kind of cache, under the same key: its header names the other kind.
     other = Store(tmp_path / "other", "pages", suffix=".html")

@@ -290,4 +290,3 @@ class PageCache:
     def prune(self) -> int:
         """Remove the entries this build did not ask for, so the folder holds one site's pages; the number removed."""
         return self._store.prune(self.used)
-

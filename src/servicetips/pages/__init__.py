@@ -125,12 +125,12 @@ class SitePages:
         pages.append(made(TIPS_INDEX, lambda: tips_index_page_inputs(index, key), lambda: tips_index_page(index)))
         pages.append(made(TAGS_INDEX, lambda: tags_index_page_inputs(index), lambda: tags_index_page(index)))
         pages.extend(
-            made(tag_source(tag), lambda tag=tag: tag_page_inputs(index, tag, key), lambda tag=tag: tag_page(index, tag))
+            made(
+                tag_source(tag), lambda tag=tag: tag_page_inputs(index, tag, key), lambda tag=tag: tag_page(index, tag)
+            )
             for tag in index.library.tags
         )
-        pages.append(
-            made(WEEKLY_INDEX, lambda: weekly_index_page_inputs(index, key), lambda: weekly_index_page(index))
-        )
+        pages.append(made(WEEKLY_INDEX, lambda: weekly_index_page_inputs(index, key), lambda: weekly_index_page(index)))
         published = index.schedule.published
         for number, slot in enumerate(published):
             newer = published[number - 1] if number > 0 else None

@@ -129,15 +129,17 @@ def decode_record(html: Bytes, footer: Bytes, rest: Bytes) -> tuple[VirtualPage,
     if not all(type(h.level) is int and type(h.id) is str and type(h.name) is str for h in parts):
         return None
     if not isinstance(answers, list) or not all(
-        isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is str and type(pair[1]) is bool
-        for pair in answers
+        isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is str and type(pair[1]) is bool for pair in answers
     ):
         return None
     return page, answers
 
 
 class KeptPages:
-    """The generated pages over site index `index` kept in `folder` (the build cache folder); `save()` writes what is new."""
+    """The generated pages over site index `index` kept in `folder` (the build cache folder).
+
+    `save()` writes what is new.
+    """
 
     def __init__(self, folder: Path, index: SiteIndex) -> None:
         fallback = "generated pages built again next time"
