@@ -124,7 +124,8 @@ def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
     def get_page_template(name, parent=None, globals=None):  # noqa: A002 (Jinja's own parameter name)
         template = get_template(name, parent, globals)
         # A template asked for from inside another (extends, include) has a parent: left alone.
-        if parent is None and globals is None and isinstance(template, Template):
+        # hooks/page_shell.py's page template (around Jinja's as `jinja_template`) is wrapped in turn.
+        if parent is None and globals is None and isinstance(getattr(template, "jinja_template", template), Template):
             return _CachedTemplate(template, env, config)
         return template
 

@@ -7,7 +7,8 @@ EACCES by monkeypatching). With real builds: a build killed with SIGKILL, two
 builds into one folder, a read-only folder (chmod, or a read-only bind mount
 in a private mount namespace when running as root, where chmod does not stop
 anyone), a file where the folder should be, and a full disk in the middle of
-MkDocs' own writing.
+MkDocs' own writing. A finished build leaves every build cache entry
+whole, with no write under way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import ctypes
 import errno
 import hashlib
 import os
+import re
 import shutil
 import signal
 import stat
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from servicetips import site_output
+from servicetips import cache_store, site_output
 from servicetips.site_output import (
     MARKER,
     OutputError,
@@ -492,3 +494,21 @@ def test_discard_removes_a_folder_and_accepts_a_missing_one(tmp_path):
     discard(folder)
     assert not folder.exists()
     discard(folder)
+
+
+# --- the build cache ------------------------------------------------------------------
+
+
+def test_a_build_leaves_every_cache_entry_whole_and_no_write_under_way(tmp_path):
+    cache = tmp_path / "cache"
+    env = {"TIPS_CACHE_DIR": str(cache)}
+    result = build_site(SITE_FIXTURES / "small", tmp_path / "out" / "site", AS_OF, extra_env=env)
+    assert result.ok, result.output
+    assert not list(cache.rglob(".tmp-*"))
+    entry = re.compile(r"([a-z][a-z0-9-]*)/([0-9a-f]{2})/(\2[0-9a-f]{62})(\.[a-z]+)?")
+    kept = [entry.fullmatch(path.relative_to(cache).as_posix()) for path in cache.rglob("*") if path.is_file()]
+    kept = [match for match in kept if match]
+    assert {match[1] for match in kept} >= {"cards", "pages", "templates"}
+    for match in kept:
+        kind, _, key, suffix = match.groups()
+        assert cache_store.Store(cache, kind, suffix=suffix or "").get(key) is not None, match[0]

@@ -11,7 +11,11 @@ whose payload does not hash to the header's sha256 (cut short, flipped,
 renamed from another entry's place, written by something else), is taken
 as absent: the caller makes the payload again and `put` replaces the file.
 Writes go to a temporary file renamed into place, so a reader never sees a
-half-written entry. The folder is never published and is safe to delete; one
+half-written entry. The temporary name is this process's id and a counter,
+created exclusively (`O_EXCL`), not `tempfile.mkstemp`: a build writes
+thousands of entries, and mkstemp's random names, retries and checks cost
+more than the write itself; each shard folder is made once per store and
+remembered. The folder is never published and is safe to delete; one
 that cannot be written only costs speed: the first failure is logged once
 (info: a warning would stop a `--strict` build) and the cache is written no
 more for that store.
@@ -20,16 +24,20 @@ more for that store.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 MAGIC = b"servicetips-cache-v1\n"
 _KIND = re.compile(r"[a-z][a-z0-9-]*")
 _KEY = re.compile(r"[0-9a-f]{64}")
+TEMP_PREFIX = ".tmp-"  # a write under way: `prune` never removes it
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+# One counter for the process: two stores of one kind (or two threads) never pick the same name.
+_counter = itertools.count()
 
 
 def _header(kind: str, key: str, payload: bytes) -> bytes:
@@ -59,6 +67,8 @@ class Store:
         self.folder = Path(folder) / kind
         self.suffix = suffix
         self.writable = True
+        self._root = os.fspath(self.folder)
+        self._shards: set[str] = set()  # shard folders known to exist (made or seen by this store)
         self._log = log or logging.getLogger("servicetips.cache_store")
         self._name = name or kind.removesuffix("s")
         self._fallback = fallback or "made, not cached"
@@ -72,7 +82,9 @@ class Store:
         if not _KEY.fullmatch(key):
             return None
         try:
-            data = self.path(key).read_bytes()
+            # A plain open on a joined string: pathlib's objects cost more than the read of a small entry.
+            with open(f"{self._root}/{key[:2]}/{key}{self.suffix}", "rb") as handle:
+                data = handle.read()
         except OSError:
             return None
         length = len(MAGIC) + len(self.kind) + 1 + 64 + 1 + 64 + 1
@@ -83,19 +95,44 @@ class Store:
         """Keep `payload` under `key`, atomically; when the folder cannot be written, say so once and stop trying."""
         if not self.writable or not _KEY.fullmatch(key):
             return
-        target = self.path(key)
+        shard = f"{self._root}/{key[:2]}"
+        target = f"{shard}/{key}{self.suffix}"
         temp = None
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=self.suffix)
+            if shard not in self._shards:
+                os.makedirs(shard, exist_ok=True)
+                self._shards.add(shard)
+            temp, handle = self._create_temp(shard)
             with os.fdopen(handle, "wb") as out:
-                out.write(_header(self.kind, key, payload) + payload)
+                out.write(_header(self.kind, key, payload))
+                out.write(payload)
             os.replace(temp, target)
         except OSError as exc:
             self.writable = False
             self._log.info("%s cache %s not used: %s (%s)", self._name, self.folder, exc, self._fallback)
             if temp is not None:
                 Path(temp).unlink(missing_ok=True)
+
+    def _create_temp(self, shard: str) -> tuple[str, int]:
+        """A new temporary file in `shard`, opened for writing: its name and descriptor.
+
+        The name is unique in this process; `O_EXCL` refuses a name another
+        process (one that had this pid before) left behind, and the next
+        number is tried. A shard folder removed since it was made (the cache
+        deleted during a build) is made again, once.
+        """
+        remade = False
+        while True:
+            temp = f"{shard}/{TEMP_PREFIX}{os.getpid()}-{next(_counter)}{self.suffix}"
+            try:
+                return temp, os.open(temp, _WRITE_FLAGS, 0o644)
+            except FileExistsError:
+                continue
+            except FileNotFoundError:
+                if remade:
+                    raise
+                os.makedirs(shard, exist_ok=True)
+                remade = True
 
     def prune(self, keep: Iterable[str]) -> int:
         """Remove every entry (and stray file) of this kind whose key is not in `keep`; the number removed.
@@ -113,7 +150,7 @@ class Store:
             try:
                 for entry in shard.iterdir():
                     # ".tmp-" files may be another build's writes under way: never pulled from under it.
-                    if entry.name not in wanted and not entry.name.startswith(".tmp-"):
+                    if entry.name not in wanted and not entry.name.startswith(TEMP_PREFIX):
                         entry.unlink(missing_ok=True)
                         removed += 1
             except OSError:

@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from ..jinja import register
 from ..markup import html_attr, html_text
 
 
@@ -41,7 +42,7 @@ def _environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.filters["attr"] = _attr
-    return env
+    return register(env)  # compiled once, then kept in the build cache folder (jinja.TemplateCache)
 
 
 @lru_cache(maxsize=1)

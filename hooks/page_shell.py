@@ -1,0 +1,516 @@
+"""MkDocs hooks: render pages that differ only in their own text through a shell learned from the template.
+
+Material's `main.html` costs more than anything else in a tip page, and for
+the tip pages nearly all of it prints the same bytes: the nav, the header
+and the footer depend on the page's folder, its place in the nav (none) and
+the build, not on the tip. So pages are grouped into classes by everything
+of their context except their own text: the template's name, the shared
+objects (nav, config, pages: by identity), the values that steer URLs
+(`base_url`, `extra_css`, ...: by value), the environment's globals, and
+the shape of the page's own data (which keys, which are empty, how many
+tags and headings, every flag and number as it is, the page's folder, the
+metadata Material branches on such as `hide`, whether the content has its
+own `<h1`). The strings of a page (title, content, metadata, headings,
+canonical URL, `tips_head`, `tip_footer`) are its slots. A page in the nav
+(its neighbours, its section), or with data of a type not known here,
+renders stock.
+
+The second page of a class teaches its shell: the template is rendered
+once with every slot replaced by a marker pair around a probe (`<>&"'`,
+letters, digits, spaces, non-ASCII, URL characters), held in a watched
+string that stops the render when the template does anything with it but
+print it (compare, measure, slice, call a method,
+convert it outside printing). The output is split at the markers into
+literal text and slots; each slot's transform is read from the probe
+(printed as is, or HTML-escaped); anything else (an unknown transform, a
+marker cut apart, nested or left in the text, a watched string touched)
+leaves the class on the stock render, and so does a filter, test or global
+function from outside Jinja, MkDocs and Material (it might print something
+else each call). That page is then rendered both ways
+and compared: a difference leaves the class stock for the build, with one
+info line. Later pages of the class are the shell with their own text
+filled in; a page of a class seen once is rendered as always.
+
+The page's URL is the one string the templates compute with (`| url` makes
+every link relative to it): the class holds its folder, and its last part
+(a slug of letters, digits, `-` and `_`, which escaping leaves alone) is
+a marker in the probe render, so a template printing it is still mapped.
+
+This relies on how `_build_page` renders (`env.get_template(name)
+.render(context)`, as hooks/page_cache.py does) and on MkDocs' Page: the
+installed engine (MkDocs 1.6.1 or ProperDocs 1.6.7) is checked at start-up
+and otherwise, or with `TIPS_PAGE_SHELL=off`, every page takes the stock
+render, with one info line. hooks/page_cache.py wraps these templates in
+turn: a cached page is not rendered at all, a miss renders through here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import logging
+import os
+import re
+import secrets
+import sys
+from datetime import datetime
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from types import SimpleNamespace
+
+from jinja2 import Environment, Template
+from markupsafe import Markup, escape
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+log = logging.getLogger("mkdocs.hooks.page_shell")
+_ENGINE = MkDocsConfig.__module__.split(".")[0]  # "mkdocs", or "properdocs" under ProperDocs
+VERIFIED = {("mkdocs", "1.6.1"), ("properdocs", "1.6.7")}
+SWITCH = "TIPS_PAGE_SHELL"
+# What `_build_page` must do for the wrapper to see every page render with the page's whole context.
+_EXPECTED = (
+    "context = get_context(nav, doc_files, config, page)",
+    "template = env.get_template(page.meta.get('template', 'main.html'))",
+    "context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)",
+    "output = template.render(context)",
+)
+# Printed in every slot while a shell is learned: the characters escaping changes, and letters, digits,
+# spaces, non-ASCII and URL characters any other transform (case, trim, quoting, wrapping) would change.
+PROBE = "<>&\"' Aa9\u00e9\u2014 \t%/#?=."
+_ESCAPED_PROBE = str(escape(PROBE))
+# Context entries every page of a build shares: the same objects, keyed by identity.
+_SHARED = ("nav", "pages", "config")
+# Context entries the templates compute with (URLs): kept as they are, keyed by value.
+_BY_VALUE = ("base_url", "extra_css", "extra_javascript", "mkdocs_version", "build_date_utc")
+# Page attributes kept as they are and keyed by value, and those a shell page must not have.
+_PAGE_FLAGS = ("is_homepage", "is_index", "is_page", "is_section", "is_link", "is_top_level", "active")
+_PAGE_NONE = ("previous_page", "next_page", "parent", "children")
+# Page attributes that are the page's own data, walked into slots.
+_PAGE_TEXT = ("title", "content", "toc", "meta", "canonical_url", "abs_url", "edit_url", "update_date")
+# Metadata Material branches on (hide, template, status, ...): kept as it is, so a class holds one value of each.
+_META_KEPT = ("hide", "template", "status", "search", "icon", "subtitle", "robots")
+_URL = re.compile(r"((?:[^/]+/)*)([A-Za-z0-9_-]+)/")
+
+# What a class holds before its shell: seen once, seen and left stock.
+_UNSEEN, _SEEN, _STOCK = object(), object(), object()
+_state = SimpleNamespace(active=False, classes={}, pages=0, filled=0, learned=0)
+
+
+class _UnshapableError(Exception):
+    """The page's context holds something the shell cannot stand in for: the page renders stock."""
+
+
+class _TrippedError(Exception):
+    """The template did something with a page's text other than print it."""
+
+
+_trip = SimpleNamespace(reason=None)
+
+
+def _tripped(what: str):
+    if _trip.reason is None:  # kept even if some code swallows the exception
+        _trip.reason = what
+    raise _TrippedError(what)
+
+
+def _printing_frame(frame) -> bool:
+    """True when str() is called by a compiled template's output or by MarkupSafe's escape, i.e. to print.
+
+    Jinja's compiled code calls `str(` only to output a value (`_output_child_pre`); its module
+    namespace holds the environment and the template's file name (`Template.from_code`).
+    """
+    globals_ = frame.f_globals
+    if globals_.get("__name__") == "markupsafe":
+        return True
+    return isinstance(globals_.get("environment"), Environment) and globals_.get("__file__") == frame.f_code.co_filename
+
+
+def _anchor_to_url_filter(text: str, frame) -> bool:
+    """True for an anchor (`#...`) given to MkDocs' `url` filter, which returns it as it is (`_get_norm_url`)."""
+    code = frame.f_code
+    return (
+        str.startswith(text, "#")
+        and code.co_name == "url_filter"
+        and frame.f_globals.get("__name__") == f"{_ENGINE}.utils.templates"
+    )
+
+
+def _watch(cls: type) -> type:
+    """Make every operation of `cls` but printing stop the render (see _TrippedError)."""
+    allowed = {"__class__", "__html__"}
+
+    def getattribute(self, name):
+        if name in allowed:
+            return str.__getattribute__(self, name)
+        _tripped(f"the template reads {name!r} of a page's text")
+
+    def to_str(self):
+        if not _printing_frame(sys._getframe(1)) and not _anchor_to_url_filter(self, sys._getframe(1)):
+            caller = sys._getframe(1).f_code
+            _tripped(f"a page's text made a string outside printing (by {caller.co_name}, {caller.co_filename})")
+        return str.__str__(self)
+
+    def guard(name):
+        def method(self, *args, **kwargs):
+            _tripped(f"the template uses {name} on a page's text")
+
+        return method
+
+    cls.__getattribute__ = getattribute
+    cls.__str__ = to_str
+    cls.__bool__ = lambda self: str.__len__(self) > 0  # truthiness is part of the class (empty or not)
+    for name in (
+        "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__", "__len__", "__contains__",
+        "__getitem__", "__iter__", "__reversed__", "__add__", "__radd__", "__mul__", "__rmul__", "__mod__",
+        "__rmod__", "__format__", "__reduce__", "__reduce_ex__", "__getnewargs__", "__copy__", "__deepcopy__",
+    ):  # fmt: skip
+        setattr(cls, name, guard(name))
+    return cls
+
+
+@_watch
+class _Watched(str):
+    __slots__ = ()
+
+
+@_watch
+class _WatchedMarkup(Markup):
+    __slots__ = ()
+
+
+class _WatchedContent(_Watched):
+    """A page's content: Material asks whether it holds an `<h1` (its own title heading); the answer is the page's."""
+
+    def __contains__(self, text):
+        if type(text) is str and text == "<h1":
+            return str.__getattribute__(self, "has_h1")
+        _tripped("the template searches a page's content")
+
+
+class _Record:
+    """A stand-in for a dataclass or a Page: its walked fields, and a trip for anything else it has."""
+
+    def __init__(self, source, fields: dict) -> None:
+        object.__setattr__(self, "_shell_source", source)
+        self.__dict__.update(fields)
+
+    def __str__(self):
+        _tripped("the template prints a page object itself")
+
+    def __eq__(self, other):
+        _tripped("the template compares a page object")
+
+    def __hash__(self):
+        _tripped("the template uses a page object as a key")
+
+    def __getattr__(self, name: str):
+        if hasattr(object.__getattribute__(self, "_shell_source"), name):
+            _tripped(f"the template reads {name!r}, which the shell does not stand in for")
+        raise AttributeError(name)
+
+
+def _marker(nonce: str, index: int, inner: str) -> str:
+    return f"zq{nonce}s{index}b{inner}zq{nonce}s{index}e"
+
+
+def _walk(value, values: list, nonce: str | None):
+    """(shape, stand-in) of a piece of a page's data; its strings are appended to `values` as slots."""
+    kind = type(value)
+    if value is None or kind in (bool, int, float):
+        return (kind.__name__, value), value
+    if kind in (str, Markup):
+        if not value:
+            return (kind.__name__, ""), value
+        index = len(values)
+        values.append(value)
+        if nonce is None:
+            return kind.__name__, None
+        watched = _WatchedMarkup if kind is Markup else _Watched
+        return kind.__name__, watched(_marker(nonce, index, PROBE))
+    if kind in (list, tuple):
+        walked = [_walk(item, values, nonce) for item in value]
+        return (kind.__name__, tuple(shape for shape, _ in walked)), kind(stand for _, stand in walked)
+    if kind is dict:
+        if not all(type(name) is str for name in value):
+            raise _UnshapableError("a mapping with keys that are not strings")
+        walked = {name: _walk(item, values, nonce) for name, item in value.items()}
+        shape = tuple((name, shape) for name, (shape, _) in walked.items())
+        return ("dict", shape), {name: stand for name, (_, stand) in walked.items()}
+    if kind is TableOfContents:
+        walked = [_walk(item, values, nonce) for item in value]
+        return ("toc", tuple(shape for shape, _ in walked)), TableOfContents([stand for _, stand in walked])
+    if kind is AnchorLink:  # a heading: its title and id are slots, its URL (`#id`, a property) is the id's
+        if type(value.id) is not str or not value.id or "\\" in value.id or value.url != "#" + value.id:
+            raise _UnshapableError("a heading whose id is not a plain anchor")
+        walked = {name: _walk(getattr(value, name), values, nonce) for name in ("title", "id", "level", "children")}
+        shape = ("anchor", tuple((name, shape) for name, (shape, _) in walked.items()))
+        if not nonce:
+            return shape, None
+        fields = {name: stand for name, (_, stand) in walked.items()}
+        fields["url"] = _Watched("#" + str.__str__(fields["id"]))
+        return shape, _Record(value, fields)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        walked = {field.name: _walk(getattr(value, field.name), values, nonce) for field in dataclasses.fields(value)}
+        shape = (kind.__module__, kind.__qualname__, tuple((name, shape) for name, (shape, _) in walked.items()))
+        return shape, _Record(value, {name: stand for name, (_, stand) in walked.items()}) if nonce else None
+    raise _UnshapableError(f"a value of type {kind.__qualname__}")
+
+
+def _walk_page(page, values: list, nonce: str | None):
+    """(shape, stand-in) of the page rendered: a page outside the nav, with no table of contents."""
+    if type(page) is not Page:
+        raise _UnshapableError(f"a page of type {type(page).__qualname__}")
+    linked = [name for name in _PAGE_NONE if getattr(page, name) is not None]
+    if linked or page.ancestors:
+        raise _UnshapableError(f"a page in the nav (its {', '.join(linked) or 'ancestors'})")
+    match = _URL.fullmatch(page.url)
+    if match is None:
+        raise _UnshapableError("a page URL that is not a folder named by a slug")
+    flags = tuple(getattr(page, name) for name in _PAGE_FLAGS)
+    walked = {name: _walk(getattr(page, name), values, nonce) for name in _PAGE_TEXT if name not in ("meta", "content")}
+    content = page.content
+    if type(content) is not str or not content:
+        raise _UnshapableError("a page without content")
+    has_h1 = "<h1" in content
+    index = len(values)
+    values.append(content)
+    stand_content = None
+    if nonce:
+        stand_content = _WatchedContent(_marker(nonce, index, PROBE))
+        stand_content.has_h1 = has_h1
+    walked["content"] = (("content", has_h1), stand_content)
+    meta = page.meta
+    if type(meta) is not dict or not all(type(name) is str for name in meta):
+        raise _UnshapableError("page metadata that is not a mapping of names")
+    # Entries the theme decides with (`"toc" in page.meta.hide`) are kept as they are, in the class key.
+    kept = {name: ("value", repr(meta[name])) for name in _META_KEPT if name in meta}
+    walked_meta = {name: _walk(item, values, nonce) for name, item in meta.items() if name not in kept}
+    shape = tuple((name, kept[name] if name in kept else walked_meta[name][0]) for name in meta)
+    stand = {name: meta[name] if name in kept else walked_meta[name][1] for name in meta} if nonce else None
+    walked["meta"] = (("meta", shape), stand)
+    index = len(values)
+    values.append(match.group(2))
+    shape = ("page", match.group(1), flags, tuple((name, shape) for name, (shape, _) in walked.items()))
+    if nonce is None:
+        return shape, None
+    fields = {name: stand for name, (_, stand) in walked.items()}
+    fields.update({name: getattr(page, name) for name in (*_PAGE_FLAGS, *_PAGE_NONE)})
+    # The slug is no probe (a URL is computed with): a bare marker pair, printed or not.
+    fields.update(ancestors=[], url=match.group(1) + _marker(nonce, index, "") + "/")
+    return shape, _Record(page, fields)
+
+
+def _walk_context(context: dict, env: Environment, nonce: str | None = None):
+    """(class key, slot values, stand-in context) of a page's context."""
+    values: list = []
+    shapes, stand_in = [], {}
+    for name, value in context.items():
+        if name in _SHARED:
+            shape, stand = ("id", id(value)), value
+        elif name in _BY_VALUE:
+            plain = type(value) is str or (type(value) is list and all(type(item) is str for item in value))
+            if not plain and not (name == "build_date_utc" and type(value) is datetime):
+                raise _UnshapableError(f"{name} of type {type(value).__qualname__}")
+            shape, stand = ("value", repr(value)), value
+        elif name == "page":
+            shape, stand = _walk_page(value, values, nonce)
+        else:
+            shape, stand = _walk(value, values, nonce)
+        shapes.append((name, shape))
+        stand_in[name] = stand
+    globals_ = tuple((name, id(value)) for name, value in env.globals.items())
+    return (tuple(shapes), globals_), values, stand_in
+
+
+def _learn(template: Template, context: dict, env: Environment):
+    """(shell, None) for the class of this context, or (None, why not)."""
+    foreign = _foreign_callable(env)
+    if foreign is not None:
+        return None, f"the templates can call {foreign}, whose output the shell cannot vouch for"
+    nonce = secrets.token_hex(6)
+    _, _, stand_in = _walk_context(context, env, nonce)
+    _trip.reason = None
+    try:
+        probe = template.render(stand_in)
+    except _TrippedError:
+        pass
+    except Exception as exc:  # noqa: BLE001 (whatever a stand-in made the template raise, the class renders stock)
+        return None, f"the template failed on the stand-ins ({type(exc).__name__}: {exc})"
+    if _trip.reason is not None:
+        return None, _trip.reason
+    pattern = re.compile(rf"zq{nonce}s(\d+)b(.*?)zq{nonce}s\1e", re.S)
+    slug = int(re.search(rf"zq{nonce}s(\d+)b", object.__getattribute__(stand_in["page"], "url")).group(1))
+    parts: list = []
+    last = 0
+    for match in pattern.finditer(probe):
+        index, inner = int(match.group(1)), match.group(2)
+        if inner == PROBE or (inner == "" and index == slug):
+            escaped = False  # the slug of the page's URL is left alone by escaping: printed as is either way
+        elif inner == _ESCAPED_PROBE:
+            escaped = True
+        else:
+            return None, f"slot {index} is printed through a transform the shell does not know"
+        parts.append(probe[last : match.start()])
+        parts.append((index, escaped))
+        last = match.end()
+    parts.append(probe[last:])
+    if any(nonce in part.lower() for part in parts if type(part) is str):
+        return None, "a marker was cut apart, nested or changed by the template"
+    return tuple(part for part in parts if part != ""), None
+
+
+# Where the filters, tests and globals of a stock MkDocs + Material environment come from: pure functions.
+_TRUSTED_MODULES = (
+    "jinja2",
+    "markupsafe",
+    "builtins",
+    "_operator",
+    "gettext",
+    "babel",
+    "mkdocs",
+    "properdocs",
+    "material",
+)
+
+
+def _foreign_callable(env: Environment) -> str | None:
+    """The name of a filter, test or global function from elsewhere (it may print something else each call)."""
+    for kind, table in (("filter", env.filters), ("test", env.tests), ("global", env.globals)):
+        for name, value in table.items():
+            if not callable(value) or isinstance(value, type):
+                continue
+            module = getattr(value, "__module__", None) or getattr(type(value), "__module__", "") or ""
+            if module.split(".")[0] not in _TRUSTED_MODULES:
+                return f"the {kind} {name!r} ({module})"
+    return None
+
+
+def _fill(shell: tuple, values: list) -> str:
+    """The page: the shell's text with the page's own values in its slots."""
+    return "".join(
+        part if type(part) is str else (str(escape(values[part[0]])) if part[1] else str(values[part[0]]))
+        for part in shell
+    )
+
+
+@lru_cache(maxsize=1)  # once per process: the engine does not change while it runs
+def engine_mismatch() -> str | None:
+    """Why the shell cannot be trusted with the installed engine; None when it can."""
+    try:
+        installed = version(_ENGINE)
+    except PackageNotFoundError:
+        installed = "unknown"
+    if (_ENGINE, installed) not in VERIFIED:
+        verified = ", ".join(f"{n} {v}" for n, v in sorted(VERIFIED))
+        return f"{_ENGINE} {installed} is not a version the page shell was checked against ({verified})"
+    try:
+        source = inspect.getsource(importlib.import_module(f"{_ENGINE}.commands.build")._build_page)
+    except (ImportError, AttributeError, OSError, TypeError) as exc:
+        return f"cannot read {_ENGINE}'s page build ({exc})"
+    missing = [line for line in _EXPECTED if line not in source]
+    if missing:
+        return f"{_ENGINE} renders pages differently than expected ({missing[0]!r} not found)"
+    norm = inspect.getsource(importlib.import_module(f"{_ENGINE}.utils")._get_norm_url)
+    filter_ = inspect.getsource(importlib.import_module(f"{_ENGINE}.utils.templates").url_filter)
+    if (
+        "path.startswith(('/', '#'))" not in norm
+        or "return path, -1" not in norm
+        or "normalize_url(str(value)" not in filter_
+    ):
+        return f"{_ENGINE}'s url filter no longer leaves an anchor as it is"
+    # The attributes the stand-in page gives the templates: properties, or set in Page's own code.
+    page_source = inspect.getsource(importlib.import_module(Page.__module__))
+    names = (*_PAGE_FLAGS, *_PAGE_NONE, *_PAGE_TEXT, "url", "ancestors")
+    missing = [name for name in names if name not in dir(Page) and f"self.{name}" not in page_source]
+    return f"{_ENGINE}'s Page has no {', '.join(missing)}" if missing else None
+
+
+@event_priority(-95)  # before hooks/page_cache.py (-100), which wraps these templates in turn
+def on_env(env: Environment, config: MkDocsConfig, files) -> Environment:
+    """Hand MkDocs, for its page renders, templates that fill a learned shell where they can."""
+    _state.active, _state.classes, _state.pages, _state.filled, _state.learned = False, {}, 0, 0, 0
+    if os.environ.get(SWITCH, "").strip().lower() == "off":
+        return env
+    reason = engine_mismatch()
+    if reason is not None:
+        log.info(f"pages take the stock render: {reason}")
+        return env
+    _state.active = True
+    get_template = env.get_template
+
+    def get_page_template(name, parent=None, globals=None):  # noqa: A002 (Jinja's own parameter name)
+        template = get_template(name, parent, globals)
+        # A template asked for from inside another (extends, include) has a parent: left alone.
+        if parent is None and globals is None and isinstance(template, Template):
+            return ShellTemplate(template, env)
+        return template
+
+    env.get_template = get_page_template
+    return env
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Say how many pages came from shells; later renders with this build's objects (the preview's) go stock."""
+    if _state.active and _state.learned:
+        log.info(f"page shell: {_state.filled} of {_state.pages} pages filled from {_state.learned} shells")
+    _state.active = False
+
+
+def on_build_error(error: Exception) -> None:
+    """A failed build's shells are not used again."""
+    _state.active = False
+
+
+class ShellTemplate:
+    """A page template whose `render(context)` fills its class's shell when the class has a trusted one."""
+
+    def __init__(self, template: Template, env: Environment) -> None:
+        self.jinja_template, self._env = template, env
+
+    def __getattr__(self, name: str):
+        return getattr(self.jinja_template, name)
+
+    def render(self, *args, **kwargs) -> str:
+        """The page's HTML, from the shell of its class or from the template."""
+        template = self.jinja_template
+        context = args[0] if len(args) == 1 and not kwargs and isinstance(args[0], dict) else None
+        if not _state.active or context is None or context.get("page") is None:
+            return template.render(*args, **kwargs)
+        _state.pages += 1
+        try:
+            key, values, _ = _walk_context(context, self._env)
+        except _UnshapableError as exc:
+            log.debug(f"page shell: {context['page'].file.src_uri} renders stock: {exc}")
+            return template.render(context)
+        key = (template.name, key)
+        known = _state.classes.get(key, _UNSEEN)
+        if known is _UNSEEN:  # a class seen once costs nothing more than today
+            _state.classes[key] = _SEEN
+            return template.render(context)
+        if known is _STOCK:
+            return template.render(context)
+        if known is _SEEN:
+            return self._first(template, context, key, values)
+        _state.filled += 1
+        return _fill(known, values)
+
+    def _first(self, template: Template, context: dict, key, values: list) -> str:
+        html = template.render(context)
+        shell, reason = _learn(template, context, self._env)
+        if shell is None:
+            log.debug(f"page shell: {context['page'].file.src_uri} and its like render stock: {reason}")
+            _state.classes[key] = _STOCK
+            return html
+        if _fill(shell, values) != html:
+            log.info(
+                f"page shell: {context['page'].file.src_uri} differs from its stock render; "
+                "pages like it render stock in this build"
+            )
+            _state.classes[key] = _STOCK
+            return html
+        _state.classes[key] = shell
+        _state.learned += 1
+        return html
