@@ -270,14 +270,16 @@ def test_the_site_is_the_same_with_templates_compiled_kept_damaged_or_not_kept(t
     assert first.ok, first.output
     kept = _entries(cache)
     assert len(kept) > 20  # Material's templates and the core's
-    # Without the rendered pages kept, every page is rendered again with the kept templates.
+    # Without the rendered and generated pages kept, every page is rendered again with the kept templates.
     shutil.rmtree(cache / "pages")
+    shutil.rmtree(cache / "generated")
     again = build_site(small, tmp_path / "again" / "site", AS_OF, extra_env=env)
     assert again.ok, again.output
     assert _entries(cache) == kept
     for entry in kept:
         _flip_payload(entry)
     shutil.rmtree(cache / "pages")
+    shutil.rmtree(cache / "generated")
     damaged = build_site(small, tmp_path / "damaged" / "site", AS_OF, extra_env=env)
     assert damaged.ok, damaged.output
     off = build_site(small, tmp_path / "off" / "site", AS_OF, extra_env={"TIPS_CACHE_DIR": "off"})

@@ -32,7 +32,7 @@ from .card_cache import CardCache
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
 from .feeds import OutputFile, SiteInfo, build_feeds, validate_hub
-from .pages import FeedLink, SitePages, VirtualPage
+from .pages import FeedLink, KeptPages, SitePages, VirtualPage
 from .problems import format_problems
 from .share import PageHead, Reach, build_reach
 from .validate import tip_paths
@@ -143,9 +143,10 @@ def build_site(
     `preview` (the live preview server) also gives scheduled tips a page,
     marked as such; the feeds and the API never carry them. `hub`: a WebSub
     hub the feeds advertise. `cache_dir`: a folder outside the site where
-    drawn share cards (`card_cache`) and each body's check result and HTML
-    (`body_cache`) are kept between builds; None draws every card and
-    renders every body, with the same bytes. With errors in the library, only the
+    drawn share cards (`card_cache`), each body's check result and HTML
+    (`body_cache`) and the generated pages (`pages.kept`) are kept between
+    builds; None draws every card, renders every body and builds every
+    page, with the same bytes. With errors in the library, only the
     report (and the pages a preview shows them on).
     """
     root = Path(root)
@@ -164,10 +165,14 @@ def build_site(
         report.library, report.schedule, settings, visible, share.images, [file.path for file in share.files], hub
     )
     files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
-    index = SitePages(report.library, report.schedule, [file.path for file in feeds], visible, settings.language)
+    feed_paths = [file.path for file in feeds]
+    index = SitePages(report.library, report.schedule, feed_paths, visible, settings.language)
+    # Pages whose inputs are unchanged since the last build come from the cache folder as they were.
+    kept = KeptPages(cache_dir, index.index) if cache_dir is not None else None
+    pages = tuple(index.pages(kept))
     # Only the images `tips check` accepted (servicetips.assets): real images with slug names.
     assets = tuple(Asset(routes.tip_asset(relative), path) for relative, path in tip_assets(root)[0])
-    return SiteOutput(report, visible, tuple(index.pages()), files, assets, index, share)
+    return SiteOutput(report, visible, pages, files, assets, index, share)
 
 
 @dataclass(frozen=True)

@@ -78,37 +78,78 @@ def canonical(value: Any, describe: Describe | None = None, _depth: int = 0) -> 
     kind = type(value)
     if value is None or kind in (bool, int, str):
         return value
-    depth = _depth + 1
+    # How a value is encoded depends on its type alone, so the type is looked
+    # up once: a page's key walks some hundred values, and the chain of
+    # checks (`isinstance` against abstract classes) cost more than the walk.
+    encode = _ENCODERS.get(kind)
+    if encode is None:
+        encode = _ENCODERS[kind] = _encoder_for(kind)
+    return encode(value, describe, _depth + 1)
+
+
+def _encoder_for(kind: type) -> Callable[[Any, Describe | None, int], Any]:
+    """The encoding of values of type `kind` (see `canonical`)."""
+    name = _qualname(kind)
     if kind is float:
-        return ["float", repr(value)]
-    if isinstance(value, str):  # Markup and other str subclasses print differently from str
-        return [_qualname(kind), str(value)]
-    if isinstance(value, (bytes, bytearray)):
-        return ["bytes", bytes(value).hex()]
-    if isinstance(value, enum.Enum):
-        return ["enum", _qualname(kind), canonical(value.value, describe, depth)]
-    if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
-        return [_qualname(kind), value.isoformat()]
-    if isinstance(value, PurePath):
-        return ["path", str(value)]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = [field.name for field in dataclasses.fields(value)]
-        fields = {name: canonical(getattr(value, name), describe, depth) for name in names}
-        return ["dataclass", _qualname(kind), fields]
-    if isinstance(value, Mapping) and (kind in (dict, types.MappingProxyType) or kind.__module__ == "collections"):
-        return ["map", _qualname(kind), _items(value.items(), describe, depth)]
-    if kind in (list, tuple) or (isinstance(value, tuple) and hasattr(value, "_fields")):
-        return [_qualname(kind), [canonical(item, describe, depth) for item in value]]
+        return lambda value, describe, depth: ["float", repr(value)]
+    if issubclass(kind, str):  # Markup and other str subclasses print differently from str
+        return lambda value, describe, depth: [name, str(value)]
+    if issubclass(kind, (bytes, bytearray)):
+        return lambda value, describe, depth: ["bytes", bytes(value).hex()]
+    if issubclass(kind, enum.Enum):
+        return lambda value, describe, depth: ["enum", name, canonical(value.value, describe, depth)]
+    if issubclass(kind, (datetime.date, datetime.time)):  # datetime is a date
+        return lambda value, describe, depth: [name, value.isoformat()]
+    if issubclass(kind, PurePath):
+        return lambda value, describe, depth: ["path", str(value)]
+    if dataclasses.is_dataclass(kind):
+        names = [field.name for field in dataclasses.fields(kind)]
+        return lambda value, describe, depth: [
+            "dataclass",
+            name,
+            {field: canonical(getattr(value, field), describe, depth) for field in names},
+        ]
+    if issubclass(kind, Mapping) and (kind in (dict, types.MappingProxyType) or kind.__module__ == "collections"):
+        return _mapping
+    if kind in (list, tuple) or (issubclass(kind, tuple) and hasattr(kind, "_fields")):
+        return lambda value, describe, depth: [name, _sequence(value, describe, depth)]
     if kind in (set, frozenset):
-        return [_qualname(kind), sorted((canonical(item, describe, depth) for item in value), key=_sort_key)]
-    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)):
+        return lambda value, describe, depth: [
+            name,
+            sorted((canonical(item, describe, depth) for item in value), key=_sort_key),
+        ]
+    if issubclass(kind, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)):
         # Code is keyed by its source or package version elsewhere; here only which callable it is.
-        return ["callable", getattr(value, "__module__", None), getattr(value, "__qualname__", repr(value))]
+        return lambda value, describe, depth: [
+            "callable",
+            getattr(value, "__module__", None),
+            getattr(value, "__qualname__", repr(value)),
+        ]
+    return _described
+
+
+def _mapping(value: Mapping, describe: Describe | None, depth: int) -> list:
+    if all(type(key) is str for key in value):
+        # Plain string keys sort as themselves: equal maps give equal lists, and the keys are in them.
+        return ["map", _qualname(type(value)), [[key, canonical(value[key], describe, depth)] for key in sorted(value)]]
+    return ["map", _qualname(type(value)), _items(value.items(), describe, depth)]
+
+
+def _sequence(value: list | tuple, describe: Describe | None, depth: int) -> list:
+    if all(type(item) is str for item in value):
+        return list(value)
+    return [canonical(item, describe, depth) for item in value]
+
+
+def _described(value: Any, describe: Describe | None, depth: int) -> Any:
     if describe is not None:
         stand_in = describe(value)
         if stand_in is not value:
             return canonical(stand_in, describe, depth)
-    raise UnkeyableError(f"cannot key a {_qualname(kind)}")
+    raise UnkeyableError(f"cannot key a {_qualname(type(value))}")
+
+
+_ENCODERS: dict[type, Callable[[Any, Describe | None, int], Any]] = {}
 
 
 def _items(items: Iterable[tuple[Any, Any]], describe: Describe | None, depth: int) -> list:

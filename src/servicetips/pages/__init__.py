@@ -8,8 +8,10 @@ hand-written pages. Nothing here imports MkDocs or touches the file system.
 
 The package: `index` (the site index: ranks, tags, related tips,
 neighbours), `pieces` (what several page types show), one builder per page
-type (`tip`, `all_tips`, `tags`, `weekly`), `markers` (the one registry of markers) and
-`base` (the page as data, labels, the tip body's placement). Where each page
+type (`tip`, `all_tips`, `tags`, `weekly`), `markers` (the one registry of markers),
+`base` (the page as data, labels, the tip body's placement) and `kept`
+(generated pages kept between builds, by a key of their inputs; each
+builder's `*_inputs` beside it names what its page reads). Where each page
 goes, and every link between pages, comes from `servicetips.routes`.
 
 A generated page's content is finished HTML from the autoescaped templates
@@ -32,13 +34,14 @@ not grow with the library.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from ..dates import day_label
 from ..model import Library, Tip
+from ..routes import TAGS_INDEX, TIPS_INDEX, WEEKLY_INDEX, tag_source, tip_source, week_source
 from ..schedule import Schedule, WeekSlot
 from ..visibility import Visibility
-from .all_tips import tips_index_page
+from .all_tips import tips_index_page, tips_index_page_inputs
 from .base import (
     PAGE_PLACEHOLDER,
     TIP_SEARCH_BOOST,
@@ -55,10 +58,11 @@ from .base import (
     withdrawal_notice,
 )
 from .index import RELATED_PER_TIP, SiteIndex
+from .kept import KeptPages
 from .markers import LATEST_ON_HOME, MARKERS, marker_markdown, replace_markers, unknown_marker
-from .tags import tag_page, tags_index_page
-from .tip import tip_page
-from .weekly import week_page, weekly_index_page
+from .tags import tag_page, tag_page_inputs, tags_index_page, tags_index_page_inputs
+from .tip import tip_page, tip_page_inputs
+from .weekly import week_page, week_page_inputs, weekly_index_page, weekly_index_page_inputs
 
 __all__ = [
     "LATEST_ON_HOME",
@@ -70,6 +74,7 @@ __all__ = [
     "WITHDRAWN_TITLE",
     "FeedLink",
     "Heading",
+    "KeptPages",
     "SiteIndex",
     "SitePages",
     "VirtualPage",
@@ -97,19 +102,48 @@ class SitePages:
     ):
         self.index = SiteIndex(library, schedule, feeds, visible, language)
 
-    def pages(self) -> list[VirtualPage]:
-        """Every generated page: tips, tags, the weekly archive and the week permalinks."""
+    def pages(self, kept: KeptPages | None = None) -> list[VirtualPage]:
+        """Every generated page: tips, tags, the weekly archive and the week permalinks.
+
+        With `kept` (the build's `KeptPages`), a page whose inputs are those
+        of a page kept from an earlier build is that page, not built again.
+        """
         index = self.index
-        pages = [tip_page(index, tip) for tip in index.visible.with_pages]
-        pages.append(tips_index_page(index))
-        pages.append(tags_index_page(index))
-        pages.extend(tag_page(index, tag) for tag in index.library.tags)
-        pages.append(weekly_index_page(index))
+
+        def made(src: str, inputs: Callable[[], list], make: Callable[[], VirtualPage]) -> VirtualPage:
+            return make() if kept is None else kept.page(index, src, inputs(), make)
+
+        key = kept.tip if kept is not None else None
+        pages = [
+            made(
+                tip_source(tip.slug),
+                lambda tip=tip: tip_page_inputs(index, tip, key),
+                lambda tip=tip: tip_page(index, tip),
+            )
+            for tip in index.visible.with_pages
+        ]
+        pages.append(made(TIPS_INDEX, lambda: tips_index_page_inputs(index, key), lambda: tips_index_page(index)))
+        pages.append(made(TAGS_INDEX, lambda: tags_index_page_inputs(index), lambda: tags_index_page(index)))
+        pages.extend(
+            made(
+                tag_source(tag), lambda tag=tag: tag_page_inputs(index, tag, key), lambda tag=tag: tag_page(index, tag)
+            )
+            for tag in index.library.tags
+        )
+        pages.append(made(WEEKLY_INDEX, lambda: weekly_index_page_inputs(index, key), lambda: weekly_index_page(index)))
         published = index.schedule.published
         for number, slot in enumerate(published):
             newer = published[number - 1] if number > 0 else None
             older = published[number + 1] if number + 1 < len(published) else None
-            pages.append(week_page(index, slot, older, newer))
+            pages.append(
+                made(
+                    week_source(slot.week),
+                    lambda slot=slot, older=older, newer=newer: week_page_inputs(slot, older, newer, key),
+                    lambda slot=slot, older=older, newer=newer: week_page(index, slot, older, newer),
+                )
+            )
+        if kept is not None:
+            kept.save()
         return pages
 
     def tip_page(self, tip: Tip) -> VirtualPage:

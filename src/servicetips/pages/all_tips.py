@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ..model import Tip
 from ..routes import TAGS_INDEX, TIPS_INDEX, WEEKLY_INDEX, href
 from .base import Content, VirtualPage, listing_meta, tips_count
 from .html import blocks
@@ -23,3 +26,8 @@ def tips_index_page(index: SiteIndex) -> VirtualPage:
     else:
         content.add(blocks().paragraph("No tip is published yet."))
     return content.page(here, listing_meta("All tips", "Every published tip, newest first."), in_nav=True)
+
+
+def tips_index_page_inputs(index: SiteIndex, key: Callable[[Tip | None], str | None]) -> list:
+    """What `tips_index_page` reads besides `kept.shared_inputs`: the published tips, newest first."""
+    return ["all-tips", [key(tip) for tip in index.tips]]

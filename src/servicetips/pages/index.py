@@ -42,12 +42,21 @@ class SiteIndex:
         self.tips = self.visible.published
         self._rank = {tip.slug: index for index, tip in enumerate(self.tips)}
         self.by_tag = {tag: self.visible.tips_with_tag(tag) for tag in library.tags}
+        # While a page is built for `KeptPages`, every `has_page` answer it was given (slug, answer); else None.
+        self.answers: list[tuple[str, bool]] | None = None
         self._by_tag_set: dict[frozenset, list[Tip]] = {}  # tips (newest first) having all tags of the set
         for tip in self.tips:
             unique = sorted(set(tip.tags))
             for size in range(1, len(unique) + 1):
                 for group in combinations(unique, size):
                     self._by_tag_set.setdefault(frozenset(group), []).append(tip)
+
+    def has_page(self, slug: str) -> bool:
+        """Whether tip `slug` has a page in this build; the answer is noted for the page being built."""
+        answer = self.visible.has_page(slug)
+        if self.answers is not None:
+            self.answers.append((slug, answer))
+        return answer
 
     def day(self, day: date) -> str:
         """A date in the site's language: '2 Jun 2026'."""

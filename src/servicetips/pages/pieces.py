@@ -19,7 +19,7 @@ from .index import SiteIndex
 
 def tip_link(index: SiteIndex, here: str, slug: str) -> str:
     """Where a body's link to tip `slug` goes: its page, or (no page yet) nowhere, shown as text."""
-    return href(here, tip_source(slug)) if index.visible.has_page(slug) else UNPUBLISHED_HREF
+    return href(here, tip_source(slug)) if index.has_page(slug) else UNPUBLISHED_HREF
 
 
 def summary(tip: Tip) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ..model import Tip
 from ..routes import TAGS_INDEX, file_href, href, tag_feed, tag_source
 from .base import Content, VirtualPage, listing_meta, tips_count
 from .html import blocks
@@ -28,6 +31,11 @@ def tags_index_page(index: SiteIndex) -> VirtualPage:
     return content.page(here, listing_meta("Tags", "Browse the tips by theme."), in_nav=True)
 
 
+def tags_index_page_inputs(index: SiteIndex) -> list:
+    """What `tags_index_page` reads besides `kept.shared_inputs` (the tags' labels and descriptions): the counts."""
+    return ["tags", [[tag, len(tips)] for tag, tips in index.by_tag.items()]]
+
+
 def tag_page(index: SiteIndex, tag: str) -> VirtualPage:
     """One tag: its description and its tips, newest first: /tags/<tag>/."""
     here = tag_source(tag)
@@ -46,3 +54,8 @@ def tag_page(index: SiteIndex, tag: str) -> VirtualPage:
     else:
         content.add(blocks().paragraph("No published tip carries this tag yet."))
     return content.page(here, listing_meta(info.label, info.description))
+
+
+def tag_page_inputs(index: SiteIndex, tag: str, key: Callable[[Tip | None], str | None]) -> list:
+    """What `tag_page` reads besides `kept.shared_inputs` (the tag's label and description, the feeds)."""
+    return ["tag", tag, [key(tip) for tip in index.by_tag[tag]]]

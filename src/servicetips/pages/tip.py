@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..model import Tip
 from ..routes import tip_source
 from ..visibility import Status
@@ -43,6 +45,23 @@ def tip_page(index: SiteIndex, tip: Tip) -> VirtualPage:
         "search": {"exclude": True} if scheduled else {"boost": TIP_SEARCH_BOOST},
     }
     return content.page(here, meta, footer_html=footer)
+
+
+def tip_page_inputs(index: SiteIndex, tip: Tip, key: Callable[[Tip | None], str | None]) -> list:
+    """What `tip_page` reads besides `kept.shared_inputs` and `has_page` (any change here changes the page's key).
+
+    `key` names a tip by every field of it (`KeptPages.tip`): the tip, its
+    related tips and its older and newer neighbours, as the page shows them.
+    """
+    status = index.visible.status(tip.slug)
+    return [
+        "tip",
+        key(tip),
+        None if status is None else status.value,
+        [str(week) for week in index.weeks_of(tip)],
+        [key(other) for other in index.related(tip)],
+        [key(other) for other in index.neighbours(tip)],
+    ]
 
 
 def scheduled_banner(index: SiteIndex, tip: Tip) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from markupsafe import Markup
 
 from ..dates import IsoWeek
+from ..model import Tip
 from ..routes import WEEKLY_INDEX, href, tip_source, week_source
 from ..schedule import WeekSlot
 from .base import (
@@ -51,6 +54,16 @@ def weekly_index_page(index: SiteIndex) -> VirtualPage:
     return content.page(here, meta, in_nav=True)
 
 
+def weekly_index_page_inputs(index: SiteIndex, key: Callable[[Tip | None], str | None]) -> list:
+    """What `weekly_index_page` reads besides `kept.shared_inputs`: the current week, each week and its tip."""
+    schedule = index.schedule
+    weeks = [
+        [str(slot.week), key(slot.tip), None if slot.withdrawn is None else withdrawal_notice(slot)]
+        for slot in schedule.published
+    ]
+    return ["weekly", str(schedule.current), weeks]
+
+
 def week_page(
     index: SiteIndex, slot: WeekSlot, older: WeekSlot | None = None, newer: WeekSlot | None = None
 ) -> VirtualPage:
@@ -72,6 +85,25 @@ def week_page(
     content.add(blocks().buttons(links))
     content.add(nav_block("tip-pager", "Other weeks", _pager(here, older, newer)), raw=True)
     return content.page(here, listing_meta(f"{slot.week}: {tip.title}", tip.summary))
+
+
+def week_page_inputs(
+    slot: WeekSlot, older: WeekSlot | None, newer: WeekSlot | None, key: Callable[[Tip | None], str | None]
+) -> list:
+    """What `week_page` reads besides `kept.shared_inputs` and `has_page` (any change here changes the page's key)."""
+
+    def other(near: WeekSlot | None) -> list | None:
+        return None if near is None else [str(near.week), week_title(near)]
+
+    withdrawn = slot.withdrawn
+    return [
+        "week",
+        str(slot.week),
+        key(slot.tip),
+        None if withdrawn is None else withdrawal_notice(slot),
+        other(older),
+        other(newer),
+    ]
 
 
 def withdrawn_week_page(
