@@ -366,4 +366,3 @@ def test_the_core_fingerprint_covers_the_core_s_code_and_templates():
     core = Path(servicetips.__file__).parent
     assert core_fingerprint() == tree_fingerprint(core)
     assert (core / "templates").is_dir() and (core / "page_cache.py").is_file()
-
