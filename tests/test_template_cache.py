@@ -289,3 +289,24 @@ def test_the_site_is_the_same_with_templates_compiled_kept_damaged_or_not_kept(t
     assert snapshot(damaged.site) == every_file
     assert snapshot(off.site) == every_file
     assert all(Store(cache, jinja.KIND).get(entry.name) is not None for entry in kept)  # rewritten whole
+
+
+def test_prune_keeps_the_core_templates_a_build_did_not_load(tmp_path):
+    # A build whose pages all came from the caches renders no page piece; the next one would compile them again.
+    jinja.use_cache_folder(None)
+    jinja.use_cache_folder(tmp_path)
+    core = jinja.environment()
+    names = core.loader.list_templates()
+    for name in names:
+        core.get_template(name)
+    other = jinja.TemplateCache(tmp_path)
+    _render(_env(other), "farewell.html")  # a template of another environment, not asked for below
+    kept = {entry.name for entry in _entries(tmp_path)}
+    assert len(kept) == len(names) + 1
+
+    core.cache.clear()  # Jinja's in-memory cache: a new build's environment starts empty
+    jinja.use_cache_folder(None)
+    cache = jinja.use_cache_folder(tmp_path)
+    assert cache.prune() == 1  # the other environment's template: nothing of the core's
+    farewell = _bucket(other, _env(other), "farewell.html").key
+    assert {entry.name for entry in _entries(tmp_path)} == kept - {farewell}

@@ -140,6 +140,12 @@ class TemplateCache(BytecodeCache):
 
     def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
         """The bucket of this template in this environment, with its code when the store has a sound entry."""
+        bucket = Bucket(environment, self.key(environment, name, filename, source), checksum="")
+        self.load_bytecode(bucket)
+        return bucket
+
+    def key(self, environment: Environment, name: str, filename: str | None, source: str) -> str:
+        """The key of a template's compiled code: the sha256 of everything compiling it depends on."""
         digest = hashlib.sha256()
         parts = [
             "servicetips-jinja-bytecode-v1",
@@ -153,9 +159,7 @@ class TemplateCache(BytecodeCache):
         for part in parts:
             encoded = part.encode("utf-8", "surrogatepass")
             digest.update(len(encoded).to_bytes(8, "big") + encoded)  # length-prefixed: no two lists join alike
-        bucket = Bucket(environment, digest.hexdigest(), checksum="")
-        self.load_bytecode(bucket)
-        return bucket
+        return digest.hexdigest()
 
     def load_bytecode(self, bucket: Bucket) -> None:
         """Put the kept code in `bucket`; nothing when there is no sound entry or it is not a code object."""
@@ -176,8 +180,28 @@ class TemplateCache(BytecodeCache):
             self.store.put(bucket.key, marshal.dumps(bucket.code))
 
     def prune(self) -> int:
-        """Remove the kept templates this build did not ask for (an old Material's, an edited override's)."""
-        return self.store.prune(self.used)
+        """Remove the kept templates this build did not ask for (an old Material's, an edited override's).
+
+        The core's own templates are kept as they are now even when this
+        build loaded none of them: a build whose pages all came from the
+        caches renders no page piece, and the next build that does would
+        compile them again.
+        """
+        return self.store.prune(self.used | set(self._core_keys()))
+
+    def _core_keys(self) -> list[str]:
+        keys = []
+        for env in list(_registered):
+            loader = env.loader
+            if not (isinstance(loader, PackageLoader) and loader.package_name == __package__):
+                continue  # MkDocs' environment: only what a build asked for is known to be current
+            for name in loader.list_templates():
+                try:
+                    source, filename, _ = loader.get_source(env, name)
+                except (OSError, jinja2.TemplateNotFound):
+                    continue
+                keys.append(self.key(env, name, filename, source))
+        return keys
 
     def clear(self) -> None:
         """Remove every kept template."""
