@@ -10,7 +10,6 @@ against, or a changed signature, turns it off with one info note.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import shutil
@@ -27,33 +26,12 @@ from servicetips.pages import PAGE_PLACEHOLDER, SitePages, insert_content
 from servicetips.pages.base import Content
 from servicetips.pages.tip import scheduled_banner
 from support import ACCEPTED, AS_OF, FIXTURES, REPO, SITE_FIXTURES, build_site
+from support.builds import assert_same_sites, load_hook
 
 RECORDED = FIXTURES / "hostile" / "recorded-weeks"
 # The Markdown settings of mkdocs.yml that shaped these pages when they were Markdown.
 EXTENSIONS = ["attr_list", "md_in_html", "admonition", "toc"]
 EXTENSION_CONFIGS = {"toc": {"permalink": True}}
-
-
-def load_fast_pages():
-    """hooks/fast_pages.py as MkDocs loads it (a module of its own, with the hooks folder on sys.path)."""
-    spec = importlib.util.spec_from_file_location("fast_pages_under_test", REPO / "hooks" / "fast_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def files_of(site: Path) -> dict[str, bytes]:
-    """Every file of a built site by its relative path."""
-    return {path.relative_to(site).as_posix(): path.read_bytes() for path in site.rglob("*") if path.is_file()}
-
-
-def assert_same_sites(fast: Path, stock: Path) -> None:
-    """Both folders hold the same files with the same bytes."""
-    left, right = files_of(fast), files_of(stock)
-    assert sorted(left) == sorted(right)
-    differing = [name for name in left if left[name] != right[name]]
-    assert not differing, f"{len(differing)} files differ, first: {differing[:5]}"
-    assert any(name.startswith("tips/") and name.endswith("/index.html") for name in left)
 
 
 def withdrawn_library(tmp_path: Path) -> Path:
@@ -105,13 +83,13 @@ def test_withdrawn_weeks_are_the_same_with_and_without_the_fast_path(tmp_path: P
 
 def test_the_installed_engine_is_one_the_fast_path_knows() -> None:
     # Without this the comparisons above would compare the stock path with itself.
-    fast_pages = load_fast_pages()
+    fast_pages = load_hook("fast_pages")
     assert fast_pages.engine_mismatch() is None
     assert fast_pages.enabled(SimpleNamespace(plugins=SimpleNamespace(events={})))
 
 
 def test_an_unchecked_engine_version_takes_the_stock_path_with_one_info_note(monkeypatch, caplog) -> None:
-    fast_pages = load_fast_pages()
+    fast_pages = load_hook("fast_pages")
     monkeypatch.setattr(fast_pages, "version", lambda name: "1.6.99")
     config = SimpleNamespace(plugins=SimpleNamespace(events={}))
     with caplog.at_level(logging.DEBUG, logger="mkdocs.hooks.fast_pages"):
@@ -124,7 +102,7 @@ def test_an_unchecked_engine_version_takes_the_stock_path_with_one_info_note(mon
 
 
 def test_a_changed_signature_takes_the_stock_path(monkeypatch) -> None:
-    fast_pages = load_fast_pages()
+    fast_pages = load_hook("fast_pages")
 
     def render(self, config, files, extra=None):  # a future Page.render with one more parameter
         raise AssertionError("never called")
@@ -135,7 +113,7 @@ def test_a_changed_signature_takes_the_stock_path(monkeypatch) -> None:
 
 
 def test_a_build_that_reads_pages_before_on_pre_page_takes_the_stock_path(monkeypatch) -> None:
-    fast_pages = load_fast_pages()
+    fast_pages = load_hook("fast_pages")
 
     def _populate_page(page, config, files, dirty=False):  # the order of a hypothetical later engine
         page.read_source(config)
@@ -147,14 +125,14 @@ def test_a_build_that_reads_pages_before_on_pre_page_takes_the_stock_path(monkey
 
 
 def test_a_plugin_that_reads_page_sources_keeps_the_stock_path() -> None:
-    fast_pages = load_fast_pages()
+    fast_pages = load_hook("fast_pages")
     config = SimpleNamespace(plugins=SimpleNamespace(events={"page_read_source": [lambda **kwargs: None]}))
     assert not fast_pages.enabled(config)
 
 
 @pytest.mark.parametrize("value", ["off", "OFF", " off "])
 def test_tips_fast_path_off_forces_the_stock_path(monkeypatch, caplog, value: str) -> None:
-    fast_pages = load_fast_pages()
+    fast_pages = load_hook("fast_pages")
     monkeypatch.setenv("TIPS_FAST_PATH", value)
     with caplog.at_level(logging.DEBUG, logger="mkdocs.hooks.fast_pages"):
         assert not fast_pages.enabled(SimpleNamespace(plugins=SimpleNamespace(events={})))

@@ -9,7 +9,6 @@ damage the kept files to check that none is ever taken on trust.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import re
@@ -24,7 +23,7 @@ import servicetips
 from servicetips.cache_store import MAGIC
 from servicetips.page_cache import PageCache, UnkeyableError, canonical, core_fingerprint, digest, tree_fingerprint
 from support import AS_OF, REPO, SITE_FIXTURES, build_site, copy_library, snapshot
-from support.builds import SiteBuild
+from support.builds import SiteBuild, load_hook
 
 SMALL = SITE_FIXTURES / "small"
 REUSED = re.compile(r"page cache: (\d+) of (\d+) pages reused")
@@ -267,15 +266,8 @@ def test_properdocs_reuses_its_own_pages_byte_for_byte(base, tmp_path):
     assert snapshot(cold.site) == snapshot(warm.site) == snapshot(off.site)
 
 
-def _hooks_module():
-    spec = importlib.util.spec_from_file_location("page_cache_hooks_under_test", REPO / "hooks" / "page_cache.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_engine_check_passes_on_the_installed_engine_and_fails_on_another_render(monkeypatch, caplog):
-    hooks = _hooks_module()
+    hooks = load_hook("page_cache")
     assert hooks._engine_renders_as_expected() is None
     monkeypatch.setattr(hooks, "_EXPECTED", (*hooks._EXPECTED, "output = template.render(context, extra=1)"))
     reason = hooks._engine_renders_as_expected()
@@ -331,7 +323,7 @@ def test_a_damaged_page_entry_is_not_returned(tmp_path, damage):
 )
 def test_only_a_full_build_removes_unused_entries(command, dirty, prunes):
     # A --dirty build or a preview may render some pages only: the others' entries must stay.
-    hooks = _hooks_module()
+    hooks = load_hook("page_cache")
     hooks.on_startup(command, dirty)
     assert hooks._state.full_build is prunes
 

@@ -10,7 +10,6 @@ fails the self-check: the class renders stock with one info line.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import logging
 import re
@@ -26,30 +25,10 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.templates import url_filter
 
 from support import AS_OF, REPO, SITE_FIXTURES, build_site
+from support.builds import assert_same_sites, load_hook
 
 OFF = {"TIPS_PAGE_SHELL": "off"}
 LOOKS_LIKE_A_MARKER = "zq0123456789abs3b<>&\"'zq0123456789abs3e"
-
-
-def load_page_shell():
-    """hooks/page_shell.py as MkDocs loads it (a module of its own)."""
-    spec = importlib.util.spec_from_file_location("page_shell_under_test", REPO / "hooks" / "page_shell.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def files_of(site: Path) -> dict[str, bytes]:
-    return {path.relative_to(site).as_posix(): path.read_bytes() for path in site.rglob("*") if path.is_file()}
-
-
-def assert_same_sites(left: Path, right: Path) -> None:
-    """Both folders hold the same files with the same bytes, tip pages among them."""
-    a, b = files_of(left), files_of(right)
-    assert sorted(a) == sorted(b)
-    differing = [name for name in a if a[name] != b[name]]
-    assert not differing, f"{len(differing)} files differ, first: {differing[:5]}"
-    assert sum(name.startswith("tips/") and name.endswith("/index.html") for name in a) >= 3
 
 
 def filled_pages(output: str) -> int:
@@ -80,7 +59,7 @@ def test_the_real_site_is_the_same_with_and_without_the_shell(tmp_path: Path) ->
     shell = build_site(REPO / "tips", tmp_path / "shell", AS_OF, env)
     stock = build_site(REPO / "tips", tmp_path / "stock", AS_OF, {**env, **OFF})
     assert shell.ok and stock.ok, shell.output + stock.output
-    assert_same_sites(shell.site, stock.site)
+    assert_same_sites(shell.site, stock.site, tip_pages=3)
     assert "differs from its stock render" not in shell.output
     assert filled_pages(shell.output) >= 20 and "page shell:" not in stock.output
 
@@ -96,7 +75,7 @@ def test_tricky_titles_are_the_same_with_and_without_the_shell_and_the_page_cach
     assert "pages reused" in warm.output
     assert filled_pages(cold.output) >= 1 and "page shell:" not in warm.output  # a page-cache hit renders nothing
     for built in (cold, warm):
-        assert_same_sites(built.site, stock.site)
+        assert_same_sites(built.site, stock.site, tip_pages=3)
     page = stock.page("tips/quote-the-customers-words/")
     assert LOOKS_LIKE_A_MARKER.replace("<", "&lt;")[:20] in page or LOOKS_LIKE_A_MARKER[:17] in page
     assert "très long titre" in stock.page("tips/cafe-creme-etiquette/")
@@ -109,7 +88,7 @@ def test_properdocs_gives_the_same_files_with_and_without_the_shell(tmp_path: Pa
     stock = build_site(REPO / "tips", tmp_path / "stock", AS_OF, {**env, **OFF}, engine="properdocs")
     assert shell.ok and stock.ok, shell.output + stock.output
     assert "pages take the stock render" not in shell.output and filled_pages(shell.output) >= 20
-    assert_same_sites(shell.site, stock.site)
+    assert_same_sites(shell.site, stock.site, tip_pages=3)
 
 
 def _tip_page(config: MkDocsConfig, slug: str, title: str) -> Page:
@@ -148,7 +127,7 @@ def _env(extra) -> tuple[Environment, MkDocsConfig]:
 
 
 def test_pages_are_filled_from_the_shell_exactly(caplog) -> None:
-    shell = load_page_shell()
+    shell = load_hook("page_shell")
     env, config = _env(None)
     titles = ["One", "A <b>&\"'", "Café — ünïcode", "x" * 5000, LOOKS_LIKE_A_MARKER]
     stock = _render_pages(shell, env, config, titles)
@@ -161,7 +140,7 @@ def test_pages_are_filled_from_the_shell_exactly(caplog) -> None:
 
 
 def test_a_difference_the_markers_cannot_see_fails_the_self_check_with_one_info_line(caplog) -> None:
-    shell = load_page_shell()
+    shell = load_hook("page_shell")
     env, config = _env(None)
     # A captured block is plain text: comparing it is invisible to the watched strings, so the shell
     # learned on "Two" lacks the "!" its stock render has; the self-check sees it and the class goes stock.
@@ -179,7 +158,7 @@ def test_a_difference_the_markers_cannot_see_fails_the_self_check_with_one_info_
 
 
 def test_a_function_from_outside_the_engines_keeps_the_stock_render(caplog) -> None:
-    shell = load_page_shell()
+    shell = load_hook("page_shell")
     counter = itertools.count()
     env, config = _env(lambda: str(next(counter)))  # prints something else each call: no shell can hold it
     shell.on_env(env, config, None)
@@ -191,7 +170,7 @@ def test_a_function_from_outside_the_engines_keeps_the_stock_render(caplog) -> N
 
 
 def test_the_page_url_printed_as_it_is_is_filled_per_page() -> None:
-    shell = load_page_shell()
+    shell = load_hook("page_shell")
     env, config = _env(None)
     env.loader = DictLoader(
         {"main.html": "{{ page.url }}|{{ page.url | url }}|{{ base_url }}|{{ page.canonical_url }}"}
@@ -203,7 +182,7 @@ def test_the_page_url_printed_as_it_is_is_filled_per_page() -> None:
 
 
 def test_a_template_that_inspects_a_title_goes_stock(caplog) -> None:
-    shell = load_page_shell()
+    shell = load_hook("page_shell")
     env, config = _env(None)
     env.loader = DictLoader({"main.html": "{% if page.meta.title == 'One' %}first{% endif %}{{ page.meta.title }}"})
     shell.on_env(env, config, None)
@@ -215,7 +194,7 @@ def test_a_template_that_inspects_a_title_goes_stock(caplog) -> None:
 
 
 def test_the_switch_and_an_unchecked_engine_leave_the_templates_alone(monkeypatch, caplog) -> None:
-    shell = load_page_shell()
+    shell = load_hook("page_shell")
     env, config = _env(None)
     monkeypatch.setenv("TIPS_PAGE_SHELL", "off")
     shell.on_env(env, config, None)

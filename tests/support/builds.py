@@ -16,6 +16,7 @@ tips work on a copy (`SiteCache.copy`).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import posixpath
@@ -173,6 +174,28 @@ class SiteCache:
         out.parent.mkdir(parents=True)
         shutil.copytree(shared.site, out, symlinks=True)
         return tips, out
+
+
+def load_hook(name: str):
+    """hooks/<name>.py as MkDocs loads a hook: a module of its own, outside sys.modules."""
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test", REPO / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def site_bytes(site: Path) -> dict[str, bytes]:
+    """Every file of a built site by its path relative to the site folder, with its bytes."""
+    return {path.relative_to(site).as_posix(): path.read_bytes() for path in site.rglob("*") if path.is_file()}
+
+
+def assert_same_sites(left: Path, right: Path, *, tip_pages: int = 1) -> None:
+    """Both folders hold the same files with the same bytes, at least `tip_pages` tip pages among them."""
+    a, b = site_bytes(left), site_bytes(right)
+    assert sorted(a) == sorted(b)
+    differing = [name for name in a if a[name] != b[name]]
+    assert not differing, f"{len(differing)} files differ, first: {differing[:5]}"
+    assert sum(name.startswith("tips/") and name.endswith("/index.html") for name in a) >= tip_pages
 
 
 def snapshot(folder: Path) -> dict[str, str]:
