@@ -15,7 +15,8 @@ canonical URL, `tips_head`, `tip_footer`) are its slots. A page in the nav
 (its neighbours, its section), or with data of a type not known here,
 renders stock.
 
-The second page of a class teaches its shell: the template is rendered
+The second page of a class teaches its shell (`servicetips.template_shell`,
+which knows Jinja and nothing of MkDocs; this module says what a page is): the template is rendered
 once with every slot replaced by a marker pair around a probe (`<>&"'`,
 letters, digits, spaces, non-ASCII, URL characters), held in a watched
 string that stops the render when the template does anything with it but
@@ -46,25 +47,36 @@ turn: a cached page is not rendered at all, a miss renders through here.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import inspect
 import logging
 import os
 import re
-import secrets
-import sys
 from datetime import datetime
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from types import SimpleNamespace
 
 from jinja2 import Environment, Template
-from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+from servicetips import template_shell
+from servicetips.template_shell import (
+    PROBE,
+    Record,
+    UnshapableError,
+    Watched,
+    WatchedContent,
+    fill,
+    foreign_callable,
+    learn,
+    marker,
+    new_nonce,
+    walk,
+)
 
 log = logging.getLogger("mkdocs.hooks.page_shell")
 _ENGINE = MkDocsConfig.__module__.split(".")[0]  # "mkdocs", or "properdocs" under ProperDocs
@@ -77,10 +89,6 @@ _EXPECTED = (
     "context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)",
     "output = template.render(context)",
 )
-# Printed in every slot while a shell is learned: the characters escaping changes, and letters, digits,
-# spaces, non-ASCII and URL characters any other transform (case, trim, quoting, wrapping) would change.
-PROBE = "<>&\"' Aa9\u00e9\u2014 \t%/#?=."
-_ESCAPED_PROBE = str(escape(PROBE))
 # Context entries every page of a build shares: the same objects, keyed by identity.
 _SHARED = ("nav", "pages", "config")
 # Context entries the templates compute with (URLs): kept as they are, keyed by value.
@@ -97,194 +105,59 @@ _URL = re.compile(r"((?:[^/]+/)*)([A-Za-z0-9_-]+)/")
 # What a class holds before its shell: seen once, seen and left stock.
 _UNSEEN, _SEEN, _STOCK = object(), object(), object()
 _state = SimpleNamespace(active=False, classes={}, pages=0, filled=0, learned=0)
+# MkDocs' `url` filter hands an anchor (`#...`) back as it is (`_get_norm_url`; checked in engine_mismatch).
+template_shell.ANCHOR_PASS_THROUGH.add((f"{_ENGINE}.utils.templates", "url_filter"))
 
 
-class _UnshapableError(Exception):
-    """The page's context holds something the shell cannot stand in for: the page renders stock."""
-
-
-class _TrippedError(Exception):
-    """The template did something with a page's text other than print it."""
-
-
-_trip = SimpleNamespace(reason=None)
-
-
-def _tripped(what: str):
-    if _trip.reason is None:  # kept even if some code swallows the exception
-        _trip.reason = what
-    raise _TrippedError(what)
-
-
-def _printing_frame(frame) -> bool:
-    """True when str() is called by a compiled template's output or by MarkupSafe's escape, i.e. to print.
-
-    Jinja's compiled code calls `str(` only to output a value (`_output_child_pre`); its module
-    namespace holds the environment and the template's file name (`Template.from_code`).
-    """
-    globals_ = frame.f_globals
-    if globals_.get("__name__") == "markupsafe":
-        return True
-    return isinstance(globals_.get("environment"), Environment) and globals_.get("__file__") == frame.f_code.co_filename
-
-
-def _anchor_to_url_filter(text: str, frame) -> bool:
-    """True for an anchor (`#...`) given to MkDocs' `url` filter, which returns it as it is (`_get_norm_url`)."""
-    code = frame.f_code
-    return (
-        str.startswith(text, "#")
-        and code.co_name == "url_filter"
-        and frame.f_globals.get("__name__") == f"{_ENGINE}.utils.templates"
-    )
-
-
-def _watch(cls: type) -> type:
-    """Make every operation of `cls` but printing stop the render (see _TrippedError)."""
-    allowed = {"__class__", "__html__"}
-
-    def getattribute(self, name):
-        if name in allowed:
-            return str.__getattribute__(self, name)
-        _tripped(f"the template reads {name!r} of a page's text")
-
-    def to_str(self):
-        if not _printing_frame(sys._getframe(1)) and not _anchor_to_url_filter(self, sys._getframe(1)):
-            caller = sys._getframe(1).f_code
-            _tripped(f"a page's text made a string outside printing (by {caller.co_name}, {caller.co_filename})")
-        return str.__str__(self)
-
-    def guard(name):
-        def method(self, *args, **kwargs):
-            _tripped(f"the template uses {name} on a page's text")
-
-        return method
-
-    cls.__getattribute__ = getattribute
-    cls.__str__ = to_str
-    cls.__bool__ = lambda self: str.__len__(self) > 0  # truthiness is part of the class (empty or not)
-    for name in (
-        "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__", "__len__", "__contains__",
-        "__getitem__", "__iter__", "__reversed__", "__add__", "__radd__", "__mul__", "__rmul__", "__mod__",
-        "__rmod__", "__format__", "__reduce__", "__reduce_ex__", "__getnewargs__", "__copy__", "__deepcopy__",
-    ):  # fmt: skip
-        setattr(cls, name, guard(name))
-    return cls
-
-
-@_watch
-class _Watched(str):
-    __slots__ = ()
-
-
-@_watch
-class _WatchedMarkup(Markup):
-    __slots__ = ()
-
-
-class _WatchedContent(_Watched):
-    """A page's content: Material asks whether it holds an `<h1` (its own title heading); the answer is the page's."""
-
-    def __contains__(self, text):
-        if type(text) is str and text == "<h1":
-            return str.__getattribute__(self, "has_h1")
-        _tripped("the template searches a page's content")
-
-
-class _Record:
-    """A stand-in for a dataclass or a Page: its walked fields, and a trip for anything else it has."""
-
-    def __init__(self, source, fields: dict) -> None:
-        object.__setattr__(self, "_shell_source", source)
-        self.__dict__.update(fields)
-
-    def __str__(self):
-        _tripped("the template prints a page object itself")
-
-    def __eq__(self, other):
-        _tripped("the template compares a page object")
-
-    def __hash__(self):
-        _tripped("the template uses a page object as a key")
-
-    def __getattr__(self, name: str):
-        if hasattr(object.__getattribute__(self, "_shell_source"), name):
-            _tripped(f"the template reads {name!r}, which the shell does not stand in for")
-        raise AttributeError(name)
-
-
-def _marker(nonce: str, index: int, inner: str) -> str:
-    return f"zq{nonce}s{index}b{inner}zq{nonce}s{index}e"
-
-
-def _walk(value, values: list, nonce: str | None):
-    """(shape, stand-in) of a piece of a page's data; its strings are appended to `values` as slots."""
+def _walk_other(value, values: list, nonce: str | None):
+    """(shape, stand-in) of MkDocs' table of contents and its headings, the types the core's walk does not know."""
     kind = type(value)
-    if value is None or kind in (bool, int, float):
-        return (kind.__name__, value), value
-    if kind in (str, Markup):
-        if not value:
-            return (kind.__name__, ""), value
-        index = len(values)
-        values.append(value)
-        if nonce is None:
-            return kind.__name__, None
-        watched = _WatchedMarkup if kind is Markup else _Watched
-        return kind.__name__, watched(_marker(nonce, index, PROBE))
-    if kind in (list, tuple):
-        walked = [_walk(item, values, nonce) for item in value]
-        return (kind.__name__, tuple(shape for shape, _ in walked)), kind(stand for _, stand in walked)
-    if kind is dict:
-        if not all(type(name) is str for name in value):
-            raise _UnshapableError("a mapping with keys that are not strings")
-        walked = {name: _walk(item, values, nonce) for name, item in value.items()}
-        shape = tuple((name, shape) for name, (shape, _) in walked.items())
-        return ("dict", shape), {name: stand for name, (_, stand) in walked.items()}
     if kind is TableOfContents:
         walked = [_walk(item, values, nonce) for item in value]
         return ("toc", tuple(shape for shape, _ in walked)), TableOfContents([stand for _, stand in walked])
     if kind is AnchorLink:  # a heading: its title and id are slots, its URL (`#id`, a property) is the id's
         if type(value.id) is not str or not value.id or "\\" in value.id or value.url != "#" + value.id:
-            raise _UnshapableError("a heading whose id is not a plain anchor")
+            raise UnshapableError("a heading whose id is not a plain anchor")
         walked = {name: _walk(getattr(value, name), values, nonce) for name in ("title", "id", "level", "children")}
         shape = ("anchor", tuple((name, shape) for name, (shape, _) in walked.items()))
         if not nonce:
             return shape, None
         fields = {name: stand for name, (_, stand) in walked.items()}
-        fields["url"] = _Watched("#" + str.__str__(fields["id"]))
-        return shape, _Record(value, fields)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        walked = {field.name: _walk(getattr(value, field.name), values, nonce) for field in dataclasses.fields(value)}
-        shape = (kind.__module__, kind.__qualname__, tuple((name, shape) for name, (shape, _) in walked.items()))
-        return shape, _Record(value, {name: stand for name, (_, stand) in walked.items()}) if nonce else None
-    raise _UnshapableError(f"a value of type {kind.__qualname__}")
+        fields["url"] = Watched("#" + str.__str__(fields["id"]))
+        return shape, Record(value, fields)
+    raise UnshapableError(f"a value of type {kind.__qualname__}")
+
+
+def _walk(value, values: list, nonce: str | None):
+    return walk(value, values, nonce, _walk_other)
 
 
 def _walk_page(page, values: list, nonce: str | None):
     """(shape, stand-in) of the page rendered: a page outside the nav, with no table of contents."""
     if type(page) is not Page:
-        raise _UnshapableError(f"a page of type {type(page).__qualname__}")
+        raise UnshapableError(f"a page of type {type(page).__qualname__}")
     linked = [name for name in _PAGE_NONE if getattr(page, name) is not None]
     if linked or page.ancestors:
-        raise _UnshapableError(f"a page in the nav (its {', '.join(linked) or 'ancestors'})")
+        raise UnshapableError(f"a page in the nav (its {', '.join(linked) or 'ancestors'})")
     match = _URL.fullmatch(page.url)
     if match is None:
-        raise _UnshapableError("a page URL that is not a folder named by a slug")
+        raise UnshapableError("a page URL that is not a folder named by a slug")
     flags = tuple(getattr(page, name) for name in _PAGE_FLAGS)
     walked = {name: _walk(getattr(page, name), values, nonce) for name in _PAGE_TEXT if name not in ("meta", "content")}
     content = page.content
     if type(content) is not str or not content:
-        raise _UnshapableError("a page without content")
+        raise UnshapableError("a page without content")
     has_h1 = "<h1" in content
     index = len(values)
     values.append(content)
     stand_content = None
     if nonce:
-        stand_content = _WatchedContent(_marker(nonce, index, PROBE))
+        stand_content = WatchedContent(marker(nonce, index, PROBE))
         stand_content.has_h1 = has_h1
     walked["content"] = (("content", has_h1), stand_content)
     meta = page.meta
     if type(meta) is not dict or not all(type(name) is str for name in meta):
-        raise _UnshapableError("page metadata that is not a mapping of names")
+        raise UnshapableError("page metadata that is not a mapping of names")
     # Entries the theme decides with (`"toc" in page.meta.hide`) are kept as they are, in the class key.
     kept = {name: ("value", repr(meta[name])) for name in _META_KEPT if name in meta}
     walked_meta = {name: _walk(item, values, nonce) for name, item in meta.items() if name not in kept}
@@ -299,8 +172,8 @@ def _walk_page(page, values: list, nonce: str | None):
     fields = {name: stand for name, (_, stand) in walked.items()}
     fields.update({name: getattr(page, name) for name in (*_PAGE_FLAGS, *_PAGE_NONE)})
     # The slug is no probe (a URL is computed with): a bare marker pair, printed or not.
-    fields.update(ancestors=[], url=match.group(1) + _marker(nonce, index, "") + "/")
-    return shape, _Record(page, fields)
+    fields.update(ancestors=[], url=match.group(1) + marker(nonce, index, "") + "/")
+    return shape, Record(page, fields)
 
 
 def _walk_context(context: dict, env: Environment, nonce: str | None = None):
@@ -313,7 +186,7 @@ def _walk_context(context: dict, env: Environment, nonce: str | None = None):
         elif name in _BY_VALUE:
             plain = type(value) is str or (type(value) is list and all(type(item) is str for item in value))
             if not plain and not (name == "build_date_utc" and type(value) is datetime):
-                raise _UnshapableError(f"{name} of type {type(value).__qualname__}")
+                raise UnshapableError(f"{name} of type {type(value).__qualname__}")
             shape, stand = ("value", repr(value)), value
         elif name == "page":
             shape, stand = _walk_page(value, values, nonce)
@@ -326,74 +199,14 @@ def _walk_context(context: dict, env: Environment, nonce: str | None = None):
 
 
 def _learn(template: Template, context: dict, env: Environment):
-    """(shell, None) for the class of this context, or (None, why not)."""
-    foreign = _foreign_callable(env)
+    """(shell, "") for the class of this context, or (None, why not)."""
+    foreign = foreign_callable(env)
     if foreign is not None:
         return None, f"the templates can call {foreign}, whose output the shell cannot vouch for"
-    nonce = secrets.token_hex(6)
+    nonce = new_nonce()
     _, _, stand_in = _walk_context(context, env, nonce)
-    _trip.reason = None
-    try:
-        probe = template.render(stand_in)
-    except _TrippedError:
-        pass
-    except Exception as exc:  # noqa: BLE001 (whatever a stand-in made the template raise, the class renders stock)
-        return None, f"the template failed on the stand-ins ({type(exc).__name__}: {exc})"
-    if _trip.reason is not None:
-        return None, _trip.reason
-    pattern = re.compile(rf"zq{nonce}s(\d+)b(.*?)zq{nonce}s\1e", re.S)
     slug = int(re.search(rf"zq{nonce}s(\d+)b", object.__getattribute__(stand_in["page"], "url")).group(1))
-    parts: list = []
-    last = 0
-    for match in pattern.finditer(probe):
-        index, inner = int(match.group(1)), match.group(2)
-        if inner == PROBE or (inner == "" and index == slug):
-            escaped = False  # the slug of the page's URL is left alone by escaping: printed as is either way
-        elif inner == _ESCAPED_PROBE:
-            escaped = True
-        else:
-            return None, f"slot {index} is printed through a transform the shell does not know"
-        parts.append(probe[last : match.start()])
-        parts.append((index, escaped))
-        last = match.end()
-    parts.append(probe[last:])
-    if any(nonce in part.lower() for part in parts if type(part) is str):
-        return None, "a marker was cut apart, nested or changed by the template"
-    return tuple(part for part in parts if part != ""), None
-
-
-# Where the filters, tests and globals of a stock MkDocs + Material environment come from: pure functions.
-_TRUSTED_MODULES = (
-    "jinja2",
-    "markupsafe",
-    "builtins",
-    "_operator",
-    "gettext",
-    "babel",
-    "mkdocs",
-    "properdocs",
-    "material",
-)
-
-
-def _foreign_callable(env: Environment) -> str | None:
-    """The name of a filter, test or global function from elsewhere (it may print something else each call)."""
-    for kind, table in (("filter", env.filters), ("test", env.tests), ("global", env.globals)):
-        for name, value in table.items():
-            if not callable(value) or isinstance(value, type):
-                continue
-            module = getattr(value, "__module__", None) or getattr(type(value), "__module__", "") or ""
-            if module.split(".")[0] not in _TRUSTED_MODULES:
-                return f"the {kind} {name!r} ({module})"
-    return None
-
-
-def _fill(shell: tuple, values: list) -> str:
-    """The page: the shell's text with the page's own values in its slots."""
-    return "".join(
-        part if type(part) is str else (str(escape(values[part[0]])) if part[1] else str(values[part[0]]))
-        for part in shell
-    )
+    return learn(lambda: template.render(stand_in), nonce, frozenset({slug}))
 
 
 @lru_cache(maxsize=1)  # once per process: the engine does not change while it runs
@@ -482,7 +295,7 @@ class ShellTemplate:
         _state.pages += 1
         try:
             key, values, _ = _walk_context(context, self._env)
-        except _UnshapableError as exc:
+        except UnshapableError as exc:
             log.debug(f"page shell: {context['page'].file.src_uri} renders stock: {exc}")
             return template.render(context)
         key = (template.name, key)
@@ -495,7 +308,7 @@ class ShellTemplate:
         if known is _SEEN:
             return self._first(template, context, key, values)
         _state.filled += 1
-        return _fill(known, values)
+        return fill(known, values)
 
     def _first(self, template: Template, context: dict, key, values: list) -> str:
         html = template.render(context)
@@ -504,7 +317,7 @@ class ShellTemplate:
             log.debug(f"page shell: {context['page'].file.src_uri} and its like render stock: {reason}")
             _state.classes[key] = _STOCK
             return html
-        if _fill(shell, values) != html:
+        if fill(shell, values) != html:
             log.info(
                 f"page shell: {context['page'].file.src_uri} differs from its stock render; "
                 "pages like it render stock in this build"
