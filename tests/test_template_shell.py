@@ -45,7 +45,7 @@ def _values(page: dict) -> list:
 @pytest.mark.parametrize("autoescape", [True, False])
 def test_a_shell_filled_with_each_page_is_that_pages_stock_render(autoescape):
     env = _env(
-        "<title>{{ page.title }}</title><meta content=\"{{ page.summary|e }}\">"
+        '<title>{{ page.title }}</title><meta content="{{ page.summary|e }}">'
         "{% for tag in page.tags %}<a>{{ tag }}</a>{% endfor %}<p>{{ page.summary }}</p>",
         autoescape,
     )
@@ -110,7 +110,6 @@ def test_the_shape_holds_what_a_template_branches_on():
     assert shape(PAGES[0]) != shape({**PAGES[0], "tags": ["one"]})  # how many tags
     assert shape(PAGES[0]) != shape({**PAGES[0], "summary": ""})  # empty or not
     assert shape({"n": 1}) != shape({"n": 2})  # numbers as they are
-
 
 
 def test_captured_text_is_beyond_the_watch_so_callers_check_the_first_page():
