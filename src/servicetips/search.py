@@ -176,6 +176,11 @@ def searched_part(html: str) -> str | None:
     as many of those opened as closed inside, no comment, script or other
     raw-text element inside it, and nothing Pagefind reads outside it but
     the meta tags. Any other page is handed over whole.
+
+    Found by searching the bytes, not with an HTML parser: parsing every
+    page again in this process would cost about what the cut saves
+    Pagefind, and a wrong guess here can only hand over a whole page
+    (the same bundle, more work), never change what readers find.
     """
     data = html.encode("utf-8", "surrogateescape")
     low = data.lower()
