@@ -179,8 +179,9 @@ def searched_part(html: str) -> str | None:
 
     Found by searching the bytes, not with an HTML parser: parsing every
     page again in this process would cost about what the cut saves
-    Pagefind, and a wrong guess here can only hand over a whole page
-    (the same bundle, more work), never change what readers find.
+    Pagefind. The checks above are what make the byte search safe: a page
+    that fails any of them goes whole, and tests/test_search_trim.py builds
+    the bundle both ways and compares it byte for byte.
     """
     data = html.encode("utf-8", "surrogateescape")
     low = data.lower()
