@@ -28,7 +28,6 @@ import inspect
 import logging
 import os
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from types import MethodType
 
 import mkdocs.commands.build as build_module
@@ -36,6 +35,7 @@ import mkdocs.structure.pages as pages_module
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
+import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
 from servicetips.pages import PAGE_PLACEHOLDER, VirtualPage
 
 log = logging.getLogger("mkdocs.hooks.fast_pages")
@@ -52,22 +52,13 @@ SWITCH = "TIPS_FAST_PATH"
 _noted: set[str] = set()  # mismatches already logged by this process (a preview rebuilds many times)
 
 
-def engine() -> tuple[str, str]:
-    """The engine that runs the build: its distribution name and installed version."""
-    name = Page.__module__.split(".")[0]
-    try:
-        return name, version(name)
-    except PackageNotFoundError:
-        return name, "unknown"
-
-
 @lru_cache(maxsize=1)  # once per process: the engine does not change while it runs, and the check reads source files
 def engine_mismatch() -> str | None:
     """Why the fast path cannot be trusted with the installed engine; None when it can."""
-    name, installed = engine()
-    if (name, installed) not in VERIFIED:
-        verified = ", ".join(f"{n} {v}" for n, v in sorted(VERIFIED))
-        return f"{name} {installed} is not a version the fast path was checked against ({verified})"
+    name, installed = engine_check.engine()
+    reason = engine_check.unverified(VERIFIED, "fast path")
+    if reason is not None:
+        return reason
     for method, parameters in SIGNATURES.items():
         found = getattr(Page, method, None)
         if found is None or list(inspect.signature(found).parameters) != parameters:

@@ -27,8 +27,6 @@ line (info, not a warning, which would stop a `--strict` build).
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import logging
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -42,6 +40,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.theme import Theme
 
+import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
 from servicetips.build import cache_dir_for
 from servicetips.page_cache import (
     PageCache,
@@ -55,7 +54,7 @@ from servicetips.page_cache import (
 )
 
 log = logging.getLogger("mkdocs.hooks.page_cache")
-_ENGINE = MkDocsConfig.__module__.split(".")[0]  # "mkdocs", or "properdocs" under ProperDocs
+_ENGINE = engine_check.ENGINE
 # What `_build_page` must do for the wrapper to see every page render, and nothing else.
 _EXPECTED = (
     "context = get_context(nav, doc_files, config, page)",
@@ -88,12 +87,7 @@ _state = SimpleNamespace(
 
 def _engine_renders_as_expected() -> str | None:
     """None when the engine renders pages the way the wrapper expects, else why not."""
-    try:
-        source = inspect.getsource(importlib.import_module(f"{_ENGINE}.commands.build")._build_page)
-    except (ImportError, AttributeError, OSError, TypeError) as exc:
-        return f"cannot read {_ENGINE}'s page build ({exc})"
-    missing = [line for line in _EXPECTED if line not in source]
-    return f"{_ENGINE} renders pages differently than expected ({missing[0]!r} not found)" if missing else None
+    return engine_check.renders_as_expected(_EXPECTED)
 
 
 def on_startup(command: str, dirty: bool) -> None:

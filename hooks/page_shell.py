@@ -54,7 +54,6 @@ import os
 import re
 from datetime import datetime
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from types import SimpleNamespace
 
 from jinja2 import Environment, Template
@@ -63,6 +62,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
 from servicetips import template_shell
 from servicetips.template_shell import (
     PROBE,
@@ -79,7 +79,7 @@ from servicetips.template_shell import (
 )
 
 log = logging.getLogger("mkdocs.hooks.page_shell")
-_ENGINE = MkDocsConfig.__module__.split(".")[0]  # "mkdocs", or "properdocs" under ProperDocs
+_ENGINE = engine_check.ENGINE
 VERIFIED = {("mkdocs", "1.6.1"), ("properdocs", "1.6.7")}
 SWITCH = "TIPS_PAGE_SHELL"
 # What `_build_page` must do for the wrapper to see every page render with the page's whole context.
@@ -212,22 +212,11 @@ def _learn(template: Template, context: dict, env: Environment):
 @lru_cache(maxsize=1)  # once per process: the engine does not change while it runs
 def engine_mismatch() -> str | None:
     """Why the shell cannot be trusted with the installed engine; None when it can."""
-    try:
-        installed = version(_ENGINE)
-    except PackageNotFoundError:
-        installed = "unknown"
-    if (_ENGINE, installed) not in VERIFIED:
-        verified = ", ".join(f"{n} {v}" for n, v in sorted(VERIFIED))
-        return f"{_ENGINE} {installed} is not a version the page shell was checked against ({verified})"
-    try:
-        source = inspect.getsource(importlib.import_module(f"{_ENGINE}.commands.build")._build_page)
-    except (ImportError, AttributeError, OSError, TypeError) as exc:
-        return f"cannot read {_ENGINE}'s page build ({exc})"
-    missing = [line for line in _EXPECTED if line not in source]
-    if missing:
-        return f"{_ENGINE} renders pages differently than expected ({missing[0]!r} not found)"
-    norm = inspect.getsource(importlib.import_module(f"{_ENGINE}.utils")._get_norm_url)
-    filter_ = inspect.getsource(importlib.import_module(f"{_ENGINE}.utils.templates").url_filter)
+    reason = engine_check.unverified(VERIFIED, "page shell") or engine_check.renders_as_expected(_EXPECTED)
+    if reason is not None:
+        return reason
+    norm = engine_check.source("utils", "_get_norm_url")
+    filter_ = engine_check.source("utils.templates", "url_filter")
     if (
         "path.startswith(('/', '#'))" not in norm
         or "return path, -1" not in norm

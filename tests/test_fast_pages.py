@@ -90,7 +90,7 @@ def test_the_installed_engine_is_one_the_fast_path_knows() -> None:
 
 def test_an_unchecked_engine_version_takes_the_stock_path_with_one_info_note(monkeypatch, caplog) -> None:
     fast_pages = load_hook("fast_pages")
-    monkeypatch.setattr(fast_pages, "version", lambda name: "1.6.99")
+    monkeypatch.setattr(fast_pages.engine_check, "version", lambda name: "1.6.99")
     config = SimpleNamespace(plugins=SimpleNamespace(events={}))
     with caplog.at_level(logging.DEBUG, logger="mkdocs.hooks.fast_pages"):
         assert not fast_pages.enabled(config)

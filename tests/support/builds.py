@@ -178,6 +178,8 @@ class SiteCache:
 
 def load_hook(name: str):
     """hooks/<name>.py as MkDocs loads a hook: a module of its own, outside sys.modules."""
+    if str(REPO / "hooks") not in sys.path:  # as MkDocs does while it loads a hook: its siblings import
+        sys.path.insert(0, str(REPO / "hooks"))
     spec = importlib.util.spec_from_file_location(f"{name}_under_test", REPO / "hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
