@@ -1,18 +1,23 @@
-"""What the hooks that rely on MkDocs' internals check at start-up: which engine runs, its version, its source.
+"""What the hooks that rely on MkDocs' internals check at start-up, and the one way they enter its page renders.
 
 Not a hook itself (mkdocs.yml does not list it): hooks/fast_pages.py,
 hooks/page_cache.py and hooks/page_shell.py import it (MkDocs puts this
 folder on sys.path while it loads a hook). Each of them keeps its own list
 of verified versions and of the source lines it relies on, since each was
 checked against the engine for what it does; the checking is done here.
+`wrap_page_templates` relies on what `renders_as_expected` checks:
+`_build_page` asks `env.get_template(name)` for a page's template and calls
+its `render(context)`.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
+from jinja2 import Environment, Template
 from mkdocs.config.defaults import MkDocsConfig
 
 ENGINE = MkDocsConfig.__module__.split(".")[0]  # "mkdocs", or "properdocs" under ProperDocs
@@ -48,3 +53,21 @@ def renders_as_expected(expected: tuple[str, ...]) -> str | None:
         return f"cannot read {ENGINE}'s page build ({exc})"
     missing = [line for line in expected if line not in build_page]
     return f"{ENGINE} renders pages differently than expected ({missing[0]!r} not found)" if missing else None
+
+
+def wrap_page_templates(env: Environment, wrap: Callable[[Template], object]) -> None:
+    """Have `env.get_template` hand MkDocs `wrap(template)` for a page's template; nothing else changes.
+
+    A template asked for from inside another (extends, include, import) has a
+    parent or globals and is left alone. Wrappers stack: a wrapper exposes the
+    template it wraps as `jinja_template`, and a later `wrap` gets the wrapper.
+    """
+    get_template = env.get_template
+
+    def get_page_template(name, parent=None, globals=None):  # noqa: A002 (Jinja's own parameter name)
+        template = get_template(name, parent, globals)
+        if parent is None and globals is None and isinstance(getattr(template, "jinja_template", template), Template):
+            return wrap(template)
+        return template
+
+    env.get_template = get_page_template

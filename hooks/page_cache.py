@@ -113,17 +113,8 @@ def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
     if reason is not None:
         _turn_off(reason)
         return env
-    get_template = env.get_template
-
-    def get_page_template(name, parent=None, globals=None):  # noqa: A002 (Jinja's own parameter name)
-        template = get_template(name, parent, globals)
-        # A template asked for from inside another (extends, include) has a parent: left alone.
-        # hooks/page_shell.py's page template (around Jinja's as `jinja_template`) is wrapped in turn.
-        if parent is None and globals is None and isinstance(getattr(template, "jinja_template", template), Template):
-            return _CachedTemplate(template, env, config)
-        return template
-
-    env.get_template = get_page_template
+    # hooks/page_shell.py's page template (its Jinja template as `jinja_template`) is wrapped in turn.
+    engine_check.wrap_page_templates(env, lambda template: _CachedTemplate(template, env, config))
     return env
 
 

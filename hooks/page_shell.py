@@ -241,16 +241,7 @@ def on_env(env: Environment, config: MkDocsConfig, files) -> Environment:
         log.info(f"pages take the stock render: {reason}")
         return env
     _state.active = True
-    get_template = env.get_template
-
-    def get_page_template(name, parent=None, globals=None):  # noqa: A002 (Jinja's own parameter name)
-        template = get_template(name, parent, globals)
-        # A template asked for from inside another (extends, include) has a parent: left alone.
-        if parent is None and globals is None and isinstance(template, Template):
-            return ShellTemplate(template, env)
-        return template
-
-    env.get_template = get_page_template
+    engine_check.wrap_page_templates(env, lambda template: ShellTemplate(template, env))
     return env
 
 
