@@ -49,7 +49,7 @@ from mkdocs.structure.files import File
 from mkdocs.utils import CountHandler
 
 import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
-from servicetips.linked_output import LinkingWriter, writer
+from servicetips.linked_output import writer
 from servicetips.site_output import (
     LOCK_TIMEOUT,
     OutputError,
@@ -138,7 +138,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         return
     if _state.warnings is not None and _state.warnings.get_counts():
         return  # MkDocs raises next; on_build_error removes the staging folder
-    if isinstance(_state.writer, LinkingWriter) and _state.writer.linking:
+    if _state.writer is not None and _state.writer.old_root is not None:
         done = _state.writer
         log.info(f"unchanged files linked to the previous site: {done.linked} (written: {done.written})")
     try:
@@ -202,7 +202,8 @@ def _start_writer(old: Path | None, new: Path) -> None:
             _noted.add(reason)
             log.info(f"every file of the site is written anew: {reason}")
         return
-    _state.writer = writer(str(old), str(new)) if old is not None else LinkingWriter(None, new)
+    # Shared with the core's writers of this build (linked_output.writer), so the folders made are known to all.
+    _state.writer = writer(old, new)
     utils = importlib.import_module(f"{engine_check.ENGINE}.utils")
     _state.replaced = [(utils, "write_file", utils.write_file), (File, "copy_file", File.__dict__["copy_file"])]
     utils.write_file = _write_file

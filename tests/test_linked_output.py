@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from servicetips import linked_output
-from servicetips.linked_output import LinkingWriter, link_or_write
+from servicetips.linked_output import LinkingWriter, link_or_write, writer
+from servicetips.site_output import make_staging_dir, replaced_site
 
 PAGE = b"<!doctype html><title>A tip</title><p>The same bytes as last time.</p>\n"
 
@@ -229,3 +230,19 @@ def test_the_public_function_links_or_writes(sites):
     assert link_or_write(old, new, "tips/a/card.png", b"png") is False
     assert same_file(old / "tips/a/index.html", new / "tips/a/index.html")
     assert (new / "tips/a/card.png").read_bytes() == b"png"
+
+
+def test_a_staging_folder_names_the_site_it_replaces_and_nothing_else_does(tmp_path):
+    staging = make_staging_dir(tmp_path / "site")
+    assert replaced_site(staging) == tmp_path / "site"
+    assert replaced_site(tmp_path / "site") is None
+    assert replaced_site(tmp_path / ".site-staging-nothex00") is None
+    assert replaced_site(tmp_path / ".site-old-1a2b3c4d") is None
+
+
+def test_writers_of_one_build_share_the_folders_they_made(sites):
+    old, new = sites
+    assert writer(old, new) is writer(str(old), Path(new) / "tips" / "..")
+    assert writer(None, new) is not writer(old, new)
+    link_or_write(None, new, "a/b.html", PAGE)
+    assert (new / "a/b.html").read_bytes() == PAGE

@@ -188,18 +188,28 @@ class LinkingWriter:
             out.write(data)
 
 
-@lru_cache(maxsize=8)
-def writer(old_root: str | None, new_root: str) -> LinkingWriter:
-    """The one `LinkingWriter` of a build from `old_root` into `new_root` (absolute paths), shared by its writers."""
+def writer(old_root: Path | str | None, new_root: Path | str) -> LinkingWriter:
+    """The one `LinkingWriter` of a build from `old_root` into `new_root`, shared by everything that writes there.
+
+    Sharing it means the folders one writer made are known to the others.
+    """
+    return _writer(os.path.abspath(old_root) if old_root is not None else None, os.path.abspath(new_root))
+
+
+@lru_cache(maxsize=8)  # a handful of builds per process (a preview rebuilds many times, each into a new folder)
+def _writer(old_root: str | None, new_root: str) -> LinkingWriter:
     return LinkingWriter(old_root, new_root)
 
 
-def link_or_write(old_root: Path | str, new_root: Path | str, relative: str, data: bytes) -> bool:
+def link_or_write(old_root: Path | str | None, new_root: Path | str, relative: str, data: bytes) -> bool:
     """Put `data` at new_root/relative, as a hard link to old_root/relative when that file has exactly these bytes.
 
     True when linked, False when written. `relative` is a path inside the
     site ("tips/x/index.html"); ValueError for one that could leave it.
-    Errors of writing (a full disk) are raised as OSError; a link that cannot
-    be made never is.
+    `old_root` None only writes (`site_output.replaced_site(site_dir)` gives
+    the site a staging folder replaces, None for any other folder). An
+    existing file at the path is replaced, never changed in place. Errors of
+    writing (a full disk) are raised as OSError; a link that cannot be made
+    never is.
     """
-    return writer(os.path.abspath(old_root), os.path.abspath(new_root)).write(relative, data)
+    return writer(old_root, new_root).write(relative, data)
