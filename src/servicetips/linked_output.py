@@ -147,14 +147,25 @@ class LinkingWriter:
             descriptor = os.open(source, _READ_FLAGS)
         except OSError:
             return False
-        with os.fdopen(descriptor, "rb") as handle:
+        try:
             opened = os.fstat(descriptor)
             if (opened.st_dev, opened.st_ino) != (found.st_dev, found.st_ino):
                 return False
-            try:
-                return handle.read(len(data) + 1) == data
-            except OSError:
-                return False
+            # A raw descriptor, not a buffered file: two thousand of these per build.
+            chunks, size = [], 0
+            while True:
+                chunk = os.read(descriptor, len(data) + 1 - size)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > len(data):
+                    return False
+            return b"".join(chunks) == data if len(chunks) != 1 else chunks[0] == data
+        except OSError:
+            return False
+        finally:
+            os.close(descriptor)
 
     def _real_folder(self, folder: str) -> bool:
         """True when old_root/folder and every folder above it, old_root included, is a folder, not a link."""
