@@ -6,6 +6,9 @@ replaces with the core's finished HTML (the tip body in it is the allow-listed b
 `on_pre_page` lets such a page skip MkDocs' reading and Markdown altogether (hooks/fast_pages.py).
 Head additions come from `SiteOutput.head`: the sitemap date is set before MkDocs writes
 sitemap.xml, the canonical URL after it; `overrides/sitemap.xml` leaves out non-canonical pages.
+The share cards are drawn by a second process while MkDocs builds the pages
+(`servicetips.card_drawing`), so they are not MkDocs files: `on_post_build` writes them,
+before the search index and the swap of the staging folder (`atomic_output`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import write_file
 
 import fast_pages  # hooks/fast_pages.py: MkDocs adds this folder to sys.path while it loads a hook
 from servicetips.build import BuildInputs, SiteOutput, build_inputs
@@ -78,7 +82,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         return files
     for line in (*(problem.as_text() for problem in output.report.problems), output.summary):
         log.info(line)  # info: a warning never stops a build, and a logged one would under --strict
-    for item in output.generated():
+    for path in output.card_paths():
+        if files.get_file_from_path(path) is not None:
+            raise Abort(f"docs/{path} has the same path as a share card; rename or remove it")
+    for item in output.generated(with_cards=False):  # the cards are written at on_post_build
         if files.get_file_from_path(item.path) is not None:  # it would silently replace a public URL
             raise Abort(f"docs/{item.path} has the same path as a generated page or feed; rename or remove it")
         inclusion = InclusionLevel.UNDEFINED if item.in_nav else InclusionLevel.NOT_IN_NAV
@@ -149,12 +156,33 @@ def on_env(env, config: MkDocsConfig, files: Files):
     return env
 
 
-def on_post_build(config: MkDocsConfig | None = None, error: Exception | None = None) -> None:
-    """Give the process its own clock back (see on_config), after a build or whatever stopped it."""
+def on_post_build(config: MkDocsConfig) -> None:
+    """Write the share cards into the site, then give the process its own clock back (see on_config)."""
     build = _process["build"]
-    if build is not None and build.epoch_set:
+    try:
+        if build is not None and build.output is not None and build.output.ok:
+            site = Path(config.site_dir)
+            try:
+                for card in build.output.card_files():
+                    write_file(card.content, str(site / card.path))
+            except OSError as exc:
+                raise Abort(f"The share cards could not be written into {site}: {exc}") from None
+    finally:
+        _end(build)
+
+
+def on_build_error(error: Exception) -> None:
+    """Stop drawing cards and give the process its own clock back: the build stopped."""
+    _end(_process["build"])
+
+
+def _end(build: _Build | None) -> None:
+    if build is None:
+        return
+    if build.output is not None:
+        build.output.close()
+    if build.epoch_set:
         build.epoch_set = unpin_source_date_epoch()
 
 
-on_build_error = on_post_build  # MkDocs passes `error=` here
 # The preview's watching and rebuilding (on_serve) are hooks/preview.py's.

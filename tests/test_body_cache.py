@@ -111,7 +111,7 @@ def test_the_library_check_and_build_are_the_same_with_no_cold_or_warm_cache(tmp
         return (
             output.report.problems,
             [(p.src_uri, p.source) for p in output.pages],
-            {f.path: f.content for f in output.files},
+            {f.path: f.content for f in output.all_files()},
         )
 
     none = run(None)

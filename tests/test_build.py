@@ -33,7 +33,7 @@ def test_one_call_builds_pages_feeds_api_and_assets():
     ]
     # Every generated path is unique, and an engine writes exactly these.
     paths = [item.path for item in output.generated()]
-    assert len(paths) == len(set(paths)) == len(output.pages) + len(output.files) + len(output.assets)
+    assert len(paths) == len(set(paths)) == len(output.pages) + len(output.all_files()) + len(output.assets)
 
 
 def test_the_same_inputs_give_the_same_output():
@@ -59,10 +59,10 @@ def test_the_preview_gives_scheduled_tips_a_page_and_the_feeds_do_not_change():
     # the preview, a body's link to one stays a link, since it has a page there).
     # Only the share cards of the scheduled tips' preview pages are added.
     scheduled_cards = {routes.tip_card(tip.slug) for tip in preview.visible.scheduled}
-    assert [file.path for file in build.files] == [
-        file.path for file in preview.files if file.path not in scheduled_cards
+    assert [file.path for file in build.all_files()] == [
+        file.path for file in preview.all_files() if file.path not in scheduled_cards
     ]
-    assert scheduled_cards <= {file.path for file in preview.files}
+    assert scheduled_cards <= {file.path for file in preview.all_files()}
     scheduled = [routes.tip_url(tip.slug, SETTINGS.url) for tip in preview.visible.scheduled]
     assert scheduled
     for file in preview.files:

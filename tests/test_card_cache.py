@@ -31,7 +31,7 @@ def build(cache_dir: Path | None) -> dict[str, bytes]:
     """Every generated file of the real library's build, by path."""
     output = build_site(REPO / "tips", date.fromisoformat(AS_OF), SITE, cache_dir=cache_dir)
     assert output.ok
-    return {file.path: file.content for file in output.files}
+    return {file.path: file.content for file in output.all_files()}
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ def output():
 
 @pytest.fixture(scope="module")
 def files(output) -> dict[str, bytes]:
-    return {file.path: file.content for file in output.files}
+    return {file.path: file.content for file in output.all_files()}
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -68,7 +68,7 @@ def test_icons_and_robots_txt(files):
 
 def test_the_same_inputs_give_the_same_bytes(files):
     again = build_site(REPO / "tips", date.fromisoformat(AS_OF), SITE, hub=HUB)
-    assert {file.path: file.content for file in again.files} == files
+    assert {file.path: file.content for file in again.all_files()} == files
 
 
 def test_a_tip_page_head_is_an_article_with_its_card(output):
@@ -184,7 +184,7 @@ def test_a_withdrawn_week_email_says_so_and_carries_nothing_of_the_tip(tmp_path)
     assert built.ok
     withdrawn = [s for s in built.report.schedule.published if s.withdrawn is not None]
     assert withdrawn
-    files = {f.path: f.content for f in built.files}
+    files = {f.path: f.content for f in built.all_files()}
     for slot in withdrawn:
         page = files[routes.week_email_html(slot.week)].decode()
         text = files[routes.week_email_text(slot.week)].decode()

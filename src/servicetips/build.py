@@ -9,12 +9,14 @@ tests, so that no caller runs the pipeline in its own order:
 
 The result, `SiteOutput`, holds the check's report, the generated pages
 (`pages.VirtualPage`: source path, Markdown, metadata), the generated files
-(feeds and API, cards, icons, robots.txt and email files, as bytes), the
-assets (site path and file), the site index that fills the `<!-- tips:... -->`
-markers of hand-written pages, and each page's head additions (`share`:
-Open Graph tags, canonical URL, sitemap date). An
-engine only has to write these: the MkDocs hooks hand them over as
-generated files. Nothing here imports MkDocs or reads the clock.
+(feeds and API, icons, robots.txt and email files, as bytes), the share
+cards (`card_drawing.CardDrawing`: drawn while the engine goes on, the bytes
+asked for with `card_files()`), the assets (site path and file), the site
+index that fills the `<!-- tips:... -->` markers of hand-written pages, and
+each page's head additions (`share`: Open Graph tags, canonical URL, sitemap
+date). An engine only has to write these: the MkDocs hooks hand them over as
+generated files, and write the cards last. Nothing here imports MkDocs or
+reads the clock.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import yaml
 from . import routes
 from .assets import tip_assets
 from .card_cache import CardCache
+from .card_drawing import CardDrawing
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
 from .feeds import OutputFile, SiteInfo, build_feeds, validate_hub
@@ -67,7 +70,8 @@ class SiteOutput:
     report: CheckReport
     visible: Visibility | None = None
     pages: tuple[VirtualPage, ...] = ()
-    files: tuple[OutputFile, ...] = ()
+    files: tuple[OutputFile, ...] = ()  # every generated file but the cards
+    cards: CardDrawing | None = field(default=None, repr=False)
     assets: tuple[Asset, ...] = ()
     index: SitePages | None = field(default=None, repr=False)
     share: Reach | None = field(default=None, repr=False)
@@ -101,13 +105,34 @@ class SiteOutput:
             f"{schedule.as_of} (week {schedule.current}); {len(self.visible.scheduled)} scheduled"
         )
 
-    def generated(self) -> list[Generated]:
-        """Every file this build adds to the site: the feeds and API, the pages, the assets."""
+    def generated(self, with_cards: bool = True) -> list[Generated]:
+        """Every file this build adds to the site: the feeds and API, the pages, the assets and
+        (unless not `with_cards`, for an engine that writes them last) the cards."""
         return [
             *(Generated(file.path, file.content) for file in self.files),
             *(Generated(page.src_uri, page.source, in_nav=page.in_nav) for page in self.pages),
             *(Generated(asset.path, source=asset.source) for asset in self.assets),
+            *(Generated(file.path, file.content) for file in (self.card_files() if with_cards else ())),
         ]
+
+    def card_paths(self) -> list[str]:
+        """The site paths of the share cards, known before they are drawn."""
+        return self.cards.paths() if self.cards is not None else []
+
+    def card_files(self) -> tuple[OutputFile, ...]:
+        """The share cards as files, sorted by path; waits for those still being drawn."""
+        if self.cards is None:
+            return ()
+        return tuple(OutputFile(path, png) for path, png in sorted(self.cards.files()))
+
+    def all_files(self) -> tuple[OutputFile, ...]:
+        """`files` and the cards, sorted by path."""
+        return tuple(sorted((*self.files, *self.card_files()), key=lambda file: file.path))
+
+    def close(self) -> None:
+        """Stop drawing cards (a build that stopped before writing them); safe to call twice."""
+        if self.cards is not None:
+            self.cards.close()
 
     def weekly_feeds(self) -> list[FeedLink]:
         """The weekly feeds of this build, for the page head and the header button."""
@@ -137,6 +162,7 @@ def build_site(
     preview: bool = False,
     hub: str | None = None,
     cache_dir: Path | None = None,
+    card_process: bool = False,
 ) -> SiteOutput:
     """Check the library at `root` as of `as_of` and build its pages, feeds, API and assets.
 
@@ -146,7 +172,9 @@ def build_site(
     drawn share cards (`card_cache`), each body's check result and HTML
     (`body_cache`) and the generated pages (`pages.kept`) are kept between
     builds; None draws every card, renders every body and builds every
-    page, with the same bytes. With errors in the library, only the
+    page, with the same bytes. `card_process`: the cards no cache holds
+    are drawn by a second process while the caller goes on
+    (`card_drawing`); same bytes. With errors in the library, only the
     report (and the pages a preview shows them on).
     """
     root = Path(root)
@@ -158,21 +186,30 @@ def build_site(
     # Which tips have a page was decided once by the check (report.visible);
     # only the preview adds the pages of scheduled tips.
     visible = report.visible.for_preview() if preview else report.visible
-    # The share files first: the feeds attach the cards, by path and size.
+    # The share files first: the feeds attach the cards, by path and size (those few are drawn
+    # at once; the others while the pages are made and written).
     card_cache = CardCache(cache_dir) if cache_dir is not None else None
-    share = build_reach(report.library, report.schedule, settings, visible, visible.with_pages, card_cache)
-    feeds = build_feeds(
-        report.library, report.schedule, settings, visible, share.images, [file.path for file in share.files], hub
-    )
+    cards = CardDrawing(card_cache, background=card_process)
+    share = build_reach(report.library, report.schedule, settings, visible, visible.with_pages, cards)
+    try:
+        others = [file.path for file in share.files] + cards.paths()
+        feeds = build_feeds(report.library, report.schedule, settings, visible, share.images, others, hub)
+    except BaseException:
+        cards.close()
+        raise
     files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
     feed_paths = [file.path for file in feeds]
     index = SitePages(report.library, report.schedule, feed_paths, visible, settings.language)
     # Pages whose inputs are unchanged since the last build come from the cache folder as they were.
     kept = KeptPages(cache_dir, index.index) if cache_dir is not None else None
-    pages = tuple(index.pages(kept))
-    # Only the images `tips check` accepted (servicetips.assets): real images with slug names.
-    assets = tuple(Asset(routes.tip_asset(relative), path) for relative, path in tip_assets(root)[0])
-    return SiteOutput(report, visible, pages, files, assets, index, share)
+    try:
+        pages = tuple(index.pages(kept))
+        # Only the images `tips check` accepted (servicetips.assets): real images with slug names.
+        assets = tuple(Asset(routes.tip_asset(relative), path) for relative, path in tip_assets(root)[0])
+    except BaseException:
+        cards.close()
+        raise
+    return SiteOutput(report, visible, pages, files, cards, assets, index, share)
 
 
 @dataclass(frozen=True)
@@ -184,10 +221,19 @@ class BuildInputs:
     settings: SiteSettings
     hub: str | None = None  # a WebSub hub (mkdocs.yml `extra: websub_hub:`)
     cache_dir: Path | None = None  # kept share cards (TIPS_CACHE_DIR); None: none kept
+    card_process: bool = False  # draw the cards in a second process (TIPS_CARD_PROCESS, on unless `off`)
 
     def build(self, preview: bool = False) -> SiteOutput:
         """Run `build_site` on these inputs (`preview`: the `mkdocs serve` variant)."""
-        return build_site(self.root, self.as_of, self.settings, preview=preview, hub=self.hub, cache_dir=self.cache_dir)
+        return build_site(
+            self.root,
+            self.as_of,
+            self.settings,
+            preview=preview,
+            hub=self.hub,
+            cache_dir=self.cache_dir,
+            card_process=self.card_process,
+        )
 
 
 CACHE_DIR = ".cache/servicetips"  # beside mkdocs.yml; never under docs/, tips/ or the site
@@ -209,7 +255,8 @@ def build_inputs(
 
     The tips folder is `TIPS_ROOT` (default `tips`, relative to `project`);
     the date is `dates.resolve_as_of()` (TIPS_AS_OF, SOURCE_DATE_EPOCH,
-    today); the cache folder is `cache_dir_for(project)`. Raises
+    today); the cache folder is `cache_dir_for(project)`; the cards are drawn
+    by a second process unless `TIPS_CARD_PROCESS=off`. Raises
     ValueError with a sentence for the site's maintainer when one is missing
     or wrong, before anything is built.
     """
@@ -232,7 +279,8 @@ def build_inputs(
         hub = validate_hub(hub)
     except ValueError as exc:  # e.g. a site_url that is not http(s)
         raise ValueError(f"mkdocs.yml: {exc}") from None
-    return BuildInputs(root, as_of, settings, hub, cache_dir_for(project))
+    card_process = os.environ.get("TIPS_CARD_PROCESS", "").strip().lower() != "off"
+    return BuildInputs(root, as_of, settings, hub, cache_dir_for(project), card_process)
 
 
 class _Loader(yaml.SafeLoader):

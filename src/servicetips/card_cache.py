@@ -73,7 +73,8 @@ class CardCache:
 
     def __init__(self, folder: Path) -> None:
         self._store = Store(folder, FOLDER, suffix=SUFFIX, log=log, fallback="cards are drawn, not cached")
-        self.folder = self._store.folder
+        self.root = Path(folder)  # the build cache folder, as given
+        self.folder = self._store.folder  # where the cards are, in it
         self.hits = self.misses = 0
 
     @property

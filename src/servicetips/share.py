@@ -13,16 +13,20 @@ site's identity (`feeds.SiteInfo`). Output, as plain data for any engine:
   a page's head (`servicetips.social`), its canonical URL (a week's page
   names its tip's page, so the two are not seen as duplicates, and it is left
   out of the sitemap), its sitemap date (a tip's `published` date) and the extra feed it advertises (a tag's);
-* `images`: each card's path and size, which the feeds attach to their items.
+* `cards`: every card, by path (`servicetips.card_drawing`): drawn while the
+  build goes on, the bytes asked for at the end;
+* `images`: the cards and the icon the feeds attach to their items, each
+  card's size asked for only when a feed attaches it.
 
 Bodies in the email are the core's allow-listed HTML (`render.render_body`)
 of the week as published: a recorded week from its snapshot, a withdrawn
 week as the notice. Nothing here reads the clock or the file system, but
-for the card cache the caller may pass (`servicetips.card_cache`).
+for the card drawing the caller may pass (`servicetips.card_drawing`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -30,7 +34,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from . import routes
-from .card_cache import CardCache, render_with
+from .card_drawing import CardDrawing
 from .cards import Card
 from .email import WeekEmail, is_https, render_email_html, render_email_text
 from .feeds import FeedImage, OutputFile, SiteInfo
@@ -67,15 +71,54 @@ class PageHead:
         return self.canonical is None
 
 
+class FeedImages(Mapping[str, FeedImage]):
+    """The images the feeds attach, by path: the cards and the icon.
+
+    A card's size is asked of the drawing only when a feed looks the card up,
+    so the cards no feed attaches can still be drawn while the build goes on.
+    """
+
+    def __init__(self, cards: CardDrawing) -> None:
+        self._cards = cards
+        self._alts: dict[str, str] = {}
+        self._fixed: dict[str, FeedImage] = {}
+
+    def add_card(self, path: str, alt: str) -> None:
+        """A card (already added to the drawing) with its text alternative."""
+        self._alts[path] = alt
+
+    def add(self, image: FeedImage) -> None:
+        """An image whose size is known (the icon)."""
+        self._fixed[image.path] = image
+
+    def __getitem__(self, path: str) -> FeedImage:
+        fixed = self._fixed.get(path)
+        if fixed is not None:
+            return fixed
+        alt = self._alts[path]
+        return FeedImage(path, self._cards.length(path), alt)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._alts
+        yield from self._fixed
+
+    def __len__(self) -> int:
+        return len(self._alts) + len(self._fixed)
+
+
 @dataclass
 class Reach:
     """Every output of this module for one build (see the module docstring)."""
 
     files: list[OutputFile] = field(default_factory=list)
-    images: dict[str, FeedImage] = field(default_factory=dict)
+    cards: CardDrawing = field(default_factory=CardDrawing)
+    images: FeedImages = field(init=False)  # made from `cards`
     heads: dict[str, PageHead] = field(default_factory=dict)
     this_week: dict | None = None  # {"path": ..., "title": ...} of this week's tip, for the 404 page
     site: SiteInfo | None = None
+
+    def __post_init__(self) -> None:
+        self.images = FeedImages(self.cards)
 
     def head(self, src_uri: str, title: str, description: str) -> PageHead:
         """The head of the page at `src_uri`; a page the core did not generate (about, subscribe)
@@ -130,16 +173,14 @@ class HeadsBuilder:
         schedule: Schedule,
         site: SiteInfo,
         visible: Visibility,
-        card_cache: CardCache | None = None,
+        cards: CardDrawing | None = None,
     ):
         self.library, self.schedule, self.site, self.visible = library, schedule, site, visible
-        self.card_cache = card_cache
-        self.reach = Reach(site=site)
+        self.reach = Reach(site=site, cards=cards if cards is not None else CardDrawing())
 
     def card(self, path: str, card: Card, alt: str) -> str:
-        data = render_with(self.card_cache, card)
-        self.reach.files.append(OutputFile(path, data))
-        self.reach.images[path] = FeedImage(path, len(data), alt)
+        self.reach.cards.add(path, card)
+        self.reach.images.add_card(path, alt)
         return routes.url(path, self.site.url)
 
     def tip(self, tip: Tip) -> None:
@@ -334,14 +375,15 @@ def build_reach(
     site: SiteInfo,
     visible: Visibility,
     tips_with_pages: list[Tip] | None = None,
-    card_cache: CardCache | None = None,
+    cards: CardDrawing | None = None,
 ) -> Reach:
     """Cards, icons, robots.txt, email files and page heads for one build; same inputs, same bytes.
 
     `tips_with_pages` defaults to the published tips (the preview passes its scheduled ones too).
-    `card_cache`: where cards drawn before are kept (`card_cache.CardCache`); the bytes are the same without it.
+    `cards`: what draws the cards (`card_drawing.CardDrawing`: with a cache, in a second
+    process); by default they are drawn here, when asked for. The bytes are the same either way.
     """
-    builder = HeadsBuilder(library, schedule, site, visible, card_cache)
+    builder = HeadsBuilder(library, schedule, site, visible, cards)
     for tip in tips_with_pages if tips_with_pages is not None else visible.published:
         builder.tip(tip)
     for slot in schedule.published:
@@ -354,9 +396,7 @@ def build_reach(
     for path in routes.ICONS:
         reach.files.append(OutputFile(path, icons[path]))
     # The feeds' channel image (RSS allows at most 144 px wide).
-    reach.images[routes.FAVICON_48] = FeedImage(
-        routes.FAVICON_48, len(icons[routes.FAVICON_48]), site.title, width=48, height=48
-    )
+    reach.images.add(FeedImage(routes.FAVICON_48, len(icons[routes.FAVICON_48]), site.title, width=48, height=48))
     reach.files.append(OutputFile(routes.ROBOTS, robots_txt(site.url).encode("utf-8")))
     reach.files.sort(key=lambda f: f.path)
     slot = schedule.this_week
