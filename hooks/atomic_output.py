@@ -204,10 +204,15 @@ def _start_writer(old: Path | None, new: Path) -> None:
         return
     # Shared with the core's writers of this build (linked_output.writer), so the folders made are known to all.
     _state.writer = writer(old, new)
+    # The engine's own modules: the ones its build looks the two functions up in, under ProperDocs too.
     utils = importlib.import_module(f"{engine_check.ENGINE}.utils")
-    _state.replaced = [(utils, "write_file", utils.write_file), (File, "copy_file", File.__dict__["copy_file"])]
+    file_class = importlib.import_module(f"{engine_check.ENGINE}.structure.files").File
+    _state.replaced = [
+        (utils, "write_file", utils.write_file),
+        (file_class, "copy_file", file_class.__dict__["copy_file"]),
+    ]
     utils.write_file = _write_file
-    File.copy_file = _copy_file
+    file_class.copy_file = _copy_file
 
 
 def _stop_writer() -> None:
