@@ -42,7 +42,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+# Without O_NOFOLLOW (Windows), the lstat before and the inode compared after still keep a link out.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 # Errors that say no link will work in this folder pair: stop trying for the rest of the writer's life.
 _NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EACCES, errno.EROFS, errno.ENOTSUP, errno.EOPNOTSUPP}
