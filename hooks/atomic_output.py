@@ -17,21 +17,39 @@ runs. Here (`servicetips.site_output` does the work):
 builds (which update the folder in place on purpose) write directly.
 `TIPS_OUTPUT_LOCK_TIMEOUT` (seconds, default 600) is how long a build waits
 for another one.
+
+Unchanged files are links (`servicetips.linked_output`): in a staged build,
+the pages MkDocs writes (`utils.write_file`, from `_build_page` and the theme's
+templates) and the files it copies or writes (`File.copy_file`: theme assets,
+generated files) become hard links to the previous site's file at the same
+path when its bytes are the same, and new files otherwise. The folders made
+are remembered instead of MkDocs asking `makedirs` for every file. A `--dirty`
+build takes the same writer without links, so it replaces a file instead of
+opening it in place (bytes shared through a link are never changed). This
+replaces those two MkDocs functions for the build, so it runs only on an
+engine checked against them (`_linking_mismatch`); otherwise, or with
+`TIPS_LINK_UNCHANGED=off`, MkDocs writes every file itself, with one info line.
+`mkdocs serve` is left alone: the preview replaces served files by rename.
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
 import logging
 import os
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
 from mkdocs.utils import CountHandler
 
+import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
+from servicetips.linked_output import writer
 from servicetips.site_output import (
     LOCK_TIMEOUT,
     OutputError,
@@ -44,7 +62,28 @@ from servicetips.site_output import (
 )
 
 log = logging.getLogger("mkdocs.hooks.atomic_output")
-_state = SimpleNamespace(command="build", dirty=False, target=None, staging=None, warnings=None, lock=None)
+_state = SimpleNamespace(
+    command="build", dirty=False, target=None, staging=None, warnings=None, lock=None, writer=None, replaced=[]
+)
+SWITCH = "TIPS_LINK_UNCHANGED"
+# Engines whose _build_page, utils.write_file and File.copy_file were read for the linking writer.
+VERIFIED = {("mkdocs", "1.6.1"), ("properdocs", "1.6.7")}
+# What the replacements stand in for: a page's bytes go through utils.write_file to its abs_dest_path;
+# write_file makes the folder and writes the bytes; copy_file copies the source or writes the content.
+_PAGE_WRITE = ("utils.write_file(", "output.encode('utf-8', errors='xmlcharrefreplace'), page.file.abs_dest_path")
+_WRITE_FILE = ("def write_file(content: bytes, output_path: str) -> None:", "with open(output_path, 'wb') as f:")
+_COPY_FILE = (
+    "def copy_file(self, dirty: bool = False) -> None:",
+    "if dirty and not self.is_modified():",
+    "output_path = self.abs_dest_path",
+    "content = self._content",
+    "utils.copy_file(self.abs_src_path, output_path)",
+    "except shutil.SameFileError:",
+    "elif isinstance(content, str):",
+    "with open(output_path, 'w', encoding='utf-8') as output_file:",
+    "with open(output_path, 'wb') as output_file:",
+)
+_noted: set[str] = set()  # reasons already logged by this process
 # Errors of the file system that writing the site can meet: one line, not a traceback.
 _DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST}
 # The engine's top logger: "mkdocs", or "properdocs" under ProperDocs, whose
@@ -63,6 +102,8 @@ def on_startup(command: str, dirty: bool) -> None:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Lock the site folder, clean up after a killed build, and point the build at a fresh staging folder."""
     _reset()
+    if _state.command == "build" and _state.dirty:
+        _start_writer(None, Path(config.site_dir).absolute())  # in place, but never through a shared link
     if _state.command != "build" or _state.dirty:
         return config
     _state.target = Path(config.site_dir).absolute()
@@ -80,6 +121,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         _reset()
         raise Abort(str(exc)) from None
     config.site_dir = str(_state.staging)
+    _start_writer(_state.target, _state.staging)
     if config.strict:
         # MkDocs counts warnings for --strict only after on_post_build; count
         # them too, so a build about to be refused is never swapped in.
@@ -96,6 +138,9 @@ def on_post_build(config: MkDocsConfig) -> None:
         return
     if _state.warnings is not None and _state.warnings.get_counts():
         return  # MkDocs raises next; on_build_error removes the staging folder
+    if _state.writer is not None and _state.writer.old_root is not None:
+        done = _state.writer
+        log.info(f"unchanged files linked to the previous site: {done.linked} (written: {done.written})")
     try:
         swap_into_place(_state.staging, _state.target)
     except OutputError as exc:
@@ -122,6 +167,7 @@ def on_shutdown() -> None:
 
 
 def _reset() -> None:
+    _stop_writer()
     if _state.staging is not None:
         discard(_state.staging)
     if _state.lock is not None:
@@ -130,3 +176,90 @@ def _reset() -> None:
     if _state.warnings is not None:
         logging.getLogger(_ENGINE_LOGGER).removeHandler(_state.warnings)
         _state.warnings = None
+
+
+# -- unchanged files as links -------------------------------------------------
+
+
+@lru_cache(maxsize=1)  # once per process: the engine does not change while it runs, and this reads its source
+def _linking_mismatch() -> str | None:
+    """Why MkDocs' writing cannot be replaced on the installed engine; None when it can."""
+    return (
+        engine_check.unverified(VERIFIED, "linking of unchanged files")
+        or engine_check.renders_as_expected(_PAGE_WRITE)
+        or engine_check.holds("utils", "write_file", _WRITE_FILE)
+        or engine_check.holds("structure.files", "File", _COPY_FILE)
+    )
+
+
+def _start_writer(old: Path | None, new: Path) -> None:
+    """Have MkDocs write this build's files through a linking writer (only writing, when `old` is None)."""
+    if os.environ.get(SWITCH, "").strip().lower() == "off":
+        return
+    reason = _linking_mismatch()
+    if reason is not None:
+        if reason not in _noted:
+            _noted.add(reason)
+            log.info(f"every file of the site is written anew: {reason}")
+        return
+    # Shared with the core's writers of this build (linked_output.writer), so the folders made are known to all.
+    _state.writer = writer(old, new)
+    # The engine's own modules: the ones its build looks the two functions up in, under ProperDocs too.
+    utils = importlib.import_module(f"{engine_check.ENGINE}.utils")
+    file_class = importlib.import_module(f"{engine_check.ENGINE}.structure.files").File
+    _state.replaced = [
+        (utils, "write_file", utils.write_file),
+        (file_class, "copy_file", file_class.__dict__["copy_file"]),
+    ]
+    utils.write_file = _write_file
+    file_class.copy_file = _copy_file
+
+
+def _stop_writer() -> None:
+    for owner, name, original in reversed(_state.replaced):
+        setattr(owner, name, original)
+    _state.replaced = []
+    _state.writer = None
+
+
+def _original(name: str):
+    return next(original for _owner, replaced, original in _state.replaced if replaced == name)
+
+
+def _inside(path: str) -> str | None:
+    """`path` relative to the folder the writer fills ("a/b.html"), or None when it is elsewhere."""
+    root = _state.writer.new_root if _state.writer is not None else None
+    path = os.path.abspath(path)
+    if root is None or not path.startswith(root + os.sep):
+        return None
+    return path[len(root) + 1 :].replace(os.sep, "/")
+
+
+def _write_file(content: bytes, output_path: str) -> None:
+    """utils.write_file: the bytes at `output_path`, linked or written, when it is in the site being built."""
+    relative = _inside(output_path)
+    if relative is None or not isinstance(content, bytes):
+        return _original("write_file")(content, output_path)
+    try:
+        _state.writer.write(relative, content)
+    except (ValueError, IsADirectoryError):  # a path MkDocs resolves its own way: as it would
+        _original("write_file")(content, output_path)
+
+
+def _copy_file(self: File, dirty: bool = False) -> None:
+    """File.copy_file: the file's bytes at its destination, linked or written, when it is in the site being built."""
+    relative = _inside(self.abs_dest_path)
+    content = self._content
+    if relative is None or (dirty and not self.is_modified()):
+        return _original("copy_file")(self, dirty)
+    if content is None:
+        if os.path.abspath(self.abs_src_path) == os.path.abspath(self.abs_dest_path):
+            return _original("copy_file")(self, dirty)  # a plugin wrote it in place: MkDocs leaves it
+        with open(self.abs_src_path, "rb") as source:
+            content = source.read()
+    elif isinstance(content, str):
+        content = content.encode("utf-8")
+    try:
+        _state.writer.write(relative, content)
+    except (ValueError, IsADirectoryError):
+        _original("copy_file")(self, dirty)

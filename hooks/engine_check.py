@@ -1,7 +1,7 @@
 """What the hooks that rely on MkDocs' internals check at start-up, and the one way they enter its page renders.
 
 Not a hook itself (mkdocs.yml does not list it): hooks/fast_pages.py,
-hooks/page_cache.py and hooks/page_shell.py import it (MkDocs puts this
+hooks/page_cache.py, hooks/page_shell.py and hooks/atomic_output.py import it (MkDocs puts this
 folder on sys.path while it loads a hook). Each of them keeps its own list
 of verified versions and of the source lines it relies on, since each was
 checked against the engine for what it does; the checking is done here.
@@ -71,3 +71,13 @@ def wrap_page_templates(env: Environment, wrap: Callable[[Template], object]) ->
         return template
 
     env.get_template = get_page_template
+
+
+def holds(module: str, name: str, expected: tuple[str, ...]) -> str | None:
+    """None when the source of `name` in the engine's `module` holds every line of `expected`, else why not."""
+    try:
+        text = source(module, name)
+    except (ImportError, AttributeError, OSError, TypeError) as exc:
+        return f"cannot read {ENGINE}'s {name} ({exc})"
+    missing = [line for line in expected if line not in text]
+    return f"{ENGINE}'s {name} is not as expected ({missing[0]!r} not found)" if missing else None

@@ -66,6 +66,18 @@ def old_name(target: Path) -> str:
     return f".{target.name}-old-"
 
 
+def replaced_site(folder: Path) -> Path | None:
+    """The site a staging folder will replace (`site/` for `.site-staging-1a2b3c4d`); None for any other folder.
+
+    For writers that reuse the previous site's files (`linked_output`): the
+    site exists only when a build replaces one, and is then the only folder
+    they may link to.
+    """
+    folder = Path(folder).absolute()
+    found = re.fullmatch(r"\.(.+)-staging-[0-9a-f]{8}", folder.name)
+    return folder.with_name(found.group(1)) if found else None
+
+
 def lock_path(target: Path) -> Path:
     """The lock file beside `target`: `.site.lock`."""
     target = Path(target).absolute()

@@ -1,0 +1,227 @@
+"""Writing a site beside the one it replaces: a file with the old site's exact bytes becomes a hard link to it.
+
+A build writes every file anew into a staging folder beside the site
+(`site_output`), though nearly all have the same bytes as the site being
+replaced. Creating and writing a file costs from a quarter to almost half a
+millisecond on an ext4 disk; a hard link to the old site's file, about a
+seventieth of that. `link_or_write(old, new, relative, data)` puts `data` at
+`new/relative` either way, and the site that results has the same bytes.
+
+A link is made only when everything below holds; otherwise the file is
+written, silently (a link that fails, on another file system, without
+permission or at the link limit, falls back to writing too):
+
+* `old/relative` is a regular file reached through real folders of the old
+  site: a symbolic link anywhere on the way (the file itself, one of its
+  folders, the old site's folder) is never followed, so nothing outside the
+  old site is ever linked;
+* it has exactly one name (st_nlink 1): its bytes belong to the old site
+  alone, so no other folder can change them later through the link;
+* it is ours and has the mode a new file would get (the umask), so the
+  linked file looks as if it had been written;
+* its size, then its bytes, equal `data`; the inode compared is the one
+  linked (checked again after the link, which is undone otherwise).
+
+Writing never opens an existing file in place: a file already at the path
+(say, a linked one that a later step writes over) is removed first and a new
+one created, so bytes shared through a link are never changed. The folders a
+writer has made are remembered, so a thousand files in a hundred folders do
+not ask for a hundred thousand `makedirs`.
+
+A linked file keeps the old file's modification time (a tool that compares
+times, like rsync, sees it unchanged, which it is). Nothing here knows about
+MkDocs.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+# Without O_NOFOLLOW (Windows), the lstat before and the inode compared after still keep a link out.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+# Errors that say no link will work in this folder pair: stop trying for the rest of the writer's life.
+_NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EACCES, errno.EROFS, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def _umask() -> int:
+    # Python 3.11 has no os.getumask: setting it returns the old value, which is put straight back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _parts(relative: str) -> list[str]:
+    """The parts of a path relative to a site folder; ValueError for anything that could leave it."""
+    parts = str(relative).replace(os.sep, "/").split("/")
+    if not relative or str(relative).startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"not a plain relative path inside the site: {relative!r}")
+    return parts
+
+
+class LinkingWriter:
+    """Writes files into `new_root`, linking those whose bytes equal the same path's in `old_root`.
+
+    `old_root` None (or `link=False`) only writes, still never in place.
+    `linked` and `written` count what was done.
+    """
+
+    def __init__(self, old_root: Path | str | None, new_root: Path | str, *, link: bool = True) -> None:
+        self.old_root = os.path.abspath(old_root) if old_root is not None else None
+        self.new_root = os.path.abspath(new_root)
+        self.linking = link and self.old_root is not None
+        self.linked = 0
+        self.written = 0
+        self._mode = 0o666 & ~_umask()
+        self._uid = os.geteuid() if hasattr(os, "geteuid") else None
+        self._made: set[str] = set()  # folders of new_root made or found here (relative, "" for the root)
+        self._real: dict[str, bool] = {}  # folders of old_root: True when a real folder, no link on the way
+        self._lock = threading.Lock()
+
+    def write(self, relative: str, data: bytes) -> bool:
+        """Put `data` at new_root/relative: True when it is a link to the old site's file, False when written."""
+        parts = _parts(relative)
+        folder = "/".join(parts[:-1])
+        target = os.path.join(self.new_root, *parts)
+        if self.linking and self._link(parts, folder, target, data):
+            self.linked += 1
+            return True
+        self._write(folder, target, data)
+        self.written += 1
+        return False
+
+    def folder_made(self, relative_folder: str) -> None:
+        """Make new_root/relative_folder (and its parents) unless this writer made or found it already."""
+        if relative_folder in self._made:
+            return
+        os.makedirs(os.path.join(self.new_root, relative_folder), exist_ok=True)
+        with self._lock:
+            self._made.add(relative_folder)
+
+    # -- linking ------------------------------------------------------------
+
+    def _link(self, parts: list[str], folder: str, target: str, data: bytes) -> bool:
+        if not self._real_folder(folder):
+            return False
+        source = os.path.join(self.old_root, *parts)
+        try:
+            found = os.lstat(source)
+        except OSError:
+            return False
+        if not self._linkable(found, len(data)) or not self._same_bytes(source, found, data):
+            return False
+        try:
+            self.folder_made(folder)
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except FileExistsError:
+                os.unlink(target)  # a file written earlier at this path: replaced, never changed in place
+                os.link(source, target, follow_symlinks=False)
+            linked = os.lstat(target)
+        except OSError as exc:
+            if exc.errno in _NO_LINKS:
+                self.linking = False  # another file system, or links refused: writing is all that works here
+            return False
+        if (linked.st_dev, linked.st_ino) != (found.st_dev, found.st_ino):
+            # The old file was replaced between the comparison and the link: take the name back, write instead.
+            os.unlink(target)
+            return False
+        return True
+
+    def _linkable(self, found: os.stat_result, size: int) -> bool:
+        return (
+            stat.S_ISREG(found.st_mode)
+            and found.st_size == size
+            and found.st_nlink == 1
+            and stat.S_IMODE(found.st_mode) == self._mode
+            and (self._uid is None or found.st_uid == self._uid)
+        )
+
+    @staticmethod
+    def _same_bytes(source: str, found: os.stat_result, data: bytes) -> bool:
+        try:
+            descriptor = os.open(source, _READ_FLAGS)
+        except OSError:
+            return False
+        try:
+            opened = os.fstat(descriptor)
+            if (opened.st_dev, opened.st_ino) != (found.st_dev, found.st_ino):
+                return False
+            # A raw descriptor, not a buffered file: two thousand of these per build.
+            chunks, size = [], 0
+            while True:
+                chunk = os.read(descriptor, len(data) + 1 - size)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > len(data):
+                    return False
+            return b"".join(chunks) == data if len(chunks) != 1 else chunks[0] == data
+        except OSError:
+            return False
+        finally:
+            os.close(descriptor)
+
+    def _real_folder(self, folder: str) -> bool:
+        """True when old_root/folder and every folder above it, old_root included, is a folder, not a link."""
+        known = self._real.get(folder)
+        if known is not None:
+            return known
+        parent_ok = self._real_folder(folder.rpartition("/")[0]) if folder else True
+        path = os.path.join(self.old_root, folder) if folder else self.old_root
+        try:
+            real = parent_ok and stat.S_ISDIR(os.lstat(path).st_mode)
+        except OSError:
+            real = False
+        self._real[folder] = real
+        return real
+
+    # -- writing ------------------------------------------------------------
+
+    def _write(self, folder: str, target: str, data: bytes) -> None:
+        self.folder_made(folder)
+        try:
+            descriptor = os.open(target, _CREATE_FLAGS, 0o666)
+        except FileExistsError:
+            os.unlink(target)  # replaced, never opened in place: its bytes may be shared through a link
+            descriptor = os.open(target, _CREATE_FLAGS, 0o666)
+        except FileNotFoundError:
+            with self._lock:
+                self._made.discard(folder)  # removed since it was made: make it again
+            self.folder_made(folder)
+            descriptor = os.open(target, _CREATE_FLAGS, 0o666)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+
+
+def writer(old_root: Path | str | None, new_root: Path | str) -> LinkingWriter:
+    """The one `LinkingWriter` of a build from `old_root` into `new_root`, shared by everything that writes there.
+
+    Sharing it means the folders one writer made are known to the others.
+    """
+    return _writer(os.path.abspath(old_root) if old_root is not None else None, os.path.abspath(new_root))
+
+
+@lru_cache(maxsize=8)  # a handful of builds per process (a preview rebuilds many times, each into a new folder)
+def _writer(old_root: str | None, new_root: str) -> LinkingWriter:
+    return LinkingWriter(old_root, new_root)
+
+
+def link_or_write(old_root: Path | str | None, new_root: Path | str, relative: str, data: bytes) -> bool:
+    """Put `data` at new_root/relative, as a hard link to old_root/relative when that file has exactly these bytes.
+
+    True when linked, False when written. `relative` is a path inside the
+    site ("tips/x/index.html"); ValueError for one that could leave it.
+    `old_root` None only writes (`site_output.replaced_site(site_dir)` gives
+    the site a staging folder replaces, None for any other folder). An
+    existing file at the path is replaced, never changed in place. Errors of
+    writing (a full disk) are raised as OSError; a link that cannot be made
+    never is.
+    """
+    return writer(old_root, new_root).write(relative, data)

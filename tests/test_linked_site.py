@@ -1,0 +1,199 @@
+"""A repeat build links the unchanged files to the site it replaces (hooks/atomic_output.py): same bytes, never more.
+
+Each test starts from a copy of one built site (as the previous build left
+it), builds again into it and compares inodes: a file that kept its inode is
+a link made by the build, one with a new inode was written. The site must
+have the same bytes as a build with linking turned off
+(`TIPS_LINK_UNCHANGED=off`), and nothing the old site points to outside
+itself (a symbolic link, a linked folder) may end up in the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mkdocs.structure.files import File
+
+from support import AS_OF, REPO, SITE_FIXTURES, build_site, copy_library
+from support.builds import SiteBuild, assert_same_sites, build_env, load_hook
+
+SMALL = SITE_FIXTURES / "small"
+LINKED = re.compile(r"unchanged files linked to the previous site: (\d+) \(written: (\d+)\)")
+CHANGED_TIP = "quote-the-customers-words"
+CHANGED_PAGE = f"tips/{CHANGED_TIP}/index.html"
+OTHER_PAGE = "tips/answer-in-under-two-hours/index.html"
+
+
+def _build(tips: Path, out: Path, engine: str = "mkdocs", **env: str) -> SiteBuild:
+    result = build_site(tips, out, AS_OF, extra_env={"TIPS_CACHE_DIR": "off", **env}, engine=engine)
+    assert result.ok, result.output
+    return result
+
+
+def inodes(site: Path) -> dict[str, tuple[int, int]]:
+    """Every file of a site (not following links) with its device and inode."""
+    found = {}
+    for path in site.rglob("*"):
+        status = os.lstat(path)
+        if not path.is_dir() or path.is_symlink():
+            found[path.relative_to(site).as_posix()] = (status.st_dev, status.st_ino)
+    return found
+
+
+def linked(result: SiteBuild) -> int:
+    found = LINKED.findall(result.output)
+    assert len(found) == 1, result.output
+    return int(found[0][0])
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """The small library and its site, built once: (tips, site)."""
+    root = tmp_path_factory.mktemp("linked-base")
+    tips = copy_library(root, source=SMALL)
+    result = _build(tips, root / "first" / "site")
+    assert linked(result) == 0  # nothing to link to: every file was written
+    return tips, result.site
+
+
+def previous_site(base, tmp_path: Path) -> Path:
+    """A copy of the base site, as a previous build left it: files of one name, made by us."""
+    site = tmp_path / "out" / "site"
+    shutil.copytree(base[1], site, symlinks=True)
+    return site
+
+
+def changed_tips(base, tmp_path: Path) -> Path:
+    tips = copy_library(tmp_path, source=base[0])
+    path = tips / f"{CHANGED_TIP}.md"
+    text = path.read_text("utf-8")
+    assert "the app freezes" in text
+    path.write_text(text.replace("the app freezes", "the app stalls"), "utf-8")
+    return tips
+
+
+def test_a_repeat_build_links_the_unchanged_files_and_writes_the_changed_page(base, tmp_path):
+    tips = changed_tips(base, tmp_path)
+    site = previous_site(base, tmp_path)
+    before = inodes(site)
+    result = _build(tips, site)
+    after = inodes(site)
+    kept = {name for name in after if after[name] == before.get(name)}
+    assert CHANGED_PAGE not in kept
+    assert "the app stalls" in result.page(f"tips/{CHANGED_TIP}/")
+    assert OTHER_PAGE in kept and "404.html" in kept
+    assert any(name.startswith("assets/stylesheets/") for name in kept)  # theme assets, copied by MkDocs
+    assert linked(result) == len(kept - {name for name in kept if name.startswith("pagefind/")}) > 20
+    # The old site is gone: every file has one name again, and a later build can link it in turn.
+    assert all(os.stat(site / name).st_nlink == 1 for name in kept if not name.startswith("pagefind/"))
+    assert not [path for path in site.parent.iterdir() if path.name.startswith(".site-")]
+    fresh = _build(tips, tmp_path / "fresh" / "site", TIPS_LINK_UNCHANGED="off")
+    assert_same_sites(site, fresh.site)
+    assert not LINKED.search(fresh.output)
+
+
+def test_with_linking_turned_off_every_file_is_written_anew(base, tmp_path):
+    site = previous_site(base, tmp_path)
+    before = inodes(site)
+    result = _build(base[0], site, TIPS_LINK_UNCHANGED="off")
+    after = inodes(site)
+    assert not [name for name in after if after[name] == before.get(name) and not name.startswith("pagefind/")]
+    assert not LINKED.search(result.output)
+    assert_same_sites(site, base[1])
+
+
+def test_changed_bytes_a_symlink_and_a_linked_folder_in_the_old_site_are_never_linked(base, tmp_path):
+    site = previous_site(base, tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    # The same size, other bytes: only a real comparison tells.
+    page = site / OTHER_PAGE
+    data = page.read_bytes()
+    flipped = data.replace(b"<title>", b"<TITLE>", 1)
+    assert flipped != data and len(flipped) == len(data)
+    page.write_bytes(flipped)
+    # A symbolic link to a file outside the site with exactly the page's bytes (think /etc/passwd).
+    home = site / "index.html"
+    secret = outside / "secret"
+    secret.write_bytes(home.read_bytes())
+    home.unlink()
+    home.symlink_to(secret)
+    # A folder of the site replaced by a link to a copy outside it.
+    folder = site / "tips" / CHANGED_TIP
+    shutil.move(folder, outside / "folder")
+    folder.symlink_to(outside / "folder", target_is_directory=True)
+    before = inodes(site)
+    result = _build(base[0], site)
+    after = inodes(site)
+    assert after[OTHER_PAGE] != before[OTHER_PAGE]
+    assert not home.is_symlink() and home.is_file()
+    assert after["index.html"] != (os.stat(secret).st_dev, os.stat(secret).st_ino)
+    assert not folder.is_symlink() and folder.is_dir()
+    inside = outside / "folder" / "index.html"
+    assert after[CHANGED_PAGE] != (os.stat(inside).st_dev, os.stat(inside).st_ino)
+    assert os.stat(secret).st_nlink == 1 and os.stat(inside).st_nlink == 1
+    assert linked(result) > 20  # the rest was linked
+    assert_same_sites(site, base[1])
+
+
+def test_a_dirty_build_replaces_a_file_rather_than_writing_through_a_shared_link(base, tmp_path):
+    tips = changed_tips(base, tmp_path)
+    site = previous_site(base, tmp_path)
+    other_name = tmp_path / "other-name.html"
+    os.link(site / CHANGED_PAGE, other_name)
+    kept = other_name.read_bytes()
+    command = [sys.executable, "-m", "mkdocs", "build", "--dirty", "--site-dir", str(site)]
+    done = subprocess.run(
+        command, cwd=REPO, env=build_env(tips, AS_OF, {"TIPS_CACHE_DIR": "off"}), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "the app stalls" in (site / CHANGED_PAGE).read_text("utf-8")
+    assert other_name.read_bytes() == kept
+
+
+@pytest.mark.slow
+def test_properdocs_links_the_same_way(base, tmp_path):
+    # ProperDocs' pages differ from MkDocs' in their generator tag: its own previous site comes first.
+    site = _build(base[0], tmp_path / "out" / "site", engine="properdocs").site
+    tips = changed_tips(base, tmp_path)
+    before = inodes(site)
+    first = _build(tips, site, engine="properdocs")
+    after = inodes(site)
+    kept = {name for name in after if after[name] == before.get(name)}
+    # Pages (utils.write_file) and theme assets (File.copy_file) alike: the engine's own functions were replaced.
+    assert OTHER_PAGE in kept and any(name.startswith("assets/stylesheets/") for name in kept)
+    assert CHANGED_PAGE not in kept and linked(first) > 20
+    fresh = _build(tips, tmp_path / "fresh" / "site", engine="properdocs", TIPS_LINK_UNCHANGED="off")
+    assert_same_sites(site, fresh.site)
+
+
+def test_an_engine_that_was_not_checked_writes_every_file_with_one_info_line(monkeypatch, caplog, tmp_path):
+    hooks = load_hook("atomic_output")
+    stock = File.__dict__["copy_file"]
+    assert hooks._linking_mismatch() is None  # the installed engine is one it was checked against
+    hooks._start_writer(tmp_path / "site", tmp_path / "staging")
+    try:
+        assert File.__dict__["copy_file"] is hooks._copy_file
+    finally:
+        hooks._stop_writer()
+    assert File.__dict__["copy_file"] is stock
+    monkeypatch.setattr(hooks, "_COPY_FILE", (*hooks._COPY_FILE, "shutil.copyfile(source, output_path, extra=1)"))
+    hooks._linking_mismatch.cache_clear()
+    try:
+        with caplog.at_level(logging.INFO):
+            hooks._start_writer(tmp_path / "site", tmp_path / "staging")
+            hooks._start_writer(tmp_path / "site", tmp_path / "staging")
+    finally:
+        hooks._linking_mismatch.cache_clear()
+        hooks._stop_writer()
+    notes = [record for record in caplog.records if "written anew" in record.getMessage()]
+    assert len(notes) == 1 and notes[0].levelno == logging.INFO
+    assert "is not as expected" in notes[0].getMessage()
+    assert hooks._state.writer is None and File.__dict__["copy_file"] is stock
