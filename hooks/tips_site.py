@@ -13,6 +13,7 @@ before the search index and the swap of the staging folder (`atomic_output`).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -24,9 +25,9 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
-from mkdocs.utils import write_file
 
-import fast_pages  # hooks/fast_pages.py: MkDocs adds this folder to sys.path while it loads a hook
+import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
+import fast_pages  # hooks/fast_pages.py
 from servicetips.build import BuildInputs, SiteOutput, build_inputs
 from servicetips.dates import pin_source_date_epoch, unpin_source_date_epoch
 from servicetips.markup import html_page_meta
@@ -162,11 +163,15 @@ def on_post_build(config: MkDocsConfig) -> None:
     try:
         if build is not None and build.output is not None and build.output.ok:
             site = Path(config.site_dir)
+            # The engine's own write_file, looked up now: hooks/atomic_output.py may have it link a card
+            # whose bytes the replaced site already holds.
+            write_file = importlib.import_module(f"{engine_check.ENGINE}.utils").write_file
             try:
                 for card in build.output.card_files():
                     write_file(card.content, str(site / card.path))
             except OSError as exc:
                 raise Abort(f"The share cards could not be written into {site}: {exc}") from None
+            log.info(build.output.cards.summary())
     finally:
         _end(build)
 

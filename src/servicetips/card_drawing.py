@@ -9,46 +9,57 @@ card's file only by the end of the build. So `CardDrawing` takes each card
 as the share step names it (`add`):
 
 * a card the cache holds (`card_cache.CardCache`) is read at once;
-* the others go, in batches of `BATCH`, to one worker process that draws
-  them and keeps them in the cache, while this process goes on;
-* `length(path)` gives a card's size when a feed needs it: a batch the
-  worker has not begun is taken back and drawn here, one it is drawing is
-  waited for;
-* `files()` gives every card, waiting for the worker's last batches.
+* the others go, in batches of `BATCH`, to a worker process that draws each
+  one and leaves it in the cache (without a cache, in a temporary folder),
+  while this process goes on;
+* `length(path)` gives a card's size when a feed needs it: a card the worker
+  has not left yet is drawn here;
+* `files()` gives every card: this process draws the last batches while the
+  worker draws the first ones, each skipping what the other left, then
+  reads the worker's cards back from the cache.
 
 A process, not a thread: Pillow and zlib let go of the GIL while they draw,
 but a thread that wants it back behind busy Python waits a switch interval
 each time (measured: 26 of 300 cards drawn in 1.3 s beside a busy thread,
-against 300 in 1.1 s alone). The worker starts fresh ('spawn'): a forked
-copy of a process that runs threads (Pagefind's event loop) can deadlock.
-A worker that cannot start or fails only costs speed: its batches are drawn
-here, with the same bytes, since a card depends on its fields alone
-(`cards.render_card`). Without `background`, or for the last batch that did
-not fill, cards are drawn here.
+against 300 in 1.1 s alone). And a process of our own
+(`python -m servicetips.card_drawing`), not `multiprocessing`: its 'spawn'
+and 'forkserver' run the caller's main script again in the child, so a
+script that builds the site without an `if __name__ == "__main__":` guard
+would build it again there (it did, in a test, and waited on the first
+build's lock), while 'fork' copies a process that runs threads (Pagefind's
+event loop), which can deadlock. The worker is told batches as JSON lines
+and answers a line a batch; the cards themselves go through the cache
+folder, whose entries are checked when read (`cache_store`), never through
+the pipe, so neither side waits on the other's pipe.
+
+A worker that cannot start, fails or stops answering only costs speed: what
+it has not left is drawn here, with the same bytes, since a card depends
+on its fields alone (`cards.render_card`); one info line says so. Without
+`background`, or for the last batch that did not fill, cards are drawn here.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import multiprocessing
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from dataclasses import dataclass
+import os
+import queue
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import astuple
 from pathlib import Path
 
 from .card_cache import CardCache, card_key
 from .cards import Card, render_card
 
-BATCH = 16  # cards a batch: ~40 ms of drawing, small enough that a feed waiting for one waits little
+BATCH = 16  # cards a batch: ~40 ms of drawing
+WAIT_SECONDS = 120.0  # the longest wait for the worker's next answer before drawing the rest here
 
 log = logging.getLogger("servicetips.card_drawing")
-
-
-@dataclass
-class _Batch:
-    """Cards sent to the worker together, by path; `future` gives their PNGs in the same order."""
-
-    paths: list[str]
-    future: Future
 
 
 class CardDrawing:
@@ -56,22 +67,30 @@ class CardDrawing:
 
     def __init__(self, cache: CardCache | None = None, background: bool = False) -> None:
         self._cache = cache
-        self._background = background
-        self._cards: dict[str, tuple[Card, str | None]] = {}  # path -> (card, cache key), in the order added
+        # A cache that cannot be written cannot carry the worker's cards either.
+        self._background = background and (cache is None or cache.writable)
+        self._cards: dict[str, tuple[Card, str]] = {}  # path -> (card, cache key), in the order added
         self._drawn: dict[str, bytes] = {}
         self._waiting: dict[str, None] = {}  # not drawn and not sent yet, in order (a dict: an ordered set)
-        self._sent: dict[str, _Batch] = {}  # path -> the batch it went with, until that batch is collected
-        self._executor: ProcessPoolExecutor | None = None
+        self._batches: list[list[str]] = []  # sent to the worker, in order
+        self._batch_of: dict[str, int] = {}
+        self._answered = 0  # how many batches the worker has finished, in order
+        self._worker: subprocess.Popen | None = None
+        self._answers = b""  # the worker's output not yet split into lines
+        self._store: CardCache | None = cache  # where the worker leaves its cards
+        self._temporary: Path | None = None
+        self.kept = self.drawn_here = self.drawn_by_worker = 0  # how each card came, for the build's log
 
     def add(self, path: str, card: Card) -> None:
         """Name the card published at `path`; read at once from the cache, or drawn later (here or by the worker)."""
         if path in self._cards:
             raise ValueError(f"two cards for {path}")
-        key = card_key(card) if self._cache is not None else None
+        key = card_key(card) if self._cache is not None or self._background else ""
         self._cards[path] = (card, key)
         kept = self._cache.get(key) if self._cache is not None else None
         if kept is not None:
             self._cache.hits += 1
+            self.kept += 1
             self._drawn[path] = kept
             return
         self._waiting[path] = None
@@ -83,112 +102,205 @@ class CardDrawing:
         return list(self._cards)
 
     def length(self, path: str) -> int:
-        """The size in bytes of the card at `path` (KeyError for a path never added), drawing it first if need be."""
-        return len(self._png(path))
+        """The size in bytes of the card at `path` (KeyError for a path never added), drawing it here if need be."""
+        png = self._drawn.get(path)
+        if png is None:
+            if path not in self._cards:
+                raise KeyError(path)
+            self._read_answers()
+            png = self._from_worker(path) if self._done_by_worker(path) else None
+            if png is None:
+                png = self._draw_here(path)
+        return len(png)
 
     def files(self) -> list[tuple[str, bytes]]:
-        """Every card as (path, PNG bytes), in the order added; waits for the worker, then lets it go."""
+        """Every card as (path, PNG bytes), in the order added; the worker's and this process's share, then
+        the worker is let go."""
         try:
+            for path in list(self._waiting):
+                self._draw_here(path)
+            self._meet_the_worker()
             for path in self._cards:
-                self._png(path)
+                if path not in self._drawn:
+                    png = self._from_worker(path) if self._done_by_worker(path) else None
+                    if png is None:
+                        png = self._draw_here(path)
         finally:
             self.close()
         return [(path, self._drawn[path]) for path in self._cards]
 
-    def close(self) -> None:
-        """Stop the worker, dropping what it has not begun (a build that stopped). Safe to call twice."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+    def summary(self) -> str:
+        """One line on how this build's cards came: from the cache, drawn by the worker, drawn here."""
+        return (
+            f"share cards: {len(self._cards)} ({self.kept} from the cache, {self.drawn_by_worker} drawn by a "
+            f"second process, {self.drawn_here} in this one)"
+        )
 
-    def _png(self, path: str) -> bytes:
-        png = self._drawn.get(path)
+    def close(self, wait: bool = True) -> None:
+        """Let the worker go (it ends when its input does; one still drawing is stopped) and remove the
+        temporary folder. Safe to call twice."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            try:
+                worker.stdin.close()
+                if worker.poll() is None and self._answered < len(self._batches):
+                    worker.kill()  # work left that nobody will read: a build that stopped
+                worker.wait(5 if wait else 0.5)
+            except (OSError, subprocess.TimeoutExpired):
+                worker.kill()
+            finally:
+                worker.stdout.close()
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            self._temporary = None
+            self._store = self._cache
+
+    # -- this process's share --------------------------------------------------------------
+
+    def _draw_here(self, path: str) -> bytes:
+        card, key = self._cards[path]
+        png = render_card(card)
+        if self._store is not None and key:
+            self._store.put(key, png)  # kept; and the worker, when it gets there, skips it
+        self._waiting.pop(path, None)
+        self._drawn[path] = png
+        self.drawn_here += 1
+        if self._cache is not None:
+            self._cache.misses += 1
+        return png
+
+    def _meet_the_worker(self) -> None:
+        """Draw the unanswered batches from the last one back while the worker goes on from the first."""
+        last = len(self._batches) - 1
+        while self._worker is not None and self._answered <= last:
+            self._read_answers()
+            if self._answered >= last:  # the worker is on the last batch left: wait for it
+                self._read_answers(WAIT_SECONDS, until=last + 1)
+                break
+            for path in self._batches[last]:
+                if path not in self._drawn:
+                    self._draw_here(path)
+            last -= 1
+
+    # -- the worker's share ----------------------------------------------------------------
+
+    def _done_by_worker(self, path: str) -> bool:
+        batch = self._batch_of.get(path)
+        return batch is not None and batch < self._answered
+
+    def _from_worker(self, path: str) -> bytes | None:
+        key = self._cards[path][1]
+        png = self._store.get(key) if self._store is not None else None
         if png is not None:
-            return png
-        batch = self._sent.get(path)
-        if batch is not None:
-            self._collect(batch)
-        elif path in self._cards:
-            self._draw_here([path])
-        return self._drawn[path]  # KeyError: no card was added for `path`
+            self._drawn[path] = png
+            self.drawn_by_worker += 1
+            if self._cache is not None:
+                self._cache.misses += 1
+        return png
 
     def _send(self) -> None:
+        if self._worker is None and not self._start():
+            return  # no worker: the cards wait to be drawn here
         paths = list(self._waiting)
-        executor = self._worker()
-        if executor is None:
-            return  # no worker: they wait to be drawn here
-        jobs = [(self._cards[path][1], self._cards[path][0]) for path in paths]
-        folder = str(self._cache.root) if self._cache is not None and self._cache.writable else None
+        line = json.dumps([[self._cards[path][1], *astuple(self._cards[path][0])] for path in paths]) + "\n"
         try:
-            future = executor.submit(draw_batch, folder, jobs)
-        except Exception as exc:  # noqa: BLE001 - a worker that cannot start (no processes left, a broken pool)
-            self._give_up(exc)
+            self._worker.stdin.write(line.encode("utf-8"))
+            self._worker.stdin.flush()
+        except OSError as exc:  # the worker is gone
+            self._give_up(f"it stopped ({exc})")
             return
-        batch = _Batch(paths, future)
         for path in paths:
-            self._sent[path] = batch
+            self._batch_of[path] = len(self._batches)
+        self._batches.append(paths)
         self._waiting.clear()
 
-    def _worker(self) -> ProcessPoolExecutor | None:
-        if self._executor is None and self._background:
-            try:
-                self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            except Exception as exc:  # noqa: BLE001 - e.g. no semaphores on this system
-                self._give_up(exc)
-        return self._executor
+    def _start(self) -> bool:
+        if not self._background:
+            return False
+        try:
+            if self._store is None:
+                self._temporary = Path(tempfile.mkdtemp(prefix="servicetips-cards-"))
+                self._store = CardCache(self._temporary)
+            env = dict(os.environ)
+            # The worker imports this package from where this process did, installed or not.
+            package_root = str(Path(__file__).resolve().parent.parent)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+            self._worker = subprocess.Popen(
+                [sys.executable, "-m", "servicetips.card_drawing", str(self._store.root)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError as exc:
+            self._give_up(f"it did not start ({exc})")
+            return False
+        return True
 
-    def _collect(self, batch: _Batch) -> None:
-        pngs = None
-        if not batch.future.cancel():  # the worker has begun it (or is done): wait; else it is drawn here
-            try:
-                pngs = batch.future.result()
-            except CancelledError:
-                pngs = None
-            except Exception as exc:  # noqa: BLE001 - the worker died or failed: draw here, same bytes
-                self._give_up(exc)
-        for path in batch.paths:
-            del self._sent[path]
-        if pngs is None:
-            self._draw_here(batch.paths)
-            return
-        self._count_drawn(len(pngs))
-        self._drawn.update(zip(batch.paths, pngs, strict=True))
+    def _read_answers(self, timeout: float = 0.0, until: int = 0) -> None:
+        """Take in the answers the worker has given so far; while fewer than `until` batches are
+        answered, wait for the next answer, up to `timeout` seconds each."""
+        while self._worker is not None:
+            waiting = self._answered < until
+            ready, _, _ = select.select([self._worker.stdout], [], [], timeout if waiting else 0)
+            if not ready:
+                if waiting:
+                    self._give_up(f"it gave no answer in {timeout:.0f} s")
+                return
+            chunk = os.read(self._worker.stdout.fileno(), 4096)
+            if not chunk:
+                self._give_up(f"it stopped (exit code {self._worker.wait()})")
+                return
+            *lines, self._answers = (self._answers + chunk).split(b"\n")
+            for answer in lines:
+                if answer != b"ok":
+                    self._give_up(answer.decode("utf-8", "replace"))
+                    return
+                self._answered += 1
 
-    def _draw_here(self, paths: list[str]) -> None:
-        for path in paths:
-            card, key = self._cards[path]
-            png = render_card(card)
-            if self._cache is not None:
-                self._cache.put(key, png)
-            self._waiting.pop(path, None)
-            self._drawn[path] = png
-        self._count_drawn(len(paths))
-
-    def _count_drawn(self, count: int) -> None:
-        if self._cache is not None:
-            self._cache.misses += count
-
-    def _give_up(self, exc: BaseException) -> None:
+    def _give_up(self, reason: str) -> None:
         if self._background:
             # Info, not a warning: a warning would stop a `--strict` build, and nothing is lost.
-            log.info(f"share cards drawn in this process only: the second process failed ({exc!r})")
+            log.info(f"share cards drawn in this process only: the second process failed: {reason}")
         self._background = False
-        self.close()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.kill()
+            worker.wait()
+            worker.stdin.close()
+            worker.stdout.close()
 
 
-_worker_caches: dict[str, CardCache] = {}  # in the worker: one cache object per folder, for its whole life
+# -- the worker process ----------------------------------------------------------------------
 
 
-def draw_batch(folder: str | None, jobs: list[tuple[str | None, Card]]) -> list[bytes]:
-    """In the worker process: draw each (cache key, card) of `jobs`, keep it in the cache at `folder`
-    (None: none), and return the PNGs in order."""
-    cache = None
-    if folder is not None:
-        cache = _worker_caches.get(folder) or _worker_caches.setdefault(folder, CardCache(Path(folder)))
-    pngs = []
-    for key, card in jobs:
-        png = render_card(card)
-        if cache is not None and key is not None:
-            cache.put(key, png)
-        pngs.append(png)
-    return pngs
+def serve(folder: str) -> int:
+    """The worker: read batches (JSON lines of [cache key, *card fields]) from stdin, leave each card
+    in the card cache at `folder` unless it is there already, and answer `ok` a batch (or `error ...`)."""
+    store = CardCache(Path(folder))
+    lines: queue.Queue[bytes | None] = queue.Queue()
+    # A thread drains the input as it comes, so the build never waits to hand over a batch.
+    threading.Thread(target=_read_all, args=(sys.stdin.buffer, lines), daemon=True).start()
+    out = sys.stdout.buffer
+    while (line := lines.get()) is not None:
+        try:
+            for key, *fields in json.loads(line):
+                if store.get(key) is None:
+                    store.put(key, render_card(Card(*fields)))
+        except Exception as exc:  # noqa: BLE001 - said to the build, which draws the cards itself
+            out.write(f"error {type(exc).__name__}: {exc}".replace("\n", " ").encode("utf-8") + b"\n")
+            out.flush()
+            return 1
+        out.write(b"ok\n")
+        out.flush()
+    return 0
+
+
+def _read_all(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1]))

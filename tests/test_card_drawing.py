@@ -1,0 +1,205 @@
+"""Share cards drawn by a second process (servicetips.card_drawing) are the cards drawn in the build's own.
+
+Every card of the real tips is drawn both ways, with and without the cache;
+a feed asking for a card's size gets it whoever draws it; a worker that
+cannot start, or dies halfway, only costs speed (its cards are drawn here,
+one info line says so); and a whole site built with the second process is
+the site built without it, file for file, the cards written at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from servicetips import card_drawing
+from servicetips.build import build_site
+from servicetips.card_cache import CardCache
+from servicetips.card_drawing import BATCH, CardDrawing
+from servicetips.cards import Card, render_card
+from servicetips.feeds import SiteInfo
+from support import AS_OF, REPO
+from support import build_site as build_real_site
+from support.builds import assert_same_sites
+
+SITE = SiteInfo(url="https://tips.example.org/", title="Service Tips", description="Tips.", language="en")
+DAY = date.fromisoformat(AS_OF)
+
+
+def some_cards(count: int) -> list[tuple[str, Card]]:
+    """`count` different cards with their paths, tags on some, long titles on others."""
+    tags = ((), ("Empathy",), ("Recovery", "Reputation"))
+    return [
+        (
+            f"cards/tips/card-{n}.png",
+            Card(f"Card {n}: say what happens next " * (1 + n % 3), "tip", "Service Tips", tags[n % 3]),
+        )
+        for n in range(count)
+    ]
+
+
+def test_the_real_tips_cards_from_the_second_process_are_the_cards_drawn_here(tmp_path: Path) -> None:
+    here = build_site(REPO / "tips", DAY, SITE).all_files()
+    there = build_site(REPO / "tips", DAY, SITE, card_process=True).all_files()
+    kept = build_site(REPO / "tips", DAY, SITE, cache_dir=tmp_path, card_process=True)
+    cards = [file for file in there if file.path.startswith("cards/")]
+    assert len(cards) > 2 * BATCH  # enough for the worker to draw batches of its own
+    assert there == here == kept.all_files()
+    assert kept.cards.drawn_by_worker + kept.cards.drawn_here == len(cards) and kept.cards.kept == 0
+    # The worker kept what it drew: a second build reads every card from the cache.
+    again = build_site(REPO / "tips", DAY, SITE, cache_dir=tmp_path, card_process=True)
+    assert again.all_files() == here
+    assert (again.cards.kept, again.cards.drawn_here, again.cards.drawn_by_worker) == (len(cards), 0, 0)
+    assert (
+        again.cards.summary()
+        == f"share cards: {len(cards)} ({len(cards)} from the cache, 0 drawn by a second process, 0 in this one)"
+    )
+
+
+def test_a_size_asked_for_is_the_size_of_the_card_whoever_draws_it() -> None:
+    cards = some_cards(4 * BATCH)
+    drawing = CardDrawing(background=True)
+    for path, card in cards:
+        drawing.add(path, card)
+    # The last batch is surely not begun yet: it is taken back and drawn here; the first may be the worker's.
+    for path, card in (cards[-1], cards[0], cards[BATCH + 1]):
+        assert drawing.length(path) == len(render_card(card))
+    assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+    with pytest.raises(KeyError):
+        drawing.length("cards/tips/never-added.png")
+
+
+def test_a_worker_that_dies_halfway_costs_only_speed(caplog) -> None:
+    cards = some_cards(6 * BATCH)
+    drawing = CardDrawing(background=True)
+    for path, card in cards:
+        drawing.add(path, card)
+    drawing._worker.kill()  # as the system would, out of memory
+    with caplog.at_level(logging.INFO, logger="servicetips.card_drawing"):
+        assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+    assert "the second process failed: it stopped" in caplog.text
+    assert all(record.levelno == logging.INFO for record in caplog.records)
+
+
+def test_a_worker_that_cannot_start_costs_only_speed(monkeypatch, caplog) -> None:
+    def no_processes(*args, **kwargs):
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(card_drawing.subprocess, "Popen", no_processes)
+    cards = some_cards(2 * BATCH)
+    drawing = CardDrawing(background=True)
+    with caplog.at_level(logging.INFO, logger="servicetips.card_drawing"):
+        for path, card in cards:
+            drawing.add(path, card)
+    assert "it did not start (no more processes)" in caplog.text
+    assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+
+
+def test_a_worker_that_answers_nonsense_or_fails_costs_only_speed(tmp_path: Path, caplog) -> None:
+    cards = some_cards(3 * BATCH)
+    drawing = CardDrawing(CardCache(tmp_path), background=True)
+    for path, card in cards[:BATCH]:
+        drawing.add(path, card)
+    # A batch the worker cannot read: it says why and stops; the build draws every card itself.
+    drawing._worker.stdin.write(b"[[1, 2]]\n")
+    drawing._worker.stdin.flush()
+    with caplog.at_level(logging.INFO, logger="servicetips.card_drawing"):
+        for path, card in cards[BATCH:]:
+            drawing.add(path, card)
+        assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+    assert "the second process failed: error" in caplog.text
+
+
+def test_cards_the_worker_drew_are_read_back_from_the_cache_it_left_them_in(tmp_path: Path) -> None:
+    cards = some_cards(2 * BATCH)
+    drawing = CardDrawing(CardCache(tmp_path), background=True)
+    for path, card in cards:
+        drawing.add(path, card)
+    drawing._read_answers(card_drawing.WAIT_SECONDS, until=2)  # both batches drawn over there
+    assert drawing.length(cards[0][0]) == len(render_card(cards[0][1]))
+    assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+    assert (drawing.drawn_by_worker, drawing.drawn_here) == (len(cards), 0)
+
+
+def test_the_worker_skips_what_the_cache_holds_and_meets_this_process_halfway(tmp_path: Path) -> None:
+    cards = some_cards(8 * BATCH)
+    drawing = CardDrawing(CardCache(tmp_path), background=True)
+    for path, card in cards:
+        drawing.add(path, card)
+    assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+    assert drawing.drawn_here + drawing.drawn_by_worker == len(cards) and drawing.kept == 0
+    assert len(list((tmp_path / "cards").rglob("*.card"))) == len(cards)
+    assert not list(tmp_path.rglob(".tmp-*"))  # no write left under way
+
+
+def test_without_a_cache_the_worker_leaves_no_folder_behind(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(card_drawing.tempfile, "tempdir", str(tmp_path))
+    cards = some_cards(3 * BATCH)
+    drawing = CardDrawing(background=True)
+    for path, card in cards:
+        drawing.add(path, card)
+    assert list(tmp_path.glob("servicetips-cards-*"))
+    assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+    assert not list(tmp_path.glob("servicetips-cards-*"))
+
+
+def test_a_build_that_stops_stops_the_worker() -> None:
+    cards = some_cards(6 * BATCH)
+    drawing = CardDrawing(background=True)
+    for path, card in cards:
+        drawing.add(path, card)
+    worker = drawing._worker
+    drawing.close()
+    assert worker.poll() is not None
+
+
+def test_no_process_is_started_for_fewer_cards_than_a_batch_or_without_background(monkeypatch) -> None:
+    def refused(*args, **kwargs):
+        raise AssertionError("a process was started")
+
+    monkeypatch.setattr(card_drawing.subprocess, "Popen", refused)
+    for cards, background in ((some_cards(BATCH - 1), True), (some_cards(3 * BATCH), False)):
+        drawing = CardDrawing(background=background)
+        for path, card in cards:
+            drawing.add(path, card)
+        assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+
+
+def test_two_cards_at_one_path_are_refused() -> None:
+    (path, card), (_, other) = some_cards(2)
+    drawing = CardDrawing()
+    drawing.add(path, card)
+    with pytest.raises(ValueError, match=r"two cards for cards/tips/card-0\.png"):
+        drawing.add(path, other)
+
+
+def test_a_card_kept_damaged_in_the_cache_is_drawn_again(tmp_path: Path) -> None:
+    cards = some_cards(2 * BATCH)
+    first = CardDrawing(CardCache(tmp_path), background=True)
+    for path, card in cards:
+        first.add(path, card)
+    first.files()
+    entries = sorted((tmp_path / "cards").rglob("*.card"))
+    assert len(entries) == len(cards)
+    entries[0].write_bytes(entries[0].read_bytes()[:-10])  # cut short
+    cache = CardCache(tmp_path)
+    second = CardDrawing(cache, background=True)
+    for path, card in cards:
+        second.add(path, card)
+    assert second.files() == [(path, render_card(card)) for path, card in cards]
+    assert (cache.hits, cache.misses) == (len(cards) - 1, 1)
+    assert (second.kept, second.drawn_here + second.drawn_by_worker) == (len(cards) - 1, 1)
+
+
+@pytest.mark.slow
+def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path: Path) -> None:
+    env = {"TIPS_CACHE_DIR": str(tmp_path / "cache")}
+    both = build_real_site(REPO / "tips", tmp_path / "both", AS_OF, env)
+    one = build_real_site(REPO / "tips", tmp_path / "one", AS_OF, {"TIPS_CACHE_DIR": "off", "TIPS_CARD_PROCESS": "off"})
+    assert both.ok and one.ok, both.output + one.output
+    assert_same_sites(both.site, one.site, tip_pages=3)
+    cards = sorted(path.relative_to(both.site).as_posix() for path in (both.site / "cards").rglob("*.png"))
+    assert len(cards) > 2 * BATCH
