@@ -107,6 +107,7 @@ def test_a_worker_that_answers_nonsense_or_fails_costs_only_speed(tmp_path: Path
     drawing._worker.stdin.write(b"[[1, 2]]\n")
     drawing._worker.stdin.flush()
     with caplog.at_level(logging.INFO, logger="servicetips.card_drawing"):
+        drawing._read_answers(card_drawing.WAIT_SECONDS, until=2)  # the first batch's answer, then the error
         for path, card in cards[BATCH:]:
             drawing.add(path, card)
         assert drawing.files() == [(path, render_card(card)) for path, card in cards]
