@@ -67,8 +67,9 @@ class CardDrawing:
 
     def __init__(self, cache: CardCache | None = None, background: bool = False) -> None:
         self._cache = cache
-        # A cache that cannot be written cannot carry the worker's cards either.
-        self._background = background and (cache is None or cache.writable)
+        # A cache that cannot be written cannot carry the worker's cards either; the worker's answers
+        # are waited for with select(), which takes pipes on POSIX systems only.
+        self._background = background and (cache is None or cache.writable) and os.name == "posix"
         self._cards: dict[str, tuple[Card, str]] = {}  # path -> (card, cache key), in the order added
         self._drawn: dict[str, bytes] = {}
         self._waiting: dict[str, None] = {}  # not drawn and not sent yet, in order (a dict: an ordered set)
