@@ -104,15 +104,10 @@ class CardDrawing:
 
     def length(self, path: str) -> int:
         """The size in bytes of the card at `path` (KeyError for a path never added), drawing it here if need be."""
-        png = self._drawn.get(path)
-        if png is None:
-            if path not in self._cards:
-                raise KeyError(path)
-            self._read_answers()
-            png = self._from_worker(path) if self._done_by_worker(path) else None
-            if png is None:
-                png = self._draw_here(path)
-        return len(png)
+        if path not in self._cards:
+            raise KeyError(path)
+        self._read_answers()
+        return len(self._png(path))
 
     def files(self) -> list[tuple[str, bytes]]:
         """Every card as (path, PNG bytes), in the order added; the worker's and this process's share, then
@@ -122,10 +117,7 @@ class CardDrawing:
                 self._draw_here(path)
             self._meet_the_worker()
             for path in self._cards:
-                if path not in self._drawn:
-                    png = self._from_worker(path) if self._done_by_worker(path) else None
-                    if png is None:
-                        png = self._draw_here(path)
+                self._png(path)
         finally:
             self.close()
         return [(path, self._drawn[path]) for path in self._cards]
@@ -158,16 +150,26 @@ class CardDrawing:
 
     # -- this process's share --------------------------------------------------------------
 
+    def _png(self, path: str) -> bytes:
+        """The card's PNG: already here, else the one the worker left, else drawn now."""
+        png = self._drawn.get(path)
+        if png is None and self._done_by_worker(path):
+            png = self._from_worker(path)
+        return png if png is not None else self._draw_here(path)
+
     def _draw_here(self, path: str) -> bytes:
         card, key = self._cards[path]
         png = render_card(card)
         if self._store is not None and key:
             self._store.put(key, png)  # kept; and the worker, when it gets there, skips it
         self._waiting.pop(path, None)
-        self._drawn[path] = png
         self.drawn_here += 1
+        return self._drawn_now(path, png)
+
+    def _drawn_now(self, path: str, png: bytes) -> bytes:
+        self._drawn[path] = png
         if self._cache is not None:
-            self._cache.misses += 1
+            self._cache.misses += 1  # drawn in this build, here or there: not found in the cache
         return png
 
     def _meet_the_worker(self) -> None:
@@ -192,12 +194,10 @@ class CardDrawing:
     def _from_worker(self, path: str) -> bytes | None:
         key = self._cards[path][1]
         png = self._store.get(key) if self._store is not None else None
-        if png is not None:
-            self._drawn[path] = png
-            self.drawn_by_worker += 1
-            if self._cache is not None:
-                self._cache.misses += 1
-        return png
+        if png is None:
+            return None  # not sound, or not left at all (a cache the worker could not write): drawn here
+        self.drawn_by_worker += 1
+        return self._drawn_now(path, png)
 
     def _send(self) -> None:
         if self._worker is None and not self._start():
