@@ -10,6 +10,7 @@ the site built without it, file for file, the cards written at the end.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date
 from pathlib import Path
 
@@ -204,3 +205,29 @@ def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path: Path
     assert_same_sites(both.site, one.site, tip_pages=3)
     cards = sorted(path.relative_to(both.site).as_posix() for path in (both.site / "cards").rglob("*.png"))
     assert len(cards) > 2 * BATCH
+
+
+def test_the_worker_is_heard_on_a_descriptor_above_1023() -> None:
+    # A long-running preview server can hand out high descriptors; select() would refuse them.
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this system allows fewer than 1,200 open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard) if hard != resource.RLIM_INFINITY else 4096, hard))
+    held = []
+    try:
+        with open(os.devnull, "rb") as null:
+            while not held or held[-1] < 1100:
+                held.append(os.dup(null.fileno()))
+        cards = some_cards(3 * BATCH)
+        drawing = CardDrawing(background=True)
+        for path, card in cards:
+            drawing.add(path, card)
+        assert drawing._worker.stdout.fileno() > 1023
+        drawing._read_answers(card_drawing.WAIT_SECONDS, until=1)
+        assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+        assert drawing.drawn_by_worker >= BATCH
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -44,7 +44,7 @@ import json
 import logging
 import os
 import queue
-import select
+import selectors
 import shutil
 import subprocess
 import sys
@@ -68,7 +68,7 @@ class CardDrawing:
     def __init__(self, cache: CardCache | None = None, background: bool = False) -> None:
         self._cache = cache
         # A cache that cannot be written cannot carry the worker's cards either; the worker's answers
-        # are waited for with select(), which takes pipes on POSIX systems only.
+        # are waited for with a selector, which takes pipes on POSIX systems only.
         self._background = background and (cache is None or cache.writable) and os.name == "posix"
         self._cards: dict[str, tuple[Card, str]] = {}  # path -> (card, cache key), in the order added
         self._drawn: dict[str, bytes] = {}
@@ -243,7 +243,11 @@ class CardDrawing:
         answered, wait for the next answer, up to `timeout` seconds each."""
         while self._worker is not None:
             waiting = self._answered < until
-            ready, _, _ = select.select([self._worker.stdout], [], [], timeout if waiting else 0)
+            # A selector (epoll), not select(): select() refuses descriptors above 1023, which a
+            # long-running preview server may well hand out.
+            with selectors.DefaultSelector() as selector:
+                selector.register(self._worker.stdout, selectors.EVENT_READ)
+                ready = selector.select(timeout if waiting else 0)
             if not ready:
                 if waiting:
                     self._give_up(f"it gave no answer in {timeout:.0f} s")
