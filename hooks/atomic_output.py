@@ -66,6 +66,8 @@ _state = SimpleNamespace(
     command="build", dirty=False, target=None, staging=None, warnings=None, lock=None, writer=None, replaced=[]
 )
 SWITCH = "TIPS_LINK_UNCHANGED"
+# A static file larger than this is copied as MkDocs copies it: comparing means holding it twice in memory.
+LARGEST_COMPARED = 16 * 1024 * 1024
 # Engines whose _build_page, utils.write_file and File.copy_file were read for the linking writer.
 VERIFIED = {("mkdocs", "1.6.1"), ("properdocs", "1.6.7")}
 # What the replacements stand in for: a page's bytes go through utils.write_file to its abs_dest_path;
@@ -255,6 +257,8 @@ def _copy_file(self: File, dirty: bool = False) -> None:
     if content is None:
         if os.path.abspath(self.abs_src_path) == os.path.abspath(self.abs_dest_path):
             return _original("copy_file")(self, dirty)  # a plugin wrote it in place: MkDocs leaves it
+        if os.path.getsize(self.abs_src_path) > LARGEST_COMPARED:
+            return _original("copy_file")(self, dirty)  # streamed by MkDocs, not held (twice) in memory
         with open(self.abs_src_path, "rb") as source:
             content = source.read()
     elif isinstance(content, str):

@@ -33,6 +33,7 @@ from servicetips.dates import pin_source_date_epoch, unpin_source_date_epoch
 from servicetips.markup import html_page_meta
 from servicetips.pages import insert_content, problems_markdown, unknown_marker
 from servicetips.routes import is_tip_page
+from servicetips.site_output import replaced_site
 
 log = logging.getLogger("mkdocs.hooks.tips_site")
 
@@ -170,7 +171,8 @@ def on_post_build(config: MkDocsConfig) -> None:
                 for card in build.output.card_files():
                     write_file(card.content, str(site / card.path))
             except OSError as exc:
-                raise Abort(f"The share cards could not be written into {site}: {exc}") from None
+                shown = replaced_site(site) or site  # the site's own folder, not the staging one beside it
+                raise Abort(f"The share cards could not be written into {shown}: {exc}") from None
             log.info(build.output.cards.summary())
     finally:
         _end(build)

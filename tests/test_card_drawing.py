@@ -9,8 +9,12 @@ the site built without it, file for file, the cards written at the end.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
+import sys
+from dataclasses import astuple
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +22,7 @@ import pytest
 
 from servicetips import card_drawing
 from servicetips.build import build_site
-from servicetips.card_cache import CardCache
+from servicetips.card_cache import CardCache, card_key
 from servicetips.card_drawing import BATCH, CardDrawing
 from servicetips.cards import Card, render_card
 from servicetips.feeds import SiteInfo
@@ -231,3 +235,69 @@ def test_the_worker_is_heard_on_a_descriptor_above_1023() -> None:
         for descriptor in held:
             os.close(descriptor)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_worker_that_dies_between_batches_costs_only_speed(caplog) -> None:
+    # The next batch meets a closed pipe; the build goes on and draws every card itself.
+    cards = some_cards(4 * BATCH)
+    drawing = CardDrawing(background=True)
+    with caplog.at_level(logging.INFO, logger="servicetips.card_drawing"):
+        for path, card in cards[:BATCH]:
+            drawing.add(path, card)
+        worker = drawing._worker
+        worker.kill()
+        worker.wait()
+        for path, card in cards[BATCH:]:
+            drawing.add(path, card)
+        assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+    assert "the second process failed: it stopped" in caplog.text
+    assert worker.returncode is not None and worker.stdin.closed and worker.stdout.closed
+
+
+def test_modules_in_the_folder_the_build_runs_from_never_run_in_the_worker(tmp_path: Path, monkeypatch) -> None:
+    # `python -m` puts the current folder first on sys.path; the worker runs with -P.
+    marker = tmp_path / "ran"
+    for name in ("queue", "json", "threading"):
+        (tmp_path / f"{name}.py").write_text(f"open({str(marker)!r}, 'w').write('{name}')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    cards = some_cards(2 * BATCH)
+    drawing = CardDrawing(background=True)
+    for path, card in cards:
+        drawing.add(path, card)
+    drawing._read_answers(card_drawing.WAIT_SECONDS, until=2)
+    assert drawing.files() == [(path, render_card(card)) for path, card in cards]
+    assert drawing.drawn_by_worker == len(cards)
+    assert not marker.exists()
+
+
+def test_a_worker_with_other_drawing_code_refuses_to_draw(tmp_path: Path) -> None:
+    (key, card) = (card_key(some_cards(1)[0][1]), some_cards(1)[0][1])
+    batch = json.dumps([[key, *astuple(card)]]) + "\n"
+    command = [sys.executable, "-P", "-m", "servicetips.card_drawing", str(tmp_path), "0" * 64, "kept"]
+    done = subprocess.run(command, input=batch.encode(), capture_output=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stdout.startswith(b"error the worker would draw with other code")
+    assert not list(tmp_path.rglob("*.card"))
+    # With the build's own fingerprint it draws. (Its input stays open until the answer is read:
+    # a worker whose input has ended stops without drawing what is left.)
+    command[-2] = card_drawing.renderer_fingerprint()
+    worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    worker.stdin.write(batch.encode())
+    worker.stdin.flush()
+    assert worker.stdout.readline() == b"ok\n"
+    worker.stdin.close()
+    assert worker.wait(60) == 0
+    worker.stdout.close()
+    assert CardCache(tmp_path).get(key) == render_card(card)
+
+
+def test_a_worker_whose_build_is_gone_stops_and_removes_its_temporary_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(card_drawing.tempfile, "tempdir", str(tmp_path))
+    drawing = CardDrawing(background=True)
+    for path, card in some_cards(8 * BATCH):
+        drawing.add(path, card)
+    worker = drawing._worker
+    worker.stdin.close()  # as when the build's process is killed
+    assert worker.wait(60) == 0
+    assert not list(tmp_path.glob("servicetips-cards-*"))
+    drawing._worker = None  # the build is gone: nothing of it runs on

@@ -246,3 +246,28 @@ def test_writers_of_one_build_share_the_folders_they_made(sites):
     assert writer(None, new) is not writer(old, new)
     link_or_write(None, new, "a/b.html", PAGE)
     assert (new / "a/b.html").read_bytes() == PAGE
+
+
+def test_a_fifo_swapped_in_after_the_check_neither_hangs_nor_is_linked(sites):
+    # Someone who can write the old site puts a FIFO where the checked file was: opening it for
+    # reading would wait for a writer forever; it must be refused at once.
+    old, new = sites
+    page = old / "tips" / "a" / "index.html"
+    found = os.lstat(page)
+    page.unlink()
+    os.mkfifo(page)
+    signal = pytest.importorskip("signal")
+
+    def hung(*_args):
+        raise AssertionError("opening the FIFO blocked")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        assert LinkingWriter._same_bytes(str(page), found, PAGE) is False
+        assert LinkingWriter(old, new).write("tips/a/index.html", PAGE) is False
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert (new / "tips/a/index.html").read_bytes() == PAGE
+    assert not same_file(page, new / "tips/a/index.html")

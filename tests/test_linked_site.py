@@ -17,10 +17,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from mkdocs.structure.files import File
 
+from servicetips.linked_output import writer
 from support import AS_OF, REPO, SITE_FIXTURES, build_site, copy_library
 from support.builds import SiteBuild, assert_same_sites, build_env, load_hook
 
@@ -197,3 +199,22 @@ def test_an_engine_that_was_not_checked_writes_every_file_with_one_info_line(mon
     assert len(notes) == 1 and notes[0].levelno == logging.INFO
     assert "is not as expected" in notes[0].getMessage()
     assert hooks._state.writer is None and File.__dict__["copy_file"] is stock
+
+
+def test_a_static_file_larger_than_the_comparison_limit_is_copied_as_mkdocs_copies_it(tmp_path, monkeypatch):
+    # Comparing a file with the old site's means holding both in memory: a large one is streamed instead.
+    hooks = load_hook("atomic_output")
+    old, new = tmp_path / "site", tmp_path / "staging"
+    old.mkdir()
+    new.mkdir()
+    copied = []
+    monkeypatch.setattr(hooks._state, "writer", writer(old, new))
+    monkeypatch.setattr(hooks._state, "replaced", [(None, "copy_file", lambda file, dirty: copied.append(file))])
+    monkeypatch.setattr(hooks, "LARGEST_COMPARED", 1024)
+    for name, size in (("small.bin", 1024), ("large.bin", 1025)):
+        source = tmp_path / name
+        source.write_bytes(b"x" * size)
+        file = SimpleNamespace(abs_src_path=str(source), abs_dest_path=str(new / name), _content=None)
+        hooks._copy_file(file, False)
+    assert [Path(file.abs_src_path).name for file in copied] == ["large.bin"]
+    assert (new / "small.bin").read_bytes() == b"x" * 1024 and not (new / "large.bin").exists()

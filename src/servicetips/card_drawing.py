@@ -40,6 +40,7 @@ on its fields alone (`cards.render_card`); one info line says so. Without
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -53,7 +54,7 @@ import threading
 from dataclasses import astuple
 from pathlib import Path
 
-from .card_cache import CardCache, card_key
+from .card_cache import CardCache, card_key, renderer_fingerprint
 from .cards import Card, render_card
 
 BATCH = 16  # cards a batch: ~40 ms of drawing
@@ -129,20 +130,12 @@ class CardDrawing:
             f"second process, {self.drawn_here} in this one)"
         )
 
-    def close(self, wait: bool = True) -> None:
-        """Let the worker go (it ends when its input does; one still drawing is stopped) and remove the
-        temporary folder. Safe to call twice."""
+    def close(self) -> None:
+        """Let the worker go (it ends with its input; one that still has batches to draw is stopped) and
+        remove the temporary folder. Safe to call twice."""
         worker, self._worker = self._worker, None
         if worker is not None:
-            try:
-                worker.stdin.close()
-                if worker.poll() is None and self._answered < len(self._batches):
-                    worker.kill()  # work left that nobody will read: a build that stopped
-                worker.wait(5 if wait else 0.5)
-            except (OSError, subprocess.TimeoutExpired):
-                worker.kill()
-            finally:
-                worker.stdout.close()
+            _end(worker, kill=self._answered < len(self._batches))
         if self._temporary is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
             self._temporary = None
@@ -223,11 +216,19 @@ class CardDrawing:
                 self._temporary = Path(tempfile.mkdtemp(prefix="servicetips-cards-"))
                 self._store = CardCache(self._temporary)
             env = dict(os.environ)
-            # The worker imports this package from where this process did, installed or not.
+            # The worker imports this package from where this process did: an installed package is
+            # found as here; a folder this process was handed on sys.path is handed on, after the rest
+            # (first, it would come before the standard library).
             package_root = str(Path(__file__).resolve().parent.parent)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+            if package_root not in sys.path[1:]:
+                env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), package_root]))
+            # -P: not the current folder first on sys.path, where a stray queue.py or json.py (or a
+            # servicetips/ of its own) would run in the worker; the fingerprint of what draws the cards
+            # must be this process's, or the worker refuses to draw.
+            command = [sys.executable, "-P", "-m", "servicetips.card_drawing", str(self._store.root)]
+            command += [renderer_fingerprint(), "temporary" if self._temporary is not None else "kept"]
             self._worker = subprocess.Popen(
-                [sys.executable, "-m", "servicetips.card_drawing", str(self._store.root)],
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -270,42 +271,68 @@ class CardDrawing:
         self._background = False
         worker, self._worker = self._worker, None
         if worker is not None:
-            worker.kill()
-            worker.wait()
-            worker.stdin.close()
-            worker.stdout.close()
+            _end(worker, kill=True)
+
+
+def _end(worker: subprocess.Popen, kill: bool) -> None:
+    """Close the worker's pipes and wait for it: it ends with its input; `kill` stops it at once."""
+    if kill:
+        worker.kill()
+    for stream in (worker.stdin, worker.stdout):
+        with contextlib.suppress(OSError):  # a batch still buffered for a worker that is gone
+            stream.close()
+    try:
+        worker.wait(5)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 # -- the worker process ----------------------------------------------------------------------
 
 
-def serve(folder: str) -> int:
+def serve(folder: str, fingerprint: str, temporary: bool = False) -> int:
     """The worker: read batches (JSON lines of [cache key, *card fields]) from stdin, leave each card
-    in the card cache at `folder` unless it is there already, and answer `ok` a batch (or `error ...`)."""
+    in the card cache at `folder` unless it is there already, and answer `ok` a batch (or `error ...`).
+
+    It refuses to draw when `fingerprint` is not its own `renderer_fingerprint()` (other code or
+    another font than the build's). It stops as soon as its input ends: the build closes it when it
+    needs nothing more, or because it stopped; a `temporary` folder is then removed.
+    """
+    out = sys.stdout.buffer
+    if fingerprint != renderer_fingerprint():
+        out.write(b"error the worker would draw with other code or another font than the build\n")
+        out.flush()
+        return 1
     store = CardCache(Path(folder))
     lines: queue.Queue[bytes | None] = queue.Queue()
+    ended = threading.Event()
     # A thread drains the input as it comes, so the build never waits to hand over a batch.
-    threading.Thread(target=_read_all, args=(sys.stdin.buffer, lines), daemon=True).start()
-    out = sys.stdout.buffer
-    while (line := lines.get()) is not None:
-        try:
-            for key, *fields in json.loads(line):
-                if store.get(key) is None:
-                    store.put(key, render_card(Card(*fields)))
-        except Exception as exc:  # noqa: BLE001 - said to the build, which draws the cards itself
-            out.write(f"error {type(exc).__name__}: {exc}".replace("\n", " ").encode("utf-8") + b"\n")
+    threading.Thread(target=_read_all, args=(sys.stdin.buffer, lines, ended), daemon=True).start()
+    try:
+        while (line := lines.get()) is not None and not ended.is_set():
+            try:
+                for key, *fields in json.loads(line):
+                    if store.get(key) is None:
+                        store.put(key, render_card(Card(*fields)))
+            except Exception as exc:  # noqa: BLE001 - said to the build, which draws the cards itself
+                out.write(f"error {type(exc).__name__}: {exc}".replace("\n", " ").encode("utf-8") + b"\n")
+                out.flush()
+                return 1
+            out.write(b"ok\n")
             out.flush()
-            return 1
-        out.write(b"ok\n")
-        out.flush()
-    return 0
+        return 0
+    finally:
+        if temporary:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_all(stream, lines: queue.Queue) -> None:
+def _read_all(stream, lines: queue.Queue, ended: threading.Event) -> None:
     for line in stream:
         lines.put(line)
+    ended.set()
     lines.put(None)
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1]))
+    sys.exit(serve(sys.argv[1], sys.argv[2], sys.argv[3] == "temporary"))

@@ -43,7 +43,9 @@ from functools import lru_cache
 from pathlib import Path
 
 # Without O_NOFOLLOW (Windows), the lstat before and the inode compared after still keep a link out.
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# O_NONBLOCK: a FIFO put in the old file's place after its lstat would block the open forever; with
+# it, the open returns and the inode compared refuses it.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 # Errors that say no link will work in this folder pair: stop trying for the rest of the writer's life.
 _NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EACCES, errno.EROFS, errno.ENOTSUP, errno.EOPNOTSUPP}
@@ -150,7 +152,7 @@ class LinkingWriter:
             return False
         try:
             opened = os.fstat(descriptor)
-            if (opened.st_dev, opened.st_ino) != (found.st_dev, found.st_ino):
+            if (opened.st_dev, opened.st_ino) != (found.st_dev, found.st_ino) or not stat.S_ISREG(opened.st_mode):
                 return False
             # A raw descriptor, not a buffered file: two thousand of these per build.
             chunks, size = [], 0
