@@ -20,12 +20,14 @@ from pathlib import Path
 
 import pytest
 
+from servicetips import build as build_module
 from servicetips import card_drawing
 from servicetips.build import build_site
 from servicetips.card_cache import CardCache, card_key
 from servicetips.card_drawing import BATCH, CardDrawing
 from servicetips.cards import Card, render_card
 from servicetips.feeds import SiteInfo
+from servicetips.share import HeadsBuilder
 from support import AS_OF, REPO
 from support import build_site as build_real_site
 from support.builds import assert_same_sites
@@ -301,3 +303,26 @@ def test_a_worker_whose_build_is_gone_stops_and_removes_its_temporary_folder(tmp
     assert worker.wait(60) == 0
     assert not list(tmp_path.glob("servicetips-cards-*"))
     drawing._worker = None  # the build is gone: nothing of it runs on
+
+
+def test_a_build_that_fails_after_the_cards_were_sent_stops_their_worker(monkeypatch) -> None:
+    # Both while the cards are named (the home page's card is the last) and later, in the feeds.
+    workers = []
+    send = CardDrawing._send
+
+    def sending(self) -> None:
+        send(self)
+        workers.append(self._worker)
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("this step failed")
+
+    monkeypatch.setattr(CardDrawing, "_send", sending)
+    for owner, name in ((HeadsBuilder, "home"), (build_module, "build_feeds")):
+        with monkeypatch.context() as patch:
+            patch.setattr(owner, name, failing)
+            workers.clear()
+            with pytest.raises(RuntimeError, match="this step failed"):
+                build_site(REPO / "tips", DAY, SITE, card_process=True)
+        assert workers and workers[0] is not None, name
+        assert all(worker.poll() is not None for worker in workers if worker is not None), name

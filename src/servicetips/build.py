@@ -190,19 +190,15 @@ def build_site(
     # at once; the others while the pages are made and written).
     card_cache = CardCache(cache_dir) if cache_dir is not None else None
     cards = CardDrawing(card_cache, background=card_process)
-    share = build_reach(report.library, report.schedule, settings, visible, visible.with_pages, cards)
-    try:
+    try:  # until the output holds the cards, a failure here must stop their worker
+        share = build_reach(report.library, report.schedule, settings, visible, visible.with_pages, cards)
         others = [file.path for file in share.files] + cards.paths()
         feeds = build_feeds(report.library, report.schedule, settings, visible, share.images, others, hub)
-    except BaseException:
-        cards.close()
-        raise
-    files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
-    feed_paths = [file.path for file in feeds]
-    index = SitePages(report.library, report.schedule, feed_paths, visible, settings.language)
-    # Pages whose inputs are unchanged since the last build come from the cache folder as they were.
-    kept = KeptPages(cache_dir, index.index) if cache_dir is not None else None
-    try:
+        files = tuple(sorted([*feeds, *share.files], key=lambda file: file.path))
+        feed_paths = [file.path for file in feeds]
+        index = SitePages(report.library, report.schedule, feed_paths, visible, settings.language)
+        # Pages whose inputs are unchanged since the last build come from the cache folder as they were.
+        kept = KeptPages(cache_dir, index.index) if cache_dir is not None else None
         pages = tuple(index.pages(kept))
         # Only the images `tips check` accepted (servicetips.assets): real images with slug names.
         assets = tuple(Asset(routes.tip_asset(relative), path) for relative, path in tip_assets(root)[0])

@@ -69,7 +69,8 @@ def _is_card_png(data: bytes) -> bool:
 
 
 class CardCache:
-    """Card PNGs kept in `folder` by `card_key`; `render(card)` draws only what the folder does not hold."""
+    """Card PNGs kept in `folder` by `card_key` (`card_drawing.CardDrawing` reads them, and draws and keeps
+    what the folder does not hold)."""
 
     def __init__(self, folder: Path) -> None:
         self._store = Store(folder, FOLDER, suffix=SUFFIX, log=log, fallback="cards are drawn, not cached")
@@ -94,20 +95,3 @@ class CardCache:
     def put(self, key: str, png: bytes) -> None:
         """Keep `png` under `key`, atomically; when the folder cannot be written, say so once and stop trying."""
         self._store.put(key, png)
-
-    def render(self, card: Card) -> bytes:
-        """`card` as PNG bytes: the kept copy when there is a sound one, else drawn now and kept."""
-        key = card_key(card)
-        png = self.get(key)
-        if png is not None:
-            self.hits += 1
-            return png
-        self.misses += 1
-        png = cards.render_card(card)
-        self.put(key, png)
-        return png
-
-
-def render_with(cache: CardCache | None, card: Card) -> bytes:
-    """`card` drawn through `cache`, or drawn directly when there is no cache."""
-    return cards.render_card(card) if cache is None else cache.render(card)
