@@ -140,9 +140,12 @@ def on_post_build(config: MkDocsConfig) -> None:
         return
     if _state.warnings is not None and _state.warnings.get_counts():
         return  # MkDocs raises next; on_build_error removes the staging folder
-    if _state.writer is not None and _state.writer.old_root is not None:
+    if _state.writer is not None:
         done = _state.writer
-        log.info(f"unchanged files linked to the previous site: {done.linked} (written: {done.written})")
+        log.info(
+            f"files linked to the previous site: {done.linked}, to the build cache: {done.linked_from_cache} "
+            f"(written: {done.written})"
+        )
     try:
         swap_into_place(_state.staging, _state.target)
     except OutputError as exc:
@@ -206,6 +209,7 @@ def _start_writer(old: Path | None, new: Path) -> None:
         return
     # Shared with the core's writers of this build (linked_output.writer), so the folders made are known to all.
     _state.writer = writer(old, new)
+    _state.writer.begin()  # the page cache and the cards offer it their cache entries (linked_output.in_use)
     # The engine's own modules: the ones its build looks the two functions up in, under ProperDocs too.
     utils = importlib.import_module(f"{engine_check.ENGINE}.utils")
     file_class = importlib.import_module(f"{engine_check.ENGINE}.structure.files").File
@@ -221,6 +225,8 @@ def _stop_writer() -> None:
     for owner, name, original in reversed(_state.replaced):
         setattr(owner, name, original)
     _state.replaced = []
+    if _state.writer is not None:
+        _state.writer.end()
     _state.writer = None
 
 
