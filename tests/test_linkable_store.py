@@ -111,20 +111,23 @@ def test_an_entry_of_the_older_format_is_ignored_and_pruned(tmp_path):
 
 
 def test_put_leaves_one_file_per_key(tmp_path):
-    first = store(tmp_path)
-    first.put(KEY, b"<p>one</p>")
+    store(tmp_path).put(KEY, b"<p>one</p>")
     # Another build kept other bytes under the key (another renderer; or a damaged file's own seal).
     store(tmp_path).put(KEY, b"<p>two</p>")
-    first.put(KEY, b"<p>one</p>")
+    later = store(tmp_path)
+    later.put(KEY, b"<p>one</p>")
     assert len(list((tmp_path / "pages" / KEY[:2]).iterdir())) == 1
     assert store(tmp_path).get(KEY) == b"<p>one</p>"
+    assert later.get(KEY) == b"<p>one</p>"
 
 
-def test_an_entry_another_process_left_after_the_shard_was_read_is_found(tmp_path):
+def test_an_entry_another_process_left_after_the_shard_was_read_is_found_on_recheck(tmp_path):
     reader = store(tmp_path)
     assert reader.entry(KEY) is None  # the shard is read (empty) and remembered
     store(tmp_path).put(OTHER, b"<p>other</p>")  # the card worker, say, leaves one in the same shard
-    assert reader.get(OTHER) == b"<p>other</p>"
+    assert reader.entry(OTHER) is None  # what was read is trusted: no scandir for every lookup
+    assert reader.entry(OTHER, recheck=True).payload == b"<p>other</p>"
+    assert reader.get(OTHER) == b"<p>other</p>"  # and now remembered
 
 
 def test_prune_keeps_the_entries_asked_for_and_writes_under_way(tmp_path):

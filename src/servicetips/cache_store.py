@@ -141,16 +141,20 @@ class Store:
         header, payload = data[:length], data[length:]
         return payload if header == _header(self.kind, key, payload) else None
 
-    def entry(self, key: str) -> Entry | None:
-        """The sound entry kept under `key` in a linkable store, with its file's identity as read; None otherwise."""
+    def entry(self, key: str, recheck: bool = False) -> Entry | None:
+        """The sound entry kept under `key` in a linkable store, with its file's identity as read; None otherwise.
+
+        A shard is read once per store and remembered (a scandir for each
+        lookup cost more than reading the entries in a repeat build), with
+        what this store puts added; `recheck` reads it again, for an entry
+        another process (the card worker) may have left since.
+        """
         if not self.linkable or not _KEY.fullmatch(key):
             return None
         names, fresh = self._sealed_names(key)
         found = self._sound(key, names)
-        if found is None and not fresh:
-            # Listed earlier in the build: another process (the card worker) may have left it since.
-            names, _ = self._sealed_names(key, fresh=True)
-            found = self._sound(key, names)
+        if found is None and recheck and not fresh:
+            found = self._sound(key, self._sealed_names(key, fresh=True)[0])
         return found
 
     def _sound(self, key: str, names: list[str]) -> Entry | None:
@@ -203,7 +207,7 @@ class Store:
             return None
         # Another file under this key (damaged, or sealed for other bytes) would be read first next time.
         name = target.rpartition("/")[2]
-        for other in self._sealed_names(key, fresh=True)[0]:
+        for other in self._sealed_names(key)[0]:
             if other != name:
                 Path(shard, other).unlink(missing_ok=True)
         self._listed.setdefault(key[:2], {})[key] = [name]
@@ -213,8 +217,7 @@ class Store:
         """The names in `key`'s shard that a linkable entry of `key` could have, and whether they were read
         from the folder just now (`fresh`, or the shard's first lookup) rather than remembered.
 
-        A shard is read once (a scandir for each lookup cost more than the reads of the entries
-        themselves in a repeat build) and again when an entry is not found in what was read.
+        A shard is read at its first lookup and when `fresh` asks for it.
         """
         shard = key[:2]
         listed = None if fresh else self._listed.get(shard)

@@ -94,9 +94,10 @@ class CardCache:
         found = self.entry(key)
         return found.payload if found is not None else None
 
-    def entry(self, key: str) -> Entry | None:
-        """The sound card kept under `key` with its file (which the site may link), or None."""
-        found = self._store.entry(key)
+    def entry(self, key: str, recheck: bool = False) -> Entry | None:
+        """The sound card kept under `key` with its file (which the site may link), or None; `recheck`
+        looks again for one another process (the worker, the build) may have left since this cache looked."""
+        found = self._store.entry(key, recheck)
         return found if found is not None and _is_card_png(found.payload) else None
 
     def put(self, key: str, png: bytes) -> Entry | None:

@@ -197,7 +197,7 @@ class CardDrawing:
 
     def _from_worker(self, path: str) -> bytes | None:
         key = self._cards[path][1]
-        entry = self._store.entry(key) if self._store is not None else None
+        entry = self._store.entry(key, recheck=True) if self._store is not None else None
         if entry is None:
             return None  # not sound, or not left at all (a cache the worker could not write): drawn here
         self.drawn_by_worker += 1
@@ -325,7 +325,7 @@ def serve(folder: str, fingerprint: str, temporary: bool = False) -> int:
         while (line := lines.get()) is not None and not ended.is_set():
             try:
                 for key, *fields in json.loads(line):
-                    if store.get(key) is None:
+                    if store.entry(key, recheck=True) is None:  # the build may have drawn it meanwhile
                         store.put(key, render_card(Card(*fields)))
             except Exception as exc:  # noqa: BLE001 - said to the build, which draws the cards itself
                 out.write(f"error {type(exc).__name__}: {exc}".replace("\n", " ").encode("utf-8") + b"\n")
