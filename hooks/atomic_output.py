@@ -23,9 +23,12 @@ the pages MkDocs writes (`utils.write_file`, from `_build_page` and the theme's
 templates) and the files it copies or writes (`File.copy_file`: theme assets,
 generated files) become hard links to the previous site's file at the same
 path when its bytes are the same, and new files otherwise. The folders made
-are remembered instead of MkDocs asking `makedirs` for every file. A `--dirty`
-build takes the same writer without links, so it replaces a file instead of
-opening it in place (bytes shared through a link are never changed). This
+are remembered instead of MkDocs asking `makedirs` for every file. The
+writer also links share cards and rendered pages from the build cache, when
+the page cache and the cards hook offer it an entry with the very bytes
+asked for (`linked_output.in_use`). A `--dirty` build takes the same writer
+with no previous site to link to, so it replaces a file instead of opening it
+in place (bytes shared through a link are never changed by it). This
 replaces those two MkDocs functions for the build, so it runs only on an
 engine checked against them (`_linking_mismatch`); otherwise, or with
 `TIPS_LINK_UNCHANGED=off`, MkDocs writes every file itself, with one info line.

@@ -47,12 +47,17 @@ class _Build:  # one build: its inputs, then the core's output and each page's h
     heads: dict = field(default_factory=dict)
 
 
-_process = {"command": "build", "build": None}  # the command outlives builds; on_config replaces "build"
+_process = {
+    "command": "build",
+    "full_build": True,
+    "build": None,
+}  # the command outlives builds; on_config replaces "build"
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    """Remember whether this is a build or a preview server."""
+    """Remember whether this is a build or a preview server, and whether it builds every page."""
     _process["command"] = command
+    _process["full_build"] = command == "build" and not dirty
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -178,6 +183,10 @@ def on_post_build(config: MkDocsConfig) -> None:
                 shown = replaced_site(site) or site  # the site's own folder, not the staging one beside it
                 raise Abort(f"The share cards could not be written into {shown}: {exc}") from None
             log.info(build.output.cards.summary())
+            # Only a full build names every card; old ones (a changed title, another layout) go.
+            removed = build.output.cards.prune_cache() if _process.get("full_build") else 0
+            if removed:
+                log.info(f"share cards: {removed} old entries removed from the cache")
     finally:
         _end(build)
 

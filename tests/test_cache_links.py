@@ -72,13 +72,61 @@ def test_an_offer_is_for_the_next_write_of_its_path_only(tmp_path, kept, site_wr
 
 
 def test_an_entry_changed_in_place_after_it_was_checked_is_not_linked(tmp_path, kept, site_writer):
-    Path(kept.path).write_bytes(PAGE.replace(b"Kept", b"Evil"))  # same inode, same size, other bytes
+    # Another name of the file (a site written in place) changes it after the build read and checked it.
+    with open(kept.path, "r+b") as entry:
+        entry.write(PAGE.replace(b"Kept", b"Evil"))  # same inode, same size, other bytes
     site_writer.offer("tips/a/index.html", kept)
-    # The inode is the one checked, so only the offered payload's bytes protect the site here: the
-    # writer trusts the check made when the entry was read, as the cache never writes in place.
-    # What it does guard: the bytes published are the ones asked for, checked against the payload.
-    assert site_writer.write("tips/a/index.html", PAGE.replace(b"Kept", b"Evil")) is False
-    assert (tmp_path / "staging/tips/a/index.html").read_bytes() == PAGE.replace(b"Kept", b"Evil")
+    assert site_writer.write("tips/a/index.html", PAGE) is False
+    assert (tmp_path / "staging/tips/a/index.html").read_bytes() == PAGE  # the bytes the build meant
+
+
+def test_two_sites_never_share_a_cache_entry(tmp_path, kept):
+    sites = []
+    for name in ("prod", "preview"):
+        (tmp_path / name).mkdir()
+        writer = LinkingWriter(None, tmp_path / name)
+        writer.begin()
+        writer.offer("tips/a/index.html", kept)
+        writer.write("tips/a/index.html", PAGE)
+        writer.end()
+        sites.append(tmp_path / name / "tips/a/index.html")
+    assert same_file(kept.path, sites[0]) and not same_file(kept.path, sites[1])
+    with open(sites[1], "wb") as page:  # MkDocs' own write_file, in a --dirty build without our writer
+        page.write(PAGE.replace(b"Kept", b"Evil"))
+    assert sites[0].read_bytes() == PAGE and Path(kept.path).read_bytes() == PAGE
+
+
+def test_an_entry_the_replaced_site_links_at_the_same_path_is_linked_again(tmp_path, kept):
+    old, new = tmp_path / "site", tmp_path / "staging"
+    (old / "tips/a").mkdir(parents=True)
+    os.link(kept.path, old / "tips/a/index.html")  # the last build's link: the entry has two names
+    new.mkdir()
+    writer = LinkingWriter(old, new)
+    writer.begin()
+    try:
+        writer.offer("tips/a/index.html", kept)
+        assert writer.write("tips/a/index.html", PAGE) is True
+        # At another path, the old site's name is not this file's: another site shares it, no link.
+        writer.offer("tips/b/index.html", kept)
+        assert writer.write("tips/b/index.html", PAGE) is False
+    finally:
+        writer.end()
+    assert same_file(kept.path, new / "tips/a/index.html")
+    assert not same_file(kept.path, new / "tips/b/index.html")
+
+
+def test_a_dirty_build_over_a_site_that_links_the_entry_keeps_the_link(tmp_path, kept, site_writer):
+    site_writer.offer("tips/a/index.html", kept)
+    site_writer.write("tips/a/index.html", PAGE)
+    dirty = LinkingWriter(None, tmp_path / "staging")  # the next build, into the same folder
+    dirty.begin()
+    try:
+        dirty.offer("tips/a/index.html", kept)
+        assert dirty.write("tips/a/index.html", PAGE) is True
+    finally:
+        dirty.end()
+    assert same_file(kept.path, tmp_path / "staging/tips/a/index.html")
+    assert os.stat(kept.path).st_nlink == 2
 
 
 def test_an_entry_replaced_after_it_was_checked_is_not_linked(tmp_path, kept, site_writer):

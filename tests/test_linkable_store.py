@@ -147,3 +147,20 @@ def test_path_names_the_kept_file_or_none(tmp_path):
     assert store(tmp_path).path(KEY) is None
     entry = store(tmp_path).put(KEY, b"<p>one</p>")
     assert store(tmp_path).path(KEY) == Path(entry.path)
+
+
+def test_a_sound_entry_another_process_left_is_kept_not_replaced(tmp_path):
+    # The card worker and the build may draw the same card at the meeting point: the second
+    # write keeps the first file, which a site may have linked already.
+    first = store(tmp_path).put(KEY, b"<p>one</p>")
+    second = store(tmp_path).put(KEY, b"<p>one</p>")
+    assert (second.device, second.inode) == (first.device, first.inode)
+    assert not list((tmp_path / "pages").rglob(".tmp-*"))
+
+
+def test_a_damaged_entry_under_the_sealed_name_is_replaced(tmp_path):
+    first = store(tmp_path).put(KEY, b"<p>one</p>")
+    Path(first.path).write_bytes(b"<p>two</p>")  # same name, other bytes: the seal refuses it
+    again = store(tmp_path).put(KEY, b"<p>one</p>")
+    assert again.path == first.path and again.inode != first.inode
+    assert store(tmp_path).get(KEY) == b"<p>one</p>"

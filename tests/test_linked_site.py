@@ -135,6 +135,28 @@ def test_cards_and_pages_are_links_to_the_build_cache_with_the_bytes_of_a_writte
     assert {name: (second.site / name).read_bytes() for name in before} == before
 
 
+def test_a_site_written_in_place_never_changes_another_site_built_from_the_same_cache(base, tmp_path):
+    # Two sites from one cache folder (a published one, a preview); MkDocs' own writer then writes the
+    # second in place (a --dirty build with linking off). The first must keep its bytes.
+    cache = {"TIPS_CACHE_DIR": str(tmp_path / "cache")}
+    prod = _build(base[0], tmp_path / "prod" / "site", **cache)
+    preview = _build(base[0], tmp_path / "preview" / "site", **cache)
+    published = (prod.site / CHANGED_PAGE).read_bytes()
+    tips = changed_tips(base, tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--dirty", "--site-dir", str(preview.site)],
+        cwd=REPO,
+        env=build_env(tips, AS_OF, {**cache, "TIPS_LINK_UNCHANGED": "off"}),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert b"the app stalls" in (preview.site / CHANGED_PAGE).read_bytes()
+    assert (prod.site / CHANGED_PAGE).read_bytes() == published
+    assert b"the app stalls" not in (prod.site / CHANGED_PAGE).read_bytes()
+
+
 def test_with_linking_turned_off_every_file_is_written_anew(base, tmp_path):
     site = previous_site(base, tmp_path)
     before = inodes(site)
@@ -252,3 +274,17 @@ def test_a_static_file_larger_than_the_comparison_limit_is_copied_as_mkdocs_copi
         hooks._copy_file(file, False)
     assert [Path(file.abs_src_path).name for file in copied] == ["large.bin"]
     assert (new / "small.bin").read_bytes() == b"x" * 1024 and not (new / "large.bin").exists()
+
+
+def test_a_full_build_removes_the_cards_it_did_not_draw_or_read_and_older_entries(base, tmp_path):
+    cache = tmp_path / "cache"
+    _build(base[0], tmp_path / "first" / "site", TIPS_CACHE_DIR=str(cache))
+    shard = next((cache / "cards").iterdir())
+    stale = [shard / f"{'0' * 64}.{'1' * 64}.png", shard / f"{'2' * 64}.card"]  # another title's; the old format
+    for path in stale:
+        path.write_bytes(b"an old card")
+    kept = sorted(path.name for path in (cache / "cards").rglob("*.png") if path not in stale)
+    result = _build(base[0], tmp_path / "second" / "site", TIPS_CACHE_DIR=str(cache))
+    assert "share cards: 2 old entries removed from the cache" in result.output
+    assert not any(path.exists() for path in stale)
+    assert sorted(path.name for path in (cache / "cards").rglob("*.png")) == kept

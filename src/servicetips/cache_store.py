@@ -19,9 +19,11 @@ sha256 of the kind, the key and the payload. A file whose bytes do not hash
 to the seal its name carries (cut short, flipped, copied from another key's
 or kind's place) is taken as absent, as above. `entry` gives the file's
 identity (device and inode) as it was checked, which the linking writer
-(`linked_output`) compares again at the link. Such an entry's file is never
-changed in place (every write is a new file renamed over it), so the bytes
-a site shares with it through a link stay the bytes checked.
+(`linked_output`) compares again at the link, with the bytes. This store
+never changes an entry's file in place, and never replaces a sound entry
+(a site may link it): a write finds the sealed name taken by a sound file
+and keeps it. Another name of the file can change it (a site written in
+place); the seal then refuses the entry, and `put` replaces it.
 Writes go to a temporary file renamed into place, so a reader never sees a
 half-written entry. The temporary name is this process's id and a counter,
 created exclusively (`O_EXCL`), not `tempfile.mkstemp`: a build writes
@@ -196,7 +198,7 @@ class Store:
                     out.write(_header(self.kind, key, payload))
                 out.write(payload)
                 written = os.fstat(out.fileno())
-            os.replace(temp, target)
+            kept = self._keep_or_replace(key, temp, target) if self.linkable else os.replace(temp, target)
         except OSError as exc:
             self.writable = False
             self._log.info("%s cache %s not used: %s (%s)", self._name, self.folder, exc, self._fallback)
@@ -211,7 +213,26 @@ class Store:
             if other != name:
                 Path(shard, other).unlink(missing_ok=True)
         self._listed.setdefault(key[:2], {})[key] = [name]
-        return Entry(target, payload, written.st_dev, written.st_ino)
+        return kept if kept is not None else Entry(target, payload, written.st_dev, written.st_ino)
+
+    def _keep_or_replace(self, key: str, temp: str, target: str) -> Entry | None:
+        """Put the written `temp` at `target` unless a sound entry is there already (another process drew
+        or rendered the same bytes, and a site may link that file): that entry, or None when `temp` took
+        the place."""
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            existing = self._sound(key, [target.rpartition("/")[2]])
+            if existing is not None:
+                os.unlink(temp)
+                return existing
+            os.replace(temp, target)  # damaged: replaced
+            return None
+        except OSError:
+            os.replace(temp, target)  # no hard links on this file system: a rename, as for other stores
+            return None
+        os.unlink(temp)
+        return None
 
     def _sealed_names(self, key: str, fresh: bool = False) -> tuple[list[str], bool]:
         """The names in `key`'s shard that a linkable entry of `key` could have, and whether they were read
@@ -222,7 +243,7 @@ class Store:
         shard = key[:2]
         listed = None if fresh else self._listed.get(shard)
         if listed is not None:
-            return listed.get(key, []), False
+            return sorted(listed.get(key, [])), False
         listed = {}
         try:
             with os.scandir(f"{self._root}/{shard}") as found:

@@ -26,6 +26,7 @@ import hashlib
 import json
 import logging
 import struct
+from collections.abc import Iterable
 from dataclasses import astuple
 from functools import lru_cache
 from pathlib import Path
@@ -104,3 +105,8 @@ class CardCache:
         """Keep `png` under `key`, atomically, and return its entry; when the folder cannot be written, say so
         once and stop trying (None)."""
         return self._store.put(key, png)
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Remove every card whose key is not in `keep` (and any file that is not a sound entry's name); the
+        number removed. A full build's cards are all it keeps: the folder holds one site's cards."""
+        return self._store.prune(keep) if self._store.writable else 0

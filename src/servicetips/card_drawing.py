@@ -132,6 +132,13 @@ class CardDrawing:
         entry = self._entries.get(path)
         return entry if entry is not None and self._cache is not None else None
 
+    def prune_cache(self) -> int:
+        """Drop the cache's cards this build did not name (a full build only: a preview names others);
+        the number removed."""
+        if self._cache is None:
+            return 0
+        return self._cache.prune(key for _card, key in self._cards.values())
+
     def summary(self) -> str:
         """One line on how this build's cards came: from the cache, drawn by the worker, drawn here."""
         return (

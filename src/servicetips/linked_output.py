@@ -32,12 +32,17 @@ A file the build cache holds can be linked from there instead (`offer`):
 the share cards and the rendered pages are kept in the cache as their bare
 bytes (`cache_store`, linkable stores), so a build that draws or renders one
 writes it once, into the cache, and the site gets a link. Such a link is
-made only when the bytes asked for are exactly the entry's payload (checked
-against its seal when it was read or written), and the file at the entry's
-path is still that one: a regular file, ours, with a new file's mode, the
-device and inode recorded then, before and after the link. An entry has
-several names by design (the cache's and each site's), which is why it may
-be linked though it has more than one; the cache never changes one in place.
+made only when the bytes asked for are exactly the entry's payload, and the
+file at the entry's path is still the one checked when it was read (a
+regular file, ours, with a new file's mode, the same device and inode, before
+and after the link) and holds those bytes now (read again, as above). And
+only when no other site shares it: the entry has no name but the cache's,
+or one more that is the replaced site's file at the same path (gone once
+the new site takes its place). So a published file shares its bytes with
+the cache and no other folder: two sites built from one cache each get their
+own files, and a tool that writes one site's file in place (MkDocs' own
+writer, in a `--dirty` build without this writer) can only spoil the cache's
+entry, whose seal then refuses it.
 
 A linked file keeps the old file's modification time (a tool that compares
 times, like rsync, sees it unchanged, which it is). Nothing here knows about
@@ -100,6 +105,7 @@ class LinkingWriter:
         self._real: dict[str, bool] = {}  # folders of old_root: True when a real folder, no link on the way
         self._lock = threading.Lock()
         self.linked_from_cache = 0
+        self._link_allowed = link
         self.cache_linking = link  # cleared when a link from the cache cannot be made here (another disk)
         self._offers: dict[str, Entry] = {}  # relative path -> the cache entry whose bytes are on their way there
         self._taking_offers = False
@@ -107,6 +113,7 @@ class LinkingWriter:
     def begin(self) -> None:
         """A build now writes its site through this writer: take offers, and let `in_use` find it."""
         self._taking_offers = True
+        self.cache_linking = self._link_allowed  # a writer kept for a later build tries links again
         with _registry_lock:
             _in_use[self.new_root] = self
 
@@ -131,7 +138,7 @@ class LinkingWriter:
         folder = "/".join(parts[:-1])
         target = os.path.join(self.new_root, *parts)
         offered = self._offers.pop(relative, None) if self._offers else None
-        if offered is not None and self._link_entry(offered, folder, target, data):
+        if offered is not None and self._link_entry(offered, parts, target, data):
             self.linked_from_cache += 1
             return True
         if self.linking and self._link(parts, folder, target, data):
@@ -179,8 +186,9 @@ class LinkingWriter:
             return False
         return True
 
-    def _link_entry(self, entry: Entry, folder: str, target: str, data: bytes) -> bool:
-        """Link the cache entry's file at `target` when it holds exactly `data` and is still the file checked."""
+    def _link_entry(self, entry: Entry, parts: list[str], target: str, data: bytes) -> bool:
+        """Link the cache entry's file at `target` when it holds exactly `data`, is still the file checked,
+        and no other site shares it (see the module docstring)."""
         if not self.cache_linking or (entry.payload is not data and entry.payload != data):
             return False
         try:
@@ -189,6 +197,18 @@ class LinkingWriter:
             return False
         if (found.st_dev, found.st_ino) != (entry.device, entry.inode) or not self._owned_regular(found, len(data)):
             return False
+        try:
+            present = os.lstat(target)
+        except OSError:
+            present = None
+        if present is not None and (present.st_dev, present.st_ino) == (found.st_dev, found.st_ino):
+            # A --dirty build over a site that already links this entry: nothing to do but check the bytes.
+            return self._same_bytes(entry.path, found, data)
+        if found.st_nlink > 1 and not (found.st_nlink == 2 and self._old_site_holds(parts, found)):
+            return False  # another site links it: this one gets a file of its own
+        if not self._same_bytes(entry.path, found, data):
+            return False  # changed in place since it was read (through another name of the file)
+        folder = "/".join(parts[:-1])
         try:
             self.folder_made(folder)
             try:
@@ -205,6 +225,16 @@ class LinkingWriter:
             os.unlink(target)  # the entry was replaced between the check and the link: written instead
             return False
         return True
+
+    def _old_site_holds(self, parts: list[str], found: os.stat_result) -> bool:
+        """True when the replaced site's file at the same path is `found` (reached through real folders)."""
+        if self.old_root is None or not self._real_folder("/".join(parts[:-1])):
+            return False
+        try:
+            old = os.lstat(os.path.join(self.old_root, *parts))
+        except OSError:
+            return False
+        return (old.st_dev, old.st_ino) == (found.st_dev, found.st_ino)
 
     def _owned_regular(self, found: os.stat_result, size: int) -> bool:
         return (
