@@ -23,9 +23,12 @@ the pages MkDocs writes (`utils.write_file`, from `_build_page` and the theme's
 templates) and the files it copies or writes (`File.copy_file`: theme assets,
 generated files) become hard links to the previous site's file at the same
 path when its bytes are the same, and new files otherwise. The folders made
-are remembered instead of MkDocs asking `makedirs` for every file. A `--dirty`
-build takes the same writer without links, so it replaces a file instead of
-opening it in place (bytes shared through a link are never changed). This
+are remembered instead of MkDocs asking `makedirs` for every file. The
+writer also links share cards and rendered pages from the build cache, when
+the page cache and the cards hook offer it an entry with the very bytes
+asked for (`linked_output.in_use`). A `--dirty` build takes the same writer
+with no previous site to link to, so it replaces a file instead of opening it
+in place (bytes shared through a link are never changed by it). This
 replaces those two MkDocs functions for the build, so it runs only on an
 engine checked against them (`_linking_mismatch`); otherwise, or with
 `TIPS_LINK_UNCHANGED=off`, MkDocs writes every file itself, with one info line.
@@ -140,9 +143,12 @@ def on_post_build(config: MkDocsConfig) -> None:
         return
     if _state.warnings is not None and _state.warnings.get_counts():
         return  # MkDocs raises next; on_build_error removes the staging folder
-    if _state.writer is not None and _state.writer.old_root is not None:
+    if _state.writer is not None:
         done = _state.writer
-        log.info(f"unchanged files linked to the previous site: {done.linked} (written: {done.written})")
+        log.info(
+            f"files linked to the previous site: {done.linked}, to the build cache: {done.linked_from_cache} "
+            f"(written: {done.written})"
+        )
     try:
         swap_into_place(_state.staging, _state.target)
     except OutputError as exc:
@@ -206,6 +212,7 @@ def _start_writer(old: Path | None, new: Path) -> None:
         return
     # Shared with the core's writers of this build (linked_output.writer), so the folders made are known to all.
     _state.writer = writer(old, new)
+    _state.writer.begin()  # the page cache and the cards offer it their cache entries (linked_output.in_use)
     # The engine's own modules: the ones its build looks the two functions up in, under ProperDocs too.
     utils = importlib.import_module(f"{engine_check.ENGINE}.utils")
     file_class = importlib.import_module(f"{engine_check.ENGINE}.structure.files").File
@@ -221,6 +228,8 @@ def _stop_writer() -> None:
     for owner, name, original in reversed(_state.replaced):
         setattr(owner, name, original)
     _state.replaced = []
+    if _state.writer is not None:
+        _state.writer.end()
     _state.writer = None
 
 

@@ -5,7 +5,9 @@ only describes MkDocs' objects to it and puts the cache in the render path.
 MkDocs renders a page with `env.get_template(name).render(context)` right
 after `on_page_context` (`commands/build.py: _build_page`); `on_env` wraps
 the templates it hands out there, so `render(context)` returns the kept
-HTML on a hit and renders and keeps it on a miss. Everything around it
+HTML on a hit and renders and keeps it on a miss. The entry is offered to
+the writer the site is written through (`linked_output.in_use`), which links
+it when MkDocs then writes exactly those bytes. Everything around it
 (`on_post_page`, writing the file, the sitemap, the search index) runs as
 always, and templates included or extended from inside Jinja are untouched.
 
@@ -42,6 +44,7 @@ from mkdocs.theme import Theme
 
 import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
 from servicetips.build import cache_dir_for
+from servicetips.linked_output import in_use
 from servicetips.page_cache import (
     PageCache,
     UnkeyableError,
@@ -158,10 +161,17 @@ class _CachedTemplate:
         except (UnkeyableError, AttributeError, TypeError, ValueError, OSError) as exc:
             _turn_off(f"{exc} (in the context of {context['page'].file.src_uri})")
             return self._template.render(context)
-        html = cache.get(key)
-        if html is None:
+        found = cache.find(key)
+        if found is None:
             html = self._template.render(context)
-            cache.put(key, html)
+            entry = cache.put(key, html)
+        else:
+            html, entry = found
+        if entry is not None:
+            # MkDocs writes these bytes next (unless a later hook changes them): the site links the entry.
+            site_writer = in_use(self._config.site_dir)
+            if site_writer is not None:
+                site_writer.offer(context["page"].file.dest_uri, entry)
         return html
 
     def _key(self, context: dict) -> str:

@@ -30,6 +30,7 @@ import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.pat
 import fast_pages  # hooks/fast_pages.py
 from servicetips.build import BuildInputs, SiteOutput, build_inputs
 from servicetips.dates import pin_source_date_epoch, unpin_source_date_epoch
+from servicetips.linked_output import in_use
 from servicetips.markup import html_page_meta
 from servicetips.pages import insert_content, problems_markdown, unknown_marker
 from servicetips.routes import is_tip_page
@@ -46,12 +47,17 @@ class _Build:  # one build: its inputs, then the core's output and each page's h
     heads: dict = field(default_factory=dict)
 
 
-_process = {"command": "build", "build": None}  # the command outlives builds; on_config replaces "build"
+_process = {
+    "command": "build",
+    "full_build": True,
+    "build": None,
+}  # the command outlives builds; on_config replaces "build"
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    """Remember whether this is a build or a preview server."""
+    """Remember whether this is a build or a preview server, and whether it builds every page."""
     _process["command"] = command
+    _process["full_build"] = command == "build" and not dirty
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -167,13 +173,20 @@ def on_post_build(config: MkDocsConfig) -> None:
             # The engine's own write_file, looked up now: hooks/atomic_output.py may have it link a card
             # whose bytes the replaced site already holds.
             write_file = importlib.import_module(f"{engine_check.ENGINE}.utils").write_file
+            site_writer = in_use(site)  # it links a card from the card cache rather than write it again
             try:
                 for card in build.output.card_files():
+                    if site_writer is not None and card.source is not None:
+                        site_writer.offer(card.path, card.source)
                     write_file(card.content, str(site / card.path))
             except OSError as exc:
                 shown = replaced_site(site) or site  # the site's own folder, not the staging one beside it
                 raise Abort(f"The share cards could not be written into {shown}: {exc}") from None
             log.info(build.output.cards.summary())
+            # Only a full build names every card; old ones (a changed title, another layout) go.
+            removed = build.output.cards.prune_cache() if _process.get("full_build") else 0
+            if removed:
+                log.info(f"share cards: {removed} old entries removed from the cache")
     finally:
         _end(build)
 

@@ -16,7 +16,7 @@ import pytest
 
 from servicetips import card_cache, cards, routes
 from servicetips.build import build_site, cache_dir_for
-from servicetips.cache_store import MAGIC
+from servicetips.cache_store import _header, _seal
 from servicetips.card_cache import CardCache, card_key
 from servicetips.card_drawing import CardDrawing
 from servicetips.cards import Card, render_card
@@ -48,7 +48,7 @@ def uncached() -> dict[str, bytes]:
 
 
 def kept(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*.card"))
+    return sorted(folder.rglob("*.png"))
 
 
 def test_builds_with_a_cold_and_a_warm_cache_equal_a_build_without_one(uncached, tmp_path):
@@ -105,49 +105,60 @@ def test_the_key_changes_with_the_drawing_code(monkeypatch, tmp_path):
     [
         lambda data: data[:-10],  # cut short
         lambda data: data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped in the PNG
-        lambda data: data.replace(MAGIC, b"servicetips-cache-v0\n"),  # another format
+        lambda data: _header(card_cache.FOLDER, card_key(CARD), data) + data,  # the older format's header
         lambda data: b"",  # empty
-        lambda data: data[data.index(b"\n", len(MAGIC)) + 1 :],  # the bare PNG, no header
+        lambda data: data + b"<script>alert(1)</script>",  # bytes added after the PNG's end
     ],
-    ids=["truncated", "bit-flip", "old-format", "empty", "no-header"],
+    ids=["truncated", "bit-flip", "old-format", "empty", "appended"],
 )
 def test_a_damaged_entry_is_ignored_and_rewritten(tmp_path, damage):
     cache = CardCache(tmp_path)
     good = drawn(cache, CARD)
     entry = cache.path(card_key(CARD))
     sound = entry.read_bytes()
+    assert sound == good  # the bare PNG: what the site publishes, by a link
     entry.write_bytes(damage(sound))
     assert cache.get(card_key(CARD)) is None
     assert drawn(CardCache(tmp_path), CARD) == good == render_card(CARD)
     assert entry.read_bytes() == sound
 
 
+def sound_name(card: Card) -> str:
+    """The name a sound entry of `card` has: its key, sealed with its PNG."""
+    key = card_key(card)
+    return f"{key}.{_seal(card_cache.FOLDER, key, render_card(card))}{card_cache.SUFFIX}"
+
+
 @pytest.mark.parametrize("fixture", ["foreign.png", "stray.txt"])
 def test_a_foreign_file_in_the_entry_s_place_is_ignored(tmp_path, fixture):
     cache = CardCache(tmp_path)
-    entry = cache.path(card_key(CARD))
+    entry = tmp_path / card_cache.FOLDER / card_key(CARD)[:2] / sound_name(CARD)
     entry.parent.mkdir(parents=True)
     shutil.copyfile(FIXTURES / fixture, entry)
     assert cache.get(card_key(CARD)) is None
     assert drawn(cache, CARD) == render_card(CARD)
     assert cache.get(card_key(CARD)) == render_card(CARD)
+    assert entry.read_bytes() == render_card(CARD)
 
 
 def test_another_card_s_sound_entry_moved_into_place_is_not_taken(tmp_path):
     cache = CardCache(tmp_path)
     other = Card("Say sorry once, then fix it", "tip", "Service Tips")
     drawn(cache, other)
-    entry = cache.path(card_key(CARD))
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(cache.path(card_key(other)), entry)
-    assert cache.get(card_key(CARD)) is None
+    moved = cache.path(card_key(other))
+    for name in (sound_name(CARD), moved.name.replace(card_key(other), card_key(CARD))):
+        entry = tmp_path / card_cache.FOLDER / card_key(CARD)[:2] / name
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(moved, entry)  # under this card's seal, or under the other card's seal
+        assert CardCache(tmp_path).get(card_key(CARD)) is None
+        entry.unlink()
     assert drawn(cache, CARD) == render_card(CARD)
 
 
 def test_an_entry_of_the_right_format_but_the_wrong_size_is_ignored(tmp_path):
     cache = CardCache(tmp_path)
     png = (FIXTURES / "foreign.png").read_bytes()
-    cache.put(card_key(CARD), png)  # a sound header over a 32x32 PNG
+    cache.put(card_key(CARD), png)  # a sound seal over a 32x32 PNG
     assert cache.get(card_key(CARD)) is None
 
 
@@ -171,7 +182,7 @@ def test_deleting_the_cache_is_safe(uncached, tmp_path):
 
 def test_no_temporary_file_is_left_behind(tmp_path):
     drawn(CardCache(tmp_path), CARD)
-    assert [path.name for path in tmp_path.rglob("*") if path.is_file()] == [f"{card_key(CARD)}.card"]
+    assert [path.name for path in tmp_path.rglob("*") if path.is_file()] == [sound_name(CARD)]
 
 
 def test_the_cache_folder_is_beside_mkdocs_yml_unless_set(monkeypatch, tmp_path):

@@ -139,7 +139,7 @@ def test_the_worker_skips_what_the_cache_holds_and_meets_this_process_halfway(tm
         drawing.add(path, card)
     assert drawing.files() == [(path, render_card(card)) for path, card in cards]
     assert drawing.drawn_here + drawing.drawn_by_worker == len(cards) and drawing.kept == 0
-    assert len(list((tmp_path / "cards").rglob("*.card"))) == len(cards)
+    assert len(list((tmp_path / "cards").rglob("*.png"))) == len(cards)
     assert not list(tmp_path.rglob(".tmp-*"))  # no write left under way
 
 
@@ -190,7 +190,7 @@ def test_a_card_kept_damaged_in_the_cache_is_drawn_again(tmp_path: Path) -> None
     for path, card in cards:
         first.add(path, card)
     first.files()
-    entries = sorted((tmp_path / "cards").rglob("*.card"))
+    entries = sorted((tmp_path / "cards").rglob("*.png"))
     assert len(entries) == len(cards)
     entries[0].write_bytes(entries[0].read_bytes()[:-10])  # cut short
     cache = CardCache(tmp_path)
@@ -279,7 +279,7 @@ def test_a_worker_with_other_drawing_code_refuses_to_draw(tmp_path: Path) -> Non
     done = subprocess.run(command, input=batch.encode(), capture_output=True, timeout=60)
     assert done.returncode == 1
     assert done.stdout.startswith(b"error the worker would draw with other code")
-    assert not list(tmp_path.rglob("*.card"))
+    assert not list(tmp_path.rglob("*.png"))
     # With the build's own fingerprint it draws. (Its input stays open until the answer is read:
     # a worker whose input has ended stops without drawing what is left.)
     command[-2] = card_drawing.renderer_fingerprint()

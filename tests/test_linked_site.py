@@ -27,7 +27,7 @@ from support import AS_OF, REPO, SITE_FIXTURES, build_site, copy_library
 from support.builds import SiteBuild, assert_same_sites, build_env, load_hook
 
 SMALL = SITE_FIXTURES / "small"
-LINKED = re.compile(r"unchanged files linked to the previous site: (\d+) \(written: (\d+)\)")
+LINKED = re.compile(r"files linked to the previous site: (\d+), to the build cache: (\d+) \(written: (\d+)\)")
 CHANGED_TIP = "quote-the-customers-words"
 CHANGED_PAGE = f"tips/{CHANGED_TIP}/index.html"
 OTHER_PAGE = "tips/answer-in-under-two-hours/index.html"
@@ -99,6 +99,62 @@ def test_a_repeat_build_links_the_unchanged_files_and_writes_the_changed_page(ba
     fresh = _build(tips, tmp_path / "fresh" / "site", TIPS_LINK_UNCHANGED="off")
     assert_same_sites(site, fresh.site)
     assert not LINKED.search(fresh.output)
+
+
+def cache_inodes(cache: Path) -> dict[tuple[int, int], str]:
+    """Every file of the build cache folder by its device and inode."""
+    return {
+        (os.lstat(path).st_dev, os.lstat(path).st_ino): path.relative_to(cache).as_posix() for path in cache.rglob("*")
+    }
+
+
+def test_cards_and_pages_are_links_to_the_build_cache_with_the_bytes_of_a_written_site(base, tmp_path):
+    cache = tmp_path / "cache"
+    first = _build(base[0], tmp_path / "first" / "site", TIPS_CACHE_DIR=str(cache))
+    kept = cache_inodes(cache)
+    files = inodes(first.site)
+    cards = [name for name in files if name.startswith("cards/") and name.endswith(".png")]
+    pages = [name for name in files if name.startswith("tips/") and name.endswith("/index.html")]
+    assert len(cards) >= 8 and len(pages) >= 4
+    # Drawn or rendered once, into the cache; the site's file is the same file.
+    assert all(kept.get(files[name], "").startswith("cards/") for name in cards)
+    assert all(kept.get(files[name], "").startswith("pages/") for name in pages)
+    assert int(LINKED.findall(first.output)[0][1]) >= len(cards) + len(pages)
+    written = _build(base[0], tmp_path / "written" / "site", TIPS_CACHE_DIR="off", TIPS_LINK_UNCHANGED="off")
+    assert_same_sites(first.site, written.site)
+    # A build with the cards and pages kept links them again; the site it replaces loses nothing it shares.
+    second = _build(changed_tips(base, tmp_path), first.site, TIPS_CACHE_DIR=str(cache))
+    assert "the app stalls" in second.page(f"tips/{CHANGED_TIP}/")
+    again = inodes(second.site)
+    assert files[OTHER_PAGE] == again[OTHER_PAGE] and files[cards[0]] == again[cards[0]]
+    assert again[CHANGED_PAGE] != files[CHANGED_PAGE] and kept.get(again[CHANGED_PAGE]) is None
+    assert cache_inodes(cache).get(again[CHANGED_PAGE], "").startswith("pages/")
+    # The cache is safe to delete: the published files keep their bytes.
+    before = {name: (second.site / name).read_bytes() for name in (OTHER_PAGE, cards[0])}
+    shutil.rmtree(cache)
+    assert {name: (second.site / name).read_bytes() for name in before} == before
+
+
+def test_a_site_written_in_place_never_changes_another_site_built_from_the_same_cache(base, tmp_path):
+    # Two sites from one cache folder (a published one, a preview); MkDocs' own writer then writes the
+    # second in place (a --dirty build with linking off). The first must keep its bytes.
+    cache = {"TIPS_CACHE_DIR": str(tmp_path / "cache")}
+    prod = _build(base[0], tmp_path / "prod" / "site", **cache)
+    preview = _build(base[0], tmp_path / "preview" / "site", **cache)
+    published = (prod.site / CHANGED_PAGE).read_bytes()
+    tips = changed_tips(base, tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--dirty", "--site-dir", str(preview.site)],
+        cwd=REPO,
+        env=build_env(tips, AS_OF, {**cache, "TIPS_LINK_UNCHANGED": "off"}),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert b"the app stalls" in (preview.site / CHANGED_PAGE).read_bytes()
+    assert (prod.site / CHANGED_PAGE).read_bytes() == published
+    assert b"the app stalls" not in (prod.site / CHANGED_PAGE).read_bytes()
 
 
 def test_with_linking_turned_off_every_file_is_written_anew(base, tmp_path):
@@ -218,3 +274,17 @@ def test_a_static_file_larger_than_the_comparison_limit_is_copied_as_mkdocs_copi
         hooks._copy_file(file, False)
     assert [Path(file.abs_src_path).name for file in copied] == ["large.bin"]
     assert (new / "small.bin").read_bytes() == b"x" * 1024 and not (new / "large.bin").exists()
+
+
+def test_a_full_build_removes_the_cards_it_did_not_draw_or_read_and_older_entries(base, tmp_path):
+    cache = tmp_path / "cache"
+    _build(base[0], tmp_path / "first" / "site", TIPS_CACHE_DIR=str(cache))
+    shard = next((cache / "cards").iterdir())
+    stale = [shard / f"{'0' * 64}.{'1' * 64}.png", shard / f"{'2' * 64}.card"]  # another title's; the old format
+    for path in stale:
+        path.write_bytes(b"an old card")
+    kept = sorted(path.name for path in (cache / "cards").rglob("*.png") if path not in stale)
+    result = _build(base[0], tmp_path / "second" / "site", TIPS_CACHE_DIR=str(cache))
+    assert "share cards: 2 old entries removed from the cache" in result.output
+    assert not any(path.exists() for path in stale)
+    assert sorted(path.name for path in (cache / "cards").rglob("*.png")) == kept

@@ -20,7 +20,7 @@ import yaml
 from markupsafe import Markup
 
 import servicetips
-from servicetips.cache_store import MAGIC
+from servicetips.cache_store import MAGIC, Store, _header
 from servicetips.page_cache import PageCache, UnkeyableError, canonical, core_fingerprint, digest, tree_fingerprint
 from support import AS_OF, REPO, SITE_FIXTURES, build_site, copy_library, snapshot
 from support.builds import SiteBuild, load_hook
@@ -300,13 +300,12 @@ def test_a_value_it_cannot_describe_is_never_keyed():
     "damage",
     [
         lambda data: data[:-1],
-        lambda data: data.replace(MAGIC, b"servicetips-cache-v0\n"),
-        lambda data: data.replace(b"pages ", b"cards ", 1),
+        lambda data: _header("pages", "ab" * 32, data) + data,  # the older format's header
         lambda data: b"",
-        lambda data: data[data.index(b"\n", len(MAGIC)) + 1 :],
+        lambda data: data + b"<script>alert(1)</script>",
         lambda data: data[:-2] + b"\xff\xfe",
     ],
-    ids=["truncated", "old-format", "other-kind", "empty", "no-header", "not-utf8"],
+    ids=["truncated", "old-format", "empty", "appended", "not-utf8"],
 )
 def test_a_damaged_page_entry_is_not_returned(tmp_path, damage):
     cache = PageCache(tmp_path)
@@ -314,7 +313,14 @@ def test_a_damaged_page_entry_is_not_returned(tmp_path, damage):
     cache.put(key, "<p>caf\u00e9</p>")
     assert PageCache(tmp_path).get(key) == "<p>caf\u00e9</p>"
     entry = cache.path(key)
+    assert entry.read_bytes() == "<p>caf\u00e9</p>".encode()  # the bare page: what the site publishes
     entry.write_bytes(damage(entry.read_bytes()))
+    assert PageCache(tmp_path).get(key) is None
+
+
+def test_a_soundly_sealed_entry_that_is_not_utf8_is_rendered_again(tmp_path):
+    key = "ab" * 32
+    Store(tmp_path, "pages", suffix=".html", linkable=True).put(key, b"<p>caf\xe9</p>")  # Latin-1, not UTF-8
     assert PageCache(tmp_path).get(key) is None
 
 

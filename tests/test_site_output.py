@@ -505,10 +505,13 @@ def test_a_build_leaves_every_cache_entry_whole_and_no_write_under_way(tmp_path)
     result = build_site(SITE_FIXTURES / "small", tmp_path / "out" / "site", AS_OF, extra_env=env)
     assert result.ok, result.output
     assert not list(cache.rglob(".tmp-*"))
-    entry = re.compile(r"([a-z][a-z0-9-]*)/([0-9a-f]{2})/(\2[0-9a-f]{62})(\.[a-z]+)?")
+    # `<kind>/<shard>/<key>[.<seal>][.<suffix>]`: a sealed name is a linkable store's (cards, pages).
+    entry = re.compile(r"([a-z][a-z0-9-]*)/([0-9a-f]{2})/(\2[0-9a-f]{62})(\.[0-9a-f]{64})?(\.[a-z]+)?")
     kept = [entry.fullmatch(path.relative_to(cache).as_posix()) for path in cache.rglob("*") if path.is_file()]
     kept = [match for match in kept if match]
     assert {match[1] for match in kept} >= {"cards", "pages", "templates"}
+    assert {match[1] for match in kept if match[4]} == {"cards", "pages"}
     for match in kept:
-        kind, _, key, suffix = match.groups()
-        assert cache_store.Store(cache, kind, suffix=suffix or "").get(key) is not None, match[0]
+        kind, _, key, seal, suffix = match.groups()
+        store = cache_store.Store(cache, kind, suffix=suffix or "", linkable=seal is not None)
+        assert store.get(key) is not None, match[0]

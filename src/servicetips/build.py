@@ -123,7 +123,8 @@ class SiteOutput:
         """The share cards as files, sorted by path; waits for those still being drawn."""
         if self.cards is None:
             return ()
-        return tuple(OutputFile(path, png) for path, png in sorted(self.cards.files()))
+        files = sorted(self.cards.files())
+        return tuple(OutputFile(path, png, self.cards.entry(path)) for path, png in files)
 
     def all_files(self) -> tuple[OutputFile, ...]:
         """`files` and the cards, sorted by path."""

@@ -7,10 +7,11 @@ file's bytes, Pillow's version and the source of `cards.py` (its layout and
 colours; hashing the source, not a version constant, means no change to the
 drawing can forget to invalidate the cache).
 
-Entries are kept by the build's shared store (`servicetips.cache_store`):
-`<folder>/cards/<key[:2]>/<key>.card`, each with a header naming the kind, the
-key and the PNG's sha256, so a file copied or renamed from another card's
-place is not taken for it. The folder is passed in (None: no cache); it is
+Entries are kept by the build's shared store (`servicetips.cache_store`), a
+linkable one: `<folder>/cards/<key[:2]>/<key>.<seal>.png`, the bare PNG under
+a name sealed with the sha256 of the kind, the key and the PNG, so a file
+copied or renamed from another card's place is not taken for it, and the
+site links the entry instead of writing the card again. The folder is passed in (None: no cache); it is
 never published and is safe to delete. A file that is not what it claims
 (wrong header, wrong hash, not a 1200x630 PNG) is ignored and rewritten: a
 damaged or stray file is never trusted (one written on purpose by someone
@@ -25,6 +26,7 @@ import hashlib
 import json
 import logging
 import struct
+from collections.abc import Iterable
 from dataclasses import astuple
 from functools import lru_cache
 from pathlib import Path
@@ -32,12 +34,12 @@ from pathlib import Path
 import PIL
 
 from . import cards
-from .cache_store import Store
+from .cache_store import Entry, Store
 from .cards import Card
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FOLDER = "cards"
-SUFFIX = ".card"
+SUFFIX = ".png"
 
 log = logging.getLogger("servicetips.card_cache")
 
@@ -73,7 +75,8 @@ class CardCache:
     what the folder does not hold)."""
 
     def __init__(self, folder: Path) -> None:
-        self._store = Store(folder, FOLDER, suffix=SUFFIX, log=log, fallback="cards are drawn, not cached")
+        fallback = "cards are drawn, not cached"
+        self._store = Store(folder, FOLDER, suffix=SUFFIX, log=log, fallback=fallback, linkable=True)
         self.root = Path(folder)  # the build cache folder, as given
         self.folder = self._store.folder  # where the cards are, in it
         self.hits = self.misses = 0
@@ -83,15 +86,27 @@ class CardCache:
         """False once a write failed: the rest of the build draws without keeping."""
         return self._store.writable
 
-    def path(self, key: str) -> Path:
-        """Where the card with `key` is kept."""
+    def path(self, key: str) -> Path | None:
+        """Where the card with `key` is kept; None when it is not."""
         return self._store.path(key)
 
     def get(self, key: str) -> bytes | None:
         """The PNG kept under `key`, or None when there is none or the file is not a sound card."""
-        png = self._store.get(key)
-        return png if png is not None and _is_card_png(png) else None
+        found = self.entry(key)
+        return found.payload if found is not None else None
 
-    def put(self, key: str, png: bytes) -> None:
-        """Keep `png` under `key`, atomically; when the folder cannot be written, say so once and stop trying."""
-        self._store.put(key, png)
+    def entry(self, key: str, recheck: bool = False) -> Entry | None:
+        """The sound card kept under `key` with its file (which the site may link), or None; `recheck`
+        looks again for one another process (the worker, the build) may have left since this cache looked."""
+        found = self._store.entry(key, recheck)
+        return found if found is not None and _is_card_png(found.payload) else None
+
+    def put(self, key: str, png: bytes) -> Entry | None:
+        """Keep `png` under `key`, atomically, and return its entry; when the folder cannot be written, say so
+        once and stop trying (None)."""
+        return self._store.put(key, png)
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Remove every card whose key is not in `keep` (and any file that is not a sound entry's name); the
+        number removed. A full build's cards are all it keeps: the folder holds one site's cards."""
+        return self._store.prune(keep) if self._store.writable else 0

@@ -54,6 +54,7 @@ import threading
 from dataclasses import astuple
 from pathlib import Path
 
+from .cache_store import Entry
 from .card_cache import CardCache, card_key, renderer_fingerprint
 from .cards import Card, render_card
 
@@ -73,6 +74,7 @@ class CardDrawing:
         self._background = background and (cache is None or cache.writable) and os.name == "posix"
         self._cards: dict[str, tuple[Card, str]] = {}  # path -> (card, cache key), in the order added
         self._drawn: dict[str, bytes] = {}
+        self._entries: dict[str, Entry] = {}  # path -> the cache entry holding its PNG, for the site to link
         self._waiting: dict[str, None] = {}  # not drawn and not sent yet, in order (a dict: an ordered set)
         self._batches: list[list[str]] = []  # sent to the worker, in order
         self._batch_of: dict[str, int] = {}
@@ -89,11 +91,12 @@ class CardDrawing:
             raise ValueError(f"two cards for {path}")
         key = card_key(card) if self._cache is not None or self._background else ""
         self._cards[path] = (card, key)
-        kept = self._cache.get(key) if self._cache is not None else None
+        kept = self._cache.entry(key) if self._cache is not None else None
         if kept is not None:
             self._cache.hits += 1
             self.kept += 1
-            self._drawn[path] = kept
+            self._drawn[path] = kept.payload
+            self._entries[path] = kept
             return
         self._waiting[path] = None
         if self._background and len(self._waiting) >= BATCH:
@@ -122,6 +125,19 @@ class CardDrawing:
         finally:
             self.close()
         return [(path, self._drawn[path]) for path in self._cards]
+
+    def entry(self, path: str) -> Entry | None:
+        """The card cache's entry holding the PNG of the card at `path`, once `files` has given it; None when
+        there is none (no cache: the worker's temporary folder is gone by then)."""
+        entry = self._entries.get(path)
+        return entry if entry is not None and self._cache is not None else None
+
+    def prune_cache(self) -> int:
+        """Drop the cache's cards this build did not name (a full build only: a preview names others);
+        the number removed."""
+        if self._cache is None:
+            return 0
+        return self._cache.prune(key for _card, key in self._cards.values())
 
     def summary(self) -> str:
         """One line on how this build's cards came: from the cache, drawn by the worker, drawn here."""
@@ -154,7 +170,9 @@ class CardDrawing:
         card, key = self._cards[path]
         png = render_card(card)
         if self._store is not None and key:
-            self._store.put(key, png)  # kept; and the worker, when it gets there, skips it
+            entry = self._store.put(key, png)  # kept; and the worker, when it gets there, skips it
+            if entry is not None:
+                self._entries[path] = entry
         self._waiting.pop(path, None)
         self.drawn_here += 1
         return self._drawn_now(path, png)
@@ -186,11 +204,12 @@ class CardDrawing:
 
     def _from_worker(self, path: str) -> bytes | None:
         key = self._cards[path][1]
-        png = self._store.get(key) if self._store is not None else None
-        if png is None:
+        entry = self._store.entry(key, recheck=True) if self._store is not None else None
+        if entry is None:
             return None  # not sound, or not left at all (a cache the worker could not write): drawn here
         self.drawn_by_worker += 1
-        return self._drawn_now(path, png)
+        self._entries[path] = entry
+        return self._drawn_now(path, entry.payload)
 
     def _send(self) -> None:
         if self._worker is None and not self._start():
@@ -313,7 +332,7 @@ def serve(folder: str, fingerprint: str, temporary: bool = False) -> int:
         while (line := lines.get()) is not None and not ended.is_set():
             try:
                 for key, *fields in json.loads(line):
-                    if store.get(key) is None:
+                    if store.entry(key, recheck=True) is None:  # the build may have drawn it meanwhile
                         store.put(key, render_card(Card(*fields)))
             except Exception as exc:  # noqa: BLE001 - said to the build, which draws the cards itself
                 out.write(f"error {type(exc).__name__}: {exc}".replace("\n", " ").encode("utf-8") + b"\n")

@@ -44,7 +44,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
@@ -57,6 +57,7 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import routes
+from .cache_store import Entry
 from .dates import IsoWeek
 from .ledger import withdrawal_notice
 from .model import Library, Tip
@@ -116,10 +117,12 @@ class FeedImage:
 
 @dataclass(frozen=True)
 class OutputFile:
-    """A generated file: its site-relative path (e.g. 'api/weeks.json') and its bytes."""
+    """A generated file: its site-relative path (e.g. 'api/weeks.json') and its bytes; `source`, a build
+    cache entry holding the same bytes, which the site may link instead of writing them (a share card)."""
 
     path: str
     content: bytes
+    source: Entry | None = field(default=None, compare=False, repr=False)
 
 
 def normalize_site_url(url: Any) -> str:

@@ -28,6 +28,22 @@ one created, so bytes shared through a link are never changed. The folders a
 writer has made are remembered, so a thousand files in a hundred folders do
 not ask for a hundred thousand `makedirs`.
 
+A file the build cache holds can be linked from there instead (`offer`):
+the share cards and the rendered pages are kept in the cache as their bare
+bytes (`cache_store`, linkable stores), so a build that draws or renders one
+writes it once, into the cache, and the site gets a link. Such a link is
+made only when the bytes asked for are exactly the entry's payload, and the
+file at the entry's path is still the one checked when it was read (a
+regular file, ours, with a new file's mode, the same device and inode, before
+and after the link) and holds those bytes now (read again, as above). And
+only when no other site shares it: the entry has no name but the cache's,
+or one more that is the replaced site's file at the same path (gone once
+the new site takes its place). So a published file shares its bytes with
+the cache and no other folder: two sites built from one cache each get their
+own files, and a tool that writes one site's file in place (MkDocs' own
+writer, in a `--dirty` build without this writer) can only spoil the cache's
+entry, whose seal then refuses it.
+
 A linked file keeps the old file's modification time (a tool that compares
 times, like rsync, sees it unchanged, which it is). Nothing here knows about
 MkDocs.
@@ -41,6 +57,8 @@ import stat
 import threading
 from functools import lru_cache
 from pathlib import Path
+
+from .cache_store import Entry
 
 # Without O_NOFOLLOW (Windows), the lstat before and the inode compared after still keep a link out.
 # O_NONBLOCK: a FIFO put in the old file's place after its lstat would block the open forever; with
@@ -70,7 +88,9 @@ class LinkingWriter:
     """Writes files into `new_root`, linking those whose bytes equal the same path's in `old_root`.
 
     `old_root` None (or `link=False`) only writes, still never in place.
-    `linked` and `written` count what was done.
+    `linked`, `linked_from_cache` and `written` count what was done. A
+    writer that a build writes its site through is `begin`-ed and `end`-ed
+    (`in_use` finds it); only then does it take `offer`s.
     """
 
     def __init__(self, old_root: Path | str | None, new_root: Path | str, *, link: bool = True) -> None:
@@ -84,12 +104,43 @@ class LinkingWriter:
         self._made: set[str] = set()  # folders of new_root made or found here (relative, "" for the root)
         self._real: dict[str, bool] = {}  # folders of old_root: True when a real folder, no link on the way
         self._lock = threading.Lock()
+        self.linked_from_cache = 0
+        self._link_allowed = link
+        self.cache_linking = link  # cleared when a link from the cache cannot be made here (another disk)
+        self._offers: dict[str, Entry] = {}  # relative path -> the cache entry whose bytes are on their way there
+        self._taking_offers = False
+
+    def begin(self) -> None:
+        """A build now writes its site through this writer: take offers, and let `in_use` find it."""
+        self._taking_offers = True
+        self.cache_linking = self._link_allowed  # a writer kept for a later build tries links again
+        with _registry_lock:
+            _in_use[self.new_root] = self
+
+    def end(self) -> None:
+        """The build is over: drop the offers not taken, and leave `in_use`. Safe to call twice."""
+        self._taking_offers = False
+        self._offers.clear()
+        with _registry_lock:
+            if _in_use.get(self.new_root) is self:
+                del _in_use[self.new_root]
+
+    def offer(self, relative: str, entry: Entry) -> None:
+        """Say that `entry`'s payload is about to be written at new_root/relative: `write` links the entry's
+        file instead when those are exactly the bytes it is asked for (the next write of that path only)."""
+        if self._taking_offers and self.cache_linking:
+            self._offers[relative] = entry
 
     def write(self, relative: str, data: bytes) -> bool:
-        """Put `data` at new_root/relative: True when it is a link to the old site's file, False when written."""
+        """Put `data` at new_root/relative: True when it is a link (to the old site's file, or to a cache entry
+        offered for it), False when written."""
         parts = _parts(relative)
         folder = "/".join(parts[:-1])
         target = os.path.join(self.new_root, *parts)
+        offered = self._offers.pop(relative, None) if self._offers else None
+        if offered is not None and self._link_entry(offered, parts, target, data):
+            self.linked_from_cache += 1
+            return True
         if self.linking and self._link(parts, folder, target, data):
             self.linked += 1
             return True
@@ -135,14 +186,66 @@ class LinkingWriter:
             return False
         return True
 
-    def _linkable(self, found: os.stat_result, size: int) -> bool:
+    def _link_entry(self, entry: Entry, parts: list[str], target: str, data: bytes) -> bool:
+        """Link the cache entry's file at `target` when it holds exactly `data`, is still the file checked,
+        and no other site shares it (see the module docstring)."""
+        if not self.cache_linking or (entry.payload is not data and entry.payload != data):
+            return False
+        try:
+            found = os.lstat(entry.path)
+        except OSError:
+            return False
+        if (found.st_dev, found.st_ino) != (entry.device, entry.inode) or not self._owned_regular(found, len(data)):
+            return False
+        try:
+            present = os.lstat(target)
+        except OSError:
+            present = None
+        if present is not None and (present.st_dev, present.st_ino) == (found.st_dev, found.st_ino):
+            # A --dirty build over a site that already links this entry: nothing to do but check the bytes.
+            return self._same_bytes(entry.path, found, data)
+        if found.st_nlink > 1 and not (found.st_nlink == 2 and self._old_site_holds(parts, found)):
+            return False  # another site links it: this one gets a file of its own
+        if not self._same_bytes(entry.path, found, data):
+            return False  # changed in place since it was read (through another name of the file)
+        folder = "/".join(parts[:-1])
+        try:
+            self.folder_made(folder)
+            try:
+                os.link(entry.path, target, follow_symlinks=False)
+            except FileExistsError:
+                os.unlink(target)  # a file written earlier at this path: replaced, never changed in place
+                os.link(entry.path, target, follow_symlinks=False)
+            linked = os.lstat(target)
+        except OSError as exc:
+            if exc.errno in _NO_LINKS:
+                self.cache_linking = False  # the cache on another disk, or links refused: write from now on
+            return False
+        if (linked.st_dev, linked.st_ino) != (entry.device, entry.inode):
+            os.unlink(target)  # the entry was replaced between the check and the link: written instead
+            return False
+        return True
+
+    def _old_site_holds(self, parts: list[str], found: os.stat_result) -> bool:
+        """True when the replaced site's file at the same path is `found` (reached through real folders)."""
+        if self.old_root is None or not self._real_folder("/".join(parts[:-1])):
+            return False
+        try:
+            old = os.lstat(os.path.join(self.old_root, *parts))
+        except OSError:
+            return False
+        return (old.st_dev, old.st_ino) == (found.st_dev, found.st_ino)
+
+    def _owned_regular(self, found: os.stat_result, size: int) -> bool:
         return (
             stat.S_ISREG(found.st_mode)
             and found.st_size == size
-            and found.st_nlink == 1
             and stat.S_IMODE(found.st_mode) == self._mode
             and (self._uid is None or found.st_uid == self._uid)
         )
+
+    def _linkable(self, found: os.stat_result, size: int) -> bool:
+        return found.st_nlink == 1 and self._owned_regular(found, size)
 
     @staticmethod
     def _same_bytes(source: str, found: os.stat_result, data: bytes) -> bool:
@@ -200,6 +303,15 @@ class LinkingWriter:
             descriptor = os.open(target, _CREATE_FLAGS, 0o666)
         with os.fdopen(descriptor, "wb") as out:
             out.write(data)
+
+
+_in_use: dict[str, LinkingWriter] = {}  # new_root -> the writer a build writes that folder through
+_registry_lock = threading.Lock()
+
+
+def in_use(new_root: Path | str) -> LinkingWriter | None:
+    """The writer a build is writing `new_root` through (`begin`), or None: the place to `offer` cache entries."""
+    return _in_use.get(os.path.abspath(new_root))
 
 
 def writer(old_root: Path | str | None, new_root: Path | str) -> LinkingWriter:

@@ -13,8 +13,9 @@ source of the hooks and of this package (`code_fingerprint`), and the
 versions of the packages that render (`package_versions`). A value this
 module cannot encode exactly raises `UnkeyableError`: the page is rendered, never
 keyed on a guess. Entries live in the build cache folder through
-`servicetips.cache_store` (kind "pages"), which ignores any entry that is
-not exactly what it claims; MkDocs-specific objects are described by the
+`servicetips.cache_store` (kind "pages", a linkable store: each entry is
+the page's bare bytes, which the site links instead of writing them again),
+which ignores any entry that is not exactly what it claims; MkDocs-specific objects are described by the
 hooks, so the core never imports MkDocs.
 """
 
@@ -35,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
-from .cache_store import Store
+from .cache_store import Entry, Store
 
 KIND = "pages"
 SUFFIX = ".html"
@@ -249,38 +250,44 @@ class PageCache:
 
     def __init__(self, folder: Path, logger: logging.Logger | None = None) -> None:
         fallback = "pages are rendered, not cached"
-        self._store = Store(folder, KIND, suffix=SUFFIX, log=logger or log, fallback=fallback)
+        self._store = Store(folder, KIND, suffix=SUFFIX, log=logger or log, fallback=fallback, linkable=True)
         self.folder = self._store.folder
         self.used: set[str] = set()
         self.hits = self.misses = 0
 
-    def path(self, key: str) -> Path:
-        """Where the page with `key` is kept."""
+    def path(self, key: str) -> Path | None:
+        """Where the page with `key` is kept; None when it is not."""
         return self._store.path(key)
 
     def get(self, key: str) -> str | None:
         """The HTML kept under `key`, or None when there is no sound entry (counted as a hit or a miss)."""
+        found = self.find(key)
+        return found[0] if found is not None else None
+
+    def find(self, key: str) -> tuple[str, Entry] | None:
+        """The HTML kept under `key` and its entry (which the site may link), or None (counted as `get` does)."""
         self.used.add(key)
-        payload = self._store.get(key)
+        entry = self._store.entry(key)
         html = None
-        if payload is not None:
+        if entry is not None:
             try:
-                html = payload.decode("utf-8")
+                html = entry.payload.decode("utf-8")
             except UnicodeDecodeError:
                 html = None
         if html is None:
             self.misses += 1
-        else:
-            self.hits += 1
-        return html
+            return None
+        self.hits += 1
+        return html, entry
 
-    def put(self, key: str, html: str) -> None:
-        """Keep `html` under `key` (HTML that is not valid UTF-8 text is rendered every time instead)."""
+    def put(self, key: str, html: str) -> Entry | None:
+        """Keep `html` under `key` and return its entry (HTML that is not valid UTF-8 text is rendered every
+        time instead: None)."""
         try:
             payload = html.encode("utf-8")
         except UnicodeEncodeError:
-            return
-        self._store.put(key, payload)
+            return None
+        return self._store.put(key, payload)
 
     @property
     def writable(self) -> bool:
