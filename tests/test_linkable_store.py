@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from servicetips import cache_store
 from servicetips.cache_store import Store, _seal
 
 KEY, OTHER = "ab" * 32, "ab" + "cd" * 31  # one shard: a lookup of one must not find the other
@@ -164,3 +165,14 @@ def test_a_damaged_entry_under_the_sealed_name_is_replaced(tmp_path):
     again = store(tmp_path).put(KEY, b"<p>one</p>")
     assert again.path == first.path and again.inode != first.inode
     assert store(tmp_path).get(KEY) == b"<p>one</p>"
+
+
+def test_a_file_system_without_hard_links_still_keeps_entries(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(cache_store.os, "link", refuse)
+    first = store(tmp_path).put(KEY, b"<p>one</p>")  # renamed into place, as the other stores do
+    assert first is not None and store(tmp_path).get(KEY) == b"<p>one</p>"
+    assert store(tmp_path).put(KEY, b"<p>one</p>").payload == b"<p>one</p>"
+    assert len(list((tmp_path / "pages" / KEY[:2]).iterdir())) == 1
