@@ -39,6 +39,16 @@ def site_writer(tmp_path: Path):
     writer.end()
 
 
+def build_through(writer: LinkingWriter, relative: str, entry: Entry) -> bool:
+    """One build's write of `relative` through `writer`, with `entry` offered for it: True when linked."""
+    writer.begin()
+    try:
+        writer.offer(relative, entry)
+        return writer.write(relative, PAGE)
+    finally:
+        writer.end()
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     first, second = os.lstat(a), os.lstat(b)
     return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
@@ -84,11 +94,7 @@ def test_two_sites_never_share_a_cache_entry(tmp_path, kept):
     sites = []
     for name in ("prod", "preview"):
         (tmp_path / name).mkdir()
-        writer = LinkingWriter(None, tmp_path / name)
-        writer.begin()
-        writer.offer("tips/a/index.html", kept)
-        writer.write("tips/a/index.html", PAGE)
-        writer.end()
+        build_through(LinkingWriter(None, tmp_path / name), "tips/a/index.html", kept)
         sites.append(tmp_path / name / "tips/a/index.html")
     assert same_file(kept.path, sites[0]) and not same_file(kept.path, sites[1])
     with open(sites[1], "wb") as page:  # MkDocs' own write_file, in a --dirty build without our writer
@@ -118,13 +124,8 @@ def test_an_entry_the_replaced_site_links_at_the_same_path_is_linked_again(tmp_p
 def test_a_dirty_build_over_a_site_that_links_the_entry_keeps_the_link(tmp_path, kept, site_writer):
     site_writer.offer("tips/a/index.html", kept)
     site_writer.write("tips/a/index.html", PAGE)
-    dirty = LinkingWriter(None, tmp_path / "staging")  # the next build, into the same folder
-    dirty.begin()
-    try:
-        dirty.offer("tips/a/index.html", kept)
-        assert dirty.write("tips/a/index.html", PAGE) is True
-    finally:
-        dirty.end()
+    # The next build, into the same folder.
+    assert build_through(LinkingWriter(None, tmp_path / "staging"), "tips/a/index.html", kept) is True
     assert same_file(kept.path, tmp_path / "staging/tips/a/index.html")
     assert os.stat(kept.path).st_nlink == 2
 
@@ -206,12 +207,7 @@ def test_a_built_site_s_cards_and_pages_are_links_to_the_cache(tmp_path):
     new.mkdir()
     entry = Store(tmp_path / "cache", "pages", suffix=".html", linkable=True).put(KEY, PAGE)
     writer = LinkingWriter(old, new)
-    writer.begin()
-    try:
-        writer.offer("tips/a/index.html", entry)
-        assert writer.write("tips/a/index.html", PAGE) is True
-    finally:
-        writer.end()
+    assert build_through(writer, "tips/a/index.html", entry) is True
     assert same_file(entry.path, new / "tips/a/index.html")
     assert (writer.linked_from_cache, writer.linked) == (1, 0)
     os.unlink(old / "tips/a/index.html")
