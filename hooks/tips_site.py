@@ -47,11 +47,8 @@ class _Build:  # one build: its inputs, then the core's output and each page's h
     heads: dict = field(default_factory=dict)
 
 
-_process = {
-    "command": "build",
-    "full_build": True,
-    "build": None,
-}  # the command outlives builds; on_config replaces "build"
+# The command outlives builds; on_config replaces "build".
+_process = {"command": "build", "full_build": True, "build": None}
 
 
 def on_startup(command: str, dirty: bool) -> None:

@@ -52,8 +52,13 @@ _KIND = re.compile(r"[a-z][a-z0-9-]*")
 _KEY = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".tmp-"  # a write under way: `prune` never removes it
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-# A linkable entry is read through no symbolic link and never blocks (a FIFO in its place is refused).
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+# How a file that may be planted is opened for reading (a linkable entry here, an old site's file in
+# `linked_output`): through no symbolic link (without O_NOFOLLOW, on Windows, the callers' lstat and inode
+# checks keep a link out), and never blocking: a FIFO put in the file's place would block the open forever;
+# with O_NONBLOCK the open returns and the file-type check refuses it.
+SAFE_READ_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+)
 _SEALED_NAME = re.compile(r"([0-9a-f]{64})\.([0-9a-f]{64})")
 # One counter for the process: two stores of one kind (or two threads) never pick the same name.
 _counter = itertools.count()
@@ -64,7 +69,7 @@ def _header(kind: str, key: str, payload: bytes) -> bytes:
 
 
 def _open_for_reading(path: str, _flags: int) -> int:
-    return os.open(path, _READ_FLAGS)
+    return os.open(path, SAFE_READ_FLAGS)
 
 
 def _seal(kind: str, key: str, payload: bytes) -> str:

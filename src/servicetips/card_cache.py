@@ -11,11 +11,12 @@ Entries are kept by the build's shared store (`servicetips.cache_store`), a
 linkable one: `<folder>/cards/<key[:2]>/<key>.<seal>.png`, the bare PNG under
 a name sealed with the sha256 of the kind, the key and the PNG, so a file
 copied or renamed from another card's place is not taken for it, and the
-site links the entry instead of writing the card again. The folder is passed in (None: no cache); it is
-never published and is safe to delete. A file that is not what it claims
-(wrong header, wrong hash, not a 1200x630 PNG) is ignored and rewritten: a
-damaged or stray file is never trusted (one written on purpose by someone
-who can write the folder can pass, as can anything they put in the project).
+site links the entry instead of writing the card again. The folder is
+passed in (None: no cache); it is never published and is safe to delete. A
+file that is not what it claims (bytes that do not match the seal in its
+name, not a 1200x630 PNG) is ignored and rewritten: a damaged or stray file
+is never trusted (one written on purpose by someone who can write the
+folder can pass, as can anything they put in the project).
 A folder that cannot be written only costs speed: the first failure is
 logged once and the cache is skipped for the rest of the build.
 """

@@ -58,12 +58,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from .cache_store import Entry
+from .cache_store import SAFE_READ_FLAGS, Entry
 
-# Without O_NOFOLLOW (Windows), the lstat before and the inode compared after still keep a link out.
-# O_NONBLOCK: a FIFO put in the old file's place after its lstat would block the open forever; with
-# it, the open returns and the inode compared refuses it.
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 # Errors that say no link will work in this folder pair: stop trying for the rest of the writer's life.
 _NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EACCES, errno.EROFS, errno.ENOTSUP, errno.EOPNOTSUPP}
@@ -169,22 +165,11 @@ class LinkingWriter:
         if not self._linkable(found, len(data)) or not self._same_bytes(source, found, data):
             return False
         try:
-            self.folder_made(folder)
-            try:
-                os.link(source, target, follow_symlinks=False)
-            except FileExistsError:
-                os.unlink(target)  # a file written earlier at this path: replaced, never changed in place
-                os.link(source, target, follow_symlinks=False)
-            linked = os.lstat(target)
+            return self._link_checked(source, found, folder, target)
         except OSError as exc:
             if exc.errno in _NO_LINKS:
                 self.linking = False  # another file system, or links refused: writing is all that works here
             return False
-        if (linked.st_dev, linked.st_ino) != (found.st_dev, found.st_ino):
-            # The old file was replaced between the comparison and the link: take the name back, write instead.
-            os.unlink(target)
-            return False
-        return True
 
     def _link_entry(self, entry: Entry, parts: list[str], target: str, data: bytes) -> bool:
         """Link the cache entry's file at `target` when it holds exactly `data`, is still the file checked,
@@ -208,21 +193,25 @@ class LinkingWriter:
             return False  # another site links it: this one gets a file of its own
         if not self._same_bytes(entry.path, found, data):
             return False  # changed in place since it was read (through another name of the file)
-        folder = "/".join(parts[:-1])
         try:
-            self.folder_made(folder)
-            try:
-                os.link(entry.path, target, follow_symlinks=False)
-            except FileExistsError:
-                os.unlink(target)  # a file written earlier at this path: replaced, never changed in place
-                os.link(entry.path, target, follow_symlinks=False)
-            linked = os.lstat(target)
+            return self._link_checked(entry.path, found, "/".join(parts[:-1]), target)
         except OSError as exc:
             if exc.errno in _NO_LINKS:
                 self.cache_linking = False  # the cache on another disk, or links refused: write from now on
             return False
-        if (linked.st_dev, linked.st_ino) != (entry.device, entry.inode):
-            os.unlink(target)  # the entry was replaced between the check and the link: written instead
+
+    def _link_checked(self, source: str, found: os.stat_result, folder: str, target: str) -> bool:
+        """Link `source` at `target` (in `folder`); False, with the name taken back, when the file linked is
+        no longer `found` (replaced between the checks and the link). OSError when no link can be made."""
+        self.folder_made(folder)
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except FileExistsError:
+            os.unlink(target)  # a file written earlier at this path: replaced, never changed in place
+            os.link(source, target, follow_symlinks=False)
+        linked = os.lstat(target)
+        if (linked.st_dev, linked.st_ino) != (found.st_dev, found.st_ino):
+            os.unlink(target)  # the name is taken back: the caller writes the bytes instead
             return False
         return True
 
@@ -250,7 +239,7 @@ class LinkingWriter:
     @staticmethod
     def _same_bytes(source: str, found: os.stat_result, data: bytes) -> bool:
         try:
-            descriptor = os.open(source, _READ_FLAGS)
+            descriptor = os.open(source, SAFE_READ_FLAGS)
         except OSError:
             return False
         try:
