@@ -3,10 +3,12 @@
 Pagefind starts with the build (on_pre_build) and is handed each page's
 final HTML as soon as MkDocs has it (on_post_page, last of all hooks), so it
 parses pages on the machine's other core while the next ones are rendered.
-At on_post_build the site's other HTML files (the 404 page; under --dirty,
-the pages not rebuilt) are handed over too, by path, and the bundle is
-written: copied from the build cache when the searched pages did not change,
-else built by Pagefind and kept there.
+At on_post_build, before the other hooks' (the share cards are written
+then), the site's other HTML files (the 404 page; under --dirty, the pages
+not rebuilt) are handed over too, by path, and Pagefind starts building the
+index; after the other hooks the bundle is written: copied from the build
+cache when the searched pages did not change, else built by Pagefind and
+kept there.
 
 This runs before `atomic_output` swaps the staging folder into place (its
 on_post_build runs last, at -100), so the index is part of the site that is
@@ -17,6 +19,7 @@ preview's own build folder, so search works in the preview too.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from pathlib import Path
@@ -27,11 +30,12 @@ from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
+import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
 from servicetips.build import cache_dir_for
 from servicetips.search import PagefindFeed, SearchIndexError, site_pages
 
 log = logging.getLogger("mkdocs.hooks.search_index")
-_state = SimpleNamespace(feed=None, fed=set(), started=0.0)
+_state = SimpleNamespace(feed=None, fed=set(), started=0.0, waited=0.0)
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
@@ -53,28 +57,52 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     return output
 
 
+@event_priority(50)  # before the other hooks' post_build (the share cards): Pagefind builds the index meanwhile
+def _finish_index(config: MkDocsConfig) -> None:
+    """Hand over the site's other HTML files and let Pagefind build the index while the build goes on."""
+    if _state.feed is None:
+        return
+    _state.waited = time.perf_counter()
+    try:
+        _hand_over_the_rest(Path(config.site_dir))
+        _state.feed.finish(cache_dir_for(Path(config.config_file_path).parent))
+    except SearchIndexError as exc:
+        raise Abort(f"Search index not built: {exc}") from None
+
+
 @event_priority(-50)  # after every page and plugin file is written; before atomic_output's swap (-100)
-def on_post_build(config: MkDocsConfig) -> None:
+def _write_index(config: MkDocsConfig) -> None:
     """Write the Pagefind bundle into the folder being built; stop the build if it cannot."""
-    feed, fed = _state.feed, _state.fed
+    feed = _state.feed
     if feed is None:
         return
-    _state.feed, _state.fed = None, set()
     site = Path(config.site_dir)
-    waited = time.perf_counter()
     try:
-        for path, html in site_pages(site, skip=fed):
-            feed.add_file(path, html)
+        # An HTML file a hook wrote since _finish_index is indexed too (the index is then built again).
+        _hand_over_the_rest(site)
         written = feed.write(site, cache_dir_for(Path(config.config_file_path).parent))
     except SearchIndexError as exc:
         raise Abort(f"Search index not built: {exc}") from None
     finally:
-        feed.close()
+        _close()
     how = "copied from the cache" if written.cached else "indexed by Pagefind"
     log.info(
-        f"search: {written.pages} pages {how}, {time.perf_counter() - waited:.1f} s after the last page "
+        f"search: {written.pages} pages {how}, {time.perf_counter() - _state.waited:.1f} s after the last page "
         f"({time.perf_counter() - _state.started:.1f} s in all; {written.files} files, {written.bytes // 1024} KiB)"
     )
+
+
+def _hand_over_the_rest(site: Path) -> None:
+    """Hand Pagefind the site's HTML files no post_page gave it: the 404 page; under --dirty, the pages not
+    rebuilt."""
+    for path, html in site_pages(site, skip=_state.fed):
+        _state.feed.add_file(path, html)
+        _state.fed.add(path)
+
+
+# Two steps of one event, around the other hooks' post_build (MkDocs 1.6's CombinedEvent, from the engine
+# that runs: ProperDocs checks for its own class).
+on_post_build = importlib.import_module(f"{engine_check.ENGINE}.plugins").CombinedEvent(_finish_index, _write_index)
 
 
 def on_build_error(error: Exception) -> None:

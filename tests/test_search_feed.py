@@ -139,6 +139,82 @@ def test_a_page_added_again_replaces_its_entry_in_place(site, tmp_path):
     assert snapshot(site / BUNDLE_DIR) == snapshot(fresh / BUNDLE_DIR)
 
 
+def fed(pages: list[tuple[str, str]]) -> PagefindFeed:
+    feed = PagefindFeed("en")
+    for page in pages:
+        feed.add(*page)
+    return feed
+
+
+def built_early(feed: PagefindFeed) -> None:
+    # The race a late page must not lose: the early index is done before the page comes.
+    feed._finished.building.result(60)
+
+
+def test_a_bundle_started_early_is_the_bundle_written_at_once(site, tmp_path):
+    # finish() lets Pagefind build while the build writes its cards; write() takes that result.
+    pages = pages_of(site)
+    at_once = tmp_path / "at-once"
+    shutil.copytree(SEARCH_SITE, at_once)
+    index_pages(pages, at_once)
+    feed = fed(pages)
+    feed.finish()
+    written = feed.write(site)
+    assert (written.pages, written.cached) == (2, False)
+    assert snapshot(site / BUNDLE_DIR) == snapshot(at_once / BUNDLE_DIR) != {}
+
+
+def test_a_page_handed_over_after_finish_is_indexed_not_dropped(site, tmp_path):
+    # A hook that writes an HTML page after the index was started: the bundle is built again with it.
+    pages = pages_of(site)
+    tip_url = "/tips/one/"
+    late = next(html for url, html in pages if url == tip_url).replace("marmalade", "quince")
+    feed = fed([page for page in pages if page[0] != tip_url])
+    feed.finish()
+    built_early(feed)
+    feed.add(tip_url, late)
+    written = feed.write(site)
+    reference = tmp_path / "reference"
+    shutil.copytree(SEARCH_SITE, reference)
+    index_pages([page for page in pages if page[0] != tip_url] + [(tip_url, late)], reference)
+    assert written.pages == 2 and "quince" in fragments(site)["tips/one/"]["content"]
+    assert snapshot(site / BUNDLE_DIR) == snapshot(reference / BUNDLE_DIR)
+
+
+def test_a_page_changed_after_finish_is_indexed_as_changed(site):
+    pages = pages_of(site)
+    feed = fed(pages)
+    feed.finish()
+    built_early(feed)
+    feed.add("/tips/one/", dict(pages)["/tips/one/"].replace("marmalade", "quince"))
+    feed.write(site)
+    assert "quince" in fragments(site)["tips/one/"]["content"]
+    assert "marmalade" not in fragments(site)["tips/one/"]["content"]
+
+
+def test_finish_finds_the_cached_bundle_and_a_write_to_another_cache_looks_again(site, tmp_path):
+    cache, other = tmp_path / "cache", tmp_path / "other"
+    pages = pages_of(site)
+    index_pages(pages, site, cache_dir=cache)
+    built = snapshot(site / BUNDLE_DIR)
+    feed = fed(pages)
+    feed.finish(cache)
+    assert feed.write(site, cache).cached
+    assert snapshot(site / BUNDLE_DIR) == built
+    feed = fed(pages)
+    feed.finish(cache)
+    again = feed.write(site, other)  # not the folder finish looked in: nothing taken from `cache`
+    assert not again.cached and len(cache_files(other)) == 1
+    assert snapshot(site / BUNDLE_DIR) == built
+
+
+def test_a_feed_with_no_page_fails_at_write_after_finish(site):
+    feed = PagefindFeed("en")
+    feed.finish()
+    with pytest.raises(SearchIndexError, match="no HTML page to index"):
+        feed.write(site)
+
+
 def test_an_unused_feed_closes_without_writing(site):
     feed = PagefindFeed("en")
     feed.add("/tips/one/", (site / "tips/one/index.html").read_text("utf-8"))

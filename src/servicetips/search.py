@@ -22,8 +22,10 @@ Python API, PyPI `pagefind`, over the binary's stdin and stdout) in a
 background thread, and each page's HTML is handed over as soon as it is
 rendered (`add`), so the binary parses pages on the other core while the
 next ones are rendered; `write` then only builds the index and writes it.
-Pagefind numbers pages in the order they are added: the same pages added in
-the same order give the same bytes (a full build adds them in MkDocs' page
+Once every page is handed over, `finish` lets Pagefind build the index while
+the caller does other work (a build writes its share cards meanwhile), and
+`write` takes the result. Pagefind numbers pages in the order they are added:
+the same pages added in the same order give the same bytes (a full build adds them in MkDocs' page
 order, then the site's other HTML files by path). Pagefind's own command
 over the folder adds them in the order the file system lists them, so its
 bundle holds the same fragments and words but may number them otherwise.
@@ -344,12 +346,25 @@ class _Service:
         return Service()
 
 
+@dataclass(frozen=True)
+class _Finished:
+    """Where `PagefindFeed.finish` left the bundle: found in the cache, or being built by Pagefind."""
+
+    cache_dir: Path | None
+    added: int  # how many pages had been handed over: a later one means building again
+    store: Path | None = None
+    key: str | None = None
+    found: tuple[list[tuple[str, bytes]], dict[str, Path]] | None = None
+    building: Future | None = None
+
+
 class PagefindFeed:
     """One Pagefind index, fed page by page from any thread while the pages are rendered.
 
         feed = PagefindFeed("en")
         for url, html in pages:  # e.g. as each page is rendered
             feed.add(url, html)
+        feed.finish(cache_dir)  # optional: the index is built while the caller goes on
         written = feed.write(site_dir, cache_dir)  # or feed.close() to drop it
 
     The binary runs in a background thread's event loop; `add` returns at
@@ -360,6 +375,8 @@ class PagefindFeed:
         self.language = language
         self.trim = trim  # hand over each page's searched part only (`searched_part`); the same bundle
         self._pages: dict[str, tuple[bytes, bool]] = {}  # url -> (sha256 of the HTML, searched), in order added
+        self._added = 0  # pages handed over so far, a URL added again counted again
+        self._finished: _Finished | None = None  # what `finish` started, for `write`
         self._scheduled: list[Future] = []
         self._sent: list[asyncio.Future] = []
         self._loop = asyncio.new_event_loop()
@@ -377,6 +394,7 @@ class PagefindFeed:
 
     def add(self, url: str, html: str) -> None:
         """Hand `html` over for `url`; errors show at `write`."""
+        self._added += 1
         self._scheduled.append(asyncio.run_coroutine_threadsafe(self._add(url, html), self._loop))
 
     def add_file(self, path: str, html: str) -> None:
@@ -396,6 +414,16 @@ class PagefindFeed:
             digest.update(hashlib.sha256(url.encode("utf-8", "surrogateescape")).digest() + html_digest)
         return digest.hexdigest()
 
+    def finish(self, cache_dir: Path | None = None) -> None:
+        """Every page is handed over: look for the bundle in the cache, else let Pagefind build the index
+        while the caller goes on; `write` (with the same `cache_dir`) then takes it. A page added after
+        this is not lost: `write` sees it and has the index built again."""
+        try:
+            self._finished = self._start_finishing(cache_dir)
+        except BaseException:
+            self.close()
+            raise
+
     def write(self, site_dir: Path, cache_dir: Path | None = None, close: bool = True) -> SearchIndex:
         """Write the bundle into `site_dir/pagefind/`, replacing any earlier one, and stop the binary.
 
@@ -408,12 +436,16 @@ class PagefindFeed:
         try:
             if not site_dir.is_dir():
                 raise SearchIndexError(f"the site folder {site_dir} does not exist")
-            self._wait_scheduled()
+            finished, self._finished = self._finished, None
+            if finished is None or finished.added != self._added or finished.cache_dir != cache_dir:
+                if finished is not None and finished.building is not None:
+                    # Built before the last pages came: let it end before Pagefind is asked again.
+                    with contextlib.suppress(SearchIndexError):
+                        self._result(finished.building, TIMEOUT_SECONDS)
+                finished = self._start_finishing(cache_dir)
             if not self._pages:
                 raise SearchIndexError(f"no HTML page to index in {site_dir}")
-            key = self.key() if cache_dir is not None else None
-            store = Path(cache_dir) / CACHE_FOLDER if cache_dir is not None else None
-            found = _cache_read(store, key) if store is not None else None
+            store, key, found = finished.store, finished.key, finished.found
             cached = found is not None
             if cached and close:
                 # Stop sending pages first: the loop's thread would hold the GIL against every file written.
@@ -421,13 +453,7 @@ class PagefindFeed:
             if cached:
                 files, sources = found
             else:
-                # Pagefind builds the index from here on; meanwhile the cache makes room for the new entry
-                # (removing an old bundle's thousand files takes 0.03 to 0.15 s), off the critical path.
-                building = asyncio.run_coroutine_threadsafe(self._finish(), self._loop)
-                if store is not None:
-                    with contextlib.suppress(OSError):  # no cache folder yet, or one that cannot be used
-                        _cache_prune(store, CACHE_KEEP - 1)
-                files = self._bundle_files(building)
+                files = self._bundle_files(finished.building)
                 # One tip changed leaves most fragments as they were: those are linked, not written again.
                 sources = _cache_matches(store, files) if store is not None else None
             written = _summary(files, cached)
@@ -441,6 +467,25 @@ class PagefindFeed:
         finally:
             if close:
                 self.close()
+
+    def _start_finishing(self, cache_dir: Path | None) -> _Finished:
+        """The cache's bundle for the pages handed over, else Pagefind set to build the index."""
+        self._wait_scheduled()
+        added = self._added
+        if not self._pages:
+            return _Finished(cache_dir, added)  # `write` says so
+        key = self.key() if cache_dir is not None else None
+        store = Path(cache_dir) / CACHE_FOLDER if cache_dir is not None else None
+        found = _cache_read(store, key) if store is not None else None
+        if found is not None:
+            return _Finished(cache_dir, added, store, key, found)
+        # Pagefind builds the index from here on; meanwhile the cache makes room for the new entry
+        # (removing an old bundle's thousand files takes 0.03 to 0.15 s), off the critical path.
+        building = asyncio.run_coroutine_threadsafe(self._finish(), self._loop)
+        if store is not None:
+            with contextlib.suppress(OSError):  # no cache folder yet, or one that cannot be used
+                _cache_prune(store, CACHE_KEEP - 1)
+        return _Finished(cache_dir, added, store, key, None, building)
 
     def close(self) -> None:
         """Stop the binary and the thread; the index is dropped. Safe to call twice."""
