@@ -208,6 +208,40 @@ def test_finish_finds_the_cached_bundle_and_a_write_to_another_cache_looks_again
     assert snapshot(site / BUNDLE_DIR) == built
 
 
+def test_write_takes_the_index_finish_started_and_asks_pagefind_once(site, monkeypatch):
+    feed = fed(pages_of(site))
+    finishing = []
+    real = feed._finish
+    monkeypatch.setattr(feed, "_finish", lambda: finishing.append(1) or real())
+    feed.finish()
+    written = feed.write(site)
+    assert written.pages == 2 and len(finishing) == 1
+
+
+def test_a_page_pagefind_refused_before_a_late_page_stops_the_write_and_nothing_is_cached(site, tmp_path):
+    # Building again for the late page must not forget that the first index lost a page.
+    cache = tmp_path / "cache"
+    pages = pages_of(site)
+    feed = PagefindFeed("en")
+    real = feed._index.add_html_file
+
+    async def refusing(content, url):
+        if url == "/tips/one/":
+            raise RuntimeError("refused")
+        return await real(content=content, url=url)
+
+    feed._index.add_html_file = refusing
+    for page in pages:
+        feed.add(*page)
+    feed.finish(cache)
+    built_early_or_failed = feed._finished.building.exception(60)
+    assert built_early_or_failed is not None
+    feed.add("/late/", pages[0][1])
+    with pytest.raises(SearchIndexError, match="refused"):
+        feed.write(site, cache)
+    assert not (cache / CACHE_FOLDER).exists() or cache_files(cache) == []
+
+
 def test_a_feed_with_no_page_fails_at_write_after_finish(site):
     feed = PagefindFeed("en")
     feed.finish()

@@ -377,6 +377,7 @@ class PagefindFeed:
         self._pages: dict[str, tuple[bytes, bool]] = {}  # url -> (sha256 of the HTML, searched), in order added
         self._added = 0  # pages handed over so far, a URL added again counted again
         self._finished: _Finished | None = None  # what `finish` started, for `write`
+        self._lock = threading.Lock()
         self._scheduled: list[Future] = []
         self._sent: list[asyncio.Future] = []
         self._loop = asyncio.new_event_loop()
@@ -394,8 +395,9 @@ class PagefindFeed:
 
     def add(self, url: str, html: str) -> None:
         """Hand `html` over for `url`; errors show at `write`."""
-        self._added += 1
-        self._scheduled.append(asyncio.run_coroutine_threadsafe(self._add(url, html), self._loop))
+        with self._lock:  # counted and scheduled together: `finish` waits for every page it counted
+            self._added += 1
+            self._scheduled.append(asyncio.run_coroutine_threadsafe(self._add(url, html), self._loop))
 
     def add_file(self, path: str, html: str) -> None:
         """Hand over the HTML file at `path` (relative to the site) under the URL Pagefind gives it."""
@@ -439,9 +441,9 @@ class PagefindFeed:
             finished, self._finished = self._finished, None
             if finished is None or finished.added != self._added or finished.cache_dir != cache_dir:
                 if finished is not None and finished.building is not None:
-                    # Built before the last pages came: let it end before Pagefind is asked again.
-                    with contextlib.suppress(SearchIndexError):
-                        self._result(finished.building, TIMEOUT_SECONDS)
+                    # Built before the last pages came: let it end before Pagefind is asked again. Its
+                    # failure (a page Pagefind refused, a timeout) stops the write: that page is in no index.
+                    self._result(finished.building, TIMEOUT_SECONDS)
                 finished = self._start_finishing(cache_dir)
             if not self._pages:
                 raise SearchIndexError(f"no HTML page to index in {site_dir}")
@@ -470,8 +472,9 @@ class PagefindFeed:
 
     def _start_finishing(self, cache_dir: Path | None) -> _Finished:
         """The cache's bundle for the pages handed over, else Pagefind set to build the index."""
-        self._wait_scheduled()
-        added = self._added
+        with self._lock:
+            added = self._added
+        self._wait_scheduled()  # every page counted in `added` is in `_sent` after this
         if not self._pages:
             return _Finished(cache_dir, added)  # `write` says so
         key = self.key() if cache_dir is not None else None
@@ -508,12 +511,13 @@ class PagefindFeed:
         return sorted((name, content) for name, content in files if name not in UNUSED_FILES)
 
     def _wait_scheduled(self) -> None:
+        with self._lock:
+            scheduled, self._scheduled = self._scheduled, []
         try:
-            for future in self._scheduled:
+            for future in scheduled:
                 future.result(TIMEOUT_SECONDS)
         except FutureTimeout:
             raise SearchIndexError(f"Pagefind took more than {TIMEOUT_SECONDS} s to take the pages in") from None
-        self._scheduled.clear()
 
     def _call(self, coroutine, timeout: float):
         return self._result(asyncio.run_coroutine_threadsafe(coroutine, self._loop), timeout)
@@ -565,8 +569,9 @@ class PagefindFeed:
             await self._service.close()
 
     async def _finish(self) -> list[tuple[str, bytes]]:
-        answers = await asyncio.gather(*self._sent, return_exceptions=True)
-        self._sent.clear()
+        # Only what is gathered is taken off: a page sent meanwhile stays for the next `_finish` to await.
+        sent, self._sent = self._sent, []
+        answers = await asyncio.gather(*sent, return_exceptions=True)
         for answer in answers:
             if isinstance(answer, SearchIndexError):
                 raise answer
