@@ -24,11 +24,12 @@ rendered (`add`), so the binary parses pages on the other core while the
 next ones are rendered; `write` then only builds the index and writes it.
 Once every page is handed over, `finish` lets Pagefind build the index while
 the caller does other work (a build writes its share cards meanwhile), and
-`write` takes the result. Pagefind numbers pages in the order they are added:
-the same pages added in the same order give the same bytes (a full build adds them in MkDocs' page
-order, then the site's other HTML files by path). Pagefind's own command
-over the folder adds them in the order the file system lists them, so its
-bundle holds the same fragments and words but may number them otherwise.
+`write` takes the result. Pagefind numbers pages in the order they are
+added: the same pages added in the same order give the same bytes (a full
+build adds them in MkDocs' page order, then the site's other HTML files by
+path). Pagefind's own command over the folder adds them in the order the
+file system lists them, so its bundle holds the same fragments and words
+but may number them otherwise.
 
 A cache (`<cache folder>/search/`) keeps the last bundles by the sha256 of
 everything Pagefind reads: the searched pages' URLs and HTML in order, the
@@ -504,9 +505,7 @@ class PagefindFeed:
         if not self._thread.is_alive():
             self._loop.close()
 
-    def _bundle_files(self, building: Future | None = None) -> list[tuple[str, bytes]]:
-        if building is None:
-            building = asyncio.run_coroutine_threadsafe(self._finish(), self._loop)
+    def _bundle_files(self, building: Future) -> list[tuple[str, bytes]]:
         files = self._result(building, TIMEOUT_SECONDS)
         return sorted((name, content) for name, content in files if name not in UNUSED_FILES)
 
