@@ -10,8 +10,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -541,3 +543,25 @@ def test_a_damaged_or_planted_file_of_an_older_entry_is_never_linked(site, tmp_p
     assert never and not never & set(_inodes(bundle).values())
     assert not any(path.is_symlink() for path in bundle.rglob("*"))
     assert snapshot(bundle) == _fresh_bundle(changed, tmp_path)
+
+
+@pytest.mark.parametrize("planted_at", ["manifest", "same-key-file", "older-entry-file"])
+def test_a_fifo_planted_in_the_search_cache_is_refused_not_waited_on(site, tmp_path, planted_at):
+    # Opening a FIFO for reading blocks until someone writes to it: the build must not hang on one.
+    cache = tmp_path / "cache"
+    pages = pages_of(site)
+    index_pages(pages, site, cache_dir=cache)
+    built = snapshot(site / BUNDLE_DIR)
+    (entry,) = cache_files(cache)
+    planted = entry / CACHE_MANIFEST if planted_at == "manifest" else entry / "files" / "pagefind.js"
+    planted.unlink()
+    os.mkfifo(planted)
+    changed = [(u, h.replace("marmalade", "quince")) for u, h in pages]
+    wanted = changed if planted_at == "older-entry-file" else pages
+    outcome: list = []
+    worker = threading.Thread(target=lambda: outcome.append(index_pages(wanted, site, cache_dir=cache)), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the build waited on a FIFO in the cache"
+    assert not outcome[0].cached
+    assert snapshot(site / BUNDLE_DIR) == (built if wanted is pages else _fresh_bundle(changed, tmp_path))

@@ -68,8 +68,22 @@ def _header(kind: str, key: str, payload: bytes) -> bytes:
     return MAGIC + f"{kind} {key} {hashlib.sha256(payload).hexdigest()}\n".encode("ascii")
 
 
-def _open_for_reading(path: str, _flags: int) -> int:
-    return os.open(path, SAFE_READ_FLAGS)
+def read_regular(path: str | os.PathLike, size: int | None = None) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of the regular file at `path` and its status, opened with `SAFE_READ_FLAGS`; None for
+    anything else (missing, a symbolic link, a FIFO or device, unreadable) or, with `size`, another size."""
+    try:
+        descriptor = os.open(path, SAFE_READ_FLAGS)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            found = os.fstat(descriptor)
+            if not stat.S_ISREG(found.st_mode) or (size is not None and found.st_size != size):
+                return None
+            payload = handle.read() if size is None else handle.read(size + 1)
+        except OSError:
+            return None
+    return payload, found
 
 
 def _seal(kind: str, key: str, payload: bytes) -> str:
@@ -168,14 +182,10 @@ class Store:
         """The first of `names` (files of `key`'s shard) whose bytes hash to the seal it carries."""
         for name in names:
             path = f"{self._root}/{key[:2]}/{name}"
-            try:
-                with open(path, "rb", opener=_open_for_reading) as handle:
-                    found = os.fstat(handle.fileno())
-                    if not stat.S_ISREG(found.st_mode):
-                        continue
-                    payload = handle.read()
-            except OSError:
+            read = read_regular(path)
+            if read is None:
                 continue
+            payload, found = read
             if name == f"{key}.{_seal(self.kind, key, payload)}{self.suffix}":
                 return Entry(path, payload, found.st_dev, found.st_ino)
         return None

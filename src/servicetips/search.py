@@ -76,6 +76,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 from . import routes
+from .cache_store import read_regular
 
 #: The bundle's folder inside the site; the search script loads it from here.
 BUNDLE_DIR = routes.SEARCH_BUNDLE
@@ -699,11 +700,10 @@ def _fingerprint() -> str:
 def _cache_read(store: Path, key: str) -> tuple[list[tuple[str, bytes]], dict[str, Path]] | None:
     """The bundle kept under `key` (its files, and where each lies), or None when absent or not what it claims."""
     entry = store / key
-    try:
-        manifest = (entry / CACHE_MANIFEST).read_bytes()
-    except OSError:
+    read = read_regular(entry / CACHE_MANIFEST)
+    if read is None:
         return None
-    found = _cache_check(entry, manifest, key)
+    found = _cache_check(entry, read[0], key)
     if found is None:
         log.info(f"search: ignored a damaged or foreign cache entry {entry.name}")
         shutil.rmtree(entry, ignore_errors=True)
@@ -724,12 +724,12 @@ def _cache_check(entry: Path, manifest: bytes, key: str) -> tuple[list[tuple[str
             if not isinstance(name, str) or part.is_absolute() or ".." in part.parts or not part.parts:
                 return None
             path = entry / "files" / part
-            # A regular file only: a link planted in the folder must not lead the build elsewhere.
-            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-            with os.fdopen(descriptor, "rb") as source:
-                if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
-                    return None
-                content = source.read()
+            # A regular file only: a link planted in the folder must not lead the build elsewhere, nor a
+            # FIFO hold it (`read_regular` opens without following or blocking).
+            read = read_regular(path, size) if isinstance(size, int) else None
+            if read is None:
+                return None
+            content = read[0]
             if len(content) != size or hashlib.sha256(content).hexdigest() != sha:
                 return None
             files.append((part.as_posix(), content))
@@ -787,18 +787,8 @@ def _real_folder(entry: Path, folder: PurePosixPath) -> bool:
 
 
 def _same_bytes(path: str, content: bytes) -> bool:
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return False
-    with os.fdopen(descriptor, "rb") as source:
-        info = os.fstat(source.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(content):
-            return False
-        try:
-            return source.read(len(content) + 1) == content
-        except OSError:
-            return False
+    read = read_regular(path, len(content))
+    return read is not None and read[0] == content
 
 
 def _last_used(entry: Path) -> int:
