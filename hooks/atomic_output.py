@@ -23,7 +23,9 @@ the pages MkDocs writes (`utils.write_file`, from `_build_page` and the theme's
 templates) and the files it copies or writes (`File.copy_file`: theme assets,
 generated files) become hard links to the previous site's file at the same
 path when its bytes are the same, and new files otherwise. The folders made
-are remembered instead of MkDocs asking `makedirs` for every file. The
+are remembered instead of MkDocs asking `makedirs` for every file, and
+made ahead, while the pages render, once the build's files are known
+(on_nav). The
 writer also links share cards and rendered pages from the build cache, when
 the page cache and the cards hook offer it an entry with the very bytes
 asked for (`linked_output.in_use`). A `--dirty` build takes the same writer
@@ -41,6 +43,7 @@ import errno
 import importlib
 import logging
 import os
+import posixpath
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -48,7 +51,8 @@ from types import SimpleNamespace
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.utils import CountHandler
 
 import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
@@ -136,6 +140,16 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+@event_priority(-100)  # last; by now every file is known, and which are excluded (MkDocs decides after on_files)
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    """Have the staging folder's subfolders made in the background while the pages render."""
+    if _state.staging is not None and _state.writer is not None:
+        # Only the files the build writes: a folder made for an excluded page would be published empty.
+        written = (file for file in files if file.inclusion.is_included())
+        _state.writer.make_folders_ahead(posixpath.dirname(file.dest_uri) for file in written)
+    return nav
+
+
 @event_priority(-100)  # last: after every plugin (search writes its index here) has written its files
 def on_post_build(config: MkDocsConfig) -> None:
     """Swap the finished site into place, unless --strict is about to refuse the build."""
@@ -149,6 +163,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             f"files linked to the previous site: {done.linked}, to the build cache: {done.linked_from_cache} "
             f"(written: {done.written})"
         )
+    _stop_writer()  # nothing is written after this hook; no folder may be made in the folder being moved
     try:
         swap_into_place(_state.staging, _state.target)
     except OutputError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,92 @@ def test_a_fifo_swapped_in_after_the_check_neither_hangs_nor_is_linked(sites):
         signal.signal(signal.SIGALRM, previous)
     assert (new / "tips/a/index.html").read_bytes() == PAGE
     assert not same_file(page, new / "tips/a/index.html")
+
+
+# -- folders made ahead ------------------------------------------------------------
+
+
+def wait_for_folders(root: Path, *folders: str) -> None:
+    """Until the thread has made these folders (`end` would stop it, not wait for it)."""
+    deadline = time.monotonic() + 30
+    while not all((root / folder).is_dir() for folder in folders):
+        assert time.monotonic() < deadline, f"not made in 30 s: {folders}"
+        time.sleep(0.005)
+
+
+def test_folders_made_ahead_are_made_once_and_writes_use_them(sites, monkeypatch):
+    old, new = sites
+    made = []
+    real = os.makedirs
+    monkeypatch.setattr(linked_output.os, "makedirs", lambda path, **kw: (made.append(path), real(path, **kw)))
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead(["tips/a", "tips/b", "", "tips/a", "tips/c"])
+    wait_for_folders(new, "tips/a", "tips/b", "tips/c")
+    writer.end()
+    assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == ["tips", "tips/a", "tips/b", "tips/c"]
+    # The root, tips (makedirs recurses) and each folder once, though "tips/a" came twice.
+    assert len(made) == len(set(made)) == 5
+    before = len(made)
+    writer.write("tips/a/index.html", PAGE)
+    writer.write("tips/c/index.html", b"new")
+    assert len(made) == before  # the writes found their folders made
+    assert same_file(old / "tips/a/index.html", new / "tips/a/index.html")
+    assert (new / "tips/c/index.html").read_bytes() == b"new"
+
+
+@pytest.mark.parametrize("outside", ["..", "../outside", "/tmp/outside", "tips/../../outside", "tips//x", "./tips"])
+def test_a_folder_ahead_that_could_leave_the_site_is_skipped(sites, outside):
+    old, new = sites
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead([outside, "tips/kept"])
+    wait_for_folders(new, "tips/kept")
+    writer.end()
+    assert sorted(p.name for p in new.parent.iterdir()) == ["site", "staging"]  # nothing beside the site
+    assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == ["tips", "tips/kept"]
+
+
+def test_writes_while_folders_are_made_ahead_all_land(sites):
+    # The thread and the writes ask for the same folders at once: every file lands, none is lost.
+    old, new = sites
+    writer = LinkingWriter(old, new)
+    folders = [f"tips/t{number:04d}" for number in range(400)]
+    writer.make_folders_ahead(folders)
+    for folder in reversed(folders):  # from the other end: the two meet halfway
+        writer.write(f"{folder}/index.html", folder.encode())
+    writer.end()
+    assert all((new / folder / "index.html").read_bytes() == folder.encode() for folder in folders)
+    assert len(list((new / "tips").iterdir())) == 400
+
+
+def test_a_folder_ahead_that_cannot_be_made_stops_the_thread_and_the_write_reports_it(sites):
+    old, new = sites
+    (new / "tips").write_bytes(b"a file where a folder goes")
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead(["tips/a", "tips/b", "other"])
+    time.sleep(0.5)  # time enough to make "other", were the thread still going
+    writer.end()
+    assert not (new / "other").exists()  # the thread stopped at the first folder it could not make
+    with pytest.raises(NotADirectoryError):  # the file in the way, met by the write itself
+        writer.write("tips/a/index.html", PAGE)
+
+
+def test_end_stops_the_folders_ahead_before_it_returns(sites, monkeypatch):
+    # The staging folder is renamed or removed right after `end`: no folder may appear in it later.
+    old, new = sites
+    real = os.makedirs
+    started = linked_output.threading.Event()
+
+    def slow(path, **kw):
+        started.set()
+        time.sleep(0.01)
+        return real(path, **kw)
+
+    monkeypatch.setattr(linked_output.os, "makedirs", slow)
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead([f"tips/t{number}" for number in range(1000)])
+    assert started.wait(10)
+    writer.end()
+    count = len(list((new / "tips").iterdir()))
+    assert count < 1000
+    time.sleep(0.1)
+    assert len(list((new / "tips").iterdir())) == count  # nothing made after end returned

@@ -16,13 +16,17 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, Files, InclusionLevel
 
+from servicetips import linked_output
 from servicetips.linked_output import writer
+from servicetips.site_output import make_staging_dir
 from support import AS_OF, REPO, SITE_FIXTURES, build_site, copy_library
 from support.builds import SiteBuild, assert_same_sites, build_env, load_hook
 
@@ -288,3 +292,80 @@ def test_a_full_build_removes_the_cards_it_did_not_draw_or_read_and_older_entrie
     assert "share cards: 2 old entries removed from the cache" in result.output
     assert not any(path.exists() for path in stale)
     assert sorted(path.name for path in (cache / "cards").rglob("*.png")) == kept
+
+
+def test_the_folders_of_the_files_written_are_made_ahead_and_an_excluded_one_gets_none(monkeypatch, tmp_path):
+    # on_nav has the staging folder's subfolders made while the pages render; a page MkDocs leaves out
+    # (exclude_docs, a draft) is never written, so a folder made for it would be published empty.
+    hooks = load_hook("atomic_output")
+    old, new = tmp_path / "site", tmp_path / "staging"
+    old.mkdir()
+    new.mkdir()
+    docs = tmp_path / "docs"
+
+    def page(src: str, inclusion: InclusionLevel) -> File:
+        return File(src, str(docs), str(new), use_directory_urls=True, inclusion=inclusion)
+
+    files = Files(
+        [
+            page("tips/kept.md", InclusionLevel.INCLUDED),
+            page("about/index.md", InclusionLevel.NOT_IN_NAV),
+            page("generated.md", InclusionLevel.UNDEFINED),
+            page("drafts/draft.md", InclusionLevel.DRAFT),
+            page("private/left-out.md", InclusionLevel.EXCLUDED),
+        ]
+    )
+    monkeypatch.setattr(hooks._state, "staging", new)
+    monkeypatch.setattr(hooks._state, "writer", writer(old, new))
+    try:
+        assert hooks.on_nav("nav", SimpleNamespace(), files) == "nav"
+        deadline = time.monotonic() + 30
+        while not all((new / folder).is_dir() for folder in ("tips/kept", "about", "generated")):
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    finally:
+        hooks._state.writer.end()
+    assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == ["about", "generated", "tips", "tips/kept"]
+
+
+def test_a_build_that_is_not_staged_makes_no_folder_ahead(monkeypatch, tmp_path):
+    # `mkdocs serve` and --dirty builds write in place: their folders are there, or made as MkDocs writes.
+    hooks = load_hook("atomic_output")
+    new = tmp_path / "site"
+    new.mkdir()
+    monkeypatch.setattr(hooks._state, "staging", None)
+    monkeypatch.setattr(hooks._state, "writer", writer(None, new))
+    files = Files([File("tips/kept.md", str(tmp_path / "docs"), str(new), use_directory_urls=True)])
+    hooks.on_nav("nav", SimpleNamespace(), files)
+    time.sleep(0.2)
+    hooks._state.writer.end()
+    assert list(new.iterdir()) == []
+
+
+def test_the_swap_waits_for_the_folders_ahead(monkeypatch, tmp_path):
+    # Folders still being made when the staging folder takes the site's place would land in the published
+    # site after the swap, or bring the staging folder back by its old name.
+    hooks = load_hook("atomic_output")
+    target = tmp_path / "site"
+    staging = make_staging_dir(target)
+    real = os.makedirs
+    started = threading.Event()
+
+    def slow(path, **kw):
+        started.set()
+        time.sleep(0.01)
+        return real(path, **kw)
+
+    monkeypatch.setattr(linked_output.os, "makedirs", slow)
+    monkeypatch.setattr(hooks._state, "staging", staging)
+    monkeypatch.setattr(hooks._state, "target", target)
+    monkeypatch.setattr(hooks._state, "writer", writer(None, staging))
+    hooks._state.writer.begin()
+    hooks._state.writer.make_folders_ahead([f"tips/t{number}" for number in range(1000)])
+    assert started.wait(10)
+    hooks.on_post_build(SimpleNamespace(site_dir=str(staging)))
+    published = sorted(path.name for path in (target / "tips").iterdir())
+    time.sleep(0.1)
+    assert sorted(path.name for path in (target / "tips").iterdir()) == published
+    assert 0 < len(published) < 1000
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["site"]  # no staging folder made again

@@ -26,7 +26,9 @@ Writing never opens an existing file in place: a file already at the path
 (say, a linked one that a later step writes over) is removed first and a new
 one created, so bytes shared through a link are never changed. The folders a
 writer has made are remembered, so a thousand files in a hundred folders do
-not ask for a hundred thousand `makedirs`.
+not ask for a hundred thousand `makedirs`. A build can also have the
+folders it will write to made ahead, in a thread of their own, while its
+pages render (`make_folders_ahead`).
 
 A file the build cache holds can be linked from there instead (`offer`):
 the share cards and the rendered pages are kept in the cache as their bare
@@ -55,6 +57,7 @@ import errno
 import os
 import stat
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -78,6 +81,17 @@ def _parts(relative: str) -> list[str]:
     if not relative or str(relative).startswith("/") or any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"not a plain relative path inside the site: {relative!r}")
     return parts
+
+
+def _plain_folder(relative: str) -> bool:
+    """True for "" (the root) and for a relative folder path that stays inside the site (`_parts`)."""
+    if relative == "":
+        return True
+    try:
+        _parts(relative)
+    except ValueError:
+        return False
+    return True
 
 
 class LinkingWriter:
@@ -105,6 +119,7 @@ class LinkingWriter:
         self.cache_linking = link  # cleared when a link from the cache cannot be made here (another disk)
         self._offers: dict[str, Entry] = {}  # relative path -> the cache entry whose bytes are on their way there
         self._taking_offers = False
+        self._ahead: tuple[threading.Thread, threading.Event] | None = None  # make_folders_ahead's thread
 
     def begin(self) -> None:
         """A build now writes its site through this writer: take offers, and let `in_use` find it."""
@@ -114,7 +129,9 @@ class LinkingWriter:
             _in_use[self.new_root] = self
 
     def end(self) -> None:
-        """The build is over: drop the offers not taken, and leave `in_use`. Safe to call twice."""
+        """The build is over: stop making folders ahead, drop the offers not taken, and leave `in_use`. Safe to
+        call twice; once it returns, this writer makes nothing more in new_root unless asked to."""
+        self._stop_ahead()
         self._taking_offers = False
         self._offers.clear()
         with _registry_lock:
@@ -143,6 +160,41 @@ class LinkingWriter:
         self._write(folder, target, data)
         self.written += 1
         return False
+
+    def make_folders_ahead(self, folders: Iterable[str]) -> None:
+        """Make these folders of new_root (relative, "" for the root; in the order files will be written to
+        them) in a thread of their own while the build goes on, until they are all made or `end` is called.
+
+        Why: in a build, making a folder took 0.25 to 0.4 ms on ext4 (a thousand tips have a folder each),
+        and mkdir lets go of the GIL, so the folders are made while the pages render instead of before
+        each page's write. Nothing waits for the thread: `write` makes a folder it reaches first itself
+        (the two may ask for one at once: makedirs accepts a folder that exists by then). A path that
+        could leave new_root is skipped; a folder that cannot be made (a full disk) ends the thread
+        quietly, and `write` then meets the error itself, where the build reports it.
+        """
+        self._stop_ahead()
+        wanted = [folder for folder in dict.fromkeys(folders) if _plain_folder(folder) and folder not in self._made]
+        stop = threading.Event()
+
+        def make() -> None:
+            for folder in wanted:
+                if stop.is_set():
+                    return
+                try:
+                    self.folder_made(folder)
+                except OSError:
+                    return
+
+        thread = threading.Thread(target=make, name="folders-ahead", daemon=True)
+        self._ahead = (thread, stop)
+        thread.start()
+
+    def _stop_ahead(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            thread, stop = ahead
+            stop.set()
+            thread.join()  # at most the mkdir under way: the staging folder may be renamed or removed next
 
     def folder_made(self, relative_folder: str) -> None:
         """Make new_root/relative_folder (and its parents) unless this writer made or found it already."""

@@ -191,10 +191,17 @@ def site_bytes(site: Path) -> dict[str, bytes]:
     return {path.relative_to(site).as_posix(): path.read_bytes() for path in site.rglob("*") if path.is_file()}
 
 
+def site_folders(site: Path) -> list[str]:
+    """Every folder of a built site, relative to it: an empty one too, which no file list shows."""
+    return sorted(path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_dir())
+
+
 def assert_same_sites(left: Path, right: Path, *, tip_pages: int = 1) -> None:
-    """Both folders hold the same files with the same bytes, at least `tip_pages` tip pages among them."""
+    """Both folders hold the same files with the same bytes, and the same folders; at least `tip_pages` tip
+    pages among them."""
     a, b = site_bytes(left), site_bytes(right)
     assert sorted(a) == sorted(b)
+    assert site_folders(left) == site_folders(right)
     differing = [name for name in a if a[name] != b[name]]
     assert not differing, f"{len(differing)} files differ, first: {differing[:5]}"
     assert sum(name.startswith("tips/") and name.endswith("/index.html") for name in a) >= tip_pages
