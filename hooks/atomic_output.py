@@ -163,7 +163,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             f"files linked to the previous site: {done.linked}, to the build cache: {done.linked_from_cache} "
             f"(written: {done.written})"
         )
-    _stop_writer()  # nothing is written after this hook; no folder may be made in the folder being moved
+    _stop_writer()  # nothing is written after this; folders made ahead but left empty go before they are published
     try:
         swap_into_place(_state.staging, _state.target)
     except OutputError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -277,43 +278,72 @@ def test_a_fifo_swapped_in_after_the_check_neither_hangs_nor_is_linked(sites):
 # -- folders made ahead ------------------------------------------------------------
 
 
-def wait_for_folders(root: Path, *folders: str) -> None:
-    """Until the thread has made these folders (`end` would stop it, not wait for it)."""
-    deadline = time.monotonic() + 30
-    while not all((root / folder).is_dir() for folder in folders):
-        assert time.monotonic() < deadline, f"not made in 30 s: {folders}"
-        time.sleep(0.005)
+def finish_ahead(writer: LinkingWriter) -> None:
+    """Wait until the thread has done all it will (`end` would stop it, not wait for it to finish)."""
+    writer._ahead.join(30)
+    assert not writer._ahead.is_alive()
+
+
+def slow_mkdir(monkeypatch) -> threading.Event:
+    """Make every os.mkdir take 10 ms; the event is set at the first one."""
+    real, started = os.mkdir, threading.Event()
+
+    def slow(path, *args, **kwargs):
+        started.set()
+        time.sleep(0.01)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(linked_output.os, "mkdir", slow)
+    return started
 
 
 def test_folders_made_ahead_are_made_once_and_writes_use_them(sites, monkeypatch):
     old, new = sites
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead(["tips/a", "tips/b", "tips/a", "tips/c"])
+    finish_ahead(writer)
+    assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == ["tips", "tips/a", "tips/b", "tips/c"]
     made = []
     real = os.makedirs
     monkeypatch.setattr(linked_output.os, "makedirs", lambda path, **kw: (made.append(path), real(path, **kw)))
-    writer = LinkingWriter(old, new)
-    writer.make_folders_ahead(["tips/a", "tips/b", "", "tips/a", "tips/c"])
-    wait_for_folders(new, "tips/a", "tips/b", "tips/c")
-    writer.end()
-    assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == ["tips", "tips/a", "tips/b", "tips/c"]
-    # The root, tips (makedirs recurses) and each folder once, though "tips/a" came twice.
-    assert len(made) == len(set(made)) == 5
-    before = len(made)
     writer.write("tips/a/index.html", PAGE)
     writer.write("tips/c/index.html", b"new")
-    assert len(made) == before  # the writes found their folders made
+    assert made == []  # the writes found their folders made
     assert same_file(old / "tips/a/index.html", new / "tips/a/index.html")
     assert (new / "tips/c/index.html").read_bytes() == b"new"
 
 
-@pytest.mark.parametrize("outside", ["..", "../outside", "/tmp/outside", "tips/../../outside", "tips//x", "./tips"])
-def test_a_folder_ahead_that_could_leave_the_site_is_skipped(sites, outside):
+def test_end_removes_the_folders_made_ahead_that_no_file_went_into(sites):
+    # A page MkDocs skips (empty output) is never written: its folder must not be published empty.
     old, new = sites
+    (new / "made-before").mkdir()
     writer = LinkingWriter(old, new)
-    writer.make_folders_ahead([outside, "tips/kept"])
-    wait_for_folders(new, "tips/kept")
+    writer.make_folders_ahead(["tips/a", "tips/b", "tips/b/deeper", "unused/x/y", "made-before"])
+    finish_ahead(writer)
+    writer.write("tips/a/index.html", PAGE)
     writer.end()
+    assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == [
+        "made-before",  # not made by the thread: left as it was
+        "tips",
+        "tips/a",
+        "tips/a/index.html",
+    ]
+    writer.write("tips/b/index.html", b"later")  # a folder removed is made again when asked for
+    assert (new / "tips/b/index.html").read_bytes() == b"later"
+
+
+@pytest.mark.parametrize(
+    "outside", ["..", "../outside", "ABSOLUTE", "tips/../../outside", "tips//x", "./other", "tips/\0x"]
+)
+def test_a_folder_ahead_that_could_leave_the_site_is_skipped(sites, outside, tmp_path):
+    old, new = sites
+    absolute = tmp_path / "absolute"
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead([outside.replace("ABSOLUTE", str(absolute)), "tips/kept"])
+    finish_ahead(writer)
     assert sorted(p.name for p in new.parent.iterdir()) == ["site", "staging"]  # nothing beside the site
     assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == ["tips", "tips/kept"]
+    writer.end()
 
 
 def test_writes_while_folders_are_made_ahead_all_land(sites):
@@ -334,9 +364,9 @@ def test_a_folder_ahead_that_cannot_be_made_stops_the_thread_and_the_write_repor
     (new / "tips").write_bytes(b"a file where a folder goes")
     writer = LinkingWriter(old, new)
     writer.make_folders_ahead(["tips/a", "tips/b", "other"])
-    time.sleep(0.5)  # time enough to make "other", were the thread still going
-    writer.end()
+    finish_ahead(writer)
     assert not (new / "other").exists()  # the thread stopped at the first folder it could not make
+    writer.end()
     with pytest.raises(NotADirectoryError):  # the file in the way, met by the write itself
         writer.write("tips/a/index.html", PAGE)
 
@@ -344,20 +374,59 @@ def test_a_folder_ahead_that_cannot_be_made_stops_the_thread_and_the_write_repor
 def test_end_stops_the_folders_ahead_before_it_returns(sites, monkeypatch):
     # The staging folder is renamed or removed right after `end`: no folder may appear in it later.
     old, new = sites
-    real = os.makedirs
-    started = linked_output.threading.Event()
-
-    def slow(path, **kw):
-        started.set()
-        time.sleep(0.01)
-        return real(path, **kw)
-
-    monkeypatch.setattr(linked_output.os, "makedirs", slow)
+    started = slow_mkdir(monkeypatch)
     writer = LinkingWriter(old, new)
     writer.make_folders_ahead([f"tips/t{number}" for number in range(1000)])
     assert started.wait(10)
     writer.end()
-    count = len(list((new / "tips").iterdir()))
-    assert count < 1000
+    assert writer._ahead is None
+    after_end = sorted(p.name for p in new.rglob("*"))
     time.sleep(0.1)
-    assert len(list((new / "tips").iterdir())) == count  # nothing made after end returned
+    assert sorted(p.name for p in new.rglob("*")) == after_end  # nothing made after end returned
+
+
+def test_the_thread_never_makes_the_staging_folder_again(sites, monkeypatch):
+    # The folder is swapped into place (or removed) between two of the thread's folders: the next one
+    # must fail, not bring back the folder by its old name.
+    old, new = sites
+    real, calls = os.mkdir, []
+
+    def then_swapped(path, *args, **kwargs):
+        real(path, *args, **kwargs)
+        calls.append(path)
+        if len(calls) == 3:  # tips, tips/t0, tips/t1 made
+            new.rename(new.parent / "published")
+
+    monkeypatch.setattr(linked_output.os, "mkdir", then_swapped)
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead([f"tips/t{number}" for number in range(100)])
+    finish_ahead(writer)
+    writer.end()
+    assert not new.exists()
+    assert sorted(p.name for p in (new.parent / "published" / "tips").iterdir()) == ["t0", "t1"]
+
+
+def test_an_end_interrupted_while_it_waits_waits_again_the_next_time(sites, monkeypatch):
+    # Ctrl-C during the wait: the thread is not forgotten, so the cleanup's `end` waits for it before
+    # the staging folder is removed.
+    old, new = sites
+    started = slow_mkdir(monkeypatch)
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead([f"tips/t{number}" for number in range(1000)])
+    assert started.wait(10)
+    thread = writer._ahead
+    real_join = type(thread).join
+    calls = []
+
+    def interrupted_once(self, timeout=None):
+        calls.append(timeout)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real_join(self, timeout)
+
+    monkeypatch.setattr(type(thread), "join", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        writer.end()
+    assert writer._ahead is thread
+    writer.end()
+    assert not thread.is_alive() and writer._ahead is None

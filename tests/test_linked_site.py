@@ -307,25 +307,27 @@ def test_the_folders_of_the_files_written_are_made_ahead_and_an_excluded_one_get
         return File(src, str(docs), str(new), use_directory_urls=True, inclusion=inclusion)
 
     files = Files(
-        [
+        [  # the left-out ones first: a thread that made their folders would have done so before the others
+            page("drafts/draft.md", InclusionLevel.DRAFT),
+            page("private/left-out.md", InclusionLevel.EXCLUDED),
             page("tips/kept.md", InclusionLevel.INCLUDED),
             page("about/index.md", InclusionLevel.NOT_IN_NAV),
             page("generated.md", InclusionLevel.UNDEFINED),
-            page("drafts/draft.md", InclusionLevel.DRAFT),
-            page("private/left-out.md", InclusionLevel.EXCLUDED),
         ]
     )
     monkeypatch.setattr(hooks._state, "staging", new)
     monkeypatch.setattr(hooks._state, "writer", writer(old, new))
     try:
         assert hooks.on_nav("nav", SimpleNamespace(), files) == "nav"
-        deadline = time.monotonic() + 30
-        while not all((new / folder).is_dir() for folder in ("tips/kept", "about", "generated")):
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
+        hooks._state.writer._ahead.join(30)  # all it will make
+        assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == [
+            "about",
+            "generated",
+            "tips",
+            "tips/kept",
+        ]
     finally:
         hooks._state.writer.end()
-    assert sorted(p.relative_to(new).as_posix() for p in new.rglob("*")) == ["about", "generated", "tips", "tips/kept"]
 
 
 def test_a_build_that_is_not_staged_makes_no_folder_ahead(monkeypatch, tmp_path):
@@ -337,35 +339,40 @@ def test_a_build_that_is_not_staged_makes_no_folder_ahead(monkeypatch, tmp_path)
     monkeypatch.setattr(hooks._state, "writer", writer(None, new))
     files = Files([File("tips/kept.md", str(tmp_path / "docs"), str(new), use_directory_urls=True)])
     hooks.on_nav("nav", SimpleNamespace(), files)
-    time.sleep(0.2)
+    assert hooks._state.writer._ahead is None  # no thread started
     hooks._state.writer.end()
     assert list(new.iterdir()) == []
 
 
 def test_the_swap_waits_for_the_folders_ahead(monkeypatch, tmp_path):
-    # Folders still being made when the staging folder takes the site's place would land in the published
-    # site after the swap, or bring the staging folder back by its old name.
+    # The thread is stopped and its empty folders removed before the staging folder takes the site's
+    # place: afterwards they would be published.
     hooks = load_hook("atomic_output")
     target = tmp_path / "site"
     staging = make_staging_dir(target)
-    real = os.makedirs
+    real = os.mkdir
     started = threading.Event()
 
-    def slow(path, **kw):
+    def slow(path, *args, **kwargs):
         started.set()
         time.sleep(0.01)
-        return real(path, **kw)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(linked_output.os, "makedirs", slow)
+    monkeypatch.setattr(linked_output.os, "mkdir", slow)
     monkeypatch.setattr(hooks._state, "staging", staging)
     monkeypatch.setattr(hooks._state, "target", target)
     monkeypatch.setattr(hooks._state, "writer", writer(None, staging))
     hooks._state.writer.begin()
     hooks._state.writer.make_folders_ahead([f"tips/t{number}" for number in range(1000)])
     assert started.wait(10)
+    deadline = time.monotonic() + 30
+    while not (staging / "tips" / "t3").is_dir():  # a few made, more to come
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
     hooks.on_post_build(SimpleNamespace(site_dir=str(staging)))
-    published = sorted(path.name for path in (target / "tips").iterdir())
+    # Stopped before the swap, and its folders that no file went into removed before it too: none is
+    # published empty, and none appears later.
+    assert list(target.iterdir()) == []
     time.sleep(0.1)
-    assert sorted(path.name for path in (target / "tips").iterdir()) == published
-    assert 0 < len(published) < 1000
+    assert list(target.iterdir()) == []
     assert sorted(path.name for path in tmp_path.iterdir()) == ["site"]  # no staging folder made again

@@ -84,9 +84,9 @@ def _parts(relative: str) -> list[str]:
 
 
 def _plain_folder(relative: str) -> bool:
-    """True for "" (the root) and for a relative folder path that stays inside the site (`_parts`)."""
-    if relative == "":
-        return True
+    """True for a relative folder path that stays inside the site (`_parts`) and that a folder can have."""
+    if "\0" in relative:
+        return False
     try:
         _parts(relative)
     except ValueError:
@@ -119,7 +119,8 @@ class LinkingWriter:
         self.cache_linking = link  # cleared when a link from the cache cannot be made here (another disk)
         self._offers: dict[str, Entry] = {}  # relative path -> the cache entry whose bytes are on their way there
         self._taking_offers = False
-        self._ahead: tuple[threading.Thread, threading.Event] | None = None  # make_folders_ahead's thread
+        self._ahead: _FoldersAhead | None = None  # make_folders_ahead's thread
+        self._ahead_lock = threading.RLock()
 
     def begin(self) -> None:
         """A build now writes its site through this writer: take offers, and let `in_use` find it."""
@@ -162,39 +163,45 @@ class LinkingWriter:
         return False
 
     def make_folders_ahead(self, folders: Iterable[str]) -> None:
-        """Make these folders of new_root (relative, "" for the root; in the order files will be written to
-        them) in a thread of their own while the build goes on, until they are all made or `end` is called.
+        """Make these folders of new_root (relative; in the order files will be written to them) in a thread
+        of their own while the build goes on, until they are all made or `end` is called.
 
         Why: in a build, making a folder took 0.25 to 0.4 ms on ext4 (a thousand tips have a folder each),
         and mkdir lets go of the GIL, so the folders are made while the pages render instead of before
         each page's write. Nothing waits for the thread: `write` makes a folder it reaches first itself
-        (the two may ask for one at once: makedirs accepts a folder that exists by then). A path that
-        could leave new_root is skipped; a folder that cannot be made (a full disk) ends the thread
-        quietly, and `write` then meets the error itself, where the build reports it.
+        (the two may ask for one at once: each accepts a folder that exists by then). A path that could
+        leave new_root is skipped; a folder that cannot be made (a full disk) ends the thread quietly, and
+        `write` then meets the error itself, where the build reports it. `end` removes the folders made
+        here that are still empty: a file the build did not write after all (MkDocs skips a page whose
+        output is empty) leaves no empty folder behind.
         """
-        self._stop_ahead()
-        wanted = [folder for folder in dict.fromkeys(folders) if _plain_folder(folder) and folder not in self._made]
-        stop = threading.Event()
-
-        def make() -> None:
-            for folder in wanted:
-                if stop.is_set():
-                    return
-                try:
-                    self.folder_made(folder)
-                except OSError:
-                    return
-
-        thread = threading.Thread(target=make, name="folders-ahead", daemon=True)
-        self._ahead = (thread, stop)
-        thread.start()
+        wanted = [folder for folder in dict.fromkeys(folders) if folder and _plain_folder(folder)]
+        with self._ahead_lock:
+            self._stop_ahead()
+            ahead = _FoldersAhead(self, [folder for folder in wanted if folder not in self._made])
+            ahead.start()
+            self._ahead = ahead
 
     def _stop_ahead(self) -> None:
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            thread, stop = ahead
-            stop.set()
-            thread.join()  # at most the mkdir under way: the staging folder may be renamed or removed next
+        with self._ahead_lock:
+            ahead = self._ahead
+            if ahead is None:
+                return
+            ahead.stopping.set()
+            # At most the mkdir under way; the staging folder may be renamed or removed next. Interrupted
+            # here (Ctrl-C), `_ahead` stays set and the next `end` waits again.
+            ahead.join()
+            self._ahead = None
+        empty = []
+        for path in reversed(ahead.made):  # the deepest first, so a parent left empty goes too
+            try:
+                os.rmdir(path)  # only an empty folder: one that holds anything stays
+            except OSError:
+                continue
+            empty.append(os.path.relpath(path, self.new_root).replace(os.sep, "/"))
+        if empty:
+            with self._lock:
+                self._made.difference_update(empty)
 
     def folder_made(self, relative_folder: str) -> None:
         """Make new_root/relative_folder (and its parents) unless this writer made or found it already."""
@@ -344,6 +351,42 @@ class LinkingWriter:
             descriptor = os.open(target, _CREATE_FLAGS, 0o666)
         with os.fdopen(descriptor, "wb") as out:
             out.write(data)
+
+
+class _FoldersAhead(threading.Thread):
+    """`make_folders_ahead`'s thread: one folder after another, stopped by `stopping`."""
+
+    def __init__(self, writer: LinkingWriter, folders: list[str]) -> None:
+        super().__init__(name="folders-ahead", daemon=True)
+        self.writer = writer
+        self.folders = folders
+        self.stopping = threading.Event()
+        self.made: list[str] = []  # the folders this thread created (not found there), parents first
+
+    def run(self) -> None:
+        for folder in self.folders:
+            if self.stopping.is_set():
+                return
+            try:
+                self._make(folder)
+            except (OSError, ValueError):  # ValueError: a NUL in a name; `write` reports what it meets
+                return
+
+    def _make(self, folder: str) -> None:
+        if folder in self.writer._made:
+            return
+        path = self.writer.new_root
+        # One level at a time with mkdir, never makedirs: once new_root is gone (renamed into place or
+        # removed) this fails instead of making it again.
+        for part in folder.split("/"):
+            path = os.path.join(path, part)
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                continue
+            self.made.append(path)
+        with self.writer._lock:
+            self.writer._made.add(folder)
 
 
 _in_use: dict[str, LinkingWriter] = {}  # new_root -> the writer a build writes that folder through
