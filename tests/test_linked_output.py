@@ -297,6 +297,16 @@ def slow_mkdir(monkeypatch) -> threading.Event:
     return started
 
 
+def slow_writer(sites, monkeypatch) -> LinkingWriter:
+    """A writer whose thread is under way making 1,000 folders, 10 ms each."""
+    old, new = sites
+    started = slow_mkdir(monkeypatch)
+    writer = LinkingWriter(old, new)
+    writer.make_folders_ahead([f"tips/t{number}" for number in range(1000)])
+    assert started.wait(10)
+    return writer
+
+
 def test_folders_made_ahead_are_made_once_and_writes_use_them(sites, monkeypatch):
     old, new = sites
     writer = LinkingWriter(old, new)
@@ -373,11 +383,8 @@ def test_a_folder_ahead_that_cannot_be_made_stops_the_thread_and_the_write_repor
 
 def test_end_stops_the_folders_ahead_before_it_returns(sites, monkeypatch):
     # The staging folder is renamed or removed right after `end`: no folder may appear in it later.
-    old, new = sites
-    started = slow_mkdir(monkeypatch)
-    writer = LinkingWriter(old, new)
-    writer.make_folders_ahead([f"tips/t{number}" for number in range(1000)])
-    assert started.wait(10)
+    new = sites[1]
+    writer = slow_writer(sites, monkeypatch)
     writer.end()
     assert writer._ahead is None
     after_end = sorted(p.name for p in new.rglob("*"))
@@ -409,11 +416,7 @@ def test_the_thread_never_makes_the_staging_folder_again(sites, monkeypatch):
 def test_an_end_interrupted_while_it_waits_waits_again_the_next_time(sites, monkeypatch):
     # Ctrl-C during the wait: the thread is not forgotten, so the cleanup's `end` waits for it before
     # the staging folder is removed.
-    old, new = sites
-    started = slow_mkdir(monkeypatch)
-    writer = LinkingWriter(old, new)
-    writer.make_folders_ahead([f"tips/t{number}" for number in range(1000)])
-    assert started.wait(10)
+    writer = slow_writer(sites, monkeypatch)
     thread = writer._ahead
     real_join = type(thread).join
     calls = []
