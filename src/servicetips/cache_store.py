@@ -56,7 +56,7 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0
 # `linked_output`): through no symbolic link (without O_NOFOLLOW, on Windows, the callers' lstat and inode
 # checks keep a link out), and never blocking: a FIFO put in the file's place would block the open forever;
 # with O_NONBLOCK the open returns and the file-type check refuses it.
-SAFE_READ_FLAGS = (
+_SAFE_READ_FLAGS = (
     os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 )
 _SEALED_NAME = re.compile(r"([0-9a-f]{64})\.([0-9a-f]{64})")
@@ -69,21 +69,33 @@ def _header(kind: str, key: str, payload: bytes) -> bytes:
 
 
 def read_regular(path: str | os.PathLike, size: int | None = None) -> tuple[bytes, os.stat_result] | None:
-    """The bytes of the regular file at `path` and its status, opened with `SAFE_READ_FLAGS`; None for
-    anything else (missing, a symbolic link, a FIFO or device, unreadable) or, with `size`, another size."""
+    """The bytes of the regular file at `path` and its status, opened without following a link or blocking
+    (`_SAFE_READ_FLAGS`); None for anything else (missing, a symbolic link, a FIFO or device, unreadable)
+    or, with `size`, another size. With `size`, at most one byte more is read: a file that grew since it
+    was opened shows as too long."""
     try:
-        descriptor = os.open(path, SAFE_READ_FLAGS)
+        descriptor = os.open(path, _SAFE_READ_FLAGS)
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        try:
-            found = os.fstat(descriptor)
-            if not stat.S_ISREG(found.st_mode) or (size is not None and found.st_size != size):
-                return None
-            payload = handle.read() if size is None else handle.read(size + 1)
-        except OSError:
+    try:
+        found = os.fstat(descriptor)
+        if not stat.S_ISREG(found.st_mode) or (size is not None and found.st_size != size):
             return None
-    return payload, found
+        # A raw descriptor, not a buffered file object: a build makes thousands of these reads.
+        limit = size + 1 if size is not None else None
+        chunks, length = [], 0
+        while limit is None or length < limit:
+            wanted = limit - length if limit is not None else max(found.st_size + 1 - length, 1 << 16)
+            chunk = os.read(descriptor, wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            length += len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), found
 
 
 def _seal(kind: str, key: str, payload: bytes) -> str:

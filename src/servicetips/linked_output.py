@@ -61,7 +61,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from .cache_store import SAFE_READ_FLAGS, Entry
+from .cache_store import Entry, read_regular
 
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 # Errors that say no link will work in this folder pair: stop trying for the rest of the writer's life.
@@ -297,29 +297,9 @@ class LinkingWriter:
 
     @staticmethod
     def _same_bytes(source: str, found: os.stat_result, data: bytes) -> bool:
-        try:
-            descriptor = os.open(source, SAFE_READ_FLAGS)
-        except OSError:
-            return False
-        try:
-            opened = os.fstat(descriptor)
-            if (opened.st_dev, opened.st_ino) != (found.st_dev, found.st_ino) or not stat.S_ISREG(opened.st_mode):
-                return False
-            # A raw descriptor, not a buffered file: two thousand of these per build.
-            chunks, size = [], 0
-            while True:
-                chunk = os.read(descriptor, len(data) + 1 - size)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > len(data):
-                    return False
-            return b"".join(chunks) == data if len(chunks) != 1 else chunks[0] == data
-        except OSError:
-            return False
-        finally:
-            os.close(descriptor)
+        """True when the regular file at `source` is still `found` (device and inode) and holds exactly `data`."""
+        read = read_regular(source, len(data))
+        return read is not None and (read[1].st_dev, read[1].st_ino) == (found.st_dev, found.st_ino) and read[0] == data
 
     def _real_folder(self, folder: str) -> bool:
         """True when old_root/folder and every folder above it, old_root included, is a folder, not a link."""
