@@ -4,7 +4,10 @@ Every measured command runs as a child process of the benchmark and is
 reaped with `os.wait4`, which returns that child's own resource usage: its
 wall time is taken around the run and its peak resident memory comes from
 `ru_maxrss` (KiB on Linux), so one process's figure never mixes with
-another's (as RUSAGE_CHILDREN's high-water mark would).
+another's (as RUSAGE_CHILDREN's high-water mark would). Its CPU time
+(`ru_utime + ru_stime`) counts the processes it waited for too (the card
+worker, Pagefind's indexer): divided by the cores the build may use, it is
+the least wall time that build's work can take (`cpu_floor`).
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ class BenchError(RuntimeError):
 
 @dataclass(frozen=True)
 class Run:
-    """One finished child process: wall seconds, peak resident KiB, exit code, output."""
+    """One finished child process: wall seconds, peak resident KiB, exit code, output, CPU seconds."""
 
     seconds: float
     max_rss_kib: int
     returncode: int
     output: str
+    cpu_seconds: float = 0.0
 
 
 def run_child(
@@ -59,7 +63,7 @@ def run_child(
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         output = out.read().decode("utf-8", "replace")
-    return Run(seconds, usage.ru_maxrss, process.returncode, output)
+    return Run(seconds, usage.ru_maxrss, process.returncode, output, usage.ru_utime + usage.ru_stime)
 
 
 @dataclass
@@ -81,12 +85,32 @@ class Series:
     def max_rss_kib(self) -> int:
         return max(run.max_rss_kib for run in self.runs)
 
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(run.cpu_seconds for run in self.runs)
+
     def as_dict(self) -> dict:
         return {
             "median_s": round(self.median, 4),
             "samples_s": [round(s, 4) for s in self.seconds],
             "max_rss_mib": round(self.max_rss_kib / 1024, 1),
+            "cpu_median_s": round(self.cpu_median, 4),
+            "cpu_samples_s": [round(run.cpu_seconds, 4) for run in self.runs],
         }
+
+
+def usable_cores() -> int:
+    """The cores this process (and so a build it starts) may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def cpu_floor(series: Series, bare: Series, cores: int) -> float:
+    """The least ratio to bare Material that `series`' work allows on `cores` cores: its median CPU
+    seconds spread perfectly over the cores, over bare's median wall time. Below this only less work helps."""
+    return round(series.cpu_median / cores / bare.median, 3)
 
 
 def measure_alternating(

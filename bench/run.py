@@ -57,7 +57,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import AS_OF, REPO, seed_tips, write_bare_docs, write_library
-from measure import BenchError, Run, Series, fetch, free_port, measure_alternating, run_child, wait_for
+from measure import (
+    BenchError,
+    Run,
+    Series,
+    cpu_floor,
+    fetch,
+    free_port,
+    measure_alternating,
+    run_child,
+    usable_cores,
+    wait_for,
+)
 
 RESULTS = REPO / "bench" / "results" / "latest.json"
 TARGETS = {
@@ -251,6 +262,9 @@ def bench_build(work: Path, sizes: tuple[int, ...], runs: int, runs_largest: int
             "ratio_paired": paired_ratio(site, bare),
             "ratio_warm_cards": round(warm.median / bare.median, 3),
             "ratio_to_bare_like_site": round(site.median / like.median, 3),
+            "cores": usable_cores(),
+            "cpu_floor": cpu_floor(site, bare, usable_cores()),
+            "cpu_floor_warm_cards": cpu_floor(warm, bare, usable_cores()),
             "site_weight": _weights(site_out, count),
             "bare_weight": _weights(bare_out, count),
         }
@@ -295,6 +309,9 @@ def bench_repeat(work: Path, count: int, runs: int) -> dict:
         "bare": bare.as_dict(),
         "ratio_unchanged": paired_ratio(unchanged, bare),
         "ratio_one_tip_changed": paired_ratio(changed, bare),
+        "cores": usable_cores(),
+        "cpu_floor_unchanged": cpu_floor(unchanged, bare, usable_cores()),
+        "cpu_floor_one_tip_changed": cpu_floor(changed, bare, usable_cores()),
         "target": TARGETS["repeat_ratio_1000"],
     }
 
@@ -496,6 +513,23 @@ def table(results: dict) -> str:
                     verdict(entry["ratio"], target) if target else "",
                 )
             )
+            if "cpu_floor" in entry:
+                rows.append(
+                    (
+                        "  CPU time, every process of the build (median)",
+                        f"{entry['site']['cpu_median_s']:.2f} s",
+                        "",
+                        f"(bare: {entry['bare']['cpu_median_s']:.2f} s)",
+                    )
+                )
+                rows.append(
+                    (
+                        f"  least ratio that CPU time allows on {entry['cores']} cores",
+                        f"{entry['cpu_floor']:.2f}x",
+                        "",
+                        f"(warm cards: {entry['cpu_floor_warm_cards']:.2f}x)",
+                    )
+                )
             rows.append(
                 (
                     f"site / bare with the site's settings at {int(count):,}",
@@ -567,6 +601,15 @@ def table(results: dict) -> str:
                     verdict(ratio, target) if target else "",
                 )
             )
+            if f"cpu_floor_{name}" in repeat:
+                rows.append(
+                    (
+                        f"  CPU time (median); least ratio it allows on {repeat['cores']} cores",
+                        f"{repeat[name]['cpu_median_s']:.2f} s; {repeat[f'cpu_floor_{name}']:.2f}x",
+                        "",
+                        f"(bare: {repeat['bare']['cpu_median_s']:.2f} s)",
+                    )
+                )
     serve = results.get("serve")
     if serve:
         rows.append(
