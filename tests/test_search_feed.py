@@ -141,6 +141,81 @@ def test_a_page_added_again_replaces_its_entry_in_place(site, tmp_path):
     assert snapshot(site / BUNDLE_DIR) == snapshot(fresh / BUNDLE_DIR)
 
 
+def sent_to_pagefind(monkeypatch) -> list[str]:
+    """The URLs the binary is sent, in order, for every feed of the test."""
+    from pagefind.index import PagefindIndex  # noqa: PLC0415 - the API's class, patched for this test only
+
+    urls: list[str] = []
+    send = PagefindIndex.add_html_file
+
+    async def add_html_file(self, **kwargs):
+        urls.append(kwargs["url"])
+        return await send(self, **kwargs)
+
+    monkeypatch.setattr(PagefindIndex, "add_html_file", add_html_file)
+    return urls
+
+
+def test_a_page_without_the_marker_is_not_sent_and_the_bundle_is_that_of_pagefind_over_the_folder(
+    site, tmp_path, monkeypatch
+):
+    # Pagefind drops such pages once any page has the marker: sending them only costs its time.
+    sent = sent_to_pagefind(monkeypatch)
+    reference = tmp_path / "reference"
+    shutil.copytree(SEARCH_SITE, reference)
+    cli = cli_bundle(reference)
+    written = index_pages(pages_of(site), site)
+    assert sent == ["/plain/", "/tips/one/"] and "/listing/" in dict(pages_of(site))
+    assert written.pages == 2
+    assert snapshot(site / BUNDLE_DIR / "fragment") == snapshot(cli / "fragment") != {}
+    assert _words(site / BUNDLE_DIR) == _words(cli)
+
+
+def _unmarked(html: str) -> str:
+    return html.replace("data-pagefind-body", "")
+
+
+def test_with_no_page_marked_every_page_is_sent_and_indexed_as_pagefind_over_the_folder(site, tmp_path, monkeypatch):
+    sent = sent_to_pagefind(monkeypatch)
+    for page in site.rglob("*.html"):
+        page.write_text(_unmarked(page.read_text("utf-8")), encoding="utf-8")
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference)
+    cli = cli_bundle(reference)
+    written = index_pages(pages_of(site), site)
+    assert sent == ["/listing/", "/plain/", "/tips/one/"]
+    assert written.pages == 3
+    assert snapshot(site / BUNDLE_DIR / "fragment") == snapshot(cli / "fragment") != {}
+
+
+@pytest.mark.parametrize("turn", ["marked-later", "unmarked-later"])
+def test_a_page_that_gains_or_loses_the_marker_in_a_kept_feed_gives_the_bytes_of_a_fresh_feed(
+    site, tmp_path, monkeypatch, turn
+):
+    # The held-back page must not lose its place: Pagefind numbers pages in the order they reach it.
+    pages = pages_of(site)
+    listing = next(html for url, html in pages if url == "/listing/")
+    marked = listing.replace("<article>", "<article data-pagefind-body>", 1)
+    assert marked != listing
+    first, last = (listing, marked) if turn == "marked-later" else (marked, listing)
+    sent = sent_to_pagefind(monkeypatch)
+    feed = PagefindFeed("en")
+    try:
+        for url, html in pages:
+            feed.add(url, first if url == "/listing/" else html)
+        before = feed.write(site, close=False)
+        feed.add("/listing/", last)
+        after = feed.write(site, close=False)
+    finally:
+        feed.close()
+    final = [(url, last if url == "/listing/" else html) for url, html in pages]
+    assert snapshot(site / BUNDLE_DIR) == _fresh_bundle(final, tmp_path)
+    assert (before.pages, after.pages) == ((2, 3) if turn == "marked-later" else (3, 2))
+    if turn == "marked-later":
+        # The index was started again, in the pages' order, from what the feed kept.
+        assert sent[-3:] == ["/listing/", "/plain/", "/tips/one/"]
+
+
 def fed(pages: list[tuple[str, str]]) -> PagefindFeed:
     feed = PagefindFeed("en")
     for page in pages:

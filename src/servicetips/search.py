@@ -31,6 +31,16 @@ path). Pagefind's own command over the folder adds them in the order the
 file system lists them, so its bundle holds the same fragments and words
 but may number them otherwise.
 
+Only what Pagefind will index is sent to it: a page without the marker is
+held back, since Pagefind drops such pages once any page has the marker
+(at 1,000 tips 35 listing pages and emails are 1.5 MB of the 6.1 MB it
+would read, and most come last, just before the index is built). Should no
+page carry the marker, the held pages go at `finish`, in their order; and
+should what the binary holds ever be in another order than a fresh feed of
+the same pages would give (a page first handed over without the marker
+comes again with it), the index is started again from the pages kept
+here, so the bytes are always those of a fresh feed.
+
 A cache (`<cache folder>/search/`) keeps the last bundles by the sha256 of
 everything Pagefind reads: the searched pages' URLs and HTML in order, the
 options, the binary's bytes, its Python API's version and this module's
@@ -370,13 +380,15 @@ class PagefindFeed:
         written = feed.write(site_dir, cache_dir)  # or feed.close() to drop it
 
     The binary runs in a background thread's event loop; `add` returns at
-    once. Adding a URL again replaces its page (Pagefind keeps its place).
+    once. Adding a URL again replaces its page (it keeps its place).
     """
 
     def __init__(self, language: str = "en", trim: bool = True) -> None:
         self.language = language
         self.trim = trim  # hand over each page's searched part only (`searched_part`); the same bundle
         self._pages: dict[str, tuple[bytes, bool]] = {}  # url -> (sha256 of the HTML, searched), in order added
+        self._html: dict[str, str] = {}  # url -> the HTML last handed over for it (what Pagefind reads of it)
+        self._given: dict[str, None] = {}  # the URLs the binary holds, in the order each was first sent
         self._added = 0  # pages handed over so far, a URL added again counted again
         self._finished: _Finished | None = None  # what `finish` started, for `write`
         self._lock = threading.Lock()
@@ -543,8 +555,12 @@ class PagefindFeed:
         except OSError as exc:
             self._service = None
             raise SearchIndexError(f"Pagefind did not run: {exc}") from None
+        await self._new_index()
+
+    async def _new_index(self) -> None:
         config = {"force_language": self.language, "exclude_selectors": [EXCLUDE_SELECTOR]}
         self._index = await self._service.create_index(config)
+        self._given = {}
 
     async def _take_fingerprint(self) -> None:
         self._fingerprint = _fingerprint()
@@ -555,9 +571,35 @@ class PagefindFeed:
         data = html.encode("utf-8", "surrogateescape")
         # Hashed here, in the loop's thread: hashlib lets go of the GIL, the renderer goes on.
         # A URL added again keeps its place, as Pagefind keeps its page's (the order it numbers pages in).
-        self._pages[url] = (hashlib.sha256(data).digest(), _MARKER.search(data) is not None)
+        searched = _MARKER.search(data) is not None
+        self._pages[url] = (hashlib.sha256(data).digest(), searched)
+        self._html[url] = html
+        if searched or url in self._given:  # one the binary holds must be replaced, marker or not
+            self._send(url)
+
+    def _send(self, url: str) -> None:
+        self._given.setdefault(url)
         # A task per page: each writes its request at once, in order, and its answer is awaited at write.
-        self._sent.append(asyncio.ensure_future(self._index.add_html_file(content=html, url=url)))
+        self._sent.append(asyncio.ensure_future(self._index.add_html_file(content=self._html[url], url=url)))
+
+    def _unsent(self) -> list[str] | None:
+        """The URLs a fresh feed of the pages handed over would index that the binary lacks, in their order;
+        None when the binary holds those it has in another order (the index must start again)."""
+        searched = [url for url, (_, marked) in self._pages.items() if marked]
+        wanted = searched or list(self._pages)  # no page with the marker: Pagefind indexes every page
+        wanted_set = set(wanted)
+        held = [url for url in self._given if url in wanted_set]
+        return wanted[len(held) :] if held == wanted[: len(held)] else None
+
+    async def _settle(self) -> None:
+        # Only what is gathered is taken off: a page sent meanwhile stays for the next `_finish` to await.
+        sent, self._sent = self._sent, []
+        answers = await asyncio.gather(*sent, return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, SearchIndexError):
+                raise answer
+            if isinstance(answer, BaseException):
+                raise SearchIndexError(self._failure(answer))
 
     async def _shutdown(self) -> None:
         # Pages still on their way (the bundle came from the cache, or the build failed) are dropped.
@@ -569,14 +611,17 @@ class PagefindFeed:
             await self._service.close()
 
     async def _finish(self) -> list[tuple[str, bytes]]:
-        # Only what is gathered is taken off: a page sent meanwhile stays for the next `_finish` to await.
-        sent, self._sent = self._sent, []
-        answers = await asyncio.gather(*sent, return_exceptions=True)
-        for answer in answers:
-            if isinstance(answer, SearchIndexError):
-                raise answer
-            if isinstance(answer, BaseException):
-                raise SearchIndexError(self._failure(answer))
+        await self._settle()
+        unsent = self._unsent()
+        if unsent is None:
+            # Rare (a page first handed over without the marker came again with it): a fresh index, fed
+            # in the pages' own order, gives the bytes a fresh feed would.
+            await self._index.delete_index()
+            await self._new_index()
+            unsent = self._unsent()
+        for url in unsent or ():
+            self._send(url)
+        await self._settle()
         # The files come back in memory, not written by the binary: it answers WriteFiles before its
         # writes are done (they finish in the background), so the bundle could be read half-written.
         return [(PurePosixPath(file["path"]).as_posix(), file["content"]) for file in await self._index.get_files()]
