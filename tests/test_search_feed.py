@@ -7,6 +7,7 @@ Pagefind's own command run over the same folder.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -208,12 +209,69 @@ def test_a_page_that_gains_or_loses_the_marker_in_a_kept_feed_gives_the_bytes_of
         after = feed.write(site, close=False)
     finally:
         feed.close()
+    sent_by_feed = list(sent)  # before the fresh feed below sends its own
     final = [(url, last if url == "/listing/" else html) for url, html in pages]
     assert snapshot(site / BUNDLE_DIR) == _fresh_bundle(final, tmp_path)
     assert (before.pages, after.pages) == ((2, 3) if turn == "marked-later" else (3, 2))
     if turn == "marked-later":
         # The index was started again, in the pages' order, from what the feed kept.
-        assert sent[-3:] == ["/listing/", "/plain/", "/tips/one/"]
+        assert sent_by_feed == ["/plain/", "/tips/one/", "/listing/", "/listing/", "/plain/", "/tips/one/"]
+    else:
+        assert sent_by_feed == ["/listing/", "/plain/", "/tips/one/", "/listing/"]
+
+
+def test_the_marker_written_as_text_on_pages_without_it_leaves_every_page_indexed(site, tmp_path, monkeypatch):
+    # A page that only mentions the attribute (a code sample) has no searched region: Pagefind indexes every
+    # page of a site where none has one, so none may be held back.
+    for page in site.rglob("*.html"):
+        page.write_text(_unmarked(page.read_text("utf-8")), encoding="utf-8")
+    listing = site / "listing" / "index.html"
+    listing.write_text(
+        listing.read_text("utf-8").replace("</h1>", "</h1><p><code>&lt;article data-pagefind-body&gt;</code></p>"),
+        encoding="utf-8",
+    )
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference)
+    cli = cli_bundle(reference)
+    written = index_pages(pages_of(site), site)
+    assert written.pages == 3
+    assert snapshot(site / BUNDLE_DIR / "fragment") == snapshot(cli / "fragment") != {}
+
+
+def test_a_page_handed_over_while_the_index_is_made_again_waits_for_the_new_index(site, tmp_path, monkeypatch):
+    # The restart deletes the old index first: a page sent to it then would fail the write.
+    from pagefind.index import PagefindIndex  # noqa: PLC0415 - the API's class, patched for this test only
+
+    deleting, go_on = threading.Event(), threading.Event()
+    delete = PagefindIndex.delete_index
+
+    async def slow_delete(self):
+        deleting.set()
+        await asyncio.get_running_loop().run_in_executor(None, go_on.wait, 30)
+        return await delete(self)
+
+    monkeypatch.setattr(PagefindIndex, "delete_index", slow_delete)
+    pages = pages_of(site)
+    listing = next(html for url, html in pages if url == "/listing/")
+    marked = listing.replace("<article>", "<article data-pagefind-body>", 1)
+    tip = next(html for url, html in pages if url == "/tips/one/").replace("marmalade", "quince")
+    feed = PagefindFeed("en")
+    try:
+        for page in pages:
+            feed.add(*page)
+        feed.write(site, close=False)
+        feed.add("/listing/", marked)  # first handed over without the marker: the index starts again
+        feed.finish()
+        assert deleting.wait(30)
+        feed.add("/tips/one/", tip)  # while the old index is being deleted
+        go_on.set()
+        written = feed.write(site)
+    finally:
+        go_on.set()
+        feed.close()
+    final = [(url, marked if url == "/listing/" else tip if url == "/tips/one/" else html) for url, html in pages]
+    assert written.pages == 3
+    assert snapshot(site / BUNDLE_DIR) == _fresh_bundle(final, tmp_path)
 
 
 def fed(pages: list[tuple[str, str]]) -> PagefindFeed:

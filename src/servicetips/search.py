@@ -31,15 +31,18 @@ path). Pagefind's own command over the folder adds them in the order the
 file system lists them, so its bundle holds the same fragments and words
 but may number them otherwise.
 
-Only what Pagefind will index is sent to it: a page without the marker is
-held back, since Pagefind drops such pages once any page has the marker
-(at 1,000 tips 35 listing pages and emails are 1.5 MB of the 6.1 MB it
-would read, and most come last, just before the index is built). Should no
-page carry the marker, the held pages go at `finish`, in their order; and
-should what the binary holds ever be in another order than a fresh feed of
-the same pages would give (a page first handed over without the marker
-comes again with it), the index is started again from the pages kept
-here, so the bytes are always those of a fresh feed.
+Only what Pagefind will index is sent to it: a page without the marker
+anywhere in it is held back, since Pagefind drops such pages once any page
+has the marker (at 1,000 tips 35 listing pages and emails are 1.5 MB of the
+6.1 MB it would read, and most come last, just before the index is built).
+Whether one does is judged by the pages that were cut down to their
+searched region (`searched_part`: the marker on an opening tag, for
+certain); the word merely written somewhere (a code sample) does not count.
+Should no page carry the marker for certain, the held pages go at `finish`,
+in their order; and should what the binary holds ever be in another order
+than a fresh feed of the same pages would give (a page first handed over
+without the marker comes again with it), the index is started again from
+the pages kept here, so the bytes are always those of a fresh feed.
 
 A cache (`<cache folder>/search/`) keeps the last bundles by the sha256 of
 everything Pagefind reads: the searched pages' URLs and HTML in order, the
@@ -389,6 +392,8 @@ class PagefindFeed:
         self._pages: dict[str, tuple[bytes, bool]] = {}  # url -> (sha256 of the HTML, searched), in order added
         self._html: dict[str, str] = {}  # url -> the HTML last handed over for it (what Pagefind reads of it)
         self._given: dict[str, None] = {}  # the URLs the binary holds, in the order each was first sent
+        self._surely: set[str] = set()  # pages handed over that carry the marker for certain (they were cut)
+        self._restarting = False  # the index is being made again: pages handed over meanwhile wait for it
         self._added = 0  # pages handed over so far, a URL added again counted again
         self._finished: _Finished | None = None  # what `finish` started, for `write`
         self._lock = threading.Lock()
@@ -421,7 +426,7 @@ class PagefindFeed:
         """The sha256 of everything the bundle is made from, once every page added so far is taken in."""
         self._wait_scheduled()
         pages = list(self._pages.items())
-        if any(searched for _, (_, searched) in pages):
+        if self._surely:  # Pagefind then indexes only the pages with the marker (see `_unsent`)
             pages = [page for page in pages if page[1][1]]
         digest = hashlib.sha256()
         digest.update(self._fingerprint.encode("utf-8"))
@@ -566,15 +571,18 @@ class PagefindFeed:
         self._fingerprint = _fingerprint()
 
     async def _add(self, url: str, html: str) -> None:
-        if self.trim:
-            html = searched_part(html) or html
+        part = searched_part(html)  # None: not cut (no marker for certain, or one that cannot be cut safely)
+        if self.trim and part is not None:
+            html = part
         data = html.encode("utf-8", "surrogateescape")
         # Hashed here, in the loop's thread: hashlib lets go of the GIL, the renderer goes on.
         # A URL added again keeps its place, as Pagefind keeps its page's (the order it numbers pages in).
-        searched = _MARKER.search(data) is not None
+        searched = _MARKER.search(data) is not None  # the marker's letters anywhere: the page may be searched
         self._pages[url] = (hashlib.sha256(data).digest(), searched)
+        (self._surely.add if part is not None else self._surely.discard)(url)
         self._html[url] = html
-        if searched or url in self._given:  # one the binary holds must be replaced, marker or not
+        # One the binary holds must be replaced, marker or not; while the index is made again, it waits.
+        if (searched or url in self._given) and not self._restarting:
             self._send(url)
 
     def _send(self, url: str) -> None:
@@ -586,7 +594,8 @@ class PagefindFeed:
         """The URLs a fresh feed of the pages handed over would index that the binary lacks, in their order;
         None when the binary holds those it has in another order (the index must start again)."""
         searched = [url for url, (_, marked) in self._pages.items() if marked]
-        wanted = searched or list(self._pages)  # no page with the marker: Pagefind indexes every page
+        # No page with the marker for certain: Pagefind may index every page, so every page goes.
+        wanted = searched if self._surely else list(self._pages)
         wanted_set = set(wanted)
         held = [url for url in self._given if url in wanted_set]
         return wanted[len(held) :] if held == wanted[: len(held)] else None
@@ -615,9 +624,14 @@ class PagefindFeed:
         unsent = self._unsent()
         if unsent is None:
             # Rare (a page first handed over without the marker came again with it): a fresh index, fed
-            # in the pages' own order, gives the bytes a fresh feed would.
-            await self._index.delete_index()
-            await self._new_index()
+            # in the pages' own order, gives the bytes a fresh feed would. A page handed over meanwhile is
+            # kept, not sent to the index being deleted, and goes with the rest.
+            self._restarting, self._given = True, {}
+            try:
+                await self._index.delete_index()
+                await self._new_index()
+            finally:
+                self._restarting = False
             unsent = self._unsent()
         for url in unsent or ():
             self._send(url)
