@@ -144,16 +144,14 @@ def test_a_page_added_again_replaces_its_entry_in_place(site, tmp_path):
 
 def sent_to_pagefind(monkeypatch) -> list[str]:
     """The URLs the binary is sent, in order, for every feed of the test."""
-    from pagefind.index import PagefindIndex  # noqa: PLC0415 - the API's class, patched for this test only
-
     urls: list[str] = []
-    send = PagefindIndex.add_html_file
+    send_all = PagefindFeed._send_all
 
-    async def add_html_file(self, **kwargs):
-        urls.append(kwargs["url"])
-        return await send(self, **kwargs)
+    def record(self, pages):
+        urls.extend(pages)
+        return send_all(self, pages)
 
-    monkeypatch.setattr(PagefindIndex, "add_html_file", add_html_file)
+    monkeypatch.setattr(PagefindFeed, "_send_all", record)
     return urls
 
 
@@ -358,14 +356,19 @@ def test_a_page_pagefind_refused_before_a_late_page_stops_the_write_and_nothing_
     cache = tmp_path / "cache"
     pages = pages_of(site)
     feed = PagefindFeed("en")
-    real = feed._index.add_html_file
+    real = feed._service.send_all
 
-    async def refusing(content, url):
-        if url == "/tips/one/":
-            raise RuntimeError("refused")
-        return await real(content=content, url=url)
+    def refusing(payloads):
+        # The binary's answer for /tips/one/ is a failure; the other pages are sent as they would be.
+        kept = [payload for payload in payloads if payload["url"] != "/tips/one/"]
+        answers = real(kept) if kept else []
+        if len(kept) < len(payloads):
+            refused = feed._loop.create_future()
+            refused.set_exception(RuntimeError("refused"))
+            answers.append(refused)
+        return answers
 
-    feed._index.add_html_file = refusing
+    feed._service.send_all = refusing
     for page in pages:
         feed.add(*page)
     feed.finish(cache)

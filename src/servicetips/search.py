@@ -310,6 +310,23 @@ class _Service:
                 await self._backend.stdin.drain()  # the binary answers a request once it has read its comma
                 return await future
 
+            def send_all(self, payloads: list[dict]) -> list[asyncio.Future]:
+                """Write these requests at once; a future for each answer (failed by the reader if the binary
+                stops). One write, not a task and a drain per page: those cost the loop's thread, and so the
+                GIL the pages are rendered with, more than the encoding."""
+                if self.ended is not None:
+                    raise self.ended
+                futures, requests = [], []
+                for payload in payloads:
+                    self._message_id += 1
+                    future = self._loop.create_future()
+                    self._responses[self._message_id] = future
+                    request = {"message_id": self._message_id, "payload": payload}
+                    requests.append(base64.b64encode(json.dumps(request).encode("utf-8")) + b",")
+                    futures.append(future)
+                self._backend.stdin.write(b"".join(requests))
+                return futures
+
             async def _wait_for_responses(self) -> None:
                 # Read in blocks and split on commas (base64 has none): the bundle comes back as one
                 # answer of several MB, beyond the stream's line limit that readuntil() keeps to.
@@ -394,6 +411,8 @@ class PagefindFeed:
         self._given: dict[str, None] = {}  # the URLs the binary holds, in the order each was first sent
         self._surely: set[str] = set()  # pages handed over that carry the marker for certain (they were cut)
         self._restarting = False  # the index is being made again: pages handed over meanwhile wait for it
+        self._inbox: list[tuple[str, str]] = []  # pages handed over, not yet taken in by the loop's thread
+        self._draining: Future | None = None  # the loop's turn to take in the inbox, once scheduled
         self._added = 0  # pages handed over so far, a URL added again counted again
         self._finished: _Finished | None = None  # what `finish` started, for `write`
         self._lock = threading.Lock()
@@ -414,9 +433,14 @@ class PagefindFeed:
 
     def add(self, url: str, html: str) -> None:
         """Hand `html` over for `url`; errors show at `write`."""
-        with self._lock:  # counted and scheduled together: `finish` waits for every page it counted
+        with self._lock:  # counted and queued together: `finish` waits for every page it counted
             self._added += 1
-            self._scheduled.append(asyncio.run_coroutine_threadsafe(self._add(url, html), self._loop))
+            self._inbox.append((url, html))
+            # Pages queue up while the loop's thread is busy and are taken in together: one wake-up of that
+            # thread for many pages, not one each (each takes the GIL from the pages being rendered).
+            if self._draining is None:
+                self._draining = asyncio.run_coroutine_threadsafe(self._drain(), self._loop)
+                self._scheduled.append(self._draining)
 
     def add_file(self, path: str, html: str) -> None:
         """Hand over the HTML file at `path` (relative to the site) under the URL Pagefind gives it."""
@@ -570,7 +594,13 @@ class PagefindFeed:
     async def _take_fingerprint(self) -> None:
         self._fingerprint = _fingerprint()
 
-    async def _add(self, url: str, html: str) -> None:
+    async def _drain(self) -> None:
+        with self._lock:
+            pages, self._inbox, self._draining = self._inbox, [], None
+        self._send_all([url for url, html in pages if self._take(url, html)])
+
+    def _take(self, url: str, html: str) -> bool:
+        """Take in a page handed over; True when it is to be sent to the binary."""
         part = searched_part(html)  # None: not cut (no marker for certain, or one that cannot be cut safely)
         if self.trim and part is not None:
             html = part
@@ -582,13 +612,27 @@ class PagefindFeed:
         (self._surely.add if part is not None else self._surely.discard)(url)
         self._html[url] = html
         # One the binary holds must be replaced, marker or not; while the index is made again, it waits.
-        if (searched or url in self._given) and not self._restarting:
-            self._send(url)
+        return (searched or url in self._given) and not self._restarting
 
-    def _send(self, url: str) -> None:
-        self._given.setdefault(url)
-        # A task per page: each writes its request at once, in order, and its answer is awaited at write.
-        self._sent.append(asyncio.ensure_future(self._index.add_html_file(content=self._html[url], url=url)))
+    def _send_all(self, urls: list[str]) -> None:
+        """Send the binary these pages (their HTML as last handed over), in order; each answer is awaited at
+        write. The payload is the one the API's `add_html_file` sends."""
+        if not urls:
+            return
+        index_id = self._index._index_id
+        payloads = []
+        for url in urls:
+            self._given.setdefault(url)
+            payloads.append(
+                {
+                    "type": "AddFile",
+                    "index_id": index_id,
+                    "url": url,
+                    "file_contents": self._html[url],
+                    "file_path": None,
+                }
+            )
+        self._sent.extend(self._service.send_all(payloads))
 
     def _unsent(self) -> list[str] | None:
         """The URLs a fresh feed of the pages handed over would index that the binary lacks, in their order;
@@ -633,8 +677,7 @@ class PagefindFeed:
             finally:
                 self._restarting = False
             unsent = self._unsent()
-        for url in unsent or ():
-            self._send(url)
+        self._send_all(unsent or [])
         await self._settle()
         # The files come back in memory, not written by the binary: it answers WriteFiles before its
         # writes are done (they finish in the background), so the bundle could be read half-written.
