@@ -272,6 +272,33 @@ def test_a_page_handed_over_while_the_index_is_made_again_waits_for_the_new_inde
     assert snapshot(site / BUNDLE_DIR) == _fresh_bundle(final, tmp_path)
 
 
+def test_pages_handed_over_from_several_threads_are_indexed_in_the_order_they_were_handed_over(site, tmp_path):
+    # They queue up and are taken in together: the queue must keep each page's place.
+    tip = next(html for url, html in pages_of(site) if url == "/tips/one/")
+    pages = [(f"/tips/copy-{n:02d}/", tip.replace("marmalade", f"marmalade{n:02d}")) for n in range(40)]
+    order: list[tuple[str, str]] = []
+    taking_turns = threading.Lock()
+    feed = PagefindFeed("en")
+
+    def hand_over(share: list[tuple[str, str]]) -> None:
+        for page in share:
+            with taking_turns:  # the order the feed was handed the pages in, as the test sees it
+                feed.add(*page)
+                order.append(page)
+
+    try:
+        threads = [threading.Thread(target=hand_over, args=(pages[n::4],)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        written = feed.write(site)
+    finally:
+        feed.close()
+    assert written.pages == 40 and sorted(order) == sorted(pages)
+    assert snapshot(site / BUNDLE_DIR) == _fresh_bundle(order, tmp_path)
+
+
 def fed(pages: list[tuple[str, str]]) -> PagefindFeed:
     feed = PagefindFeed("en")
     for page in pages:
