@@ -20,8 +20,9 @@ Pagefind reads nothing else of it; the bundle is the same, byte for byte.
 Off the critical path: `PagefindFeed` starts Pagefind as a service (its
 Python API, PyPI `pagefind`, over the binary's stdin and stdout) in a
 background thread, and each page's HTML is handed over as soon as it is
-rendered (`add`), so the binary parses pages on the other core while the
-next ones are rendered; `write` then only builds the index and writes it.
+rendered (`add`: pages queue, and the thread sends all that came since its
+last turn in one write), so the binary parses pages on the other core while
+the next ones are rendered; `write` then only builds the index and writes it.
 Once every page is handed over, `finish` lets Pagefind build the index while
 the caller does other work (a build writes its share cards meanwhile), and
 `write` takes the result. Pagefind numbers pages in the order they are
@@ -670,7 +671,7 @@ class PagefindFeed:
             # Rare (a page first handed over without the marker came again with it): a fresh index, fed
             # in the pages' own order, gives the bytes a fresh feed would. A page handed over meanwhile is
             # kept, not sent to the index being deleted, and goes with the rest.
-            self._restarting, self._given = True, {}
+            self._restarting = True
             try:
                 await self._index.delete_index()
                 await self._new_index()
