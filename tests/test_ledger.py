@@ -12,6 +12,7 @@ week's page, feed items and API entry byte for byte as they were.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import xml.etree.ElementTree as ET
@@ -19,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from servicetips.changes import ledger_at
 from servicetips.check import check_library
@@ -27,6 +29,7 @@ from servicetips.feeds import SiteInfo, build_feeds
 from servicetips.ledger import LedgerEntry, entry_text, ledger_folder, record_weeks, snapshot
 from servicetips.pages import SitePages
 from servicetips.problems import CODES
+from servicetips.share import week_email
 from support import AS_OF, FIXTURES, Git, TipsRun, build_site, run_tips
 from test_output_scan import allowed, site_findings  # noqa: F401 - `allowed` is a fixture (the theme's own scripts)
 
@@ -94,6 +97,23 @@ REJECTED = [
     ("markup-in-recorded-title", "LEDGER002", "ledger/2026-W45.json", 19, 5, "tip.title: title contains an HTML tag"),
     ("script-url-in-recorded-author", "LEDGER002", "ledger/2026-W45.json", 8, 7, "tip.author.url"),
     ("ledger-unknown-key", "LEDGER002", "ledger/2026-W43.json", 10, 5, "tip.html: Extra inputs are not permitted"),
+    ("ledger-version-true", "LEDGER002", "ledger/2026-W41.json", 2, 3, "ledger_version: Input should be a valid integer"),
+    (
+        "withdrawal-dated-to-come",
+        "LEDGER019",
+        "ledger/2026-W40.json",
+        28,
+        5,
+        "2026-W40 cannot be as recorded: it says it was withdrawn on 2099-12-31, after today",
+    ),
+    (
+        "recorded-tip-dated-in-its-week",
+        "LEDGER019",
+        "ledger/2026-W44.json",
+        11,
+        5,
+        "2026-W44 cannot be as recorded: its tip is dated 2026-10-27, once the week had started",
+    ),
     ("malformed-ledger-file", "LEDGER001", "ledger/2026-W42.json", 10, 13, "not valid JSON"),
     ("ledger-file-wrong-name", "LEDGER003", "ledger/latest.json", 1, 1, "'latest.json' is not a ledger file name"),
     ("ledger-week-mismatch", "LEDGER003", "ledger/2026-W47.json", 21, 3, "the file records 2026-W46, not 2026-W47"),
@@ -206,7 +226,8 @@ def test_every_ledger_code_has_a_case():
     # LEDGER014 is a warning (a lagging ledger): test_a_lagging_ledger_is_filled_and_reported.
     # LEDGER017 needs a week that started after the base was recorded:
     # test_a_hand_made_file_for_a_lagging_week_is_refused.
-    assert {c for c in CODES if c.startswith("LEDGER")} - covered == {"LEDGER014", "LEDGER017"}
+    # LEDGER018 needs a week recorded with an image: test_a_recorded_week_keeps_the_bytes_of_the_images_it_showed.
+    assert {c for c in CODES if c.startswith("LEDGER")} - covered == {"LEDGER014", "LEDGER017", "LEDGER018"}
 
 
 def test_every_case_folder_is_in_a_table():
@@ -418,7 +439,12 @@ def test_a_hand_made_file_for_a_lagging_week_is_refused(tmp_path):
     due = report.schedule.slots[-1]
     assert str(due.week) == "2026-W49" and due.record is None
     other = next(t for t in report.library.tips if t.slug != due.tip.slug)
-    forged = LedgerEntry(ledger_version=1, week="2026-W49", recorded=monday, tip=snapshot(other, report.library))
+    forged = LedgerEntry(
+        ledger_version=1,
+        week="2026-W49",
+        recorded=monday,
+        tip=snapshot(other, report.library, report.visible.has_page, dict(report.assets)),
+    )
     path = ledger_folder(root) / "2026-W49.json"
     path.write_text(entry_text(forged), encoding="utf-8")
     base = ledger_at(ledger_folder(root), "HEAD")
@@ -466,22 +492,52 @@ def _repo_with_link(tmp_path: Path, *base_overlays: str) -> Path:
 
 
 def test_a_tip_linked_from_a_recorded_week_cannot_be_dated_away(tmp_path):
-    # Dating the linked tip after as_of takes its page away, and the link the
-    # week was sent with became text in its page, RSS, Atom and JSON Feed item.
+    # 2026-W48 was recorded with a link to linked-tip (its snapshot's `links`), and a recorded link stays a
+    # link: dating the tip after as_of would take away the page the week links to, so every check refuses it.
     repo = _repo_with_link(tmp_path)
     before = recorded_outputs(repo / "tips", date.fromisoformat(AS_OF))
-    _overlay(LINK_CASES / "scheduled-later", repo)
-    after = recorded_outputs(repo / "tips", date.fromisoformat(AS_OF))
-    assert before["2026-W48"]["rss"] != after["2026-W48"]["rss"]  # what the refusal prevents
     assert 'href="https://tips.example.org/tips/linked-tip/"' in before["2026-W48"]["json"]["content_html"]
-    done = run_check(repo, "--changed", "HEAD")
-    assert done.returncode == 1, done.stdout + done.stderr
-    problems = [p for p in json.loads(done.stdout) if p["code"] == "LEDGER015"]
-    assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/linked-tip.md", 6, 12)]
-    assert problems[0]["message"] == (
-        "2026-W48 (ledger/2026-W48.json) links to this tip, and published 2027-01-04 takes its page away until then"
-    )
-    assert "set `published:` back to the date it had" in problems[0]["hint"]
+    _overlay(LINK_CASES / "scheduled-later", repo)
+    for extra in ((), ("--changed", "HEAD")):
+        done = run_check(repo, *extra)
+        assert done.returncode == 1, done.stdout + done.stderr
+        problems = [p for p in json.loads(done.stdout) if p["code"] == "LEDGER015"]
+        assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/linked-tip.md", 6, 12)]
+        assert problems[0]["message"] == (
+            "2026-W48 (ledger/2026-W48.json) links to this tip, and published 2027-01-04 takes its page away "
+            "until then"
+        )
+        assert "set `published:` back to the date it had" in problems[0]["hint"]
+
+
+def week_email_of(report, week: str) -> tuple[str, str]:
+    """The email of `week` (HTML, plain text) as the site publishes it."""
+    slot = next(s for s in report.schedule.published if str(s.week) == week)
+    return week_email(slot, SITE, report.visible, f"{SITE.url}cards/x.png", "A card", slot.tip.summary)
+
+
+def test_a_link_recorded_as_text_stays_text_when_the_tip_gets_its_page(tmp_path):
+    # 2026-W48 was recorded while linked-tip had no page (dated 2027-01-04): its body's link was text when
+    # newsletters pulled the week. Neither a pull request that dates the tip earlier nor the tip's own date
+    # arriving may turn it into a link in the week's page, feed items, API entry or email.
+    repo = _repo_with_link(tmp_path, "still-scheduled-base")
+    as_of = date.fromisoformat(AS_OF)
+    sent = recorded_outputs(repo / "tips", as_of)["2026-W48"]
+    assert "linked-tip/" not in json.dumps(sent, default=str) and "the tip it builds on" in sent["json"]["content_html"]
+    tip = repo / "tips" / "linked-tip.md"
+    tip.write_text(tip.read_text(encoding="utf-8").replace("published: 2027-01-04", "published: 2026-08-01"))
+    report = check_library(repo / "tips", as_of)
+    assert report.ok and report.visible.has_page("linked-tip"), [p.as_text() for p in report.problems]
+    assert week_outputs(report)["2026-W48"] == sent
+    email_html, email_text = week_email_of(report, "2026-W48")
+    assert "linked-tip" not in email_html + email_text and "the tip it builds on" in email_text
+    # The tip's own date arrives (and the ledger lags: the later weeks are computed).
+    later = date(2027, 1, 11)
+    tip.write_text(tip.read_text(encoding="utf-8").replace("published: 2026-08-01", "published: 2027-01-04"))
+    report = check_library(repo / "tips", later, today=later)
+    assert report.ok and report.visible.has_page("linked-tip"), [p.as_text() for p in report.problems]
+    week = {k: v for k, v in week_outputs(report)["2026-W48"].items() if k in ("api", "json", "rss", "atom")}
+    assert "linked-tip/" not in json.dumps(week, default=str)
 
 
 def test_a_recorded_link_to_a_tip_still_to_come_is_accepted(tmp_path):
@@ -494,6 +550,59 @@ def test_a_recorded_link_to_a_tip_still_to_come_is_accepted(tmp_path):
     assert run_check(repo, "--changed", "HEAD").returncode == 0
     assert run_check(repo).returncode == 0
     assert recorded_outputs(repo / "tips", date.fromisoformat(AS_OF)) == before
+
+
+def _repo_with_recorded_image(tmp_path: Path) -> Path:
+    """The base repository with 2026-W48's tip showing tips/queue-chart.png, recorded by `record_weeks`, committed."""
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    root = repo / "tips"
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(root / "queue-chart.png")
+    tip = root / "own-the-miss.md"
+    tip.write_text(tip.read_text(encoding="utf-8") + "\n![A chart of the queue](queue-chart.png)\n", encoding="utf-8")
+    (ledger_folder(root) / "2026-W48.json").unlink()
+    monday = date.fromisoformat(AS_OF)
+    report = check_library(root, monday, today=monday)
+    assert [p.name for p in record_weeks(root, report.schedule.slots, report.library, report.ledger, monday)] == [
+        "2026-W48.json"
+    ]
+    Git(repo)("init", "-q", "-b", "main")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "base")
+    return repo
+
+
+def test_a_recorded_week_keeps_the_bytes_of_the_images_it_showed(tmp_path):
+    # Readers of 2026-W48 saw tips/queue-chart.png as it was when the week was recorded: the ledger keeps
+    # its sha256, and no check (nor the build, which runs the check) accepts it deleted or replaced.
+    repo = _repo_with_recorded_image(tmp_path)
+    recorded = json.loads((repo / "ledger" / "2026-W48.json").read_text(encoding="utf-8"))["tip"]["images"]
+    chart = repo / "tips" / "queue-chart.png"
+    assert recorded == {"queue-chart.png": hashlib.sha256(chart.read_bytes()).hexdigest()}
+    assert run_check(repo).returncode == 0 and run_check(repo, "--changed", "HEAD").returncode == 0
+    Image.new("RGB", (8, 8), (40, 200, 40)).save(chart)  # another picture under the same name
+    for extra in ((), ("--changed", "HEAD")):
+        done = run_check(repo, *extra)
+        problems = [p for p in json.loads(done.stdout) if p["code"] == "LEDGER018"]
+        assert done.returncode == 1 and [(p["path"], p["line"]) for p in problems] == [("tips/queue-chart.png", 1)]
+        assert problems[0]["message"] == (
+            "tips/queue-chart.png has other bytes than the image 2026-W48 showed (ledger/2026-W48.json)"
+        )
+    chart.unlink()
+    done = run_check(repo)
+    problems = [p for p in json.loads(done.stdout) if p["code"] == "LEDGER018"]
+    assert [(p["path"], p["message"]) for p in problems] == [
+        (
+            "ledger/2026-W48.json",
+            "tips/queue-chart.png was deleted since it was the image 2026-W48 showed (ledger/2026-W48.json)",
+        )
+    ]
+    assert "restore tips/queue-chart.png as it was" in problems[0]["hint"]
+    # The tip's own file is free to stop showing it: the week keeps its snapshot.
+    Git(repo)("checkout", "-q", "--", "tips/queue-chart.png")
+    tip = repo / "tips" / "own-the-miss.md"
+    tip.write_text(tip.read_text(encoding="utf-8").replace("![A chart of the queue](queue-chart.png)", ""))
+    assert run_check(repo, "--changed", "HEAD").returncode == 0
 
 
 LAGGING = FIXTURES / "hostile" / "lagging-week"

@@ -15,16 +15,23 @@ allow-list, checked by `tips check` and used by the build:
 * it lies inside the library (a link to a file outside it is refused).
 
 Files with other suffixes are not published and not reported (notes,
-drafts, a README); hidden files and folders are ignored.
+drafts, a README); hidden files and folders are ignored. A body's link or
+image to a file beside the tips must name one this publishes
+(`check_file_links`, BODY010): otherwise readers would get a broken image
+or a page that is not there.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from .body import file_links
 from .load import inside_library
+from .model import Tip
 from .problems import Problem, display_path
 from .routes import TIP_ASSET_SUFFIXES
 from .slugs import is_slug, slugify
@@ -106,3 +113,40 @@ def tip_assets(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
             continue
         assets.append((relative.as_posix(), path))
     return assets, problems
+
+
+def check_file_links(tips: Iterable[Tip], published: Collection[str], root: Path) -> list[Problem]:
+    """BODY010: every link or image of the tips' bodies to a file beside the tips that the site does not publish.
+
+    `published` holds the paths (in the tips folder) that `tip_assets` accepted.
+    """
+    problems = []
+    for tip in tips:
+        for link in file_links(tip.body):
+            if link.path in published:
+                continue
+            if link.path is None:
+                why = "a file outside the tips folder"
+            elif (Path(root) / link.path).exists():
+                why = f"tips/{link.path}, which the site does not publish (see the problem reported for it)"
+            else:
+                why = f"tips/{link.path}, which does not exist"
+            problems.append(
+                Problem(
+                    tip.path,
+                    tip.body_line + link.line - 1,
+                    link.col,
+                    "BODY010",
+                    f"the link {link.target!r} points to {why}",
+                    "put the image beside the tips (a PNG, JPEG, GIF, WebP or AVIF file with a lowercase "
+                    "kebab-case name) and link to it by that name, link to a tip as [text](slug.md), "
+                    "or use a full https:// address",
+                )
+            )
+    return problems
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of the file's bytes (an image a recorded week showed is kept to these bytes)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -13,9 +13,11 @@ line of something the allow-list refuses.
 from __future__ import annotations
 
 import bisect
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from .model import count_words
 from .routes import TIPS, is_tip_link_path
@@ -48,13 +50,16 @@ _SETEXT_H1_ANYWHERE = re.compile(r"^ {0,3}=+[ \t]*$", re.MULTILINE)
 # An angle-bracketed destination holds no `<` (as Markdown reads it), which also
 # keeps each attempt to the next `<`: `[^>\n]*` read `](<](<](<...` quadratically.
 _DESTINATION = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s)]+)")
+# A footnote's definition (`[^label]: text`) is not a link: its text is no destination.
 _REF_DEF = re.compile(
-    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^<>\n]*>|\S+)", re.MULTILINE
+    r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\[(?!\^)(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:\n[ \t>]*)?(<[^<>\n]*>|\S+)",
+    re.MULTILINE,
 )
 # No `<` inside an autolink (Markdown's rule too): with `[^\s>]*` each `<` read on
 # to the end of the line, and `'<a:' * 20000` took 15.8 s.
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*)>")
 _NO_ALT = re.compile(r"!\[\s*\][(\[]")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _TIP_LINK = re.compile(rf"^(?:\./|\.\./|\.\./{TIPS}/|/{TIPS}/)?([^/#?]+?)(?:\.md|/)?(?:[#?].*)?$")
 
 
@@ -74,6 +79,20 @@ class TipLink:
     """A link from the body to another tip, by slug, with where it stands."""
 
     slug: str
+    target: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class FileLink:
+    """A link or image of the body that points to a file beside the tips (`chart.png`, `img/a.png`).
+
+    `path` is the file's path relative to the tips folder, as the site
+    publishes it under /tips/ (None when the target leaves the tips folder).
+    """
+
+    path: str | None
     target: str
     line: int
     col: int
@@ -152,7 +171,7 @@ def tip_slug_of_link(target: str) -> str | None:
     Tips may link to each other as `other.md`, `../other.md`, `/tips/other/`
     or `../other/`; external URLs, anchors and mail links are not tip links.
     """
-    if not target or target.startswith(("#", "//")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
+    if not target or target.startswith(("#", "//")) or _SCHEME.match(target):
         return None
     looks_like_tip = target.split("#")[0].split("?")[0]
     if not (looks_like_tip.endswith(".md") or is_tip_link_path(looks_like_tip) or looks_like_tip.startswith("../")):
@@ -272,6 +291,30 @@ def _check_markup(text: str, issues: list[BodyIssue], links: list[TipLink]) -> N
                 "describe the image between the brackets: ![A reply written on a card](...)",
             )
         )
+
+
+def file_links(body: str) -> list[FileLink]:
+    """Every link or image of `body` (code left out) whose target is a file beside the tips, in order.
+
+    Such a target is relative (no scheme, no leading `/`, `//` or `#`) and is
+    not a link to a tip; it is resolved as MkDocs resolves it on the site
+    and as `render.resolve_link` resolves it in feeds: against the tip's file,
+    which lives in the tips folder.
+    """
+    if "](" not in body and "]:" not in body:
+        return []  # the common case: no link destination at all (autolinks are absolute URLs)
+    text = "\n".join(line for _, line in code_free_lines(body))
+    position = _Positions(text)
+    found = []
+    for offset, target in link_targets(text):
+        if target.startswith(("#", "/")) or _SCHEME.match(target) or tip_slug_of_link(target) is not None:
+            continue
+        relative = unquote(target.split("#")[0].split("?")[0])
+        normal = posixpath.normpath(relative) if relative else ""
+        inside = normal and normal != "." and not normal.startswith("../") and normal != ".."
+        line, col = position(offset)
+        found.append(FileLink(normal if inside else None, target, line, col))
+    return found
 
 
 def link_targets(text: str) -> list[tuple[int, str]]:

@@ -29,7 +29,6 @@ from pathlib import Path
 import yaml
 
 from . import routes
-from .assets import tip_assets
 from .card_cache import CardCache
 from .card_drawing import CardDrawing
 from .check import CheckReport, check_library
@@ -202,7 +201,7 @@ def build_site(
         kept = KeptPages(cache_dir, index.index) if cache_dir is not None else None
         pages = tuple(index.pages(kept))
         # Only the images `tips check` accepted (servicetips.assets): real images with slug names.
-        assets = tuple(Asset(routes.tip_asset(relative), path) for relative, path in tip_assets(root)[0])
+        assets = tuple(Asset(routes.tip_asset(relative), path) for relative, path in report.assets)
     except BaseException:
         cards.close()
         raise

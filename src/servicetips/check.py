@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .assets import tip_assets
+from .assets import check_file_links, tip_assets
 from .ledger import (
     Ledger,
     check_against_library,
@@ -39,6 +39,7 @@ class CheckReport:
     files_checked: int
     visible: Visibility
     ledger: Ledger | None = None
+    assets: tuple[tuple[str, Path], ...] = ()  # the images beside the tips the site publishes (`tip_assets`)
 
     @property
     def ok(self) -> bool:
@@ -71,7 +72,9 @@ def check_library(
     validation = validate_library(root, only=only, cache_dir=cache_dir)
     problems = list(validation.problems)
     # The images the site would publish beside the tips: the build publishes exactly those this accepts.
-    problems += tip_assets(Path(root))[1]
+    assets, asset_problems = tip_assets(Path(root))
+    published_assets = dict(assets)
+    problems += asset_problems
     selected = None if only is None else {tip_display_path(Path(root), Path(p)) for p in only}
     # The ledger is read once, here, and reported whatever `only` selects:
     # it is the record of what subscribers were sent.
@@ -79,17 +82,9 @@ def check_library(
     problems += ledger_problems
     # Which tips have a page is decided once, here, for the check and for every output.
     visible = partition(validation.library, as_of)
-    had_page = None
-    if published_at_base is not None:
-        # A tip changed since the base had a page there if it was published
-        # (not a draft) on or before as_of; an unchanged tip is as it was.
-        def had_page(slug: str) -> bool:
-            if slug not in published_at_base:
-                return visible.has_page(slug)
-            before = published_at_base[slug]
-            return before is not None and before <= as_of
-
-    problems += check_against_library(validation.library, ledger, Path(root), visible.has_page, had_page)
+    problems += check_against_library(validation.library, ledger, Path(root), visible.has_page, published_assets)
+    shown = [tip for tip in validation.library.tips if selected is None or tip.path in selected]
+    problems += check_file_links(shown, published_assets, Path(root))
     if ledger_at_base is not None:
         problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
         problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
@@ -118,4 +113,6 @@ def check_library(
     )
     # Every tip gets its status (published, scheduled, draft) here, once:
     # the pages, feeds and API read this partition and never compare dates.
-    return CheckReport(validation.library, started, sorted(problems), validation.files_checked, visible, ledger)
+    return CheckReport(
+        validation.library, started, sorted(problems), validation.files_checked, visible, ledger, tuple(assets)
+    )

@@ -64,7 +64,7 @@ from .model import Library, Tip
 from .render import render_body
 from .routes import tip_url, week_url
 from .schedule import Schedule, WeekSlot
-from .visibility import Visibility, partition
+from .visibility import Visibility, links_shown, partition
 
 SCHEMA_VERSION = routes.API_SCHEMA_VERSION
 API_SCHEMA_DIR = routes.API_SCHEMA_DIR
@@ -295,7 +295,9 @@ def week_payload(
         schema_version=SCHEMA_VERSION,
         summary=notice if withdrawn else tip.summary,
         tags=list(tip.tags),
-        html=_NOTICE.render(notice=notice) if withdrawn else render_body(tip.body, tip.slug, site_url, has_page),
+        html=_NOTICE.render(notice=notice)
+        if withdrawn
+        else render_body(tip.body, tip.slug, site_url, links_shown(tip, has_page)),
         **_week_links(slot.week, site_url, files),
         **_week_entry_fields(slot, site_url),
     )
@@ -401,11 +403,12 @@ class _Renderer:
         return dataclasses.replace(item, image=image, image_url=routes.url(image.path, self.site.url), extra=extra)
 
     def item(self, tip: Tip, item_id: str, url: str, title: str, when: datetime) -> _Item:
-        # Keyed by the body too: a recorded week's snapshot and today's tip
-        # of the same slug may differ.
-        key = (tip.slug, tip.body)
+        # Keyed by the body and the links shown too: a recorded week's
+        # snapshot and today's tip of the same slug may differ.
+        shown = links_shown(tip, self.visible.has_page)
+        key = (tip.slug, tip.body, None if tip.shown_as is None else tip.shown_as.linked_tips)
         if key not in self._html:
-            self._html[key] = render_body(tip.body, tip.slug, self.site.url, self.visible.has_page)
+            self._html[key] = render_body(tip.body, tip.slug, self.site.url, shown)
         if tip.shown_as is not None:  # a recorded week: the labels it was sent with
             tags = tuple((t, tip.shown_as.tags.get(t, t)) for t in tip.tags)
             author_name, author_url = tip.shown_as.author_name, tip.shown_as.author_url

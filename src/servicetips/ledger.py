@@ -6,7 +6,10 @@ the publish process, not by editors) holds one JSON file per started week,
 and author with their labels, its dates and its Markdown body. Week pages,
 feed items and API entries of recorded weeks are rendered from the snapshot,
 so a later edit to the tip changes the tip's own page and never a week that
-newsletter tools already pulled.
+newsletter tools already pulled. The snapshot also keeps what the body's
+Markdown alone does not say: which tips it showed as links (a link to a tip
+with no page yet is text, and stays text) and the sha256 of each image
+beside the tips it showed (a build refuses other bytes under that name).
 
 One file per week: recording a week adds a file, so two pull requests never
 conflict over the ledger and a diff shows exactly which week was recorded.
@@ -28,17 +31,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from .body import check_body
+from .assets import file_sha256, tip_assets
+from .body import check_body, file_links
 from .body_limits import MAX_BODY_CHARS, check_tip_body
 from .dates import IsoWeek
 from .model import Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
 from .problems import Problem, Severity, display_path
 from .routes import tip_source
 from .slugs import SLUG_PATTERN
+from .visibility import partition
 
 LEDGER_FOLDER = "ledger"
 LEDGER_VERSION = 1
@@ -47,6 +52,10 @@ MAX_LEDGER_FILE = 256 * 1024  # a snapshot is one tip (at most ~400 words): far 
 # its length is the tip's business, and links to since-deleted tips are the
 # week's history (their pages are kept by the withdrawal rules).
 _HARMLESS_BODY_CODES = {"BODY001", "BODY002", "BODY006"}
+# At most this many links to tips, and images, in one recorded body (a body has at most 1,000 words).
+MAX_RECORDED_FILES = 200
+# The path of an image beside the tips, as `servicetips.assets` publishes it: kebab-case folders and name.
+ASSET_PATH = r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*[a-z0-9]+(?:-[a-z0-9]+)*\.(?:png|jpg|jpeg|gif|webp|avif)$"
 
 
 def _plain(what: str, min_len: int, max_len: int):
@@ -62,7 +71,14 @@ def _slug(value: str) -> str:
 
 
 def _week(value: str) -> str:
-    IsoWeek.parse(value)
+    if str(IsoWeek.parse(value)) != value:
+        raise ValueError(f"{value!r} is not written as an ISO week (YYYY-Www)")
+    return value
+
+
+def _version(value: int) -> int:
+    if value != LEDGER_VERSION:
+        raise ValueError(f"this ledger is version {LEDGER_VERSION}")
     return value
 
 
@@ -101,6 +117,14 @@ class RecordedTip(BaseModel):
     published: date
     source: Source | None = None  # the tip's own credit model: the same rules, recorded
     body: Annotated[str, Field(max_length=MAX_BODY_CHARS)]  # the body limit of any tip
+    # The tips the body showed as links when the week was recorded; a link to any other tip (one with no
+    # page then) was its text, and stays text whatever that tip's date becomes.
+    links: list[Slug] = Field(default_factory=list, max_length=MAX_RECORDED_FILES)
+    # The images beside the tips that the body showed, by path in the tips folder, with the sha256 of
+    # their bytes then: the week's readers saw those bytes, so a build refuses other ones (LEDGER018).
+    images: dict[Annotated[str, Field(pattern=ASSET_PATH)], Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
+        default_factory=dict, max_length=MAX_RECORDED_FILES
+    )
 
 
 class Withdrawal(BaseModel):
@@ -117,7 +141,8 @@ class LedgerEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    ledger_version: Literal[1]
+    # An int, strictly (JSON's `true` and `1.0` are not the version), and the one this code reads.
+    ledger_version: Annotated[int, Field(strict=True), AfterValidator(_version)]
     week: Annotated[str, AfterValidator(_week)]
     recorded: date
     tip: RecordedTip | None
@@ -184,6 +209,23 @@ def _locate(text: str, loc: tuple) -> tuple[int, int]:
     return line, col
 
 
+class _DuplicateKeyError(ValueError):
+    """A key written twice in one JSON object: JSON parsers keep either, so the file says two things."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {key!r} is written twice")
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKeyError(key)
+        found[key] = value
+    return found
+
+
 def read_entry(path: Path, display: str) -> tuple[LedgerEntry | None, list[Problem], str]:
     """Read and validate one ledger file; return the entry (None if invalid), its problems, its text."""
     problems: list[Problem] = []
@@ -223,7 +265,7 @@ def read_entry(path: Path, display: str) -> tuple[LedgerEntry | None, list[Probl
         )
     try:
         text = raw.decode("utf-8")
-        data = json.loads(text)
+        json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except UnicodeDecodeError as exc:
         return (
             None,
@@ -239,9 +281,19 @@ def read_entry(path: Path, display: str) -> tuple[LedgerEntry | None, list[Probl
             ],
             "",
         )
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # JSONDecodeError (a ValueError) knows where; a duplicate key, a number of thousands of
+        # digits (a ValueError of int()) or a nesting too deep do not.
         line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (1, 1)
-        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        if isinstance(exc, json.JSONDecodeError):
+            message = exc.msg
+        elif isinstance(exc, _DuplicateKeyError):
+            message = str(exc)
+            line, col = _locate(text, (exc.key,))
+        elif isinstance(exc, RecursionError):
+            message = "nested too deeply"
+        else:
+            message = "a number is too long"
         return (
             None,
             [
@@ -257,7 +309,9 @@ def read_entry(path: Path, display: str) -> tuple[LedgerEntry | None, list[Probl
             text,
         )
     try:
-        entry = LedgerEntry.model_validate(data)
+        # Strictly, from the JSON text: a date is a "YYYY-MM-DD" string, not a date-time; a number is
+        # not a boolean; nothing is converted into what the model wants.
+        entry = LedgerEntry.model_validate_json(text, strict=True)
     except ValidationError as exc:
         for error in exc.errors():
             line, col = _locate(text, tuple(error["loc"]))
@@ -368,6 +422,21 @@ def load_ledger(
                 )
             )
             continue
+        impossible = _impossible_dates(entry, named, today)
+        if impossible is not None:
+            keys, why = impossible
+            line, col = _locate(text, keys)
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "LEDGER019",
+                    f"{named} cannot be as recorded: {why}",
+                    "restore the file from git: `tips schedule --record` and `tips withdraw` write these dates",
+                )
+            )
+            continue
         if named > current:
             # A build as of an earlier date (a preview of the past): the
             # weeks recorded since then do not exist yet for it.
@@ -388,6 +457,19 @@ def load_ledger(
         ledger.paths[named] = display
     problems.extend(_gaps(ledger, first))
     return ledger, problems
+
+
+def _impossible_dates(entry: LedgerEntry, week: IsoWeek, today: date) -> tuple[tuple, str] | None:
+    """Where and why the entry's dates cannot be true, or None: a tip joins the rotation only for weeks
+    that start after its date, and a week is withdrawn after it was recorded, never after today."""
+    if entry.tip is not None and entry.tip.published >= week.monday:
+        return ("tip", "published"), f"its tip is dated {entry.tip.published}, once the week had started"
+    withdrawn = entry.withdrawn
+    if withdrawn is not None and withdrawn.on < entry.recorded:
+        return ("withdrawn", "on"), f"it says it was withdrawn on {withdrawn.on}, before it was recorded"
+    if withdrawn is not None and withdrawn.on > today:
+        return ("withdrawn", "on"), f"it says it was withdrawn on {withdrawn.on}, after today ({today})"
+    return None
 
 
 def _gaps(ledger: Ledger, first: IsoWeek | None) -> list[Problem]:
@@ -435,17 +517,17 @@ def check_against_library(
     library: Library,
     ledger: Ledger,
     tips_root: Path,
-    has_page: Callable[[str], bool] | None = None,
-    had_page: Callable[[str], bool] | None = None,
+    has_page: Callable[[str], bool],
+    assets: Mapping[str, Path],
 ) -> list[Problem]:
     """Every edit of the tips that contradicts a recorded week, located and with a hint.
 
-    A recorded body's link to a tip without a page is shown as text, so a
-    change that takes a linked tip's page away changes the week as sent.
-    `has_page(slug)` (`Visibility.has_page` on the build's date) says which
-    tips have a page now, `had_page(slug)` which had one before the change
-    (`tips check --changed`). A link to a tip that is scheduled in both is
-    text in both, and never refused: a recorded body may link to a tip to come.
+    A recorded week shows as links the tips its snapshot lists (`links`), so
+    those must keep their pages: `has_page(slug)` (`Visibility.has_page` on
+    the build's date) says which have one. Its body's other tip links are
+    text for good, so a recorded body may link to a tip to come. The images
+    it showed (`images`) must be the published images beside the tips
+    (`assets`, by path in the tips folder) with the same bytes.
     """
     from .locate import FrontMatterLocator  # noqa: PLC0415 - only needed when there is a problem
 
@@ -496,26 +578,22 @@ def check_against_library(
                     f"set `published:` back to {_recorded_published(ledger, weeks[0])}",
                 )
             )
-    # A recorded body's links to other tips stay on its week page: the
-    # tips they point to must keep their pages (the site build refuses a
-    # link to a page that does not exist).
+    # A recorded body's links to other tips stay links on its week page, in
+    # its feed items and its email: the tips they point to must keep their
+    # pages (the site build refuses a link to a page that does not exist).
+    # The body's other tip links had no page when the week was recorded:
+    # they stay text, whatever those tips' dates become, and bind nothing.
     for week, entry in sorted(ledger.entries.items()):
         if entry.tip is None or entry.withdrawn is not None:
             continue
-        _, links = check_body(entry.tip.body)
-        for target in links:
-            linked = library.by_slug.get(target.slug)
-            if (
-                linked is not None
-                and not linked.meta.draft
-                and (has_page is None or had_page is None or has_page(linked.slug) or not had_page(linked.slug))
-            ):
+        for slug in entry.tip.links:
+            linked = library.by_slug.get(slug)
+            if linked is not None and not linked.meta.draft and has_page(slug):
                 continue
-            if linked is None and (Path(tips_root) / f"{target.slug}.md").exists():
+            if linked is None and (Path(tips_root) / f"{slug}.md").exists():
                 continue  # there but invalid: its own problems say why
             if linked is not None and not linked.meta.draft:
-                # Dated after the build's date: the link the week was sent
-                # with would become text. The edit is the tip's date.
+                # Dated after the build's date: the edit is the tip's date.
                 line, col = FrontMatterLocator(linked.front_matter).locate(("published",))
                 problems.append(
                     Problem(
@@ -538,11 +616,12 @@ def check_against_library(
                     line,
                     col,
                     "LEDGER015",
-                    f"{week} links to tips/{target.slug}.md, which is {state}",
-                    f"keep tips/{target.slug}.md published: the week's page links to it; or withdraw "
+                    f"{week} links to tips/{slug}.md, which is {state}",
+                    f"keep tips/{slug}.md published: the week's page links to it; or withdraw "
                     f"{tip_source(entry.tip.slug)} with `tips withdraw`",
                 )
             )
+        problems.extend(_changed_images(week, entry, ledger, tips_root, assets))
     # A recorded week's tag chips link to the tag pages: a tag it shows
     # keeps its page (its address is public), even if no tip uses it now.
     shown_tags: dict[str, IsoWeek] = {}
@@ -636,6 +715,37 @@ def check_started_pins(
     return problems
 
 
+def _changed_images(
+    week: IsoWeek, entry: LedgerEntry, ledger: Ledger, tips_root: Path, assets: Mapping[str, Path]
+) -> list[Problem]:
+    """LEDGER018: an image the recorded week showed that is gone, no longer published, or has other bytes."""
+    problems = []
+    for path, digest in sorted(entry.tip.images.items()):
+        published = assets.get(path)
+        if published is not None and file_sha256(published) == digest:
+            continue
+        shown = Path(tips_root) / path
+        if published is not None:
+            where, what = display_path(shown, Path(tips_root).absolute().parent), "has other bytes than"
+        elif shown.exists():
+            where, what = display_path(shown, Path(tips_root).absolute().parent), "is no longer published as"
+        else:
+            where, what = ledger.paths[week], "was deleted since it was"
+        problems.append(
+            Problem(
+                where,
+                1,
+                1,
+                "LEDGER018",
+                f"tips/{path} {what} the image {week} showed ({ledger.paths[week]})",
+                f"restore tips/{path} as it was when the week was recorded (`git log -- tips/{path}` finds it): "
+                f"newsletters sent the week with it; to take the week's tip down for a real reason, run "
+                f'`tips withdraw {entry.tip.slug} --reason "..."`',
+            )
+        )
+    return problems
+
+
 def _read_text(ledger: Ledger, week: IsoWeek) -> str:
     try:
         return (ledger.folder / f"{week}.json").read_text(encoding="utf-8")
@@ -723,13 +833,16 @@ def check_new_entries(old: Mapping[str, str | None], ledger: Ledger, library: Li
         {w: p for w, p in ledger.paths.items() if w not in added},
     )
     expected = {slot.week: slot for slot in build_schedule(library, as_of, ledger=before).slots}
+    assets = dict(tip_assets(library.root)[0])
     problems: list[Problem] = []
     for week in sorted(added):
         entry, slot = ledger.entries[week], expected.get(week)
+        # Links as they stood on the day the file says it was recorded (checked to be in the week).
+        has_page = partition(library, entry.recorded).has_page
         want = (
             None
             if slot is None or slot.tip is None
-            else (slot.record.tip if slot.record is not None else snapshot(slot.tip, library))
+            else (slot.record.tip if slot.record is not None else snapshot(slot.tip, library, has_page, assets))
         )
         if entry.tip == want and entry.withdrawn is None:
             continue
@@ -751,11 +864,17 @@ def check_new_entries(old: Mapping[str, str | None], ledger: Ledger, library: Li
 # --- recording -------------------------------------------------------------
 
 
-def snapshot(tip: Tip, library: Library) -> RecordedTip:
-    """The tip as it is now, with the labels its tags and author have now."""
+def snapshot(tip: Tip, library: Library, has_page: Callable[[str], bool], assets: Mapping[str, Path]) -> RecordedTip:
+    """The tip as it is now, with the labels its tags and author have now, the tips its body shows as links
+    (`has_page`: `Visibility.has_page` on the recording date) and the images beside the tips it shows
+    (`assets`: the published ones, by path in the tips folder), with their sha256."""
     author = library.authors[tip.meta.author]
     source = tip.meta.source
+    _, tip_links = check_body(tip.body)
+    shown = {link.path for link in file_links(tip.body) if link.path in assets}
     return RecordedTip(
+        links=sorted({link.slug for link in tip_links if has_page(link.slug)}),
+        images={path: file_sha256(assets[path]) for path in sorted(shown)},
         slug=tip.slug,
         title=tip.title,
         summary=tip.summary,
@@ -785,7 +904,10 @@ def snapshot_tip(entry: LedgerEntry, path: str) -> Tip | None:
         source=recorded.source,
     )
     shown_as = ShownAs(
-        tags={t.key: t.label for t in recorded.tags}, author_name=recorded.author.name, author_url=recorded.author.url
+        tags={t.key: t.label for t in recorded.tags},
+        author_name=recorded.author.name,
+        author_url=recorded.author.url,
+        linked_tips=frozenset(recorded.links),
     )
     return Tip(slug=recorded.slug, path=path, meta=meta, body=recorded.body, body_line=1, shown_as=shown_as)
 
@@ -813,6 +935,8 @@ def record_weeks(tips_root: Path, slots: Any, library: Library, ledger: Ledger, 
     """Write a ledger file for every started week of `slots` not yet recorded; return the files written."""
     folder = ledger_folder(tips_root)
     written: list[Path] = []
+    has_page = partition(library, as_of).has_page
+    assets = dict(tip_assets(Path(tips_root))[0])
     for slot in slots:
         if slot.week in ledger.entries or slot.week > IsoWeek.of(as_of):
             continue
@@ -820,7 +944,7 @@ def record_weeks(tips_root: Path, slots: Any, library: Library, ledger: Ledger, 
             ledger_version=LEDGER_VERSION,
             week=str(slot.week),
             recorded=as_of,
-            tip=None if slot.tip is None else snapshot(slot.tip, library),
+            tip=None if slot.tip is None else snapshot(slot.tip, library, has_page, assets),
         )
         folder.mkdir(exist_ok=True)
         path = folder / f"{slot.week}.json"

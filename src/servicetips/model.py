@@ -338,7 +338,7 @@ def count_words(text: str) -> int:
 
 @dataclass(frozen=True)
 class ShownAs:
-    """The labels a recorded week showed with its tip: tag labels by key, the author's name and link.
+    """What a recorded week showed with its tip: tag labels by key, the author's name and link, the tips linked.
 
     Recorded weeks keep them so that a later vocabulary change does not
     change a week that was already sent (see servicetips.ledger).
@@ -347,6 +347,8 @@ class ShownAs:
     tags: dict[str, str]
     author_name: str
     author_url: str | None = None
+    # The tips the body showed as links when the week was recorded: the body's other tip links are text.
+    linked_tips: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ CODES: dict[str, str] = {
     "BODY007": "an image has no alt text",
     "BODY008": "an attribute list sets a class outside the allow-list",
     "BODY009": "the body sets an id outside the allow-list (ids come from headings and footnotes)",
+    "BODY010": "a link or image points to a file beside the tips that the site does not publish (missing, or no image)",
     "BODY020": "the body has more characters than a tip body may have",
     "BODY021": "the body has more lines than a tip body may have",
     "BODY022": "lists, quotes, definitions or notes are nested too deeply",
@@ -109,6 +110,8 @@ CODES: dict[str, str] = {
     "LEDGER015": "a recorded week links to a tip that was deleted or made a draft",
     "LEDGER016": "a tag that a recorded week shows was removed from tips/tags.yml",
     "LEDGER017": "a new ledger file does not record what the schedule gives that week (--changed only)",
+    "LEDGER018": "an image a recorded week showed was deleted, or replaced by other bytes, beside the tips",
+    "LEDGER019": "a ledger file's dates cannot be true (a tip dated after its week started, a withdrawal to come)",
 }
 
 

@@ -47,7 +47,7 @@ from .robots import robots_txt
 from .routes import tip_url, week_url
 from .schedule import Schedule, WeekSlot
 from .social import ShareInfo, head_html
-from .visibility import Visibility
+from .visibility import Visibility, links_shown
 
 
 @dataclass(frozen=True)
@@ -326,7 +326,9 @@ def week_email(
         body = body_html(
             tip.body,
             lambda target: (
-                own + target if target.startswith("#") else resolve_link(target, tip.slug, site.url, visible.has_page)
+                own + target
+                if target.startswith("#")
+                else resolve_link(target, tip.slug, site.url, links_shown(tip, visible.has_page))
             ),
         )
     email = WeekEmail(

@@ -21,12 +21,14 @@ A link from a shown tip's body to a tip that has no page (scheduled) is shown
 as its plain text until that tip is published: refusing it in `tips check`
 would make a library that was clean on the day it was checked break the build
 on a later day (when the linking tip's own date arrives first), so the
-rule is kept by the output, not by the check.
+rule is kept by the output, not by the check. A recorded week's tip shows
+the links it was recorded with (`links_shown`), whatever has a page now.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -98,6 +100,18 @@ class Visibility:
     def for_preview(self) -> Visibility:
         """The same partition for `mkdocs serve`: scheduled tips get a page, marked as scheduled."""
         return replace(self, preview=True)
+
+
+def links_shown(tip: Tip, has_page: Callable[[str], bool] | None) -> Callable[[str], bool] | None:
+    """Which tips `tip`'s body shows as links (a link to any other tip is its text).
+
+    A recorded week's snapshot (`tip.shown_as` set): the tips it showed as
+    links when it was recorded, so the week stays as it was sent. Any other
+    tip: `has_page` (`Visibility.has_page` of this output; None: every link).
+    """
+    if tip.shown_as is not None:
+        return tip.shown_as.linked_tips.__contains__
+    return has_page
 
 
 def partition(library: Library, as_of: date) -> Visibility:

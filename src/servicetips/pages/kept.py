@@ -75,7 +75,9 @@ def tip_key(tip: Tip | None) -> str | None:
         tip.body,
         tip.body_line,
         tip.front_matter,
-        None if shown is None else [sorted(shown.tags.items()), shown.author_name, shown.author_url],
+        None
+        if shown is None
+        else [sorted(shown.tags.items()), shown.author_name, shown.author_url, sorted(shown.linked_tips)],
     ]
     return _sha256(data)
 

@@ -8,11 +8,12 @@ templates/pieces.html (`pages.html`). Markdown pieces use `markup.md_text`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..markup import UNPUBLISHED_HREF
 from ..model import Tip
 from ..routes import file_href, href, tag_source, tip_source, week_source
+from ..visibility import links_shown
 from .html import blocks, pieces
 from .index import SiteIndex
 
@@ -20,6 +21,15 @@ from .index import SiteIndex
 def tip_link(index: SiteIndex, here: str, slug: str) -> str:
     """Where a body's link to tip `slug` goes: its page, or (no page yet) nowhere, shown as text."""
     return href(here, tip_source(slug)) if index.has_page(slug) else UNPUBLISHED_HREF
+
+
+def body_tip_link(index: SiteIndex, here: str, tip: Tip) -> Callable[[str], str]:
+    """Where `tip`'s body links to other tips go (`tip_link`); a recorded week's snapshot shows the links it
+    was recorded with (`visibility.links_shown`), and its other tip links as text."""
+    if tip.shown_as is None:
+        return lambda slug: tip_link(index, here, slug)
+    shown = links_shown(tip, None)
+    return lambda slug: href(here, tip_source(slug)) if shown(slug) else UNPUBLISHED_HREF
 
 
 def summary(tip: Tip) -> str:

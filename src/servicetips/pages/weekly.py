@@ -21,7 +21,7 @@ from .base import (
 )
 from .html import blocks
 from .index import SiteIndex
-from .pieces import byline, chips, nav_block, subscribe, summary, tip_link
+from .pieces import body_tip_link, byline, chips, nav_block, subscribe, summary
 
 
 def weekly_index_page(index: SiteIndex) -> VirtualPage:
@@ -77,7 +77,7 @@ def week_page(
     content.heading(1, tip.title)
     content.add(summary(tip), raw=True)
     content.add(byline(index, tip, here), raw=True)
-    content.add(site_body_html(tip, here, lambda slug: tip_link(index, here, slug)), raw=True)
+    content.add(site_body_html(tip, here, body_tip_link(index, here, tip)), raw=True)
     links = [
         ("Open this tip on its own page", href(here, tip_source(tip.slug)), "md-button"),
         ("All weeks", href(here, WEEKLY_INDEX), "md-button"),
