@@ -20,10 +20,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from servicetips import ledger as ledger_module
 from servicetips.changes import ledger_at
 from servicetips.check import check_library
+from servicetips.cli import main
 from servicetips.dates import IsoWeek
 from servicetips.feeds import SiteInfo, build_feeds
 from servicetips.ledger import LedgerEntry, entry_text, ledger_folder, record_weeks, snapshot
@@ -97,7 +100,14 @@ REJECTED = [
     ("markup-in-recorded-title", "LEDGER002", "ledger/2026-W45.json", 19, 5, "tip.title: title contains an HTML tag"),
     ("script-url-in-recorded-author", "LEDGER002", "ledger/2026-W45.json", 8, 7, "tip.author.url"),
     ("ledger-unknown-key", "LEDGER002", "ledger/2026-W43.json", 10, 5, "tip.html: Extra inputs are not permitted"),
-    ("ledger-version-true", "LEDGER002", "ledger/2026-W41.json", 2, 3, "ledger_version: Input should be a valid integer"),
+    (
+        "ledger-version-true",
+        "LEDGER002",
+        "ledger/2026-W41.json",
+        2,
+        3,
+        "ledger_version: Input should be a valid integer",
+    ),
     (
         "withdrawal-dated-to-come",
         "LEDGER019",
@@ -504,8 +514,7 @@ def test_a_tip_linked_from_a_recorded_week_cannot_be_dated_away(tmp_path):
         problems = [p for p in json.loads(done.stdout) if p["code"] == "LEDGER015"]
         assert [(p["path"], p["line"], p["col"]) for p in problems] == [("tips/linked-tip.md", 6, 12)]
         assert problems[0]["message"] == (
-            "2026-W48 (ledger/2026-W48.json) links to this tip, and published 2027-01-04 takes its page away "
-            "until then"
+            "2026-W48 (ledger/2026-W48.json) links to this tip, and published 2027-01-04 takes its page away until then"
         )
         assert "set `published:` back to the date it had" in problems[0]["hint"]
 
@@ -662,3 +671,58 @@ def test_a_pin_already_in_the_base_stays_when_its_week_starts(tmp_path):
         "check", "--root", "tips", "--as-of", "2026-11-30", "--format", "json", "--changed", "HEAD", cwd=repo
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_a_ledger_that_is_not_a_folder_is_refused_and_never_written_over(tmp_path):
+    repo = make_case(tmp_path, "backdated-new-tip")
+    shutil.rmtree(repo / "ledger")
+    (repo / "ledger").write_text("not the ledger\n", encoding="utf-8")
+    done = run_check(repo)
+    problems = [(p["path"], p["code"], p["message"]) for p in json.loads(done.stdout) if p["code"] == "LEDGER001"]
+    assert done.returncode == 1 and problems == [("ledger", "LEDGER001", "ledger/ is not a folder")]
+    record = run_tips("schedule", "--record", "--root", "tips", "--as-of", AS_OF, cwd=repo)
+    assert record.returncode == 1 and "Traceback" not in record.stderr
+    assert (repo / "ledger").read_text(encoding="utf-8") == "not the ledger\n"
+
+
+def test_recording_into_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch):
+    repo = make_case(tmp_path, "backdated-new-tip")
+    (repo / "ledger" / "2026-W48.json").unlink()
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    # As a read-only folder does for a user without root's rights (the tests may run as root).
+    monkeypatch.setattr(ledger_module.tempfile, "mkstemp", read_only)
+    monkeypatch.chdir(repo)
+    done = CliRunner().invoke(main, ["schedule", "--record", "--root", "tips", "--as-of", AS_OF])
+    assert done.exit_code == 1 and isinstance(done.exception, SystemExit), done.output  # no traceback
+    assert "cannot write" in done.output and "2026-W48.json: Permission denied" in done.output
+    assert not (repo / "ledger" / "2026-W48.json").exists()
+
+
+def test_a_withdrawal_is_all_or_nothing_and_dated_the_day_it_is_made(tmp_path, monkeypatch):
+    repo = make_case(tmp_path, "backdated-new-tip")
+    root = repo / "tips"
+    report = check_library(root, date.fromisoformat(AS_OF))
+    weeks = sorted(w for w, e in report.ledger.entries.items() if e.tip is not None and e.tip.slug == "own-the-miss")
+    assert len(weeks) > 1
+    before = {w: (ledger_folder(root) / f"{w}.json").read_bytes() for w in weeks}
+    real_mkstemp, made = ledger_module.tempfile.mkstemp, []
+
+    def full_after_one(*args, **kwargs):
+        if made:
+            raise OSError(28, "No space left on device")
+        made.append(1)
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(ledger_module.tempfile, "mkstemp", full_after_one)
+    with pytest.raises(ledger_module.LedgerWriteError, match="No space left on device"):
+        ledger_module.withdraw(root, report.ledger, "own-the-miss", "A factual error.", date.fromisoformat(AS_OF))
+    assert {w: (ledger_folder(root) / f"{w}.json").read_bytes() for w in weeks} == before
+    assert not [p for p in ledger_folder(root).iterdir() if p.name.startswith(".")]
+    monkeypatch.undo()
+    with pytest.raises(ledger_module.WithdrawError, match="is after today"):
+        ledger_module.withdraw(
+            root, report.ledger, "own-the-miss", "A factual error.", date(2027, 6, 1), today=date(2026, 11, 24)
+        )

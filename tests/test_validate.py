@@ -87,7 +87,13 @@ BAD = [
     ("body-data-link.md", "BODY005", 11, 12, "forbidden URL scheme: 'data:text/html"),
     ("body-missing-tip-link.md", "BODY006", 11, 21, "points to tip 'no-such-tip', which does not exist"),
     ("body-image-no-alt.md", "BODY007", 11, 1, "an image has no alt text"),
-    ("body-missing-image.md", "BODY010", 12, 69, "'queue-on-monday.png' points to tips/queue-on-monday.png, which does"),
+    (
+        "body-missing-image.md",
+        "BODY010",
+        12,
+        69,
+        "'queue-on-monday.png' points to tips/queue-on-monday.png, which does",
+    ),
     (
         "body-too-many-characters.md",
         "BODY020",

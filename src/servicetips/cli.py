@@ -17,7 +17,7 @@ from . import __version__
 from .changes import ChangesError, changed_files, ledger_at
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
-from .ledger import WithdrawError, ledger_folder, record_weeks
+from .ledger import LedgerWriteError, WithdrawError, ledger_folder, record_weeks
 from .ledger import withdraw as withdraw_tip
 from .problems import format_problems
 from .routes import tip_source
@@ -361,7 +361,12 @@ def schedule(weeks: int, past: int, record: bool, root: str, as_of: str | None) 
 
     report = _checked(root, as_of)
     if record:
-        written = record_weeks(_root(root), report.schedule.slots, report.library, report.ledger, report.schedule.as_of)
+        try:
+            written = record_weeks(
+                _root(root), report.schedule.slots, report.library, report.ledger, report.schedule.as_of
+            )
+        except LedgerWriteError as exc:
+            raise click.ClickException(str(exc)) from None
         for path in written:
             click.echo(f"recorded {path.parent.name}/{path.name}")
         if not written:
@@ -428,6 +433,8 @@ def withdraw(slug: str, reason: str, root: str, as_of: str | None) -> None:
         changed = withdraw_tip(library_root, ledger, slug, reason, when)
     except WithdrawError as exc:
         raise click.UsageError(str(exc)) from None
+    except LedgerWriteError as exc:
+        raise click.ClickException(str(exc)) from None
     for path in changed:
         click.echo(f"withdrew {slug} from {path.parent.name}/{path.name}")
     click.echo(f"next: commit ledger/; {tip_source(slug)} may now be deleted")

@@ -362,6 +362,18 @@ def load_ledger(
     folder = ledger_folder(tips_root)
     ledger = Ledger(folder)
     problems: list[Problem] = []
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        problems.append(
+            Problem(
+                display_path(folder, folder.parent),
+                1,
+                1,
+                "LEDGER001",
+                "ledger/ is not a folder",
+                "restore the ledger folder from git: it holds the weeks already sent",
+            )
+        )
+        return ledger, problems
     if not folder.is_dir():
         return ledger, problems
     current = IsoWeek.of(as_of)
@@ -931,8 +943,23 @@ def _write_new(path: Path, text: str) -> bool:
         os.unlink(temporary)
 
 
+class LedgerWriteError(RuntimeError):
+    """The ledger folder cannot be written; the message names the file and says what to do."""
+
+
+def _unwritable(path: Path, exc: OSError) -> LedgerWriteError:
+    reason = exc.strerror or str(exc)
+    return LedgerWriteError(
+        f"cannot write {path}: {reason}; make {path.parent} a folder you may write to, then run the command again"
+    )
+
+
 def record_weeks(tips_root: Path, slots: Any, library: Library, ledger: Ledger, as_of: date) -> list[Path]:
-    """Write a ledger file for every started week of `slots` not yet recorded; return the files written."""
+    """Write a ledger file for every started week of `slots` not yet recorded; return the files written.
+
+    Raises LedgerWriteError when the ledger folder cannot be written; the weeks written before that stay
+    written (each file is whole: written aside, then linked into place), and a second run writes the rest.
+    """
     folder = ledger_folder(tips_root)
     written: list[Path] = []
     has_page = partition(library, as_of).has_page
@@ -946,10 +973,13 @@ def record_weeks(tips_root: Path, slots: Any, library: Library, ledger: Ledger, 
             recorded=as_of,
             tip=None if slot.tip is None else snapshot(slot.tip, library, has_page, assets),
         )
-        folder.mkdir(exist_ok=True)
         path = folder / f"{slot.week}.json"
-        if _write_new(path, entry_text(entry)):
-            written.append(path)
+        try:
+            folder.mkdir(exist_ok=True)
+            if _write_new(path, entry_text(entry)):
+                written.append(path)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
     return written
 
 
@@ -957,8 +987,15 @@ class WithdrawError(RuntimeError):
     """The withdrawal cannot be made; the message says why."""
 
 
-def withdraw(tips_root: Path, ledger: Ledger, slug: str, reason: str, on: date) -> list[Path]:
-    """Mark every recorded week of `slug` as withdrawn on `on` for `reason`; return the files changed."""
+def withdraw(
+    tips_root: Path, ledger: Ledger, slug: str, reason: str, on: date, today: date | None = None
+) -> list[Path]:
+    """Mark every recorded week of `slug` as withdrawn on `on` for `reason`; return the files changed.
+
+    `on` is the day the withdrawal is made: not after `today` (default: the UTC date of the clock), not
+    before a week was recorded. Every file is written aside first and renamed into place only when all
+    were written, so a folder that cannot be written leaves every week as it was (LedgerWriteError).
+    """
     try:
         withdrawal = Withdrawal(on=on, reason=reason)
     except ValidationError as exc:
@@ -971,13 +1008,35 @@ def withdraw(tips_root: Path, ledger: Ledger, slug: str, reason: str, on: date) 
             f"no recorded week shows {slug!r} (or it is already withdrawn); "
             "a tip that was never tip of the week can simply be deleted"
         )
-    changed = []
-    for week in weeks:
-        entry = ledger.entries[week].model_copy(update={"withdrawn": withdrawal})
-        path = ledger.folder / f"{week}.json"
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(entry_text(entry))
-        os.replace(temporary, path)  # the one rewrite of a recorded file: its withdrawal
-        changed.append(path)
-    return changed
+    today = today or datetime.now(UTC).date()
+    if on > today:
+        raise WithdrawError(f"--as-of {on} is after today ({today}): a withdrawal is dated the day it is made")
+    early = [w for w in weeks if on < ledger.entries[w].recorded]
+    if early:
+        raise WithdrawError(
+            f"--as-of {on} is before {early[0]} was recorded ({ledger.entries[early[0]].recorded}): "
+            "a withdrawal is dated the day it is made"
+        )
+    prepared: list[tuple[str, Path]] = []
+    try:
+        for week in weeks:
+            entry = ledger.entries[week].model_copy(update={"withdrawn": withdrawal})
+            path = ledger.folder / f"{week}.json"
+            try:
+                handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+                    prepared.append((temporary, path))
+                    out.write(entry_text(entry))
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
+        changed = []
+        for temporary, path in prepared:
+            try:
+                os.replace(temporary, path)  # the one rewrite of a recorded file: its withdrawal
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
+            changed.append(path)
+        return changed
+    finally:
+        for temporary, _ in prepared:
+            Path(temporary).unlink(missing_ok=True)
