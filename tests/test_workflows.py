@@ -28,7 +28,7 @@ from servicetips.check import check_library
 from servicetips.cli import main
 from servicetips.dates import IsoWeek
 from servicetips.problems import CODES
-from support import REPO
+from support import REPO, run_tips
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -218,17 +218,40 @@ def test_the_monday_run_publishes_the_week_that_just_started() -> None:
     assert report.schedule.published[0].week == IsoWeek.of(monday)
 
 
-def test_publish_builds_as_of_the_day_of_the_run() -> None:
-    build = steps(load(PUBLISH), "build")
-    script = next(step["run"] for step in build if "mkdocs build" in step.get("run", ""))
-    assert 'TIPS_AS_OF="$(date -u +%F)"' in script and "export TIPS_AS_OF" in script
-    assert (
-        script.index("export TIPS_AS_OF")
-        < script.index(".venv/bin/tips check --format github")
-        < script.index(".venv/bin/mkdocs build --strict")
+def test_publish_builds_as_of_the_day_it_recorded_and_only_recorded_weeks() -> None:
+    # One date for the run: recorded at 23:59 on a Sunday and built after midnight, the build would
+    # otherwise publish a started week that is not recorded, which a later pull request could change.
+    workflow = load(PUBLISH)
+    record = next(step for step in steps(workflow, "record") if "tips schedule --record" in step.get("run", ""))
+    assert 'TIPS_AS_OF="$(date -u +%F)"' in record["run"] and "export TIPS_AS_OF" in record["run"]
+    assert record["run"].index("tips schedule --record") < record["run"].index('echo "as_of=${TIPS_AS_OF}"')
+    assert workflow["jobs"]["record"]["outputs"]["as_of"] == f"${{{{ steps.{record['id']}.outputs.as_of }}}}"
+    build = steps(workflow, "build")
+    step = next(step for step in build if "mkdocs build" in step.get("run", ""))
+    assert step["env"]["TIPS_AS_OF"] == "${{ needs.record.outputs.as_of }}"
+    assert "date -u" not in step["run"]
+    script = step["run"]
+    assert script.index(".venv/bin/tips check --recorded --format github") < script.index(
+        ".venv/bin/mkdocs build --strict"
     )
     upload = next(step for step in build if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "site"
+
+
+def test_the_publish_check_refuses_a_started_week_the_ledger_lacks(tmp_path) -> None:
+    library = tmp_path / "repo"
+    shutil.copytree(REPO / "tips", library / "tips")
+    shutil.copytree(REPO / "ledger", library / "ledger")
+    last = max(IsoWeek.parse(p.stem) for p in (library / "ledger").glob("*.json"))
+    monday = last.next().monday
+    as_of = ["--as-of", monday.isoformat(), "--root", str(library / "tips"), "--format", "json"]
+    lagging = run_tips("check", *as_of)
+    assert lagging.returncode == 0 and [p["severity"] for p in json.loads(lagging.stdout)] == ["warning"]
+    refused = run_tips("check", "--recorded", *as_of)
+    problems = json.loads(refused.stdout)
+    assert refused.returncode == 1 and [(p["code"], p["severity"]) for p in problems] == [("LEDGER014", "error")]
+    assert run_tips("schedule", "--record", *as_of[:4]).returncode == 0
+    assert run_tips("check", "--recorded", *as_of).returncode == 0
 
 
 def test_publish_restores_and_saves_the_build_cache_folder() -> None:

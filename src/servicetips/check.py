@@ -56,6 +56,7 @@ def check_library(
     today: date | None = None,
     pinned_at_base: dict[str, str | None] | None = None,
     cache_dir: Path | None = None,
+    require_recorded: bool = False,
 ) -> CheckReport:
     """Validate the library at `root` and its ledger, and compute the schedule as of `as_of`.
 
@@ -68,6 +69,9 @@ def check_library(
     weeks pass (see `load_ledger`). `cache_dir`: the build's cache folder,
     where each body's check result and HTML are kept between runs
     (`body_cache`); None (as `tips check` runs) checks every body anew.
+    `require_recorded` makes a started week the ledger lacks an error
+    (LEDGER014), for the publish build: it runs after recording, on the same
+    date, so readers never see a week that a later edit could still change.
     """
     validation = validate_library(root, only=only, cache_dir=cache_dir)
     problems = list(validation.problems)
@@ -92,7 +96,7 @@ def check_library(
     # published weeks are the same either way.
     schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS, ledger=ledger)
     if schedule.unrecorded:
-        problems.append(unrecorded_warning(ledger, schedule.unrecorded))
+        problems.append(unrecorded_warning(ledger, schedule.unrecorded, error=require_recorded))
         if pinned_at_base:
             problems += check_started_pins(validation.library, schedule.unrecorded, pinned_at_base)
     schedule_problems = check_schedule(validation.library, as_of, schedule)

@@ -91,9 +91,15 @@ def main() -> None:
     help="Check only the files changed since BASE (default origin/main, else HEAD), "
     "and refuse new tips dated before the current week (SCHED006).",
 )
+@click.option(
+    "--recorded",
+    is_flag=True,
+    help="Fail when a week that has started is not in the ledger yet (LEDGER014 as an error): "
+    "the publish build runs it after `tips schedule --record`, with the same date.",
+)
 @root_option
 @as_of_option
-def check(paths: tuple[Path, ...], fmt: str, changed: str | None, root: str, as_of: str | None) -> None:
+def check(paths: tuple[Path, ...], fmt: str, changed: str | None, recorded: bool, root: str, as_of: str | None) -> None:
     """Check the library (or PATHS, in the context of the whole library).
 
     Prints every problem as `path:line:col: CODE message` with a hint, then a
@@ -144,6 +150,7 @@ def check(paths: tuple[Path, ...], fmt: str, changed: str | None, root: str, as_
         published_at_base=published_at_base,
         ledger_at_base=ledger_at_base,
         pinned_at_base=pinned_at_base,
+        require_recorded=recorded,
     )
     click.echo(format_problems(report.problems, fmt, report.files_checked))
     sys.exit(0 if report.ok else 1)

@@ -510,8 +510,9 @@ def _gaps(ledger: Ledger, first: IsoWeek | None) -> list[Problem]:
 # --- the ledger against the library ----------------------------------------
 
 
-def unrecorded_warning(ledger: Ledger, weeks: tuple[IsoWeek, ...]) -> Problem:
-    """LEDGER014 (a warning): started weeks the ledger lags behind, computed for now."""
+def unrecorded_warning(ledger: Ledger, weeks: tuple[IsoWeek, ...], error: bool = False) -> Problem:
+    """LEDGER014: started weeks the ledger lags behind, computed for now; a warning, or with `error` (the
+    publish build, which records first) an error."""
     listed = f"{weeks[0]}" if len(weeks) == 1 else f"{weeks[0]} to {weeks[-1]}"
     return Problem(
         display_path(ledger.folder, ledger.folder.parent),
@@ -521,7 +522,7 @@ def unrecorded_warning(ledger: Ledger, weeks: tuple[IsoWeek, ...]) -> Problem:
         f"{listed} started but {'is' if len(weeks) == 1 else 'are'} not recorded in the ledger: "
         "computed from the recorded weeks",
         "the Monday publish records them; locally run `tips schedule --record` and commit ledger/",
-        severity=Severity.WARNING,
+        severity=Severity.ERROR if error else Severity.WARNING,
     )
 
 
