@@ -139,10 +139,10 @@ REJECTED = [
     (
         "first-week-before-recorded",
         "LEDGER006",
-        "ledger/2026-W36.json",
+        "tips/schedule.yml",
         1,
         1,
-        "the ledger has no file for 2026-W30 and 5 more weeks",
+        "first_week 2026-W30 is before the first recorded week, 2026-W36",
     ),
     # A file for next week, dated today: it would fix next week's tip before it starts.
     (
@@ -726,3 +726,27 @@ def test_a_withdrawal_is_all_or_nothing_and_dated_the_day_it_is_made(tmp_path, m
         ledger_module.withdraw(
             root, report.ledger, "own-the-miss", "A factual error.", date(2027, 6, 1), today=date(2026, 11, 24)
         )
+
+
+def test_the_feeds_keep_the_started_weeks_they_carry(tmp_path):
+    # Lowering feed_weeks in a pull request would drop started weeks from the feeds newsletter tools read.
+    repo = make_case(tmp_path, "backdated-new-tip")
+    Git(repo)("add", "-A")
+    Git(repo)("commit", "-q", "-m", "a new tip")
+    settings = repo / "tips" / "schedule.yml"
+    carried = len(check_library(repo / "tips", date.fromisoformat(AS_OF)).schedule.published)
+    assert 1 < carried < 52
+    settings.write_text(settings.read_text(encoding="utf-8").replace("feed_weeks: 52", "feed_weeks: 1"))
+    done = run_check(repo, "--changed", "HEAD")
+    problems = [p for p in json.loads(done.stdout) if p["code"] == "SCHED007"]
+    assert done.returncode == 1 and [(p["path"], p["line"], p["col"]) for p in problems] == [
+        ("tips/schedule.yml", 2, 13)
+    ]
+    assert problems[0]["message"] == (
+        f"feed_weeks went from 52 to 1: the feeds would drop {carried - 1} started weeks they carry"
+    )
+    assert run_check(repo).returncode == 0  # a setting of its own is valid: only the change is refused
+    # Down to the weeks there are, or up: nothing the feeds carry is dropped.
+    for value in (carried, 104):
+        settings.write_text(f"first_week: 2026-W36\nfeed_weeks: {value}\n", encoding="utf-8")
+        assert run_check(repo, "--changed", "HEAD").returncode == 0, value

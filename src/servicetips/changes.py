@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import frontmatter
+import yaml
 
 
 class ChangesError(RuntimeError):
@@ -44,6 +45,8 @@ class ChangeSet:
     published_at_base: dict[str, date | None] = field(default_factory=dict)
     # slug -> `week:` pin at `base` for every changed tip (None: no pin, or new).
     pinned_at_base: dict[str, str | None] = field(default_factory=dict)
+    # `feed_weeks` of tips/schedule.yml at `base` when that file changed (None: unchanged, or unreadable there).
+    feed_weeks_at_base: int | None = None
 
 
 def changed_files(root: Path, base: str | None = None) -> ChangeSet:
@@ -66,12 +69,25 @@ def changed_files(root: Path, base: str | None = None) -> ChangeSet:
         for path in files
         if path.suffix == ".md" and path.parent == root
     }
+    schedule = root / "schedule.yml"
     return ChangeSet(
         base=base,
         files=files,
         published_at_base={s: v[0] for s, v in at_base.items()},
         pinned_at_base={s: v[1] for s, v in at_base.items()},
+        feed_weeks_at_base=_feed_weeks_at(top, base, schedule.relative_to(top).as_posix())
+        if schedule in files
+        else None,
     )
+
+
+def _feed_weeks_at(top: Path, base: str, relative: str) -> int | None:
+    # The schedule settings at `base`: their feed window, when it was a valid whole number there.
+    try:
+        value = yaml.safe_load(_git(["show", f"{base}:{relative}"], top)).get("feed_weeks")
+    except Exception:  # noqa: BLE001 - git or YAML errors (or no mapping) mean "unknown"
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _at_base(top: Path, base: str, relative: str) -> tuple[date | None, str | None]:

@@ -24,7 +24,7 @@ from .ledger import (
 from .model import Library
 from .problems import Problem, is_failure
 from .schedule import Schedule, build_schedule
-from .schedule_rules import UPCOMING_WARNING_WEEKS, check_backdating, check_schedule
+from .schedule_rules import UPCOMING_WARNING_WEEKS, check_backdating, check_feed_window, check_schedule
 from .validate import tip_display_path, validate_library
 from .visibility import Visibility, partition
 
@@ -57,6 +57,7 @@ def check_library(
     pinned_at_base: dict[str, str | None] | None = None,
     cache_dir: Path | None = None,
     require_recorded: bool = False,
+    feed_weeks_at_base: int | None = None,
 ) -> CheckReport:
     """Validate the library at `root` and its ledger, and compute the schedule as of `as_of`.
 
@@ -69,7 +70,9 @@ def check_library(
     weeks pass (see `load_ledger`). `cache_dir`: the build's cache folder,
     where each body's check result and HTML are kept between runs
     (`body_cache`); None (as `tips check` runs) checks every body anew.
-    `require_recorded` makes a started week the ledger lacks an error
+    `feed_weeks_at_base` (`--changed`, when tips/schedule.yml changed) is
+    its feed window at the base, to refuse one that would drop weeks the
+    feeds carry. `require_recorded` makes a started week the ledger lacks an error
     (LEDGER014), for the publish build: it runs after recording, on the same
     date, so readers never see a week that a later edit could still change.
     """
@@ -104,6 +107,8 @@ def check_library(
     # ledger); it can only join started weeks the ledger does not hold yet.
     if published_at_base and (schedule.unrecorded or not ledger.folder.is_dir()):
         schedule_problems += check_backdating(validation.library, as_of, published_at_base)
+    if feed_weeks_at_base is not None:
+        schedule_problems += check_feed_window(validation.library, schedule, feed_weeks_at_base)
     for problem in schedule_problems:
         if selected is None or problem.path in selected:
             problems.append(problem)

@@ -129,6 +129,7 @@ def check(paths: tuple[Path, ...], fmt: str, changed: str | None, recorded: bool
     published_at_base = None
     pinned_at_base = None
     ledger_at_base = None
+    feed_weeks_at_base = None
     if changed is not None:
         try:
             changes = changed_files(library_root, None if changed == AUTO_BASE else changed)
@@ -137,6 +138,7 @@ def check(paths: tuple[Path, ...], fmt: str, changed: str | None, recorded: bool
             raise click.UsageError(f"--changed: {exc}") from None
         published_at_base = changes.published_at_base
         pinned_at_base = changes.pinned_at_base
+        feed_weeks_at_base = changes.feed_weeks_at_base
         if any(f.name in VOCABULARY_FILES for f in changes.files):
             only = None  # a vocabulary change can break any tip: check them all
         else:
@@ -151,6 +153,7 @@ def check(paths: tuple[Path, ...], fmt: str, changed: str | None, recorded: bool
         ledger_at_base=ledger_at_base,
         pinned_at_base=pinned_at_base,
         require_recorded=recorded,
+        feed_weeks_at_base=feed_weeks_at_base,
     )
     click.echo(format_problems(report.problems, fmt, report.files_checked))
     sys.exit(0 if report.ok else 1)

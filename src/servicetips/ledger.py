@@ -467,8 +467,17 @@ def load_ledger(
             continue
         ledger.entries[named] = entry
         ledger.paths[named] = display
-    problems.extend(_gaps(ledger, first))
+    problems.extend(_gaps(ledger, first, Path(tips_root)))
     return ledger, problems
+
+
+def _line_of_key(path: Path, key: str) -> int:
+    """The line of a top-level `key:` in a small YAML file (1 when it cannot be read or found)."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((number for number, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 1)
 
 
 def _impossible_dates(entry: LedgerEntry, week: IsoWeek, today: date) -> tuple[tuple, str] | None:
@@ -484,12 +493,28 @@ def _impossible_dates(entry: LedgerEntry, week: IsoWeek, today: date) -> tuple[t
     return None
 
 
-def _gaps(ledger: Ledger, first: IsoWeek | None) -> list[Problem]:
+def _gaps(ledger: Ledger, first: IsoWeek | None, tips_root: Path) -> list[Problem]:
     # The ledger is one run of weeks from the first week on: a hole would be
     # filled by recomputing, from a rotation that already saw later weeks.
     if not ledger.entries:
         return []
-    start = first if first is not None else min(ledger.entries)
+    earliest = min(ledger.entries)
+    if first is not None and first < earliest:
+        # No file was lost: first_week was moved before the weeks recorded (the edit is in schedule.yml).
+        settings = Path(tips_root) / "schedule.yml"
+        line = _line_of_key(settings, "first_week")
+        return [
+            Problem(
+                display_path(settings, Path(tips_root).absolute().parent),
+                line,
+                1,
+                "LEDGER006",
+                f"first_week {first} is before the first recorded week, {earliest}: "
+                "the ledger would have no file for the weeks between",
+                f"set first_week back to {earliest}: weeks before the first recorded one were never sent",
+            )
+        ]
+    start = first if first is not None else earliest
     missing = [w for w in start.until(ledger.last) if w not in ledger.entries]
     if not missing:
         return []

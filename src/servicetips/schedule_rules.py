@@ -134,3 +134,28 @@ def check_backdating(library: Library, as_of: date, published_at_base: dict[str,
             )
         )
     return problems
+
+
+def check_feed_window(library: Library, schedule: Schedule, feed_weeks_at_base: int) -> list[Problem]:
+    """SCHED007 (--changed only): `feed_weeks` lowered so that the weekly feeds would drop started weeks
+    they carry now. Newsletter tools keep what they pulled, and an item that vanishes from the feed looks
+    like a week taken back; the window may grow, and the oldest weeks still leave it as new ones start."""
+    carried = min(feed_weeks_at_base, len(schedule.published))
+    now = library.settings.feed_weeks
+    if now >= carried:
+        return []
+    path = library.root / SCHEDULE_FILE
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    line, col = FrontMatterLocator(text, first_line=1).locate(("feed_weeks",))
+    return [
+        Problem(
+            display_path(path, library.root.absolute().parent),
+            line,
+            col,
+            "SCHED007",
+            f"feed_weeks went from {feed_weeks_at_base} to {now}: the feeds would drop {carried - now} started "
+            "weeks they carry",
+            f"set feed_weeks back to {feed_weeks_at_base} (or to at least {carried}); the feeds keep the weeks "
+            "they carried, and older ones leave the window as new weeks start",
+        )
+    ]
