@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from body_corpus import SHAPES, TIP_HEAD, body
 from servicetips import body as body_module
 from servicetips.body_limits import (
+    LIMIT_CODES,
     MAX_ABBREVIATIONS,
     MAX_BODY_CHARS,
     MAX_BRACKET_DEPTH,
@@ -46,7 +47,6 @@ from support import AS_OF, FIXTURES, build_site, copy_library
 
 TESTS = Path(__file__).parent
 HANG_TIMEOUT = 60  # seconds per subprocess; a run takes a few, so only a hang gets near this
-LIMIT_CODES = {"BODY020", "BODY021", "BODY022", "BODY023", "BODY024", "BODY025"}
 # The largest body a tip file can carry (the file limit is in bytes; the shapes are ASCII).
 LARGEST = MAX_FILE_BYTES - len(TIP_HEAD)
 MEGABYTE = 1_000_000

@@ -78,6 +78,10 @@ REJECTED = [
     ("body-link-destination-next-line.md", "BODY005", 11, 1, "forbidden URL scheme"),
     ("body-link-nested-label.md", "BODY005", 10, 45, "forbidden URL scheme"),
     ("body-link-vbscript.md", "BODY005", 10, 11, "'vbscript:msgbox(1"),
+    # Relative-looking links that are no file beside the tips: a browser reads `\\host` as `//host`, and the
+    # entity leaves `java\ufffdscript:...`, a path to nothing.
+    ("body-link-backslash-host.md", "BODY010", 10, 12, "evil.example' points to tips/"),
+    ("body-link-nul-entity-scheme.md", "BODY010", 10, 11, "the link 'java&#0;script:alert(1' points to tips/"),
     ("body-autolink-javascript.md", "BODY005", 10, 11, "'javascript:alert(1)'"),
     ("body-reference-definition.md", "BODY005", 12, 9, "'javascript:alert(1)'"),
     ("body-reference-next-line.md", "BODY005", 13, 5, "'javascript:alert(1)'"),

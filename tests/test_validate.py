@@ -146,7 +146,7 @@ def test_every_error_code_has_a_fixture():
     # Codes covered elsewhere: VOC001 (vocabulary tests below), FM005/ENC004/ENC005
     # (hostile corpus), SCHED004 (a warning; schedule tests), SCHED006 (needs git
     # history: test_backdating.py), SCHED007 (a change of tips/schedule.yml against
-    # git history: test_ledger.py's test_the_feeds_keep_the_started_weeks_they_carry), LEDGER* (a ledger beside the tips: test_ledger.py,
+    # git history: test_the_feeds_keep_the_started_weeks_they_carry), LEDGER* (a ledger beside the tips: test_ledger.py,
     # with its own fixtures in tests/fixtures/hostile/recorded-weeks/), the
     # vocabularies' codes (test_yamlload.py and test_input_limits.py).
     ledger_codes = {code for code in CODES if code.startswith("LEDGER")}

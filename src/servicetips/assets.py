@@ -17,23 +17,22 @@ allow-list, checked by `tips check` and used by the build:
 Files with other suffixes are not published and not reported (notes,
 drafts, a README); hidden files and folders are ignored. A body's link or
 image to a file beside the tips must name one this publishes
-(`check_file_links`, BODY010): otherwise readers would get a broken image
+(`file_link_issues`, BODY010): otherwise readers would get a broken image
 or a page that is not there.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from .body import file_links
+from .body import BodyIssue, file_links
 from .load import inside_library
-from .model import Tip
 from .problems import Problem, display_path
-from .routes import TIP_ASSET_SUFFIXES
+from .routes import TIP_ASSET_SUFFIXES, tip_asset
 from .slugs import is_slug, slugify
 
 # The Pillow format each suffix promises (Pillow's own registry agrees; a
@@ -115,35 +114,46 @@ def tip_assets(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     return assets, problems
 
 
-def check_file_links(tips: Iterable[Tip], published: Collection[str], root: Path) -> list[Problem]:
-    """BODY010: every link or image of the tips' bodies to a file beside the tips that the site does not publish.
+# At most this many BODY010 problems for one body.
+MAX_FILE_LINK_ISSUES = 20
+
+
+def file_link_issues(body: str, published: Collection[str], root: Path) -> list[BodyIssue]:
+    """BODY010: every link or image of `body` to a file beside the tips that the site does not publish.
 
     `published` holds the paths (in the tips folder) that `tip_assets` accepted.
     """
-    problems = []
-    for tip in tips:
-        for link in file_links(tip.body):
-            if link.path in published:
-                continue
-            if link.path is None:
-                why = "a file outside the tips folder"
-            elif (Path(root) / link.path).exists():
-                why = f"tips/{link.path}, which the site does not publish (see the problem reported for it)"
-            else:
-                why = f"tips/{link.path}, which does not exist"
-            problems.append(
-                Problem(
-                    tip.path,
-                    tip.body_line + link.line - 1,
-                    link.col,
-                    "BODY010",
-                    f"the link {link.target!r} points to {why}",
-                    "put the image beside the tips (a PNG, JPEG, GIF, WebP or AVIF file with a lowercase "
-                    "kebab-case name) and link to it by that name, link to a tip as [text](slug.md), "
-                    "or use a full https:// address",
-                )
+    issues = []
+    for link in file_links(body):
+        if link.path in published:
+            continue
+        if len(issues) == MAX_FILE_LINK_ISSUES:
+            break  # a body of thousands of such links: the first ones say what to fix
+        if link.path is None:
+            why = "a file outside the tips folder"
+        elif _exists(Path(root) / link.path):
+            why = f"{tip_asset(link.path)}, which the site does not publish (see the problem reported for it)"
+        else:
+            why = f"{tip_asset(link.path)}, which does not exist"
+        issues.append(
+            BodyIssue(
+                link.line,
+                link.col,
+                "BODY010",
+                f"the link {link.target!r} points to {why}",
+                "put the image beside the tips (a PNG, JPEG, GIF, WebP or AVIF file with a lowercase "
+                "kebab-case name) and link to it by that name, link to a tip as [text](slug.md), "
+                "or use a full https:// address",
             )
-    return problems
+        )
+    return issues
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL: no such file
+        return False
 
 
 def file_sha256(path: Path) -> str:

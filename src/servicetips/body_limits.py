@@ -57,6 +57,8 @@ _NESTING_HINT = (
     "nest at most a few levels; put a blank line between two definitions (`: ...` lines), which otherwise nest"
 )
 _BRACKET_HINT = "close each `[` with a `]` and each link's `(` with a `)`; write a literal bracket as `\\[`"
+# The codes of the limits: a body that breaks one is read no further by any rule.
+LIMIT_CODES = frozenset({"BODY020", "BODY021", "BODY022", "BODY023", "BODY024", "BODY025"})
 _LIST_MARKERS = "-*+"
 _DIGITS = "0123456789"
 # What opens or closes a bracket: `[`, or the `(` of a link's destination

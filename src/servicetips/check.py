@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .assets import check_file_links, tip_assets
 from .ledger import (
     Ledger,
     check_against_library,
@@ -78,10 +77,7 @@ def check_library(
     """
     validation = validate_library(root, only=only, cache_dir=cache_dir)
     problems = list(validation.problems)
-    # The images the site would publish beside the tips: the build publishes exactly those this accepts.
-    assets, asset_problems = tip_assets(Path(root))
-    published_assets = dict(assets)
-    problems += asset_problems
+    published_assets = dict(validation.assets)
     selected = None if only is None else {tip_display_path(Path(root), Path(p)) for p in only}
     # The ledger is read once, here, and reported whatever `only` selects:
     # it is the record of what subscribers were sent.
@@ -90,8 +86,6 @@ def check_library(
     # Which tips have a page is decided once, here, for the check and for every output.
     visible = partition(validation.library, as_of)
     problems += check_against_library(validation.library, ledger, Path(root), visible.has_page, published_assets)
-    shown = [tip for tip in validation.library.tips if selected is None or tip.path in selected]
-    problems += check_file_links(shown, published_assets, Path(root))
     if ledger_at_base is not None:
         problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
         problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
@@ -123,5 +117,5 @@ def check_library(
     # Every tip gets its status (published, scheduled, draft) here, once:
     # the pages, feeds and API read this partition and never compare dates.
     return CheckReport(
-        validation.library, started, sorted(problems), validation.files_checked, visible, ledger, tuple(assets)
+        validation.library, started, sorted(problems), validation.files_checked, visible, ledger, validation.assets
     )

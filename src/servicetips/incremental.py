@@ -26,6 +26,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import routes
+from .assets import file_link_issues
 from .body_limits import check_tip_body
 from .build import SiteOutput
 from .load import read_tip
@@ -107,8 +108,11 @@ def _reread(output: SiteOutput, root: Path, path: Path) -> Tip | None:
     check_placeholders(source)
     issues, links = check_tip_body(source.body)
     live = {tip.slug for tip in library.tips if not tip.meta.draft}
+    published = {relative for relative, _ in output.report.assets}
     if source.problems or issues or any(link.slug not in live for link in links):
         return None
+    if file_link_issues(source.body, published, root):
+        return None  # a link to a file the site does not publish: the full rebuild reports it
     return Tip(
         slug=old.slug,
         path=old.path,

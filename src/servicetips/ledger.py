@@ -41,7 +41,7 @@ from .body_limits import MAX_BODY_CHARS, check_tip_body
 from .dates import IsoWeek
 from .model import Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
 from .problems import Problem, Severity, display_path
-from .routes import tip_source
+from .routes import tip_asset, tip_source
 from .slugs import SLUG_PATTERN
 from .visibility import partition
 
@@ -769,14 +769,15 @@ def _changed_images(
             where, what = display_path(shown, Path(tips_root).absolute().parent), "is no longer published as"
         else:
             where, what = ledger.paths[week], "was deleted since it was"
+        asset = tip_asset(path)
         problems.append(
             Problem(
                 where,
                 1,
                 1,
                 "LEDGER018",
-                f"tips/{path} {what} the image {week} showed ({ledger.paths[week]})",
-                f"restore tips/{path} as it was when the week was recorded (`git log -- tips/{path}` finds it): "
+                f"{asset} {what} the image {week} showed ({ledger.paths[week]})",
+                f"restore {asset} as it was when the week was recorded (`git log -- {asset}` finds it): "
                 f"newsletters sent the week with it; to take the week's tip down for a real reason, run "
                 f'`tips withdraw {entry.tip.slug} --reason "..."`',
             )

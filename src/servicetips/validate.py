@@ -18,8 +18,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import routes
+from .assets import file_link_issues, tip_assets
 from .body_cache import BodyCache
-from .body_limits import check_tip_body
+from .body_limits import LIMIT_CODES, check_tip_body
 from .dates import DATE_RANGE, week_range
 from .load import SourceFile, read_tip, read_vocabulary_text
 from .locate import FrontMatterLocator
@@ -52,6 +53,7 @@ class Validation:
     library: Library
     problems: list[Problem]
     files_checked: int
+    assets: tuple[tuple[str, Path], ...] = ()  # the images beside the tips the site publishes (`tip_assets`)
 
 
 def did_you_mean(value: Any, choices: Iterable[str]) -> str:
@@ -343,6 +345,10 @@ def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: 
         if not source.problems:
             valid.append((source, meta))
 
+    # The images the site would publish beside the tips: the build publishes exactly those this accepts.
+    assets, asset_problems = tip_assets(root)
+    problems += asset_problems
+    published_assets = {relative for relative, _ in assets}
     live_slugs = {s.slug for s, m in valid if not m.draft}
     all_slugs = {s.slug for s in sources}
     cache = BodyCache(cache_dir) if cache_dir is not None else None
@@ -364,6 +370,10 @@ def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: 
                     f"the link {link.target!r} points to tip {link.slug!r}, which {where}",
                     f"link to an existing tip as [text](slug.md){did_you_mean(link.slug, live_slugs)}",
                 )
+        # A body that breaks a limit gets only its limit problems (`check_tip_body`): it is not read further.
+        limited = any(issue.code in LIMIT_CODES for issue in issues)
+        for issue in [] if limited else file_link_issues(source.body, published_assets, root):
+            source.problem(source.body_line + issue.line - 1, issue.col, issue.code, issue.message, issue.hint)
     if cache is not None:
         cache.save()
     _check_unique_titles(valid)
@@ -378,7 +388,7 @@ def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: 
             problems.extend(source.problems)
     library = Library(root=root, tips=tips, tags=tags, authors=authors, settings=settings)
     checked = len(sources) if selected is None else len([s for s in sources if s.path.name in selected])
-    return Validation(library=library, problems=problems, files_checked=checked)
+    return Validation(library=library, problems=problems, files_checked=checked, assets=tuple(assets))
 
 
 def check_placeholders(source: SourceFile) -> None:
