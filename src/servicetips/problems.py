@@ -23,12 +23,13 @@ class Severity(str, Enum):
 # Every problem code with a one-line description. The docs list is generated
 # from this table, so a new rule is documented by adding it here.
 CODES: dict[str, str] = {
-    "ENC001": "the file is not valid UTF-8",
+    "ENC001": "the file is not valid UTF-8 (or is saved as UTF-16 or UTF-32)",
     "ENC002": "the file is empty",
     "ENC003": "the file contains a NUL byte",
     "ENC004": "the file is too large for a tip",
     "ENC005": "the file cannot be read (a link outside the library, a folder, or no permission)",
     "ENC006": "the file contains a character pages and feeds cannot carry (a control character, a noncharacter)",
+    "ENC007": "front matter or a vocabulary file contains U+2028 or U+2029 (invisible; YAML reads them as line breaks)",
     "FM001": "the file does not start with front matter (`---`)",
     "FM002": "the front matter is not closed by a `---` line",
     "FM003": "the front matter is not valid YAML",
@@ -40,6 +41,7 @@ CODES: dict[str, str] = {
     "FM009": "a number in the front matter is too large, or a tagged value is not what its tag says",
     "KEY001": "a required key is missing",
     "KEY002": "an unknown key (typos are the commonest mistake)",
+    "KEY003": "a key is not a name: YAML reads `~`, `null`, `true`, `false` and numbers as values",
     "TYPE001": "a value has the wrong type",
     "TEXT001": "a text value is empty",
     "TEXT002": "a text value is too short or too long",
