@@ -8,6 +8,7 @@ editor sees every problem of a run at once. The same list is printed by
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -133,9 +134,9 @@ class Problem:
     def as_text(self) -> str:
         """The compiler-style line editors and CI logs read, with the hint indented below."""
         level = "" if self.severity is Severity.ERROR else "warning: "
-        text = f"{self.path}:{self.line}:{self.col}: {self.code} {level}{self.message}"
+        text = f"{_shown(self.path)}:{self.line}:{self.col}: {self.code} {level}{_shown(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {_shown(self.hint)}"
         return text
 
     def as_github(self) -> str:
@@ -151,6 +152,19 @@ class Problem:
         data = asdict(self)
         data["severity"] = self.severity.value
         return data
+
+
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph
+# separators: a file name holding one would start a new line of the output
+# (and could forge a `::warning` command in a CI log) or hide text.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _shown(value: str) -> str:
+    """`value` with each control character written as an escape (`\\n`, `\\x1b`), so one problem is one line."""
+    if not _CONTROLS.search(value):
+        return value
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], value)
 
 
 def _gh_data(value: str) -> str:
