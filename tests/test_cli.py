@@ -7,7 +7,9 @@ fixtures only need to be wrong in known places.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from servicetips import cli as cli_module
 from servicetips.cli import main
 from support import AS_OF, FIXTURES, Git
 from support.git import ISOLATED
@@ -98,6 +101,19 @@ def test_github_format_escapes_what_would_break_the_command(library: Path) -> No
         "::error file=tips/half%2Cprice.md,line=4,col=7,title=TAG001::tag '50%25-off' is not in the vocabulary"
         in result.stdout
     )
+
+
+def test_text_format_escapes_control_characters_in_file_names(library: Path) -> None:
+    # A file name with a newline started a line of its own in the text
+    # output: in a CI log, `::warning ...` there is a workflow command.
+    forged = "x\n::warning file=README.md,line=1::looks fine.md"
+    (library / forged).write_text("no front matter\n", encoding="utf-8")
+
+    result = tips_check()
+
+    assert result.returncode == 1
+    assert not any(line.startswith("::") for line in result.stdout.splitlines())
+    assert "tips/x\\n::warning file=README.md,line=1::looks fine.md:1:1: FM001" in result.stdout
 
 
 # -- --format json ---------------------------------------------------------
@@ -303,9 +319,109 @@ def test_paths_report_only_those_files_but_in_the_context_of_the_library(library
     assert "1 file checked" in result.stdout
 
 
+def test_a_path_that_links_out_of_the_library_gets_the_located_problem(library: Path) -> None:
+    # Before: "Error: tips/outside.md is not in tips/", where checking the
+    # whole library gave the located ENC005.
+    (library / "outside.md").symlink_to("/etc/passwd")
+    expected = "tips/outside.md:1:1: ENC005 the file is a link to /etc/passwd, outside the library"
+
+    result = tips_check("tips/outside.md")
+
+    assert result.returncode == 1
+    assert expected in result.stdout and "1 file checked: 1 error" in result.stdout
+    assert expected in tips_check().stdout
+
+
+def test_a_path_outside_the_tips_folder_is_still_a_usage_error(library: Path) -> None:
+    (library.parent / "elsewhere.md").write_text("---\n", encoding="utf-8")
+    result = tips_check("elsewhere.md")
+    assert result.returncode == 2 and "is not in tips/" in result.stderr
+
+
 def test_a_vocabulary_file_as_path_checks_the_whole_library(library: Path) -> None:
     add(library, BAD / "ask-before-you-transfer.md")
 
     result = tips_check("tips/tags.yml")
 
     assert TRANSFER_PROBLEM in result.stdout
+
+
+# -- tips schema -o, tips docs --repo, tips withdraw: one-line errors ------------
+
+
+def run_tips(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("missing-folder/x.json", "cannot write missing-folder/x.json: the folder missing-folder/ does not exist"),
+        (".", ". is a folder; give a file name"),
+    ],
+)
+def test_schema_output_that_cannot_be_written_is_one_line(library: Path, target: str, message: str) -> None:
+    # Before: FileNotFoundError and IsADirectoryError tracebacks.
+    result = run_tips("schema", "-o", target)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {message}")
+
+
+def test_schema_output_to_a_file_that_cannot_be_changed_is_one_line_and_keeps_it(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: a PermissionError traceback.
+    target = library.parent / "tip.schema.json"
+    target.write_text("old\n", encoding="utf-8")
+    locked = subprocess.run(["chattr", "+i", str(target)], capture_output=True).returncode == 0
+    if not locked:
+        # No immutable files here (a container without the capability): the refusal the kernel gives.
+        def refused(path, text):
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(path))
+
+        monkeypatch.setattr(cli_module, "write_exclusive", refused)
+    try:
+        result = run_tips("schema", "-o", "tip.schema.json")
+    finally:
+        if locked:
+            subprocess.run(["chattr", "-i", str(target)], check=True)
+    assert result.exit_code == 1
+    assert len(result.output.splitlines()) == 1
+    assert result.output.startswith("Error: cannot write tip.schema.json: ")
+    assert target.read_text("utf-8") == "old\n"
+    assert [p.name for p in library.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_schema_output_is_written(library: Path) -> None:
+    result = run_tips("schema", "-o", "tip.schema.json")
+    assert result.exit_code == 0
+    assert json.loads((library.parent / "tip.schema.json").read_text("utf-8"))["properties"]["author"]["enum"]
+
+
+def test_schema_with_a_broken_tags_file_names_it(library: Path) -> None:
+    # The schema's tag list would have been empty.
+    (library / "tags.yml").write_text("empathy: [\n", encoding="utf-8")
+    result = run_tips("schema")
+    assert result.exit_code == 2
+    assert "tips/tags.yml is invalid; fix it first, then run `tips schema` again" in result.output
+
+
+@pytest.mark.parametrize("repo", ["nowhere", "empty"])
+def test_docs_check_of_a_folder_without_docs_fails(library: Path, repo: str) -> None:
+    # Before: "0 documents checked: every generated block is up to date", exit 0.
+    (library.parent / "empty").mkdir()
+    result = run_tips("docs", "--check", "--repo", repo)
+    assert result.exit_code == 2
+    assert f"--repo {repo}: " in result.output and "up to date" not in result.output
+
+
+def test_withdraw_with_invalid_settings_reports_them_alone(library: Path) -> None:
+    # Before: only "LEDGER006 the ledger has no file for 2000-W01 and 1390 more weeks".
+    shutil.copytree(FIXTURES.parent.parent / "ledger", library.parent / "ledger")
+    (library / "schedule.yml").write_text("first_week: 2026-W99\n", encoding="utf-8")
+    result = run_tips("withdraw", "own-the-miss", "--reason", "A reason.", "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert "tips/schedule.yml is invalid; fix it first, then run `tips withdraw` again" in result.output
+    assert "tips/schedule.yml:1:13: VOC001" in result.output
+    assert "LEDGER" not in result.output

@@ -171,7 +171,8 @@ ENTRY = "\n  label: Extra\n  description: An extra tag.\n"
         ("tags.yml", "customer_care", "TAG004", "is not lowercase kebab-case"),
         ("tags.yml", "-care", "TAG004", "is not lowercase kebab-case"),
         ("tags.yml", "'care/../..'", "TAG004", "is not lowercase kebab-case"),
-        ("tags.yml", "2026", "TAG004", "is not lowercase kebab-case"),  # a number, not text
+        # A number, not text: said so at the key, with the fix (it does fit the key pattern once quoted).
+        ("tags.yml", "2026", "VOC001", "the key '2026' is read by YAML as a number, not as a name"),
         ("tags.yml", "''", "TAG005", "is 0 characters long; a key is 1-40"),
         ("tags.yml", "a" * (TAG_KEY_MAX + 1), "TAG005", "is 41 characters long; a key is 1-40"),
         ("tags.yml", "index", "TAG006", "tag key 'index' is a name the site uses"),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import subprocess
 import sys
 
 import pytest
 from click.testing import CliRunner
 
+from servicetips import scaffold
 from servicetips.check import check_library
 from servicetips.cli import main
 from servicetips.outline import (
@@ -173,3 +177,96 @@ def test_check_exit_codes(tmp_path):
     assert run("check", "--root", str(tmp_path / "nowhere")).exit_code == 2
     assert run("check", "--root", str(root), "--as-of", "2026-13-45").exit_code == 2
     assert run("check", str(tmp_path / "missing.md"), "--root", str(root)).exit_code == 2
+
+
+# -- refusals: one clear error, nothing written ------------------------------
+
+
+def tip_files(root):
+    return sorted(p.name for p in root.iterdir() if p.name.endswith(".md") or p.name.startswith("."))
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        # A reserved slug: tips/index.md would replace the list of every tip.
+        (["index"], "tips/index.md:1:1: SLUG002 the slug 'index' is reserved"),
+        # The summary is checked by the schema's own rules before anything is written.
+        (["A fine title", "--summary", "Say <b>hi</b>."], "tips/a-fine-title.md:3:10: TEXT003 summary contains"),
+        (["A fine title", "--summary", "x" * 161], "tips/a-fine-title.md:3:10: TEXT002 summary is 161 characters"),
+        (["A fine title", "--summary", "Two\nlines."], "tips/a-fine-title.md:3:10: TEXT004 summary contains"),
+        (
+            ["A fine title", "--published", "1999-01-01"],
+            "tips/a-fine-title.md:6:12: DATE002 '1999-01-01' is outside the dates the site publishes",
+        ),
+    ],
+)
+def test_new_refuses_what_check_would_refuse_and_writes_nothing(tmp_path, monkeypatch, args, expected):
+    root = copy_library(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = tip_files(root)
+    result = CliRunner().invoke(main, ["new", *args, "--tag", "empathy", "--root", "tips", "--as-of", AS_OF])
+    assert result.exit_code == 2, result.output
+    assert "nothing was written" in result.output and expected in result.output
+    assert "    hint: " in result.output and "Traceback" not in result.output
+    assert tip_files(root) == before
+
+
+def test_new_in_a_folder_it_cannot_write_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    # Before: a PermissionError traceback.
+    root = copy_library(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = tip_files(root)
+    locked = subprocess.run(["chattr", "+i", str(root)], capture_output=True).returncode == 0
+    if not locked:
+        # No immutable folders here (a container without the capability): the refusal the kernel gives.
+        def refused(path, text):
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(path))
+
+        monkeypatch.setattr(scaffold, "write_exclusive", refused)
+    try:
+        result = CliRunner().invoke(main, ["new", "A fine title", "--tag", "empathy", "--root", "tips"])
+    finally:
+        if locked:
+            subprocess.run(["chattr", "-i", str(root)], check=True)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: cannot write tips/a-fine-title.md: Operation not permitted; nothing was written: "
+        "check that you may write to tips/ and run it again"
+    ]
+    assert tip_files(root) == before
+
+
+def test_new_that_fails_while_writing_leaves_no_file(tmp_path, monkeypatch):
+    # A full disk found when the text is flushed to it: neither the tip nor its temporary file stays.
+    root = copy_library(tmp_path)
+    before = tip_files(root)
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    result = run("new", "A fine title", "--tag", "empathy", "--root", str(root))
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert "No space left on device; nothing was written: free some disk space" in result.output
+    assert tip_files(root) == before
+
+
+@pytest.mark.parametrize(
+    "file, content, named",
+    [
+        ("tags.yml", "empathy: [\n  label: Empathy\n", "tags.yml:1:10: VOC001"),
+        ("authors.yml", "editorial-team:\n  nam: Editors\n", "authors.yml:2:3: VOC001"),
+    ],
+)
+def test_new_with_a_broken_vocabulary_names_the_file(tmp_path, file, content, named):
+    # Before: "unknown tag empathy: choose from " (an empty list).
+    root = copy_library(tmp_path)
+    (root / file).write_text(content, encoding="utf-8")
+    result = run("new", "A fine title", "--tag", "empathy", "--root", str(root))
+    assert result.exit_code == 2
+    assert f"{file} is invalid; fix it first, then run `tips new` again" in result.output
+    assert named in result.output
+    assert "choose from" not in result.output
+    assert not (root / "a-fine-title.md").exists()

@@ -83,3 +83,27 @@ def test_dates_are_labelled_in_the_site_language():
     page = output.page(routes.tip_source(tip.slug))
     assert day_label(tip.published, "de") in page.html
     assert day_label(tip.published, "en") not in page.html
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Own the\u200b miss",  # zero-width space
+        "\ufeffOwn the miss",  # byte order mark
+        "Own the mi\u00adss",  # soft hyphen
+        "Own\u2060 the miss",  # word joiner
+        "Ｏｗｎ ｔｈｅ ｍｉｓｓ",  # fullwidth letters
+        "Own\u00a0the miss",  # no-break space
+    ],
+)
+def test_titles_that_look_the_same_are_the_same(tmp_path, title):
+    # Before: these passed DUP001 and `tips new` wrote them.
+    assert title_key(title) == title_key("Own the miss")
+    root = copy_library(tmp_path)
+    result = CliRunner().invoke(main, ["new", title, "--tag", "empathy", "--root", str(root)])
+    assert result.exit_code == 2 and "already exists" in result.output
+
+
+def test_titles_that_differ_stay_different():
+    assert title_key("Own the miss") != title_key("Own the mist")
+    assert title_key("Straße") != title_key("Strasse tip")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ BAD = [
     ("yaml-alias.md", "FM008", 3, 10, "an alias (`*name`) repeats another value"),
     ("yaml-huge-number.md", "FM009", 7, 7, "the number has 30 digits; at most 15 are read"),
     ("control-character.md", "ENC006", 8, 200, "U+000B, a control character"),
+    # Refused before libyaml counts it as a line break, which moved every later line number down by one.
+    ("yaml-line-separator.md", "ENC007", 3, 25, "U+2028 (LINE SEPARATOR) is an invisible line break in YAML"),
     (
         "date-out-of-range.md",
         "DATE002",
@@ -32,9 +35,13 @@ BAD = [
     ("not-utf8.md", "ENC001", 8, 4, "not valid UTF-8 (byte 0xe9)"),
     ("empty-file.md", "ENC002", 1, 1, "the file is empty"),
     ("nul-byte.md", "ENC003", 9, 1, "NUL byte"),
+    # Saved as UTF-16: said so, not "the file contains a NUL byte".
+    ("utf16-with-bom.md", "ENC001", 1, 1, "the file is saved as UTF-16 (little-endian), not as UTF-8"),
+    ("utf16-without-bom.md", "ENC001", 1, 1, "the file is saved as UTF-16 (big-endian), not as UTF-8"),
     ("missing-key.md", "KEY001", 1, 1, "required key 'summary' is missing"),
     ("unknown-key.md", "KEY002", 7, 1, "unknown key 'tag' (did you mean 'tags'?)"),
     ("unknown-source-key.md", "KEY002", 8, 3, "unknown key 'source.titel' (did you mean 'title'?)"),
+    ("key-not-a-name.md", "KEY003", 7, 1, "the key 'true' is read by YAML as true/false, not as a name"),
     ("wrong-type.md", "TYPE001", 2, 8, "title must be text, not a number"),
     ("draft-not-boolean.md", "TYPE001", 7, 8, "draft must be true or false"),
     ("empty-string.md", "TEXT001", 3, 10, "summary is empty"),
@@ -54,6 +61,9 @@ BAD = [
     ("week-out-of-range.md", "WEEK001", 7, 7, "'2026-W54' does not exist: 2026 has ISO weeks W01 to W53"),
     ("week-wrong-format.md", "WEEK001", 7, 7, "'2026-48' is not an ISO week"),
     ("source-bad-url.md", "URL001", 9, 8, "'javascript:alert(1)' is not an absolute http:// or https:// URL"),
+    ("source-url-bad-ipv6.md", "URL001", 9, 8, "is not a valid URL: its host in brackets `[...]` is not a valid IPv6"),
+    ("source-url-bad-port.md", "URL001", 9, 8, "is not a valid URL: its port (after the host's `:`) is not a number"),
+    ("source-url-credentials.md", "URL001", 9, 8, "carries a user name or password"),
     ("source-title-and-opening.md", "SRC001", 8, 3, "a source has a title or opening words, not both"),
     (
         "source-unnamed.md",
@@ -65,6 +75,7 @@ BAD = [
     ("Not Kebab Case.md", "SLUG001", 1, 1, "not a lowercase kebab-case slug"),
     ("index.md", "SLUG002", 1, 1, "the slug 'index' is reserved: its page would replace the list of every tip"),
     ("duplicate-title.md", "DUP001", 2, 8, "the title is also used by"),
+    ("duplicate-title-invisible.md", "DUP001", 2, 8, "differ only in invisible characters"),
     ("pinned-week-taken.md", "SCHED003", 7, 7, "2026-W40 is also pinned by"),
     ("pinned-before-first-week.md", "SCHED001", 7, 7, "2026-W10 is before the schedule's first week, 2026-W36"),
     ("pinned-draft.md", "SCHED002", 7, 7, "the tip is a draft but pinned to 2026-W50"),
@@ -78,6 +89,7 @@ BAD = [
     ("body-empty.md", "BODY001", 8, 1, "the body is empty"),
     ("body-too-short.md", "BODY002", 8, 1, "the body has 5 words; a tip needs at least 60"),
     ("body-h1.md", "BODY003", 8, 1, "level-1 heading"),
+    ("body-setext-h1.md", "BODY003", 8, 1, "level-1 heading"),  # the heading's text, not its `===` line
     ("body-raw-html.md", "BODY004", 10, 1, "the HTML element <font>"),
     ("body-script.md", "BODY004", 11, 9, "a <script> element"),
     ("body-event-handler.md", "BODY004", 11, 26, "the event handler 'onerror' on <img>"),
@@ -86,6 +98,7 @@ BAD = [
     ("body-javascript-link.md", "BODY005", 11, 17, "forbidden URL scheme: 'javascript:"),
     ("body-data-link.md", "BODY005", 11, 12, "forbidden URL scheme: 'data:text/html"),
     ("body-missing-tip-link.md", "BODY006", 11, 21, "points to tip 'no-such-tip', which does not exist"),
+    ("body-link-out-of-tips.md", "BODY006", 11, 16, "the link '../docs/about.md' points out of the tips folder"),
     ("body-image-no-alt.md", "BODY007", 11, 1, "an image has no alt text"),
     (
         "body-missing-image.md",
@@ -252,3 +265,117 @@ def test_missing_authors_file_is_reported(tmp_path):
     (root / "authors.yml").unlink()
     problems = check_library(root, AS_OF_DATE).problems
     assert any(p.code == "VOC001" and "authors.yml is missing" in p.message for p in problems)
+
+
+# -- a broken vocabulary is reported alone, not as the tips' mistakes ----------
+
+
+def test_a_broken_tags_file_is_reported_alone(tmp_path):
+    # Before: its one syntax error came with TAG001 "use one of: ;" (an empty
+    # list) for every tip, and a SCHED004 warning for the tips that left.
+    root = copy_library(tmp_path)
+    (root / "tags.yml").write_text("empathy: [\n  label: Empathy\n", encoding="utf-8")
+    report = check_library(root, AS_OF_DATE)
+    assert [(p.path.rsplit("/", 1)[-1], p.code) for p in report.problems] == [("tags.yml", "VOC001")]
+    assert not report.ok
+
+
+def test_one_bad_authors_entry_is_reported_alone(tmp_path):
+    # Before: AUTH001 "author 'maria-lopez' is not in tips/authors.yml" on her
+    # tips (she is there, misspelt), and "name Field required" for the entry.
+    root = copy_library(tmp_path)
+    authors = root / "authors.yml"
+    authors.write_text(authors.read_text("utf-8").replace("  name: Maria Lopez", "  nam: Maria Lopez"), "utf-8")
+    report = check_library(root, AS_OF_DATE)
+    assert [(p.code, p.line, p.col, p.message) for p in report.problems] == [
+        ("VOC001", 5, 3, "authors.yml: entry 'maria-lopez': unknown key 'nam' (did you mean 'name'?)")
+    ]
+    assert report.problems[0].hint == "allowed keys: name, url"
+    # A tip naming someone who is not in the file at all is still the tip's mistake.
+    (root / "by-nobody.md").write_text((FIXTURES / "bad" / "author-unknown.md").read_text("utf-8"), encoding="utf-8")
+    codes = [p.code for p in check_library(root, AS_OF_DATE).problems]
+    assert sorted(codes) == ["AUTH001", "VOC001"]
+
+
+def test_a_link_to_a_tip_with_problems_of_its_own_is_not_called_a_draft(tmp_path):
+    # Before: BODY006 "points to tip 'own-the-miss', which is a draft" when
+    # own-the-miss.md had an unrelated problem (here a misspelt key).
+    root = copy_library(tmp_path, FIXTURES / "good" / "with-source-and-link.md")
+    target = root / "own-the-miss.md"
+    target.write_text(target.read_text("utf-8").replace("summary:", "sumary:"), encoding="utf-8")
+    report = check_library(root, AS_OF_DATE)
+    assert "BODY006" not in [p.code for p in report.problems]
+    assert {p.code for p in report.problems if p.path.endswith("own-the-miss.md")} == {"KEY001", "KEY002"}
+
+
+@pytest.mark.parametrize(
+    "settings, line, col, text",
+    [
+        ("first_week: 2026-W99\n", 1, 13, "first_week: '2026-W99' does not exist"),
+        # A boolean passed as a whole number (true == 1) before.
+        ("first_week: 2026-W36\nfeed_weeks: true\n", 2, 13, "feed_weeks must be a whole number, not true/false"),
+        ("first_week: 2026-W36\nfeed_weeks: '52'\n", 2, 13, "feed_weeks must be a whole number, not text"),
+    ],
+)
+def test_invalid_settings_are_reported_alone(tmp_path, settings, line, col, text):
+    # Before: the stand-in first week 2000-W01 reached the ledger, which said
+    # "the ledger has no file for 2000-W01 and 1390 more weeks", with a
+    # LEDGER014 warning about the 1,400 weeks since 2000.
+    root = copy_library(tmp_path)
+    shutil.copytree(REPO / "ledger", tmp_path / "ledger")
+    (root / "schedule.yml").write_text(settings, encoding="utf-8")
+    problems = check_library(root, AS_OF_DATE).problems
+    assert [(p.path.rsplit("/", 1)[-1], p.code, p.line, p.col) for p in problems] == [
+        ("schedule.yml", "VOC001", line, col)
+    ]
+    assert text in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "content, code, line, col, text",
+    [
+        # U+2028 moved every later line of the file down by one in libyaml's count.
+        (
+            "reputation:\n  label: Repu\u2028tation\n  description: Trust.\nbad key:\n",
+            "ENC007",
+            2,
+            14,
+            "U+2028 (LINE SEPARATOR)",
+        ),
+        ("reputation:\n  label: Reputation\n  description: Trust.\n~:\n  label: X\n", "VOC001", 4, 1, "the key '~'"),
+        ("reputation:\n  label: Reputation\n  true: x\n", "VOC001", 3, 3, "the key 'true' is read by YAML as"),
+    ],
+)
+def test_a_vocabulary_is_read_by_the_same_rules_as_front_matter(tmp_path, content, code, line, col, text):
+    root = copy_library(tmp_path)
+    (root / "tags.yml").write_text(content, encoding="utf-8")
+    problems = check_library(root, AS_OF_DATE).problems
+    assert [(p.code, p.line, p.col) for p in problems] == [(code, line, col)]
+    assert text in problems[0].message and problems[0].hint
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_a_vocabulary_saved_as_utf16_says_so(tmp_path, encoding):
+    root = copy_library(tmp_path)
+    authors = root / "authors.yml"
+    authors.write_bytes(authors.read_text("utf-8").encode(encoding))
+    problems = check_library(root, AS_OF_DATE).problems
+    assert [(p.code, p.line, p.col) for p in problems] == [("VOC001", 1, 1)]
+    assert "authors.yml is saved as UTF-16 (little-endian), not as UTF-8" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "url, text",
+    [
+        ("https://[::1/me", "IPv6"),
+        ("https://example.org:99999/me", "its port"),
+        ("https://user:pass@example.org/me", "carries a user name or password"),
+    ],
+)
+def test_an_author_url_is_checked_like_a_source_url(tmp_path, url, text):
+    root = copy_library(tmp_path)
+    authors = root / "authors.yml"
+    authors.write_text(authors.read_text("utf-8") + f"jane-doe:\n  name: Jane Doe\n  url: {url}\n", "utf-8")
+    problems = check_library(root, AS_OF_DATE).problems
+    assert [p.code for p in problems] == ["VOC001"]
+    assert text in problems[0].message

@@ -247,14 +247,17 @@ def _visible_text(body: str, issues: list[BodyIssue]) -> str:
     previous_text = False
     for number, line in code_free_lines(body):
         visible.append(line)
-        if _ATX_H1.match(line) or (previous_text and _SETEXT_H1.match(line)):
+        setext = previous_text and _SETEXT_H1.match(line)
+        if setext or _ATX_H1.match(line):
             issues.append(
                 BodyIssue(
-                    number,
+                    number - 1 if setext else number,  # a setext heading's text is on the line above its `===`
                     1,
                     "BODY003",
                     "the body has a level-1 heading",
-                    "the title is the page's heading: use `##` for sections",
+                    "the title is the page's heading: write `## ` before the heading and delete the `===` line below it"
+                    if setext
+                    else "the title is the page's heading: use `##` for sections",
                 )
             )
         previous_text = bool(line.strip()) and not _ATX_H1.match(line)

@@ -24,7 +24,7 @@ from .model import Library
 from .problems import Problem, is_failure
 from .schedule import Schedule, build_schedule
 from .schedule_rules import UPCOMING_WARNING_WEEKS, check_backdating, check_feed_window, check_schedule
-from .validate import tip_display_path, validate_library
+from .validate import SCHEDULE_FILE, tip_display_path, validate_library
 from .visibility import Visibility, partition
 
 
@@ -81,27 +81,35 @@ def check_library(
     selected = None if only is None else {tip_display_path(Path(root), Path(p)) for p in only}
     # The ledger is read once, here, and reported whatever `only` selects:
     # it is the record of what subscribers were sent.
-    ledger, ledger_problems = load_ledger(Path(root), as_of, validation.library.settings.first_week, today)
+    # An invalid tips/schedule.yml is reported alone: its stand-in first week
+    # is no week of this library, and the ledger is not measured against it.
+    # Likewise a broken vocabulary leaves tips out of the library, which is
+    # not what the ledger and the schedule should be checked against.
+    broken = validation.invalid_vocabularies
+    first_week = None if SCHEDULE_FILE in broken else validation.library.settings.first_week
+    ledger, ledger_problems = load_ledger(Path(root), as_of, first_week, today)
     problems += ledger_problems
     # Which tips have a page is decided once, here, for the check and for every output.
     visible = partition(validation.library, as_of)
-    problems += check_against_library(validation.library, ledger, Path(root), visible.has_page, published_assets)
+    if not broken:
+        problems += check_against_library(validation.library, ledger, Path(root), visible.has_page, published_assets)
     if ledger_at_base is not None:
         problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
-        problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
+        if not broken:
+            problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
     # Built once with the planned weeks: the check needs them, and the
     # published weeks are the same either way.
     schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS, ledger=ledger)
-    if schedule.unrecorded:
+    if schedule.unrecorded and not broken:
         problems.append(unrecorded_warning(ledger, schedule.unrecorded, error=require_recorded))
         if pinned_at_base:
             problems += check_started_pins(validation.library, schedule.unrecorded, pinned_at_base)
-    schedule_problems = check_schedule(validation.library, as_of, schedule)
+    schedule_problems = check_schedule(validation.library, as_of, schedule) if not broken else []
     # A backdated tip cannot change a recorded week (those come from the
     # ledger); it can only join started weeks the ledger does not hold yet.
-    if published_at_base and (schedule.unrecorded or not ledger.folder.is_dir()):
+    if published_at_base and not broken and (schedule.unrecorded or not ledger.folder.is_dir()):
         schedule_problems += check_backdating(validation.library, as_of, published_at_base)
-    if feed_weeks_at_base is not None:
+    if feed_weeks_at_base is not None and not broken:
         schedule_problems += check_feed_window(validation.library, schedule, feed_weeks_at_base)
     for problem in schedule_problems:
         if selected is None or problem.path in selected:

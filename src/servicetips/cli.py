@@ -6,7 +6,10 @@ exit code: 0 clean, 1 problems found, 2 usage error.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import secrets
 import sys
 from datetime import date
 from pathlib import Path
@@ -21,9 +24,9 @@ from .ledger import LedgerWriteError, WithdrawError, ledger_folder, record_weeks
 from .ledger import withdraw as withdraw_tip
 from .problems import format_problems
 from .routes import tip_source
-from .scaffold import ScaffoldError, new_tip
+from .scaffold import ScaffoldError, ScaffoldWriteError, new_tip, write_exclusive
 from .schema import fields_table_markdown, tip_json_schema_text
-from .validate import VOCABULARY_FILES, validate_library
+from .validate import AUTHORS_FILE, SCHEDULE_FILE, TAGS_FILE, VOCABULARY_FILES, validate_library
 
 AUTO_BASE = "\0auto"
 
@@ -32,6 +35,25 @@ class DateError(click.ClickException):
     """A bad --as-of, TIPS_AS_OF or SOURCE_DATE_EPOCH: one line, `Error: ...`, exit code 2 (a usage error)."""
 
     exit_code = 2
+
+
+class RefusedInput(click.ClickException):
+    """Input the command refuses with located problems: `Error: ...` then the problems, exit code 2, no usage block."""
+
+    exit_code = 2
+
+
+def _vocabulary_refusal(validation, names: tuple[str, ...], command: str) -> RefusedInput | None:
+    """The error to stop `command` with when a vocabulary file it relies on is invalid, naming the file; else None."""
+    broken = [name for name in names if name in validation.invalid_vocabularies]
+    if not broken:
+        return None
+    own = [p for p in validation.problems if p.path.rsplit("/", 1)[-1] in broken]
+    files = " and ".join(sorted({p.path for p in own}))
+    return RefusedInput(
+        f"{files} {'is' if len(broken) == 1 else 'are'} invalid; fix {'it' if len(broken) == 1 else 'them'} "
+        f"first, then run `tips {command}` again:\n" + "\n".join(p.as_text() for p in sorted(own))
+    )
 
 
 def _as_of(value: str | None) -> date:
@@ -119,9 +141,11 @@ def check(paths: tuple[Path, ...], fmt: str, changed: str | None, recorded: bool
     if paths:
         only = []
         for path in paths:
-            if not path.exists():
+            if not path.exists() and not path.is_symlink():
                 raise click.UsageError(f"{path}: no such file")
-            if path.resolve().parent != library_root.resolve() and path.resolve() != library_root.resolve():
+            # The file itself is not resolved: a link in the tips folder is a
+            # file of the library, and the check says where it leads (ENC005).
+            if path.absolute().parent.resolve() != library_root.resolve() and path.resolve() != library_root.resolve():
                 raise click.UsageError(f"{path} is not in {root}/; tips live directly in the tips folder")
             only.append(path)
         if any(p.resolve() == library_root.resolve() or p.name in VOCABULARY_FILES for p in only):
@@ -179,11 +203,18 @@ def new(title: str, tags: tuple[str, ...], author: str, summary: str, published,
     Example:
       tips new "Name the next step" --tag recovery --tag empathy --author maria-lopez
     """
-    library = validate_library(_root(root)).library
+    validation = validate_library(_root(root))
+    refusal = _vocabulary_refusal(validation, (TAGS_FILE, AUTHORS_FILE), "new")
+    if refusal is not None:
+        raise refusal
     day = published.date() if published else _as_of(as_of)
     try:
-        created = new_tip(library, title, list(tags), author, day, summary=summary)
+        created = new_tip(validation.library, title, list(tags), author, day, summary=summary)
+    except ScaffoldWriteError as exc:
+        raise click.ClickException(str(exc)) from None
     except ScaffoldError as exc:
+        if exc.problems:
+            raise RefusedInput(f"{exc}:\n" + "\n".join(p.as_text() for p in exc.problems)) from None
         raise click.UsageError(str(exc)) from None
     click.echo(f"wrote {created.path}")
     click.echo(
@@ -203,13 +234,42 @@ def schema(output: Path | None, fields_table: bool, root: str) -> None:
     Example:
       tips schema -o schema/tip.schema.json
     """
-    library = validate_library(_root(root)).library if Path(root).is_dir() else None
+    library = None
+    if Path(root).is_dir() and not fields_table:
+        validation = validate_library(_root(root))
+        # The schema lists the tags and authors: from a broken file it would list none.
+        refusal = _vocabulary_refusal(validation, (TAGS_FILE, AUTHORS_FILE), "schema")
+        if refusal is not None:
+            raise refusal
+        library = validation.library
     text = fields_table_markdown() if fields_table else tip_json_schema_text(library)
     if output:
-        output.write_text(text, encoding="utf-8")
+        _write_output(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _write_output(path: Path, text: str) -> None:
+    """Write a generated file whole (a temporary file renamed over it), or stop with one line saying why."""
+    if path.is_dir():
+        raise click.ClickException(f"{path} is a folder; give a file name, e.g. -o {path / 'tip.schema.json'}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise click.ClickException(f"cannot write {path}: the folder {folder}/ does not exist; create it first")
+    temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        try:
+            if path.exists() and not os.access(path, os.W_OK):  # a read-only file is not replaced behind its back
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            write_exclusive(temporary, text)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write {path}: {exc.strerror or exc}; check that you may write to it (and to {folder}/)"
+        ) from None
 
 
 @main.command()
@@ -232,10 +292,19 @@ def docs(check_only: bool, repo: Path) -> None:
       tips docs
       tips docs --check
     """
-    from .docblocks import DocBlockError, Project, refresh  # noqa: PLC0415 - only this command needs it
+    from .docblocks import DocBlockError, Project, documents, refresh  # noqa: PLC0415 - only this command needs it
 
+    project = Project.at(repo)
+    if not repo.is_dir():
+        raise click.UsageError(f"--repo {repo}: no such folder; run from the repository root or pass --repo")
+    if not documents(project):
+        # Nothing to check is not "up to date": it is the wrong folder.
+        raise click.UsageError(
+            f"--repo {repo}: no README.md, CONTRIBUTING.md or docs/ pages there; "
+            "run from the repository root or pass --repo"
+        )
     try:
-        results = refresh(Project.at(repo), write=not check_only)
+        results = refresh(project, write=not check_only)
     except DocBlockError as exc:
         raise click.UsageError(str(exc)) from None
     stale = [r.path for r in results if r.stale]
@@ -434,8 +503,12 @@ def withdraw(slug: str, reason: str, root: str, as_of: str | None) -> None:
 
     library_root = _root(root)
     when = _as_of(as_of)
-    settings = validate_library(library_root).library.settings
-    ledger, problems = load_ledger(library_root, when, settings.first_week)
+    validation = validate_library(library_root)
+    # The ledger is read against the schedule's first week: invalid settings are reported alone.
+    refusal = _vocabulary_refusal(validation, (SCHEDULE_FILE,), "withdraw")
+    if refusal is not None:
+        raise refusal
+    ledger, problems = load_ledger(library_root, when, validation.library.settings.first_week)
     if problems:
         click.echo(format_problems(problems, "text", len(ledger.entries)), err=True)
         sys.exit(1)

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from .problems import Problem, display_path
-from .yamlload import SchemaLoader, SchemaRefusalError, describe_syntax_error, load
+from .yamlload import SchemaLoader, SchemaRefusalError, describe_syntax_error, load, refuse_line_separators
 
 MAX_FILE_BYTES = 256 * 1024  # a 400-word tip is ~3 KB; this leaves a wide margin
 MAX_FRONT_MATTER_LINES = 200  # a tip's front matter is ~10 lines
@@ -111,6 +111,7 @@ def parse_yaml(text: str) -> Any:
     So a text long enough to nest that deep is first walked as a flat stream
     of parser events, and refused (YamlTooDeep) past `MAX_NESTING` levels.
     """
+    refuse_line_separators(text)  # before any libyaml pass: they would shift its line numbers
     if len(text) > _DEPTH_CHECK_CHARS:
         _check_nesting(text)
     return load(text)
@@ -140,12 +141,17 @@ def read_tip(path: Path, root: Path | None = None, display: str | None = None) -
     text = _decode(source, raw)
     if text is None:
         return source
+    read_text(source, text)
+    return source
+
+
+def read_text(source: SourceFile, text: str) -> None:
+    """Split a tip's decoded text into front matter and body and parse the front matter, as `read_tip` does."""
     source.text = text
     _split(source, text)
     if source.problems:
-        return source
+        return
     _parse_front_matter(source)
-    return source
 
 
 def _read_bytes(source: SourceFile, root: Path | None) -> bytes | None:
@@ -240,7 +246,56 @@ def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+# Byte order marks of the encodings an editor may save a file in instead of
+# UTF-8 (UTF-32's first: its little-endian mark starts like UTF-16's).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+
+
+def foreign_encoding(raw: bytes) -> str | None:
+    """The name of the encoding `raw` is saved in when that is plainly UTF-16 or UTF-32, not UTF-8; else None.
+
+    Told by the byte order mark, or without one by the NUL bytes those
+    encodings put beside every ASCII character (a tip's `---`, keys and
+    most of its text are ASCII): a NUL byte in a UTF-8 text is a single
+    stray, not every second or fourth byte.
+    """
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    head = raw[:512]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    for offset, name in (
+        (0, "UTF-32 (little-endian)"),
+        (3, "UTF-32 (big-endian)"),
+    ):
+        if head[offset::4].count(0) < len(head[offset::4]) // 2 and all(
+            head[i::4].count(0) >= len(head[i::4]) * 3 // 4 for i in range(4) if i != offset
+        ):
+            return name
+    for offset, name in ((0, "UTF-16 (little-endian)"), (1, "UTF-16 (big-endian)")):
+        nuls, other = head[1 - offset :: 2], head[offset::2]
+        if nuls.count(0) >= len(nuls) * 3 // 4 and other.count(0) < len(other) // 4:
+            return name
+    return None
+
+
 def _decode(source: SourceFile, raw: bytes) -> str | None:
+    encoding = foreign_encoding(raw)
+    if encoding is not None:
+        source.problem(
+            1,
+            1,
+            "ENC001",
+            f"the file is saved as {encoding}, not as UTF-8",
+            "save it as UTF-8 in your editor (its encoding is chosen when saving, often under Save As)",
+        )
+        return None
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, col = _line_col(raw, nul)
@@ -323,8 +378,22 @@ def _split(source: SourceFile, text: str) -> None:
 
 
 # Problem codes of schema refusals (yamlload.SchemaRefusalError.kind), in a tip and in a vocabulary.
-_TIP_REFUSAL_CODES = {"tag": "FM006", "duplicate": "FM007", "alias": "FM008", "number": "FM009"}
-_VOCABULARY_REFUSAL_CODES = {"tag": "VOC002", "duplicate": "VOC003", "alias": "VOC004", "number": "VOC005"}
+_TIP_REFUSAL_CODES = {
+    "tag": "FM006",
+    "duplicate": "FM007",
+    "alias": "FM008",
+    "number": "FM009",
+    "key": "KEY003",
+    "separator": "ENC007",
+}
+_VOCABULARY_REFUSAL_CODES = {
+    "tag": "VOC002",
+    "duplicate": "VOC003",
+    "alias": "VOC004",
+    "number": "VOC005",
+    "key": "VOC001",
+    "separator": "ENC007",
+}
 
 
 def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int, int, str | None, str, str]:
@@ -414,18 +483,60 @@ def read_vocabulary_text(path: Path, display: str, what: str) -> tuple[Any, str,
                     )
                 ],
             )
-        text = path.read_text("utf-8")
+        raw = path.read_bytes()
+        encoding = foreign_encoding(raw)
+        if encoding is not None:
+            return (
+                None,
+                "",
+                [
+                    Problem(
+                        display,
+                        1,
+                        1,
+                        "VOC001",
+                        f"{path.name} is saved as {encoding}, not as UTF-8",
+                        "save it as UTF-8 in your editor (its encoding is chosen when saving, often under Save As)",
+                    )
+                ],
+            )
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return (
             None,
             "",
             [Problem(display, 1, 1, "VOC001", f"{path.name} is missing; it lists the {what}", f"create {display}")],
         )
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw, exc.start)
         return (
             None,
             "",
-            [Problem(display, 1, 1, "VOC001", f"{path.name} cannot be read: {exc}", "save it as UTF-8 text")],
+            [
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "VOC001",
+                    f"{path.name} is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    "save it as UTF-8 in your editor",
+                )
+            ],
+        )
+    except OSError as exc:
+        return (
+            None,
+            "",
+            [
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "VOC001",
+                    f"{path.name} cannot be read: {exc.strerror or exc}",
+                    f"check that {display} is a readable file",
+                )
+            ],
         )
     text = text.lstrip("\ufeff")
     if "\r" in text:

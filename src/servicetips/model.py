@@ -15,6 +15,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -179,6 +181,24 @@ def _check_url(value: str) -> str:
         raise _fail("URL001", f"the URL is {len(value):,} characters long; at most {URL_MAX} are accepted")
     if not _URL.fullmatch(value):
         raise _fail("URL001", f"{value!r} is not an absolute http:// or https:// URL")
+    # The pattern says where the address starts; its parts must parse too,
+    # the way browsers and feed readers will parse them.
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - reading it checks the port: a number from 0 to 65535
+    except ValueError as exc:
+        reason = (
+            "its host in brackets `[...]` is not a valid IPv6 address, or the `]` is missing"
+            if "IPv6" in str(exc)
+            else "its port (after the host's `:`) is not a number from 0 to 65535"
+            if "port" in str(exc).lower()
+            else str(exc)
+        )
+        raise _fail("URL001", f"{_shown(value)!r} is not a valid URL: {reason}") from None
+    if parts.username is not None or parts.password is not None:
+        raise _fail("URL001", f"{_shown(value)!r} carries a user name or password (`user@`); a public link never does")
+    if not parts.hostname:
+        raise _fail("URL001", f"{_shown(value)!r} names no host after `//`")
     return value
 
 
@@ -323,7 +343,8 @@ class ScheduleSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     first_week: IsoWeekText = Field(description="The first ISO week that has a tip of the week.")
-    feed_weeks: Annotated[int, Field(ge=1, le=520)] = Field(
+    # Strict: `true` is not a number of weeks (lax validation reads it as 1).
+    feed_weeks: Annotated[StrictInt, Field(ge=1, le=520)] = Field(
         default=52, description="How many of the newest weeks the feeds carry."
     )
 

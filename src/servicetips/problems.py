@@ -8,6 +8,7 @@ editor sees every problem of a run at once. The same list is printed by
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -23,12 +24,13 @@ class Severity(str, Enum):
 # Every problem code with a one-line description. The docs list is generated
 # from this table, so a new rule is documented by adding it here.
 CODES: dict[str, str] = {
-    "ENC001": "the file is not valid UTF-8",
+    "ENC001": "the file is not valid UTF-8 (or is saved as UTF-16 or UTF-32)",
     "ENC002": "the file is empty",
     "ENC003": "the file contains a NUL byte",
     "ENC004": "the file is too large for a tip",
     "ENC005": "the file cannot be read (a link outside the library, a folder, or no permission)",
     "ENC006": "the file contains a character pages and feeds cannot carry (a control character, a noncharacter)",
+    "ENC007": "front matter or a vocabulary file contains U+2028 or U+2029 (invisible; YAML reads them as line breaks)",
     "FM001": "the file does not start with front matter (`---`)",
     "FM002": "the front matter is not closed by a `---` line",
     "FM003": "the front matter is not valid YAML",
@@ -40,6 +42,7 @@ CODES: dict[str, str] = {
     "FM009": "a number in the front matter is too large, or a tagged value is not what its tag says",
     "KEY001": "a required key is missing",
     "KEY002": "an unknown key (typos are the commonest mistake)",
+    "KEY003": "a key is not a name: YAML reads `~`, `null`, `true`, `false` and numbers as values",
     "TYPE001": "a value has the wrong type",
     "TEXT001": "a text value is empty",
     "TEXT002": "a text value is too short or too long",
@@ -135,9 +138,9 @@ class Problem:
     def as_text(self) -> str:
         """The compiler-style line editors and CI logs read, with the hint indented below."""
         level = "" if self.severity is Severity.ERROR else "warning: "
-        text = f"{self.path}:{self.line}:{self.col}: {self.code} {level}{self.message}"
+        text = f"{_shown(self.path)}:{self.line}:{self.col}: {self.code} {level}{_shown(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {_shown(self.hint)}"
         return text
 
     def as_github(self) -> str:
@@ -153,6 +156,19 @@ class Problem:
         data = asdict(self)
         data["severity"] = self.severity.value
         return data
+
+
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph
+# separators: a file name holding one would start a new line of the output
+# (and could forge a `::warning` command in a CI log) or hide text.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _shown(value: str) -> str:
+    """`value` with each control character written as an escape (`\\n`, `\\x1b`), so one problem is one line."""
+    if not _CONTROLS.search(value):
+        return value
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], value)
 
 
 def _gh_data(value: str) -> str:

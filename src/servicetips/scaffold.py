@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -9,13 +13,26 @@ from pathlib import Path
 import frontmatter
 from pydantic_core import PydanticCustomError
 
+from .load import SourceFile, read_text
 from .model import Library, check_plain_text
 from .outline import OUTLINE, SUMMARY_PLACEHOLDER
+from .problems import Problem, display_path
 from .slugs import slugify, title_key
 
 
 class ScaffoldError(ValueError):
-    """`tips new` cannot write the tip; the message says why and what to do."""
+    """`tips new` cannot write the tip; the message says why and what to do.
+
+    `problems`: what `tips check` would report on the file, when that is why.
+    """
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()):
+        super().__init__(message)
+        self.problems = problems
+
+
+class ScaffoldWriteError(ScaffoldError):
+    """The tip's file could not be written (no permission, a full disk): nothing was left behind."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,8 @@ def new_tip(library: Library, title: str, tags: list[str], author: str, publishe
     if any(title_key(t.title) == title_key(title) for t in library.tips):
         raise ScaffoldError(f"a tip titled {title!r} already exists")
     path = library.root / f"{slug}.md"
+    if path.exists() or path.is_symlink():
+        raise ScaffoldError(f"{path} already exists; choose another title or edit that file")
     post = frontmatter.Post(
         OUTLINE,
         title=title,
@@ -57,9 +76,72 @@ def new_tip(library: Library, title: str, tags: list[str], author: str, publishe
         published=published,
     )
     text = frontmatter.dumps(post, sort_keys=False, default_flow_style=None, allow_unicode=True) + "\n"
+    problems = _check_file(library, path, text)
+    if problems:
+        raise ScaffoldError(
+            f"nothing was written: `tips check` would refuse {display_path(path)} as follows", tuple(problems)
+        )
+    _write_new(path, text)
+    return NewTip(path=path, slug=slug)
+
+
+def _check_file(library: Library, path: Path, text: str) -> list[Problem]:
+    """What `tips check` would report on the new file's name and front matter, by the same rules.
+
+    The outline's placeholders (PLACE001) and its short body are expected
+    in a new file and are not checked here; the title was compared above.
+    """
+    from .validate import check_front_matter  # noqa: PLC0415 - validate imports the model this module's callers use
+
+    source = SourceFile(path=path, display=display_path(path), slug=path.name[: -len(".md")])
+    read_text(source, text)
+    check_front_matter(source, {"tags": library.tags, "authors": library.authors})
+    return source.problems
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write `text` to the new file `path` whole or not at all, never replacing a file.
+
+    The text goes to a temporary file beside it first; a hard link then
+    gives it its name, which fails if the name is taken, so a full disk or
+    a stopped process never leaves a half-written tip behind. (On a file
+    system without hard links the file is created in place, and removed
+    again if it cannot be written whole.)
+    """
+    folder = path.parent
+    temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        with path.open("x", encoding="utf-8") as handle:  # "x": fail if it exists, never overwrite
-            handle.write(text)
+        write_exclusive(temporary, text)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise ScaffoldError(f"{path} already exists; choose another title or edit that file") from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            write_exclusive(path, text)  # no hard links here
     except FileExistsError:
         raise ScaffoldError(f"{path} already exists; choose another title or edit that file") from None
-    return NewTip(path=path, slug=slug)
+    except OSError as exc:
+        what = (
+            "free some disk space and run it again"
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            else f"check that you may write to {folder}/ and run it again"
+        )
+        raise ScaffoldWriteError(f"cannot write {path}: {exc.strerror or exc}; nothing was written: {what}") from None
+    finally:
+        with contextlib.suppress(OSError):  # gone already when it was never made
+            os.unlink(temporary)
+
+
+def write_exclusive(path: Path, text: str) -> None:
+    """Create `path` (never an existing file) holding `text`, synced; remove it again if that fails."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        os.unlink(path)
+        raise

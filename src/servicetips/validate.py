@@ -54,6 +54,10 @@ class Validation:
     problems: list[Problem]
     files_checked: int
     assets: tuple[tuple[str, Path], ...] = ()  # the images beside the tips the site publishes (`tip_assets`)
+    # The vocabulary files (TAGS_FILE, AUTHORS_FILE, SCHEDULE_FILE) with problems of their own.
+    # What depends on them (tips left out of the library, the schedule, the
+    # ledger's first week) is then not reported as if the tips were wrong.
+    invalid_vocabularies: frozenset[str] = frozenset()
 
 
 def did_you_mean(value: Any, choices: Iterable[str]) -> str:
@@ -210,11 +214,18 @@ def _key_problem(key: Any, file: str) -> tuple[str, str, str] | None:
 
 def _validate_vocabulary(
     path: Path, root: Path, model: type[BaseModel], what: str, problems: list[Problem]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], set[str] | None]:
+    """The valid entries of a vocabulary file, and the keys it holds that are invalid (None: the file is unusable).
+
+    Its problems are added to `problems`.
+    """
     display = display_path(path, root.parent)
     data, text, found = read_vocabulary_text(path, display, what)
     problems.extend(found)
+    if data is None:
+        return {}, None
     entries: dict[str, Any] = {}
+    broken: set[str] = set()
     locator = FrontMatterLocator(text, first_line=1) if data else None
     for key, value in (data or {}).items():
         bad_key = _key_problem(key, path.name)
@@ -222,26 +233,40 @@ def _validate_vocabulary(
             code, message, hint = bad_key
             line, col = locator.locate((key,), key=True)
             problems.append(Problem(display, line, col, code, message, hint))
+            broken.add(str(key))
             continue
         try:
             entries[key] = model.model_validate(value)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            line, col = locator.locate((key, *first["loc"]))
-            problems.append(
-                Problem(
-                    display,
-                    line,
-                    col,
-                    "VOC001",
-                    f"{path.name}: entry {key!r}: {'.'.join(map(str, first['loc']))} {first['msg']}",
-                    "see the contributing guide for the file's format",
-                )
-            )
-    return entries
+            errors = exc.errors(include_url=False)
+            # A misspelt key (`nam:`) also leaves its field missing: the typo is the one to show.
+            first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+            field = ".".join(map(str, first["loc"]))
+            allowed = list(model.model_fields)
+            if first["type"] == "extra_forbidden":
+                line, col = locator.locate((key, *first["loc"]), key=True)
+                message = f"unknown key {field!r}{did_you_mean(first['loc'][-1], allowed)}"
+                hint = "allowed keys: " + ", ".join(allowed)
+            elif first["type"] == "missing":
+                line, col = locator.locate((key,), key=True)
+                message = f"required key {field!r} is missing"
+                hint = f"add `{field}:` on an indented line under `{key}:`"
+            else:
+                line, col = locator.locate((key, *first["loc"]))
+                message = f"{field} {first['msg']}"
+                hint = "see the contributing guide for the file's format"
+            problems.append(Problem(display, line, col, "VOC001", f"{path.name}: entry {key!r}: {message}", hint))
+            broken.add(key)
+    return entries, broken
 
 
 def _validate_settings(root: Path, problems: list[Problem]) -> ScheduleSettings:
+    """The schedule settings; a stand-in when they are invalid (their problems are added to `problems`).
+
+    Callers tell the stand-in by `Validation.invalid_vocabularies`: its
+    first week is no week of this library, and nothing may be checked
+    against it.
+    """
     path = root / SCHEDULE_FILE
     display = display_path(path, root.parent)
     data, text, found = read_vocabulary_text(path, display, "schedule settings")
@@ -271,7 +296,12 @@ def _validate_settings(root: Path, problems: list[Problem]) -> ScheduleSettings:
                         line,
                         col,
                         "VOC001",
-                        f"{SCHEDULE_FILE}: {field}: {first['msg']}",
+                        f"{SCHEDULE_FILE}: "
+                        + (
+                            _describe_type_error(field, first)[0]
+                            if first["type"].endswith("_type")  # `feed_weeks: true`: say what it must be
+                            else f"{field}: {first['msg']}"
+                        ),
                         "write e.g. first_week: 2026-W27 and feed_weeks: 52",
                     )
                 )
@@ -306,51 +336,40 @@ def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: 
     """
     root = Path(root)
     problems: list[Problem] = []
-    tags = _validate_vocabulary(root / TAGS_FILE, root, TagInfo, "tags", problems)
-    authors = _validate_vocabulary(root / AUTHORS_FILE, root, AuthorInfo, "authors", problems)
+    invalid: set[str] = set()
+    tags, broken_tags = _validate_vocabulary(root / TAGS_FILE, root, TagInfo, "tags", problems)
+    if problems:
+        invalid.add(TAGS_FILE)
+    found = len(problems)
+    authors, broken_authors = _validate_vocabulary(root / AUTHORS_FILE, root, AuthorInfo, "authors", problems)
+    if len(problems) > found:
+        invalid.add(AUTHORS_FILE)
+    found = len(problems)
     settings = _validate_settings(root, problems)
+    if len(problems) > found:
+        invalid.add(SCHEDULE_FILE)
     context = {"tags": tags, "authors": authors}
+    # A tag or author that the broken vocabulary may well hold is not the tip's mistake.
+    vocabulary_broken = {"TAG001": broken_tags, "AUTH001": broken_authors}
 
-    selected = None if only is None else {p.resolve().name for p in only}
+    selected = None if only is None else {Path(p).name for p in only}  # the name in the folder: a link is not followed
     prefix = _display_prefix(root)
     sources = [read_tip(path, root, display=prefix + path.name) for path in tip_paths(root)]
     valid: list[tuple[SourceFile, TipFrontMatter]] = []
     for source in sources:
-        if not SLUG_PATTERN.match(source.slug):
-            suggestion = slugify(source.slug) or "my-tip"
-            source.problem(
-                1,
-                1,
-                "SLUG001",
-                f"file name {source.path.name!r} is not a lowercase kebab-case slug",
-                f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)",
-            )
-        elif routes.tip_source(source.slug) == routes.TIPS_INDEX:
-            source.problem(
-                1,
-                1,
-                "SLUG002",
-                f"the slug {source.slug!r} is reserved: its page would replace the list of every tip",
-                "rename the file to a slug of its own, e.g. from its title",
-            )
-        if source.data is None:
-            continue
-        try:
-            meta = TipFrontMatter.model_validate(source.data, context=context)
-        except ValidationError as exc:
-            errors = _ModelErrors(source, FrontMatterLocator(source.front_matter), context)
-            for error in exc.errors(include_url=False):
-                errors.add(error, TipFrontMatter)
-            continue
-        if not source.problems:
+        meta = check_front_matter(source, context, vocabulary_broken)
+        if meta is not None and not source.problems:
             valid.append((source, meta))
 
     # The images the site would publish beside the tips: the build publishes exactly those this accepts.
     assets, asset_problems = tip_assets(root)
     problems += asset_problems
     published_assets = {relative for relative, _ in assets}
-    live_slugs = {s.slug for s, m in valid if not m.draft}
+    # A link to a tip that is there (valid or not: its own problems are
+    # reported in its own file) is right; only drafts and missing tips are not.
     all_slugs = {s.slug for s in sources}
+    drafts = {s.slug for s in sources if s.data is not None and s.data.get("draft") is True}
+    live_slugs = all_slugs - drafts
     cache = BodyCache(cache_dir) if cache_dir is not None else None
     check_body = cache.check if cache is not None else check_tip_body
     for source in sources:
@@ -361,15 +380,20 @@ def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: 
         for issue in issues:
             source.problem(source.body_line + issue.line - 1, issue.col, issue.code, issue.message, issue.hint)
         for link in links:
-            if link.slug not in live_slugs:
-                where = "is a draft" if link.slug in all_slugs else "does not exist"
-                source.problem(
-                    source.body_line + link.line - 1,
-                    link.col,
-                    "BODY006",
-                    f"the link {link.target!r} points to tip {link.slug!r}, which {where}",
-                    f"link to an existing tip as [text](slug.md){did_you_mean(link.slug, live_slugs)}",
+            if link.slug in live_slugs:
+                continue
+            if not SLUG_PATTERN.match(link.slug):
+                # `../docs/about.md`, `../`: a path out of the tips folder, not a tip's file name.
+                message = f"the link {link.target!r} points out of the tips folder, not to a tip"
+                hint = (
+                    "link to a tip by its file name, as [text](slug.md); "
+                    "link to other pages of the site by their full address, https://..."
                 )
+            else:
+                where = "is a draft" if link.slug in drafts else "does not exist"
+                message = f"the link {link.target!r} points to tip {link.slug!r}, which {where}"
+                hint = f"link to an existing tip as [text](slug.md){did_you_mean(link.slug, live_slugs)}"
+            source.problem(source.body_line + link.line - 1, link.col, "BODY006", message, hint)
         # A body that breaks a limit gets only its limit problems (`check_tip_body`): it is not read further.
         limited = any(issue.code in LIMIT_CODES for issue in issues)
         for issue in [] if limited else file_link_issues(source.body, published_assets, root):
@@ -388,7 +412,59 @@ def validate_library(root: Path, only: Iterable[Path] | None = None, cache_dir: 
             problems.extend(source.problems)
     library = Library(root=root, tips=tips, tags=tags, authors=authors, settings=settings)
     checked = len(sources) if selected is None else len([s for s in sources if s.path.name in selected])
-    return Validation(library=library, problems=problems, files_checked=checked, assets=tuple(assets))
+    return Validation(
+        library=library,
+        problems=problems,
+        files_checked=checked,
+        invalid_vocabularies=frozenset(invalid),
+        assets=tuple(assets),
+    )
+
+
+def check_slug(source: SourceFile) -> None:
+    """SLUG001 and SLUG002: the file name is the tip's address, so it must be a slug of its own."""
+    if not SLUG_PATTERN.match(source.slug):
+        suggestion = slugify(source.slug) or "my-tip"
+        source.problem(
+            1,
+            1,
+            "SLUG001",
+            f"file name {source.path.name!r} is not a lowercase kebab-case slug",
+            f"rename it to {suggestion}.md (the slug becomes the page's address /tips/{suggestion}/)",
+        )
+    elif routes.tip_source(source.slug) == routes.TIPS_INDEX:
+        source.problem(
+            1,
+            1,
+            "SLUG002",
+            f"the slug {source.slug!r} is reserved: its page would replace the list of every tip",
+            "rename the file to a slug of its own, e.g. from its title",
+        )
+
+
+def check_front_matter(
+    source: SourceFile, context: dict, vocabulary_broken: dict[str, set[str] | None] | None = None
+) -> TipFrontMatter | None:
+    """Check a read tip's slug and front matter against the schema; its problems are added to the source.
+
+    Returns the front matter when the schema accepts it. `vocabulary_broken`
+    maps TAG001 and AUTH001 to the keys their vocabulary file holds but
+    could not accept (None: the whole file is unusable); such a tag or
+    author is not reported on the tip, which is still left out.
+    """
+    check_slug(source)
+    if source.data is None:
+        return None
+    try:
+        return TipFrontMatter.model_validate(source.data, context=context)
+    except ValidationError as exc:
+        errors = _ModelErrors(source, FrontMatterLocator(source.front_matter), context)
+        for error in exc.errors(include_url=False):
+            broken = (vocabulary_broken or {}).get(error["type"], set())
+            if broken is None or (error.get("ctx") or {}).get("value") in broken:
+                continue
+            errors.add(error, TipFrontMatter)
+        return None
 
 
 def check_placeholders(source: SourceFile) -> None:
@@ -418,13 +494,18 @@ def check_placeholders(source: SourceFile) -> None:
 def _check_unique_titles(valid: list[tuple[SourceFile, TipFrontMatter]]) -> None:
     # Every file of a clash is told about the others, so checking just one of
     # them (pre-commit, --changed) still reports the clash.
-    by_title: dict[str, list[SourceFile]] = {}
+    by_title: dict[str, list[tuple[SourceFile, str]]] = {}
     for source, meta in valid:
-        by_title.setdefault(title_key(meta.title), []).append(source)
+        by_title.setdefault(title_key(meta.title), []).append((source, meta.title))
     for clash in by_title.values():
         if len(clash) < 2:
             continue
-        for source in clash:
-            others = ", ".join(o.display for o in clash if o is not source)
+        for source, title in clash:
+            others = ", ".join(o.display for o, _ in clash if o is not source)
+            # Titles equal only as readers see them: say so, or the editor sees no clash.
+            unlike = any(other != title.casefold() for other in (t.casefold() for o, t in clash if o is not source))
+            note = " (the titles differ only in invisible characters, spacing or letter forms)" if unlike else ""
             line, col = FrontMatterLocator(source.front_matter).locate(("title",))
-            source.problem(line, col, "DUP001", f"the title is also used by {others}", "give each tip its own title")
+            source.problem(
+                line, col, "DUP001", f"the title is also used by {others}{note}", "give each tip its own title"
+            )

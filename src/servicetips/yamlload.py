@@ -62,12 +62,20 @@ MERGE = "tag:yaml.org,2002:merge"
 # Python refuses to convert strings of more than 4,300 digits at all.
 MAX_INT_DIGITS = 15
 
-# Refusal kinds; the reader maps each to a problem code (FM006-FM009 in a
-# tip, VOC002-VOC005 in a vocabulary).
+# Refusal kinds; the reader maps each to a problem code (FM006-FM009 and
+# KEY003 in a tip, VOC002-VOC005 and VOC001 in a vocabulary, ENC007 in both).
 TAG = "tag"
 DUPLICATE = "duplicate"
 ALIAS = "alias"
 NUMBER = "number"
+KEY = "key"
+SEPARATOR = "separator"
+
+# U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: libyaml counts each as
+# a line break, where editors (and every line number this project prints)
+# do not, so one of them would shift every later line number of the file and
+# can turn a value's rest into a key. They are invisible in most editors.
+_LINE_SEPARATORS = re.compile("[\u2028\u2029]")
 
 
 class SchemaRefusalError(ConstructorError):
@@ -162,6 +170,16 @@ class SchemaConstructor(BaseConstructor):
                     TAG, "a key is a list or a mapping", key_node.start_mark, "keys are plain words such as `title:`"
                 )
             key = self.construct_object(key_node)
+            if not isinstance(key, str):
+                # `~:`, `true:`, `1:` are read as null, true/false or a number:
+                # a key is always a name (`title`, an author's or a tag's key).
+                read_as = "empty (null)" if key is None else "true/false" if isinstance(key, bool) else "a number"
+                raise SchemaRefusalError(
+                    KEY,
+                    f"the key {_short(key_node.value)!r} is read by YAML as {read_as}, not as a name",
+                    key_node.start_mark,
+                    "keys are names such as `title` or `summary`: correct the key, or put it in double quotes",
+                )
             if key in data:
                 raise SchemaRefusalError(
                     DUPLICATE,
@@ -201,8 +219,30 @@ class SchemaLoader(_Parser, SchemaConstructor, SchemaResolver):  # type: ignore[
         SchemaResolver.__init__(self)
 
 
+def refuse_line_separators(text: str) -> None:
+    """Raise SchemaRefusalError (SEPARATOR) at the first U+2028 or U+2029 of `text`, which YAML reads as a line break.
+
+    Checked before libyaml sees the text, so the position is counted in the
+    file's own lines (`\\n` only), as every other position is.
+    """
+    match = _LINE_SEPARATORS.search(text)
+    if match is None:
+        return
+    index = match.start()
+    line = text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1)
+    name = "LINE SEPARATOR" if match.group() == "\u2028" else "PARAGRAPH SEPARATOR"
+    raise SchemaRefusalError(
+        SEPARATOR,
+        f"the character U+{ord(match.group()):04X} ({name}) is an invisible line break in YAML",
+        yaml.Mark("<text>", index, line, column, None, None),
+        "delete it, or replace it with a space (it is often left by a copy and paste)",
+    )
+
+
 def load(text: str) -> Any:
     """Parse one YAML document with the schema's types; raises yaml.YAMLError (SchemaRefusalError: a refusal)."""
+    refuse_line_separators(text)
     loader = SchemaLoader(text)
     try:
         return loader.get_single_data()
