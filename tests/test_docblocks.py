@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from servicetips.cli import main
 from servicetips.docblocks import COMMAND, DocBlockError, Project, refresh, refresh_text
+from servicetips.markdown_config import new_markdown
 from servicetips.schema import fields_table_markdown
-from support import FIXTURES, MKDOCS_YML, REPO, SITE_FIXTURES
+from support import FIXTURES, MKDOCS_YML, REPO, SITE_FIXTURES, parse_html, text_of
 
 GUIDE = REPO / "docs" / "contributing.md"
 INTEGRATORS = REPO / "docs" / "integrators.md"
@@ -132,3 +133,27 @@ def test_a_shown_file_cannot_close_its_own_fence(tmp_path):
     (tmp_path / "docs" / "trick.md").write_text("````\n# not a heading of the page\n", encoding="utf-8")
     text = refresh_text((tmp_path / "docs" / "page.md").read_text("utf-8"), project)
     assert "\n`````markdown\n````\n# not a heading of the page\n`````\n" in text
+
+
+# Tag labels and descriptions that pass `tips check` but hold what an attribute
+# list, a table or an entity would read as markup (`{ onclick=... }`, `|`, `&`).
+HOSTILE_VOCABULARY = FIXTURES / "hostile" / "vocabulary-markup"
+
+
+def test_tag_text_in_the_guide_renders_as_written_and_sets_no_attribute(tmp_path):
+    project = make_project(tmp_path, "# Tags\n\n<!-- tips:tags:begin -->\n<!-- tips:tags:end -->\n")
+    shutil.copy(HOSTILE_VOCABULARY / "tags.yml", project.tips / "tags.yml")
+    page = refresh_text((tmp_path / "docs" / "page.md").read_text("utf-8"), project)
+    tree = parse_html(new_markdown().convert(page))
+    rows = [[text_of(cell) for cell in row.xpath("td")] for row in tree.iter("tr")][1:]
+    tags = yaml.safe_load((HOSTILE_VOCABULARY / "tags.yml").read_text("utf-8"))
+    assert rows == [[tag["label"], key, " ".join(tag["description"].split())] for key, tag in tags.items()]
+    # The table's cells are plain cells: no attribute list became attributes.
+    assert [(e.tag, dict(e.attrib)) for e in tree.iter("table", "tr", "td", "th") if e.attrib] == []
+
+
+def test_an_invalid_tag_vocabulary_is_named_not_a_traceback(tmp_path):
+    project = make_project(tmp_path, "<!-- tips:tags:begin -->\n<!-- tips:tags:end -->\n")
+    (project.tips / "tags.yml").write_text("tone:\n  label: <b>Tone</b>\n  description: Words.\n", encoding="utf-8")
+    with pytest.raises(DocBlockError, match=re.escape("tags.yml is not valid (tips/tags.yml:2:10: VOC001")):
+        refresh(project, write=True)

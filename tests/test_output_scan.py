@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -42,8 +43,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from servicetips.docblocks import Project, refresh_text
 from servicetips.render import render_body
-from support import MKDOCS_YML, SiteBuild, text_of
+from support import AS_OF, FIXTURES, MKDOCS_YML, REPO, SiteBuild, build_site, copy_library, has_class, text_of
 from support.pagefind import fragments, tags_of
 
 # Attributes whose value a browser loads or navigates to.
@@ -453,3 +455,30 @@ def test_tricky_titles_reach_the_search_index_and_feeds_as_text(tricky_site):
 def test_body_html_alone_drops_encoded_script_urls(body):
     rendered = render_body(body, "me", "https://example.org/")
     assert html_findings(rendered, EMPTY, page=False) == [], rendered
+
+
+# tags.yml and authors.yml whose labels, descriptions and names pass `tips check`
+# but end in `{ onclick=... }` attribute lists, `|` and `&`: text Markdown reads as syntax.
+HOSTILE_VOCABULARY = FIXTURES / "hostile" / "vocabulary-markup"
+
+
+def test_markup_in_the_vocabularies_stays_text_on_every_page(tmp_path, allowed):
+    tips = copy_library(tmp_path, *sorted(HOSTILE_VOCABULARY.glob("*.yml")))
+    # The guide's tag table is generated from tips/tags.yml by `tips docs`, as an
+    # editor's pull request that changes the tags would have it regenerated.
+    docs = tmp_path / "docs"
+    shutil.copytree(REPO / "docs", docs)
+    guide = docs / "contributing.md"
+    project = Project(repo=REPO, tips=tips, mkdocs_yml=MKDOCS_YML)
+    guide.write_text(refresh_text(guide.read_text("utf-8"), project, "docs/contributing.md"), encoding="utf-8")
+    assert "onfocus=alert" in guide.read_text("utf-8")
+    result = build_site(tips, tmp_path / "out" / "site", AS_OF, config_overrides={"docs_dir": str(docs)})
+    assert result.ok, result.output[-3000:]
+    assert site_findings(result.site, allowed) == {}
+    # Shown as written: the guide's tag table and the home page's tag chips.
+    tags = yaml.safe_load((HOSTILE_VOCABULARY / "tags.yml").read_text("utf-8"))
+    cells = {text_of(cell) for cell in result.tree("contributing/").xpath("//article//td")}
+    for tag in tags.values():
+        assert {tag["label"], " ".join(tag["description"].split())} <= cells
+    chips = [text_of(a) for a in result.tree("").xpath(f"//article//*[{has_class('tip-chips')}]//a")]
+    assert [chip.rsplit(" (", 1)[0] for chip in chips] == [tag["label"] for tag in tags.values()]

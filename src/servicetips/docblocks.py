@@ -33,7 +33,6 @@ everywhere.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -49,6 +48,7 @@ from pathlib import Path
 
 import yaml
 
+from .markup import md_text
 from .routes import API_TIP_OF_THE_WEEK, API_WEEKS, FEED_JSON, TIPS
 from .validate import TAGS_FILE, VOCABULARY_FILES
 
@@ -180,25 +180,25 @@ def _body_limits(args: str, project: Project) -> str:
 
 
 def _tags(args: str, project: Project) -> str:
-    from .load import read_vocabulary  # noqa: PLC0415
-    from .model import TagInfo  # noqa: PLC0415
+    from .validate import read_tags  # noqa: PLC0415 - only this block needs the vocabulary
 
     _no_args(args)
-    data, problems = read_vocabulary(project.tips / TAGS_FILE, project.tips, "tags")
-    if problems or not isinstance(data, dict):
-        raise DocBlockError(f"{TAGS_FILE} is not valid; run `tips check` first")
+    tags, problems = read_tags(project.tips)
+    if problems:
+        raise DocBlockError(f"{TAGS_FILE} is not valid ({problems[0].as_text()}); run `tips check` first")
     rows = ["| Tag | Key | What it covers |", "| --- | --- | --- |"]
-    for key, value in data.items():
-        info = TagInfo.model_validate(value)
+    for key, info in tags.items():
         rows.append(f"| {_cell(info.label)} | `{key}` | {_cell(info.description)} |")
     return "\n".join(rows)
 
 
 def _cell(text: str) -> str:
-    # Tag labels and descriptions are plain text, refused by the model when
-    # they hold Markdown or HTML; `&`, `<` and the table's `|` are still
-    # escaped so the text renders as written, on the site and on GitHub.
-    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+    # Labels and descriptions come from tips/tags.yml, an editor's pull request,
+    # and the model lets through what is not HTML or emphasis: a trailing
+    # `{ onclick=... }` that attr_list would make attributes of the cell, a `|`
+    # that would end it. md_text escapes every character Markdown reads as
+    # syntax, so the cell shows the text as written, on the site and on GitHub.
+    return md_text(" ".join(text.split()))
 
 
 def _file(args: str, project: Project) -> str:

@@ -260,6 +260,13 @@ def _validate_vocabulary(
     return entries, broken
 
 
+def read_tags(root: Path) -> tuple[dict[str, TagInfo], list[Problem]]:
+    """The tag vocabulary of the tips folder `root`, checked as `tips check` checks it, and its problems."""
+    problems: list[Problem] = []
+    tags, _broken = _validate_vocabulary(root / TAGS_FILE, root, TagInfo, "tags", problems)
+    return tags, problems
+
+
 def _validate_settings(root: Path, problems: list[Problem]) -> ScheduleSettings:
     """The schedule settings; a stand-in when they are invalid (their problems are added to `problems`).
 
