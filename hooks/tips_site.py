@@ -30,6 +30,7 @@ from mkdocs.structure.toc import get_toc
 
 import engine_check  # hooks/engine_check.py: MkDocs adds this folder to sys.path while it loads a hook
 import fast_pages  # hooks/fast_pages.py
+from servicetips.allowlist import page_findings
 from servicetips.build import BuildInputs, SiteOutput, build_inputs
 from servicetips.dates import pin_source_date_epoch, unpin_source_date_epoch
 from servicetips.linked_output import in_use
@@ -140,9 +141,17 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Put a generated page's HTML in place of its placeholder, with its headings as the page's toc and anchors."""
+    """Hold a hand-written page's HTML to the allow-list; put a generated page's HTML in place of its placeholder."""
     generated = _process["build"].output.page(page.file.src_uri)
     if generated is None:
+        # Hand-written pages carry vocabulary text (the guide's tag table, the home page's markers),
+        # escaped where it is written; a gap there must stop the build, not reach a reader.
+        found = page_findings(html)
+        if found:
+            raise Abort(
+                f"docs/{page.file.src_uri}: the page's HTML holds {found[0].describe()}, which no page may carry; "
+                "if it comes from a generated block or a marker, its text was not escaped"
+            )
         return html
     try:
         html = insert_content(html, generated.html)

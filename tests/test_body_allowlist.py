@@ -30,7 +30,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from servicetips.allowlist import URL_SCHEMES, sanitize
+from servicetips.allowlist import URL_SCHEMES, page_findings, sanitize
 from servicetips.assets import FORMATS
 from servicetips.body_markup import check_body_html
 from servicetips.email import style_body
@@ -154,6 +154,32 @@ def scan_site(site: Path) -> list[str]:
             if "<" in text:
                 found += _bad_markup(_fragment(text), where, content=True)
     return found
+
+
+@pytest.mark.parametrize(
+    "html, found",
+    [
+        ('<table><tr><td onmouseover="alert(1)">x</td></tr></table>', "the attribute 'onmouseover' on <td>"),
+        ("<p>Hi</p><script>alert(1)</script>", "the element <script>"),
+        ('<h2 id="__config">Title</h2>', "the id '__config' on <h2>"),
+        ('<p><a href="javascript:alert(1)">x</a></p>', "the url 'javascript:alert(1)' on <a>"),
+        ('<p style="color: red">x</p>', "the attribute 'style' on <p>"),
+    ],
+)
+def test_a_hand_written_pages_html_is_held_to_the_allow_list(html, found):
+    assert [finding.describe() for finding in page_findings(html)][:1] == [found]
+
+
+def test_a_hand_written_page_keeps_its_own_classes_and_comments():
+    html = (
+        "<!-- tips:tags:begin -->\n"
+        '<div class="grid cards"><ul><li><p><a class="md-button md-button--primary" href="tips/x/">x</a></p>'
+        "</li></ul></div>\n"
+        '<h2 class="tip-week-title" id="pause">Pause'
+        '<a class="headerlink" href="#pause" title="Permanent link">&para;</a></h2>\n'
+        "<!-- tips:tags:end -->"
+    )
+    assert page_findings(html) == []
 
 
 def test_the_scan_sees_what_a_browser_would_run():

@@ -121,6 +121,21 @@ def test_a_hand_written_page_cannot_take_a_generated_address(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_a_hand_written_page_with_an_event_handler_stops_the_build(good_site):
+    # The wall behind the escaping of vocabulary text in the guide and the home page:
+    # a hand-written page's HTML is held to the allow-list's elements and attributes.
+    tips, out = good_site
+    before = snapshot(out)
+    result = build_site(
+        tips, out, AS_OF, config_overrides={"docs_dir": str(SITE_FIXTURES / "docs-event-handler"), "nav": None}
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.output
+    assert "docs/index.md: the page's HTML holds the attribute 'onmouseover' on <td>" in result.output
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
 def test_a_failed_search_index_stops_the_build_and_keeps_the_previous_site(good_site, tmp_path):
     tips, out = good_site
     before = snapshot(out)

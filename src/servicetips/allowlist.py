@@ -24,6 +24,13 @@ permalinks, code highlighting, admonitions). An attribute list in a body
 URLs: http, https and mailto, relative URLs and fragments. A scheme is read
 the way a browser reads it (entities decoded, tabs and newlines inside it
 removed, any case), by ammonia in `sanitize` and by `url_scheme` here.
+
+Hand-written pages (docs/) are held to the same elements, attributes, ids
+and URL schemes (`page_findings`), with any class and comments allowed:
+they carry text from the vocabularies (the guide's tag table, the home
+page's tag chips and this week's tip), and the build refuses a page whose
+HTML holds anything else, say an event handler that an attribute list made
+of a tag's description.
 """
 
 from __future__ import annotations
@@ -166,6 +173,16 @@ def _resolving_filter(tag: str, attribute: str, value: str) -> str | None:
 _RESOLVING_CLEANER = nh3.Cleaner(attribute_filter=_resolving_filter, **_CLEANER_OPTIONS)
 
 
+def _page_filter(tag: str, attribute: str, value: str) -> str | None:
+    # A hand-written page sets classes of its own (md-button, grid cards);
+    # everything else is judged as in a body.
+    return value if attribute == "class" else _filter(tag, attribute, value)
+
+
+# Comments are kept: the guide's generated blocks are framed by them.
+_PAGE_CLEANER = nh3.Cleaner(attribute_filter=_page_filter, **{**_CLEANER_OPTIONS, "strip_comments": False})
+
+
 def sanitize(html: str, resolve_url: Callable[[str], str | None] | None = None) -> str:
     """`html` with everything outside the allow-list removed, as a browser would parse it.
 
@@ -207,12 +224,25 @@ class Finding:
     name: str
     tag: str = ""
 
+    def describe(self) -> str:
+        """What was found, in words: "the attribute 'onclick' on <td>"."""
+        on = f" on <{self.tag}>" if self.tag else ""
+        if self.kind == "element":
+            return f"the element <{self.name}>"
+        if self.kind == "markup":
+            return f"markup a browser reads differently ({self.name!r})"
+        return f"the {self.kind} {self.name[:60]!r}{on}"
+
 
 class _Walker(HTMLParser):
-    """Reads rendered HTML token by token and notes every token outside the allow-list."""
+    """Reads rendered HTML token by token and notes every token outside the allow-list.
 
-    def __init__(self) -> None:
+    `page`: judged as a hand-written page (any class, comments allowed).
+    """
+
+    def __init__(self, page: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.page = page
         self.found: list[Finding] = []
         self.tokens: list[tuple] = []
 
@@ -229,7 +259,8 @@ class _Walker(HTMLParser):
             elif name not in allowed:
                 self.found.append(Finding("attribute", name, tag))
             elif name == "class":
-                self.found.extend(Finding("class", c, tag) for c in value.split() if c not in CLASSES)
+                if not self.page:
+                    self.found.extend(Finding("class", c, tag) for c in value.split() if c not in CLASSES)
             elif name == "id" and not allowed_id(tag, value):
                 self.found.append(Finding("id", value, tag))
             elif name in URL_ATTRIBUTES:
@@ -251,7 +282,8 @@ class _Walker(HTMLParser):
             self.tokens.append(("data", data))
 
     def handle_comment(self, data: str) -> None:
-        self.found.append(Finding("markup", "<!--"))
+        if not self.page:
+            self.found.append(Finding("markup", "<!--"))
 
     def handle_decl(self, decl: str) -> None:
         self.found.append(Finding("markup", "<!"))
@@ -263,8 +295,8 @@ class _Walker(HTMLParser):
         self.found.append(Finding("markup", "<?"))
 
 
-def _walk(html: str) -> _Walker:
-    walker = _Walker()
+def _walk(html: str, page: bool = False) -> _Walker:
+    walker = _Walker(page)
     walker.feed(html)
     walker.close()
     return walker
@@ -276,10 +308,11 @@ def _structure(tokens: list[tuple]) -> list[tuple]:
     return [token for token in tokens if token[:2] not in (("start", "tbody"), ("end", "tbody"))]
 
 
-def findings(html: str, clean: str | None = None) -> list[Finding]:
+def findings(html: str, clean: str | None = None, page: bool = False) -> list[Finding]:
     """What `sanitize` would remove or change in `html`, in document order; [] when nothing.
 
     `clean` is `sanitize(html)` when the caller already has it (a cache).
+    `page` judges a hand-written page's HTML instead (`page_findings`).
 
     When the sanitizer leaves the HTML as it is, there is nothing to report
     (the common case, one nh3 call). Otherwise each token outside the
@@ -288,7 +321,8 @@ def findings(html: str, clean: str | None = None) -> list[Finding]:
     as a tag) is still reported, as markup, by comparing the two token
     streams: anything the sanitizer changes is a finding.
     """
-    clean = sanitize(html) if clean is None else clean
+    if clean is None:
+        clean = _PAGE_CLEANER.clean(html) if page else sanitize(html)
     # The sanitizer re-serialises what it keeps (`&para;` becomes `¶`, `&#160;`
     # `&nbsp;`), so the common difference is spelling, not structure. Equal
     # once entities are decoded on both sides means nothing was dropped: the
@@ -296,12 +330,22 @@ def findings(html: str, clean: str | None = None) -> list[Finding]:
     # comment always leaves characters missing from `clean`.
     if clean == html or unescape(clean) == unescape(html):
         return []
-    walked = _walk(html)
+    walked = _walk(html, page)
     if walked.found:
         return walked.found
-    if _structure(walked.tokens) != _structure(_walk(clean).tokens):
+    if _structure(walked.tokens) != _structure(_walk(clean, page).tokens):
         return [Finding("markup", "<")]
     return []
+
+
+def page_findings(html: str) -> list[Finding]:
+    """What the allow-list refuses in a hand-written page's HTML (its content, as Markdown made it); [] when nothing.
+
+    The body's elements, attributes, ids and URL schemes; any class, and
+    comments. The pages are the project's own, but they carry vocabulary
+    text: this is the wall behind the escaping of that text.
+    """
+    return findings(html, page=True)
 
 
 def allowlist_markdown() -> str:
