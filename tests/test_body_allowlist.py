@@ -30,7 +30,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from servicetips.allowlist import URL_SCHEMES, page_findings, sanitize
+from servicetips.allowlist import URL_SCHEMES, allowed_id, heading_id, page_findings, sanitize
 from servicetips.assets import FORMATS
 from servicetips.body_markup import check_body_html
 from servicetips.email import style_body
@@ -82,6 +82,28 @@ def test_what_the_configuration_writes_for_plain_markdown_is_allowed(body):
 def test_a_heading_that_would_take_an_id_of_the_themes_is_refused_at_its_line():
     issues = check_body_html("Some text.\n\n## `__search` and more\n\nText.")
     assert [(i.code, i.line, i.col) for i in issues] == [("BODY009", 3, 5)]
+
+
+@pytest.mark.parametrize(
+    "text, taken, expected",
+    [
+        ("Pause before you answer", set(), "pause-before-you-answer"),  # toc's own slug: links stay the same
+        ("ø__config", set(), "config"),  # toc drops the ø and leaves Material's "__config"
+        ("ß__search", set(), "search"),
+        ("æ__drawer", {"drawer"}, "drawer_1"),
+        ("đ__", set(), "_1"),
+        ("Ø__init__ helpers", set(), "init__-helpers"),
+    ],
+)
+def test_an_id_made_from_a_title_keeps_the_heading_id_rule(text, taken, expected):
+    assert heading_id(text, set(taken)) == expected
+
+
+@given(st.text(max_size=200), st.sets(st.sampled_from(["config", "_1", "a", "search"])))
+@settings(max_examples=300, deadline=None)
+def test_no_title_makes_an_id_a_body_heading_could_not_have(text, taken):
+    ident = heading_id(text, set(taken))
+    assert allowed_id("h1", ident) and ident not in taken
 
 
 def test_an_admonition_type_outside_the_list_is_refused_at_its_line():

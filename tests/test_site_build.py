@@ -257,3 +257,28 @@ def test_the_same_tips_and_date_give_byte_identical_sites(tmp_path, small_site):
     assert any(name.endswith("/email.html") for name in names) and any(name.endswith("/email.txt") for name in names)
     # The sitemap is dated by the tips' own dates and as_of, never by the day the build ran.
     assert max(re.findall(r"<lastmod>([^<]+)", (again.site / "sitemap.xml").read_text("utf-8"))) == AS_OF
+
+
+# Titles whose heading-id slug drops a first letter it cannot transliterate
+# and is left with an id of the theme's own ("ø__config" gave "__config").
+THEME_IDS = SITE_FIXTURES / "theme-ids"
+
+
+def test_a_title_never_gives_a_heading_an_id_of_the_themes(shared_site):
+    site = shared_site(THEME_IDS, AS_OF)
+    pages = [page for page in site.html_files() if page.name != "email.html"]
+    assert len(pages) > 10
+    for page in pages:
+        text = page.read_text("utf-8")
+        tree = site.tree(page.relative_to(site.site).as_posix())
+        headings = [h.get("id") for h in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6") if h.get("id")]
+        assert not [i for i in headings if i.startswith("__")], (page, headings)
+        # Material's settings are read from the one element with id "__config": its own script.
+        assert [e.tag for e in tree.xpath('//*[@id="__config"]')] == ["script"], page
+        assert text.count('id="__config"') == 1, page
+    # Where the titles show as headings: the tip pages, this week's permalink, the home page's box.
+    titles = {"ø__config", "ß__search", "æ__drawer", "đ__toc"}
+    assert titles <= {text_of(h) for h in site.tree("weekly/").xpath("//article//h2")}
+    assert text_of(site.tree("weekly/2026-W48/").xpath("//article//h1")[0]) == "ø__config"
+    box = site.tree("").xpath(f"//article//h2[{c('tip-week-title')}]")[0]
+    assert text_of(box) == "ø__config" and not box.get("id").startswith("_")

@@ -43,6 +43,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import nh3
+from markdown.extensions.toc import slugify, unique
 from pygments.token import STANDARD_TYPES
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -122,8 +123,11 @@ EXTENSION_CLASSES = frozenset(
 # Plus Pygments' short class names (`k`, `s2`, ...) for highlighted code.
 CLASSES = frozenset({name for name in STANDARD_TYPES.values() if name} | EXTENSION_CLASSES)
 # toc's slugs: lowercase ASCII words, or `_1`, `_2`... for a heading with no
-# ASCII letter. Never `__name` (Material's own ids start with two).
-_HEADING_ID = re.compile(r"(?!__)[a-z0-9_-]{1,100}")
+# ASCII letter. Never `__name` (Material's own ids start with two). The one
+# rule for heading ids: a body's are judged by it, and the ids the site makes
+# from titles and labels (`heading_id`) are made to keep it.
+_HEADING_ID_LENGTH = 100
+_HEADING_ID = re.compile(rf"(?!__)[a-z0-9_-]{{1,{_HEADING_ID_LENGTH}}}")
 # Footnote ids carry the writer's label (`fn:é`, `fnref:2:a b`); the `fn:`
 # prefix holds a colon, so no such id can name a script global.
 _FOOTNOTE_ID = re.compile(r"(?:fn|fnref)(?::[0-9]+)?:[^\x00-\x1f\"'<>]{1,100}")
@@ -138,6 +142,22 @@ def allowed_id(tag: str, value: str) -> bool:
     if tag in ("li", "sup"):
         return bool(_FOOTNOTE_ID.fullmatch(value))
     return bool(_HEADING_ID.fullmatch(value))
+
+
+def heading_id(text: str, taken: set[str]) -> str:
+    """The id of a heading of plain `text`: toc's slug, held to the heading-id rule, unique among `taken` (updated).
+
+    toc's slug drops the characters it cannot spell in ASCII, so a title the
+    check accepts ("ø__config") can slug to an id of the theme's ("__config",
+    the element whose JSON Material's script reads). Such a slug loses its
+    leading underscores ("config"); an empty one becomes `_1`, as toc makes it.
+    Any other slug is toc's own, so the anchors people link to stay the same.
+    """
+    slug = slugify(text, "-")
+    if not _HEADING_ID.fullmatch(slug):
+        # Room for the `_N` that `unique` may add, within the rule's length.
+        slug = slug.lstrip("_")[: _HEADING_ID_LENGTH - 10]
+    return unique(slug, taken)
 
 
 def _filter(tag: str, attribute: str, value: str) -> str | None:

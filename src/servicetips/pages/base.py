@@ -9,8 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from markdown.extensions.toc import slugify, unique
-
+from ..allowlist import heading_id
 from ..body import tip_slug_of_link
 from ..dates import IsoWeek
 from ..ledger import withdrawal_notice as ledger_notice
@@ -156,8 +155,8 @@ class Content:
     Blocks are joined the way Python-Markdown joined them when these pages
     were Markdown (one newline; two after a block that was raw HTML there),
     so pages keep their bytes. Heading ids are made as the toc extension
-    makes them (its `slugify`, then `unique` within the page), so anchors
-    people link to stay the same.
+    makes them, held to the heading-id rule (`allowlist.heading_id`), so
+    anchors people link to stay the same and no title takes a theme's id.
     """
 
     def __init__(self) -> None:
@@ -172,7 +171,7 @@ class Content:
 
     def heading(self, level: int, text: str, url: str | None = None) -> None:
         """Add a heading of plain `text` (a link to `url`, if given), with its permalink."""
-        ident = unique(slugify(text, "-"), self._ids)
+        ident = heading_id(text, self._ids)
         inner = pieces().anchor(text, url) if url else text
         self.headings.append(Heading(level, ident, html_text(text)))
         self.add(str(blocks().heading(level, ident, inner)))

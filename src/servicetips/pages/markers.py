@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..allowlist import heading_id
 from ..dates import IsoWeek
 from ..markup import md_text
 from ..routes import WEEKLY_INDEX, link, tag_source, tip_source
@@ -45,9 +46,12 @@ def this_week(index: SiteIndex, here: str) -> str:
         )
     tip = slot.tip
     target = link(here, tip_source(tip.slug))
+    # The heading's id is set here rather than left to toc, whose slug of a
+    # title can be an id of the theme's (see allowlist.heading_id).
+    ident = heading_id(tip.title, set())
     return (
         f'!!! tip tip-of-the-week "Tip of the week · {index.week(slot.week)}"\n\n'
-        f"    ## [{md_text(tip.title)}]({target}) {{ .tip-week-title }}\n\n"
+        f"    ## [{md_text(tip.title)}]({target}) {{ .tip-week-title #{ident} }}\n\n"
         f"    {md_text(tip.summary)}\n\n"
         f"    [Read this week's tip]({target}){{ .md-button .md-button--primary }} "
         f"[Past weeks]({link(here, WEEKLY_INDEX)}){{ .md-button }}\n"
