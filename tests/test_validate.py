@@ -95,6 +95,7 @@ BAD = [
     ("body-event-handler.md", "BODY004", 11, 26, "the event handler 'onerror' on <img>"),
     ("body-class-not-allowed.md", "BODY008", 10, 42, "the class 'md-button' is not allowed"),
     ("body-id-not-allowed.md", "BODY009", 10, 24, "the id '__search' is not allowed on <h2>"),
+    ("body-quote-in-link-url.md", "BODY011", 12, 45, "a quote in a link's URL makes Markdown leave"),
     ("body-javascript-link.md", "BODY005", 11, 17, "forbidden URL scheme: 'javascript:"),
     ("body-data-link.md", "BODY005", 11, 12, "forbidden URL scheme: 'data:text/html"),
     ("body-missing-tip-link.md", "BODY006", 11, 21, "points to tip 'no-such-tip', which does not exist"),

@@ -25,6 +25,13 @@ URLs: http, https and mailto, relative URLs and fragments. A scheme is read
 the way a browser reads it (entities decoded, tabs and newlines inside it
 removed, any case), by ammonia in `sanitize` and by `url_scheme` here.
 
+Characters: none that pages and feeds cannot carry (`servicetips.characters`).
+A tip file never holds one, but Python-Markdown can still write one: a link
+whose URL holds a quote is misread and leaves its internal placeholders
+(STX ... ETX) in the HTML, and a reference such as `&#2;` is decoded to one.
+`sanitize` removes them, since a feed's XML writer refuses them (the build
+stopped with a traceback), and `findings` names them.
+
 Hand-written pages (docs/) are held to the same elements, attributes, ids
 and URL schemes (`page_findings`), with any class and comments allowed:
 they carry text from the vocabularies (the guide's tag table, the home
@@ -45,6 +52,8 @@ from html.parser import HTMLParser
 import nh3
 from markdown.extensions.toc import slugify, unique
 from pygments.token import STANDARD_TYPES
+
+from .characters import first_forbidden, without_forbidden_characters
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset({"href", "src"})
@@ -132,6 +141,8 @@ _HEADING_ID = re.compile(rf"(?!__)[a-z0-9_-]{{1,{_HEADING_ID_LENGTH}}}")
 # prefix holds a colon, so no such id can name a script global.
 _FOOTNOTE_ID = re.compile(r"(?:fn|fnref)(?::[0-9]+)?:[^\x00-\x1f\"'<>]{1,100}")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+# A numeric character reference, as HTML reads one (the `;` may be left out).
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX][0-9A-Fa-f]+|[0-9]+);?")
 # What a URL parser drops before reading a scheme (WHATWG URL: leading and
 # trailing C0 controls and spaces; tabs and newlines anywhere).
 _URL_STRIP = re.compile(r"[\t\n\r]")
@@ -211,12 +222,16 @@ def sanitize(html: str, resolve_url: Callable[[str], str | None] | None = None) 
     None: links are re-pointed by the sanitizer's own parser and serializer, never
     by editing the HTML text. Callers sanitize the result once more, so a resolver
     cannot bring in what the allow-list refuses.
+
+    Characters pages and feeds cannot carry are removed before and after the
+    sanitizer (which decodes `&#2;` into one).
     """
+    html = without_forbidden_characters(html)
     if resolve_url is None:
-        return _CLEANER.clean(html)
+        return without_forbidden_characters(_CLEANER.clean(html))
     token = _RESOLVE.set(resolve_url)
     try:
-        return _RESOLVING_CLEANER.clean(html)
+        return without_forbidden_characters(_RESOLVING_CLEANER.clean(html))
     finally:
         _RESOLVE.reset(token)
 
@@ -235,14 +250,18 @@ def url_scheme(value: str) -> str | None:
 class Finding:
     """One thing in rendered HTML that the allow-list removes or changes.
 
-    `kind` is element, attribute, class, id, url or markup (a comment, a
-    declaration, HTML the sanitizer restructures); `name` the element,
-    attribute, class, id or URL; `tag` the element it stands on.
+    `kind` is element, attribute, class, id, url, markup (a comment, a
+    declaration, HTML the sanitizer restructures), character (one pages and
+    feeds cannot carry, written by Markdown itself) or reference (a character
+    reference that a browser decodes to one); `name` the element, attribute,
+    class, id, URL, character or reference; `tag` the element it stands on;
+    `detail` what a character or reference stands for.
     """
 
     kind: str
     name: str
     tag: str = ""
+    detail: str = ""
 
     def describe(self) -> str:
         """What was found, in words: "the attribute 'onclick' on <td>"."""
@@ -251,6 +270,8 @@ class Finding:
             return f"the element <{self.name}>"
         if self.kind == "markup":
             return f"markup a browser reads differently ({self.name!r})"
+        if self.kind in ("character", "reference"):
+            return f"{self.detail}, which pages and feeds cannot carry"
         return f"the {self.kind} {self.name[:60]!r}{on}"
 
 
@@ -341,6 +362,11 @@ def findings(html: str, clean: str | None = None, page: bool = False) -> list[Fi
     as a tag) is still reported, as markup, by comparing the two token
     streams: anything the sanitizer changes is a finding.
     """
+    characters = _character_findings(html)
+    if characters:
+        # Removing the characters is all the difference they make: what else the
+        # sanitizer would change is found by the walk, and the two streams differ anyway.
+        return characters + _walk(html, page).found
     if clean is None:
         clean = _PAGE_CLEANER.clean(html) if page else sanitize(html)
     # The sanitizer re-serialises what it keeps (`&para;` becomes `¶`, `&#160;`
@@ -355,6 +381,20 @@ def findings(html: str, clean: str | None = None, page: bool = False) -> list[Fi
         return walked.found
     if _structure(walked.tokens) != _structure(_walk(clean, page).tokens):
         return [Finding("markup", "<")]
+    return []
+
+
+def _character_findings(html: str) -> list[Finding]:
+    # The source cannot hold such a character (ENC006), so one written as is
+    # comes from Markdown; one written as a reference is the writer's.
+    found = first_forbidden(html)
+    if found is not None:
+        offset, detail = found
+        return [Finding("character", html[offset], detail=detail)]
+    for reference in _CHARACTER_REFERENCE.findall(html) if "&#" in html else ():
+        decoded = first_forbidden(_CLEANER.clean(reference))  # decoded as a browser decodes it
+        if decoded is not None:
+            return [Finding("reference", reference, detail=decoded[1])]
     return []
 
 

@@ -15,7 +15,11 @@ code (which renders as text, never as markup):
   `<url>`) whose scheme, decoded as a browser decodes it, is the refused
   one; then the URL's text itself (raw HTML, attribute lists);
 * an element: `<name`; an attribute: `name=`; a class: `.name`; an id:
-  `#id` or `id=`; a comment, CDATA or processing instruction: its opening.
+  `#id` or `id=`; a comment, CDATA or processing instruction: its opening;
+* a character pages and feeds cannot carry, written by Markdown itself: the
+  first quote (`"` or `'`) inside a link's parentheses, since that is what
+  makes Python-Markdown misread the link and leave its placeholders in the
+  HTML; one written as a reference (`&#2;`): the reference.
 
 Each finding takes the first occurrence not already taken by an earlier
 finding of the same text, so two bad links on two lines get two lines.
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import re
 
 from .allowlist import EXTENSION_CLASSES, TAGS, URL_SCHEMES, Finding, findings, url_scheme
 from .body import BodyIssue, code_free_lines, link_targets
@@ -35,6 +40,12 @@ from .render import clean_html, rendered
 _HTML_HINT = "use Markdown instead of HTML (e.g. **bold**, [text](url)), or put code between backticks"
 _SCRIPT_HINT = "remove it: a tip cannot run scripts, and an attribute list `{: ... }` may only set allowed classes"
 _URL_HINT = "link to an http(s) page, a mail address (mailto:) or another tip, e.g. [text](other-tip.md)"
+_QUOTE_HINT = (
+    "in a link's URL write a quote as %22 (\") or %27 ('), and a parenthesis as %28 or %29; "
+    'a title goes after a space, in quotes: [text](https://example.org/page "Title")'
+)
+# The first quote inside a link's parentheses: `](` up to a quote, on one line, before any `)`.
+_QUOTE_IN_LINK = re.compile(r"\]\([^)\n]*?([\"'])")
 # Classes a writer might mean to set (Pygments' short classes are the highlighter's).
 USER_CLASSES = sorted(EXTENSION_CLASSES)
 _MARKUP_NAMES = {
@@ -64,6 +75,33 @@ def check_body_html(body: str) -> list[BodyIssue]:
 def _issue(finding: Finding, locator: _Locator) -> BodyIssue:
     name = finding.name
     shown = repr(name[:40])
+    if finding.kind == "character":
+        quote = locator.quote_in_link()
+        if quote is not None:
+            return BodyIssue(
+                *quote,
+                "BODY011",
+                f"a quote in a link's URL makes Markdown leave its internal markers in the page "
+                f"({finding.detail}, which pages and feeds cannot carry)",
+                _QUOTE_HINT,
+            )
+        line, col = locator.find("](", "<")
+        return BodyIssue(
+            line,
+            col,
+            "BODY011",
+            f"the body renders to {finding.detail}, which pages and feeds cannot carry",
+            "simplify the Markdown here: " + _QUOTE_HINT,
+        )
+    if finding.kind == "reference":
+        line, col = locator.find(name)
+        return BodyIssue(
+            line,
+            col,
+            "BODY011",
+            f"the character reference {shown} stands for {finding.detail}, which pages and feeds cannot carry",
+            "delete the reference",
+        )
     if finding.kind == "element" and ":" in name:
         # `<javascript:alert(1)>`: an autolink Markdown did not take, kept as a tag.
         line, col = locator.find(f"<{name}")
@@ -142,6 +180,15 @@ class _Locator:
                 if spot is not None:
                     return spot
         return self._fallback()
+
+    def quote_in_link(self) -> tuple[int, int] | None:
+        """Where the first quote inside a link's parentheses stands (code skipped); None without one."""
+        match = _QUOTE_IN_LINK.search(self.text)
+        if match is None:
+            return None
+        offset = match.start(1)
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
 
     def url(self, value: str) -> tuple[int, int]:
         """Where a refused URL stands: a Markdown link destination with that scheme, else its text."""

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from .characters import first_forbidden_character, line_col
 from .problems import Problem, display_path
 from .yamlload import SchemaLoader, SchemaRefusalError, describe_syntax_error, load, refuse_line_separators
 
@@ -39,39 +40,6 @@ _FENCE_LINE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 # The loader knows only the schema's types (see yamlload.py); the old name is
 # kept for the modules that compose node trees to locate problems.
 TipYamlLoader = SchemaLoader
-
-# Characters XML 1.0 cannot carry (C0 controls other than tab, line feed and
-# carriage return; lone surrogates; U+FFFE and U+FFFF) or that it discourages
-# and YAML refuses or reads as a line break (DEL, C1 controls, U+0085), and
-# Unicode's noncharacters (U+FDD0-U+FDEF, the last two code points of every
-# plane). A tip's text reaches pages, feeds and JSON, so one such character
-# would break a feed reader or the build: the file is refused instead.
-# One character class of ranges, so the scan is a single linear pass; it also
-# stops at any character beyond the BMP (a class listing the 32 astral
-# noncharacters one by one is ten times slower), and those few are tested
-# one by one.
-_NOT_CARRIED = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U00010000-\U0010ffff]"
-)
-
-
-def first_forbidden_character(text: str) -> tuple[int, int, str] | None:
-    """(line, col, description) of the first character a feed cannot carry, or None (lines from 1)."""
-    match = _NOT_CARRIED.search(text)
-    while match is not None and ord(match.group()) > 0xFFFF and ord(match.group()) & 0xFFFE != 0xFFFE:
-        match = _NOT_CARRIED.search(text, match.end())  # an emoji or another ordinary astral character
-    if match is None:
-        return None
-    line, col = _line_col(text, match.start())
-    code = ord(match.group())
-    kind = (
-        "a control character"
-        if code < 0xA0
-        else "a lone surrogate (a broken character)"
-        if 0xD800 <= code <= 0xDFFF
-        else "a Unicode noncharacter"
-    )
-    return line, col, f"U+{code:04X}, {kind}"
 
 
 @dataclass
@@ -238,14 +206,6 @@ def _read_bytes(source: SourceFile, root: Path | None) -> bytes | None:
     return raw
 
 
-def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
-    before = data[:offset]
-    newline = b"\n" if isinstance(data, bytes) else "\n"
-    line = before.count(newline) + 1
-    col = offset - (before.rfind(newline) + 1) + 1
-    return line, col
-
-
 # Byte order marks of the encodings an editor may save a file in instead of
 # UTF-8 (UTF-32's first: its little-endian mark starts like UTF-16's).
 _BOMS = (
@@ -298,7 +258,7 @@ def _decode(source: SourceFile, raw: bytes) -> str | None:
         return None
     nul = raw.find(b"\x00")
     if nul >= 0:
-        line, col = _line_col(raw, nul)
+        line, col = line_col(raw, nul)
         source.problem(
             line,
             col,
@@ -310,7 +270,7 @@ def _decode(source: SourceFile, raw: bytes) -> str | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _line_col(raw, exc.start)
+        line, col = line_col(raw, exc.start)
         source.problem(
             line,
             col,
@@ -508,7 +468,7 @@ def read_vocabulary_text(path: Path, display: str, what: str) -> tuple[Any, str,
             [Problem(display, 1, 1, "VOC001", f"{path.name} is missing; it lists the {what}", f"create {display}")],
         )
     except UnicodeDecodeError as exc:
-        line, col = _line_col(raw, exc.start)
+        line, col = line_col(raw, exc.start)
         return (
             None,
             "",

@@ -76,6 +76,7 @@ CODES: dict[str, str] = {
     "BODY008": "an attribute list sets a class outside the allow-list",
     "BODY009": "the body sets an id outside the allow-list (ids come from headings and footnotes)",
     "BODY010": "a link or image points to a file beside the tips that the site does not publish (missing, or no image)",
+    "BODY011": "the body renders to a character pages and feeds cannot carry (a quote in a link's URL, `&#2;`)",
     "BODY020": "the body has more characters than a tip body may have",
     "BODY021": "the body has more lines than a tip body may have",
     "BODY022": "lists, quotes, definitions or notes are nested too deeply",
