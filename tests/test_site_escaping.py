@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from servicetips.check import check_library
-from support import AS_OF, SITE_FIXTURES, check_links, text_of
+from support import AS_OF, REPO, SITE_FIXTURES, check_links, text_of
 from support import has_class as c
 from support.pagefind import fragments, tags_of
 
@@ -91,6 +91,53 @@ def test_tag_labels_and_author_names_are_escaped(small_site, library):
     assert tag_page.xpath("//meta[@name='description']")[0].get("content") == library.tags["tone"].description
     team = small_site.tree(f"tips/{FRENCH}/")
     assert text_of(team.xpath(f"//article//*[{c('tip-byline')}]")[0]).startswith("By Support < Ops & Co ·")
+
+
+def test_the_404_page_shows_this_weeks_title_escaped_once(shared_site, library):
+    # As of 2026-11-30 the tip of the week is the one whose title holds `<`, `&` and quotes.
+    tip = library.by_slug[TRICKY]
+    site = shared_site(SITE_FIXTURES / "small", "2026-11-30")
+    source = site.page("404.html")
+    link = site.tree("404.html").xpath(f"//article//a[@href='/tips/{TRICKY}/']")
+    assert [text_of(a) for a in link] == [tip.title]
+    assert "&lt; 2 hours &amp; say" in source
+    assert tip.title not in source  # MkDocs' Jinja does not autoescape: the raw `<` never reaches the page
+
+
+# What the templates in overrides/ print without `| e`, and why each is safe.
+# MkDocs' Jinja has no autoescape, so any other value must be escaped where it is printed.
+PRINTED_AS_IS = {
+    "title": "page.meta.title (see below), or page.title | striptags | e",
+    "page.meta.title": "escaped once by the hooks (markup.html_page_meta), as Material's own templates need it",
+    "page.meta.description": "escaped once by the hooks (markup.html_page_meta)",
+    "tag": "an entry of page.meta.tags, escaped once by the hooks (markup.html_page_meta)",
+    "tips_head.social": "finished HTML from the core's autoescaped template (servicetips.share)",
+    "tip_footer": "finished HTML from the core's autoescaped templates (servicetips.pages)",
+    "class": "set in the template from constants",
+    "config.site_name": "the site's own configuration, not the tips",
+    "feed.media_type": "a constant (servicetips.pages.WEEKLY_FEEDS)",
+    "feed.name": "a constant (servicetips.pages.WEEKLY_FEEDS)",
+    "feed.path | url": "a constant (servicetips.pages.WEEKLY_FEEDS)",
+    "config.extra.homepage | d(nav.homepage.url, true) | url": "the site's own configuration and nav",
+    "tips_head.feed.media_type": "a constant (servicetips.pages.WEEKLY_FEEDS)",
+    "loop.index": "a number",
+    "file.page.update_date": "a date",
+    "base_url.rstrip('/') ~ '/'": "MkDocs' own relative URL",
+}
+_PRINTED = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.DOTALL)
+_SAFE_FORM = re.compile(r".*\|\s*e|'[^']*'\s*\|\s*url|lang\.t\(.*\)")
+
+
+def test_every_value_the_template_overrides_print_is_escaped_or_known_safe():
+    printed = {
+        (path.relative_to(REPO).as_posix(), expression)
+        for path in sorted((REPO / "overrides").rglob("*"))
+        if path.is_file()
+        for expression in _PRINTED.findall(path.read_text("utf-8"))
+    }
+    assert len(printed) > 20
+    unsafe = sorted((where, e) for where, e in printed if not _SAFE_FORM.fullmatch(e) and e not in PRINTED_AS_IS)
+    assert unsafe == [], "escape these with `| e`, or say in PRINTED_AS_IS why they are safe"
 
 
 def test_search_index_holds_titles_as_plain_text(search_index, library, visible):
