@@ -46,6 +46,8 @@ REJECTED = [
     ("title-img-onerror.md", "TEXT003", 2, 8, "title contains an HTML tag"),
     ("title-entity-javascript.md", "TEXT003", 2, 8, "an HTML entity: '&#106;'"),
     ("title-tab-in-scheme.md", "TEXT004", 2, 8, "control character"),
+    # Invisible direction overrides and isolates: text shown in another order than it is written.
+    ("summary-bidi-isolate.md", "TEXT004", 3, 10, "summary contains U+2067, a bidirectional control character"),
     ("summary-svg-onload.md", "TEXT003", 3, 10, "summary contains an HTML tag: '<svg onload=alert(1)>'"),
     ("summary-javascript-mixed-case.md", "TEXT003", 3, 10, "a script URL: 'JaVaScRiPt:'"),
     ("tag-svg-onload.md", "TEXT003", 4, 8, "tag contains an HTML tag"),
@@ -453,6 +455,8 @@ def test_the_accepted_tricky_library_passes_tips_check(tmp_path):
         ),
         ("authors.yml", "editorial-team:\n  name: <img src=x onerror=alert(1)>\n", "contains an HTML tag"),
         ("authors.yml", "editorial-team:\n  name: Editors\n  url: javascript:alert(1)\n", "not an absolute http"),
+        ("authors.yml", "editorial-team:\n  name: Editors \u202egnp.exe\n", "U+202E, a bidirectional control"),
+        ("tags.yml", "empathy:\n  label: \u2066Care\u2069\n  description: Their way.\n", "U+2066, a bidirectional"),
         ("tags.yml", "empathy: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested more than 64 levels deep"),
     ],
 )

@@ -48,6 +48,7 @@ BAD = [
     ("title-too-short.md", "TEXT002", 2, 8, "title is 2 characters long; it must be 3-80"),
     ("summary-too-long.md", "TEXT002", 3, 10, "summary is 172 characters long; it must be 1-160"),
     ("title-control-character.md", "TEXT004", 2, 8, "title contains a line break or control character"),
+    ("title-bidi-override.md", "TEXT004", 2, 8, "title contains U+202E, a bidirectional control character"),
     ("title-html.md", "TEXT003", 2, 8, "title contains an HTML tag: '<b>'"),
     ("summary-markdown.md", "TEXT003", 3, 10, "summary contains an asterisk"),
     ("tag-markup.md", "TEXT003", 4, 8, "tag contains an HTML tag: '<script>'"),

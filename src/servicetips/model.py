@@ -104,6 +104,11 @@ _MARKUP = [
     (re.compile(r"(?i:\b(?:javascript|vbscript|data):)"), "a script URL"),
 ]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+# invisible, they make a title or a name display in another order than it is
+# written ("Refund in 24 hours" shown with its end reversed). The marks (LRM,
+# RLM) and joiners (ZWJ) that right-to-left names and emoji need stay allowed.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # A cheap character test decides whether any markup rule can match at all
 # (most titles contain none of these characters); only then are the rules
 # tried one by one to name the offending markup.
@@ -129,6 +134,13 @@ def check_plain_text(value: str, *, what: str, min_len: int = 1, max_len: int = 
         )
     if _CONTROL.search(value):
         raise _fail("TEXT004", f"{what} contains a line break or control character")
+    bidi = _BIDI_CONTROL.search(value)
+    if bidi:
+        raise _fail(
+            "TEXT004",
+            f"{what} contains U+{ord(bidi.group()):04X}, a bidirectional control character that can show "
+            "the text in another order than it is written",
+        )
     for pattern, name in _MARKUP if _ANY_MARKUP.search(stripped) else ():
         match = pattern.search(stripped)
         if match:

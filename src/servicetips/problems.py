@@ -47,7 +47,7 @@ CODES: dict[str, str] = {
     "TEXT001": "a text value is empty",
     "TEXT002": "a text value is too short or too long",
     "TEXT003": "a text value contains HTML or Markdown markup",
-    "TEXT004": "a text value contains a control character or line break",
+    "TEXT004": "a text value contains a control character, a line break or a bidirectional override or isolate",
     "TAG001": "a tag is not in the vocabulary (tips/tags.yml)",
     "TAG002": "a tag is listed twice",
     "TAG003": "a tip needs 1 to 3 tags",

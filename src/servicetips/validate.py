@@ -170,7 +170,8 @@ class _ModelErrors:
             "TEXT001": "write some text, or remove the key if it is optional",
             "TEXT002": "titles are 3-80 characters, summaries at most 160",
             "TEXT003": "write plain text: no HTML, no Markdown (* _ ` [ ]), no entities",
-            "TEXT004": "keep the value on one line with no control characters",
+            "TEXT004": "keep the value on one line with no control characters or invisible direction overrides "
+            "(delete the character; left-to-right and right-to-left marks are fine)",
             "TAG002": "list each tag once",
             "TAG003": "pick 1 to 3 tags from tips/tags.yml",
             "DATE001": "write the date as YYYY-MM-DD, e.g. published: 2026-11-02",
