@@ -7,9 +7,7 @@ fixtures only need to be wrong in known places.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,6 +19,7 @@ from servicetips import cli as cli_module
 from servicetips.cli import main
 from support import AS_OF, FIXTURES, Git
 from support.git import ISOLATED
+from support.readonly import refusing_writes
 
 WORKFLOW = FIXTURES / "workflow"
 BAD = WORKFLOW / "bad"
@@ -374,18 +373,8 @@ def test_schema_output_to_a_file_that_cannot_be_changed_is_one_line_and_keeps_it
     # Before: a PermissionError traceback.
     target = library.parent / "tip.schema.json"
     target.write_text("old\n", encoding="utf-8")
-    locked = subprocess.run(["chattr", "+i", str(target)], capture_output=True).returncode == 0
-    if not locked:
-        # No immutable files here (a container without the capability): the refusal the kernel gives.
-        def refused(path, text):
-            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(path))
-
-        monkeypatch.setattr(cli_module, "write_exclusive", refused)
-    try:
+    with refusing_writes(target, monkeypatch, cli_module, "write_exclusive"):
         result = run_tips("schema", "-o", "tip.schema.json")
-    finally:
-        if locked:
-            subprocess.run(["chattr", "-i", str(target)], check=True)
     assert result.exit_code == 1
     assert len(result.output.splitlines()) == 1
     assert result.output.startswith("Error: cannot write tip.schema.json: ")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import subprocess
 import sys
 
 import pytest
@@ -22,6 +21,7 @@ from servicetips.outline import (
     find_placeholders,
 )
 from support import AS_OF, AS_OF_DATE, copy_library
+from support.readonly import refusing_writes
 
 BODY = (
     "When a parcel is late, tell the customer what you know, what you do not know yet, and when "
@@ -217,18 +217,8 @@ def test_new_in_a_folder_it_cannot_write_is_one_line_and_leaves_nothing(tmp_path
     root = copy_library(tmp_path)
     monkeypatch.chdir(tmp_path)
     before = tip_files(root)
-    locked = subprocess.run(["chattr", "+i", str(root)], capture_output=True).returncode == 0
-    if not locked:
-        # No immutable folders here (a container without the capability): the refusal the kernel gives.
-        def refused(path, text):
-            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(path))
-
-        monkeypatch.setattr(scaffold, "write_exclusive", refused)
-    try:
+    with refusing_writes(root, monkeypatch, scaffold, "write_exclusive"):
         result = CliRunner().invoke(main, ["new", "A fine title", "--tag", "empathy", "--root", "tips"])
-    finally:
-        if locked:
-            subprocess.run(["chattr", "-i", str(root)], check=True)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "Error: cannot write tips/a-fine-title.md: Operation not permitted; nothing was written: "

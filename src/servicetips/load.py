@@ -416,87 +416,51 @@ def read_vocabulary(path: Path, root: Path, what: str) -> tuple[Any, list[Proble
 
 def read_vocabulary_text(path: Path, display: str, what: str) -> tuple[Any, str, list[Problem]]:
     """Like `read_vocabulary`, also returning the text (to locate problems in it later)."""
+
+    def refused(line: int, col: int, code: str, message: str, hint: str) -> tuple[Any, str, list[Problem]]:
+        return None, "", [Problem(display, line, col, code, message, hint)]
+
     if path.exists() and not path.is_file():  # a pipe would block the read, a folder cannot be read
-        return (
-            None,
-            "",
-            [
-                Problem(
-                    display, 1, 1, "VOC001", f"{path.name} is not a regular file", f"make {display} a plain YAML file"
-                )
-            ],
-        )
+        return refused(1, 1, "VOC001", f"{path.name} is not a regular file", f"make {display} a plain YAML file")
     try:
         size = path.stat().st_size
         if size > MAX_VOCABULARY_BYTES:
-            return (
-                None,
-                "",
-                [
-                    Problem(
-                        display,
-                        1,
-                        1,
-                        "VOC007",
-                        f"{path.name} is {size:,} bytes; a vocabulary file is at most {MAX_VOCABULARY_BYTES:,}",
-                        "keep one short entry per key",
-                    )
-                ],
+            return refused(
+                1,
+                1,
+                "VOC007",
+                f"{path.name} is {size:,} bytes; a vocabulary file is at most {MAX_VOCABULARY_BYTES:,}",
+                "keep one short entry per key",
             )
         raw = path.read_bytes()
         encoding = foreign_encoding(raw)
         if encoding is not None:
-            return (
-                None,
-                "",
-                [
-                    Problem(
-                        display,
-                        1,
-                        1,
-                        "VOC001",
-                        f"{path.name} is saved as {encoding}, not as UTF-8",
-                        "save it as UTF-8 in your editor (its encoding is chosen when saving, often under Save As)",
-                    )
-                ],
+            return refused(
+                1,
+                1,
+                "VOC001",
+                f"{path.name} is saved as {encoding}, not as UTF-8",
+                "save it as UTF-8 in your editor (its encoding is chosen when saving, often under Save As)",
             )
         text = raw.decode("utf-8")
     except FileNotFoundError:
-        return (
-            None,
-            "",
-            [Problem(display, 1, 1, "VOC001", f"{path.name} is missing; it lists the {what}", f"create {display}")],
-        )
+        return refused(1, 1, "VOC001", f"{path.name} is missing; it lists the {what}", f"create {display}")
     except UnicodeDecodeError as exc:
         line, col = line_col(raw, exc.start)
-        return (
-            None,
-            "",
-            [
-                Problem(
-                    display,
-                    line,
-                    col,
-                    "VOC001",
-                    f"{path.name} is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                    "save it as UTF-8 in your editor",
-                )
-            ],
+        return refused(
+            line,
+            col,
+            "VOC001",
+            f"{path.name} is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            "save it as UTF-8 in your editor",
         )
     except OSError as exc:
-        return (
-            None,
-            "",
-            [
-                Problem(
-                    display,
-                    1,
-                    1,
-                    "VOC001",
-                    f"{path.name} cannot be read: {exc.strerror or exc}",
-                    f"check that {display} is a readable file",
-                )
-            ],
+        return refused(
+            1,
+            1,
+            "VOC001",
+            f"{path.name} cannot be read: {exc.strerror or exc}",
+            f"check that {display} is a readable file",
         )
     text = text.lstrip("\ufeff")
     if "\r" in text:
