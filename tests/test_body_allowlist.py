@@ -486,3 +486,10 @@ def test_the_allow_list_lets_no_character_through_that_a_feed_cannot_carry(body)
     assert first_forbidden(rendered(body)) is not None or "&#" in body
     assert first_forbidden(render_body(body, "me", "https://example.org/")) is None
     assert [issue.code for issue in check_body_html(body)] == ["BODY011"]
+
+
+def test_a_misread_link_is_located_at_its_own_quote_not_at_a_titled_link_before_it():
+    # A quoted title after a space is right: the problem is the quote inside the later link's URL.
+    body = 'Read [the docs](https://example.org/docs "The docs") first.\n\nPara [l](a"()) with \\*\n'
+    issues = check_body_html(body)
+    assert [(issue.code, issue.line, issue.col) for issue in issues] == [("BODY011", 3, 11)]

@@ -89,7 +89,7 @@ def test_cold_and_warm_cache_give_every_body_the_result_of_the_check(tmp_path):
 
 
 def _refused(result) -> bool:
-    return any(issue.code in body_cache._UNRENDERED for issue in result[0])
+    return any(issue.code in body_cache.LIMIT_CODES for issue in result[0])
 
 
 def test_a_body_refused_by_a_limit_is_kept_without_html_and_never_rendered(tmp_path):

@@ -12,6 +12,7 @@ week's page, feed items and API entry byte for byte as they were.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -32,8 +33,9 @@ from servicetips.feeds import SiteInfo, build_feeds
 from servicetips.ledger import LedgerEntry, entry_text, ledger_folder, record_weeks, snapshot
 from servicetips.pages import SitePages
 from servicetips.problems import CODES
+from servicetips.schedule_rules import check_feed_window
 from servicetips.share import week_email
-from support import AS_OF, FIXTURES, Git, TipsRun, build_site, run_tips
+from support import AS_OF, FIXTURES, REPO, Git, TipsRun, build_site, run_tips
 from test_output_scan import allowed, site_findings  # noqa: F401 - `allowed` is a fixture (the theme's own scripts)
 
 LEDGER_CASES = FIXTURES / "hostile" / "recorded-weeks"
@@ -141,7 +143,7 @@ REJECTED = [
         "LEDGER006",
         "tips/schedule.yml",
         1,
-        1,
+        13,
         "first_week 2026-W30 is before the first recorded week, 2026-W36",
     ),
     # A file for next week, dated today: it would fix next week's tip before it starts.
@@ -324,12 +326,31 @@ def test_a_lagging_ledger_is_filled_and_reported(tmp_path):
     assert "2026-W49 to 2026-W50 started but are not recorded" in lag[0].message
     # Recording writes exactly the missing weeks, with what the build showed, and never rewrites one.
     before = week_outputs(report)
-    written = record_weeks(repo / "tips", report.schedule.slots, report.library, report.ledger, later)
+    written = record_weeks(
+        repo / "tips",
+        report.schedule.slots,
+        report.library,
+        report.ledger,
+        later,
+        report.visible.has_page,
+        dict(report.assets),
+    )
     assert [p.name for p in written] == ["2026-W49.json", "2026-W50.json"]
     recorded = check_library(repo / "tips", later, today=later)
     assert recorded.schedule.unrecorded == ()
     assert {w: o for w, o in week_outputs(recorded).items() if w in before} == before
-    assert record_weeks(repo / "tips", recorded.schedule.slots, recorded.library, recorded.ledger, later) == []
+    assert (
+        record_weeks(
+            repo / "tips",
+            recorded.schedule.slots,
+            recorded.library,
+            recorded.ledger,
+            later,
+            recorded.visible.has_page,
+            dict(recorded.assets),
+        )
+        == []
+    )
 
 
 def test_record_and_withdraw_from_the_command_line(tmp_path):
@@ -464,9 +485,18 @@ def test_a_hand_made_file_for_a_lagging_week_is_refused(tmp_path):
     assert f"(tips/{due.tip.slug}.md as it is now)" in problems[0].message
     # What `tips schedule --record` writes is accepted.
     path.unlink()
-    assert [p.name for p in record_weeks(root, report.schedule.slots, report.library, report.ledger, monday)] == [
-        "2026-W49.json"
-    ]
+    assert [
+        p.name
+        for p in record_weeks(
+            root,
+            report.schedule.slots,
+            report.library,
+            report.ledger,
+            monday,
+            report.visible.has_page,
+            dict(report.assets),
+        )
+    ] == ["2026-W49.json"]
     accepted = check_library(root, monday, ledger_at_base=base, today=monday)
     assert accepted.ok and not [p for p in accepted.problems if p.code.startswith("LEDGER")]
 
@@ -572,9 +602,18 @@ def _repo_with_recorded_image(tmp_path: Path) -> Path:
     (ledger_folder(root) / "2026-W48.json").unlink()
     monday = date.fromisoformat(AS_OF)
     report = check_library(root, monday, today=monday)
-    assert [p.name for p in record_weeks(root, report.schedule.slots, report.library, report.ledger, monday)] == [
-        "2026-W48.json"
-    ]
+    assert [
+        p.name
+        for p in record_weeks(
+            root,
+            report.schedule.slots,
+            report.library,
+            report.ledger,
+            monday,
+            report.visible.has_page,
+            dict(report.assets),
+        )
+    ] == ["2026-W48.json"]
     Git(repo)("init", "-q", "-b", "main")
     Git(repo)("add", "-A")
     Git(repo)("commit", "-q", "-m", "base")
@@ -722,7 +761,10 @@ def test_a_withdrawal_is_all_or_nothing_and_dated_the_day_it_is_made(tmp_path, m
     assert {w: (ledger_folder(root) / f"{w}.json").read_bytes() for w in weeks} == before
     assert not [p for p in ledger_folder(root).iterdir() if p.name.startswith(".")]
     monkeypatch.undo()
-    with pytest.raises(ledger_module.WithdrawError, match="is after today"):
+    with pytest.raises(
+        ledger_module.WithdrawError,
+        match="cannot be withdrawn on 2027-06-01: its file would say it was withdrawn on 2027-06-01, after today",
+    ):
         ledger_module.withdraw(
             root, report.ledger, "own-the-miss", "A factual error.", date(2027, 6, 1), today=date(2026, 11, 24)
         )
@@ -743,10 +785,27 @@ def test_the_feeds_keep_the_started_weeks_they_carry(tmp_path):
         ("tips/schedule.yml", 2, 13)
     ]
     assert problems[0]["message"] == (
-        f"feed_weeks went from 52 to 1: the feeds would drop {carried - 1} started weeks they carry"
+        f"feed_weeks went from 52 to 1: the weekly feeds would drop {carried - 1} started weeks they carry"
     )
     assert run_check(repo).returncode == 0  # a setting of its own is valid: only the change is refused
     # Down to the weeks there are, or up: nothing the feeds carry is dropped.
     for value in (carried, 104):
         settings.write_text(f"first_week: 2026-W36\nfeed_weeks: {value}\n", encoding="utf-8")
         assert run_check(repo, "--changed", "HEAD").returncode == 0, value
+
+
+def test_the_tag_feeds_keep_the_tips_they_carry_too():
+    # feed_weeks caps each tag's feed as well: the real library's tags carry more tips than it has weeks.
+    report = check_library(REPO / "tips", date.fromisoformat(AS_OF))
+    weeks = len(report.schedule.published)
+    largest = max(len(report.visible.tips_with_tag(tag)) for tag in report.library.tags)
+    assert weeks < largest < 52
+    lowered = dataclasses.replace(
+        report.library, settings=report.library.settings.model_copy(update={"feed_weeks": weeks})
+    )
+    problems = check_feed_window(lowered, report.schedule, report.visible, 52)
+    assert [p.message for p in problems] == [
+        f"feed_weeks went from 52 to {weeks}: a tag's feed would drop {largest - weeks} tips it carries"
+    ]
+    kept = dataclasses.replace(lowered, settings=lowered.settings.model_copy(update={"feed_weeks": largest}))
+    assert check_feed_window(kept, report.schedule, report.visible, 52) == []

@@ -121,7 +121,15 @@ def test_recorded_weeks_never_change(tmp_path_factory, steps):
             report = check_library(root, as_of, today=as_of)
             assert report.ok, [p.as_text() for p in report.problems]
             # The Monday publish: record the started weeks, then build.
-            record_weeks(root, report.schedule.slots, report.library, report.ledger, as_of)
+            record_weeks(
+                root,
+                report.schedule.slots,
+                report.library,
+                report.ledger,
+                as_of,
+                report.visible.has_page,
+                dict(report.assets),
+            )
             report = check_library(root, as_of, today=as_of)
             assert report.schedule.unrecorded == ()
         else:

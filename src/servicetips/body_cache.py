@@ -39,13 +39,12 @@ import pygments
 import pymdownx
 
 from .body import BodyIssue, TipLink
-from .body_limits import check_tip_body
+from .body_limits import LIMIT_CODES, check_tip_body
 from .cache_store import Store
 from .render import clean_html, remember_clean
 
 FOLDER = "bodies"  # the store's kind, and its folder in the cache folder
 # Codes after which the body was not rendered (a limit, or nesting Markdown could not read).
-_UNRENDERED = frozenset({"BODY020", "BODY021", "BODY022", "BODY023", "BODY024", "BODY025"})
 
 log = logging.getLogger("servicetips.body_cache")
 # The entries of the file this process last read or wrote, by path, with the sha256 of its payload.
@@ -123,7 +122,7 @@ class BodyCache:
         issues, links = check_tip_body(body)
         # A body the check rendered has its HTML in render's cache now; one
         # that broke a limit was never rendered and must not be here either.
-        rendered = not any(issue.code in _UNRENDERED for issue in issues)
+        rendered = not any(issue.code in LIMIT_CODES for issue in issues)
         self.used[key] = [
             [[i.line, i.col, i.code, i.message, i.hint] for i in issues],
             [[k.slug, k.target, k.line, k.col] for k in links],

@@ -44,8 +44,9 @@ _QUOTE_HINT = (
     "in a link's URL write a quote as %22 (\") or %27 ('), and a parenthesis as %28 or %29; "
     'a title goes after a space, in quotes: [text](https://example.org/page "Title")'
 )
-# The first quote inside a link's parentheses: `](` up to a quote, on one line, before any `)`.
-_QUOTE_IN_LINK = re.compile(r"\]\([^)\n]*?([\"'])")
+# The first quote inside a link's URL: `](` up to a quote, before any `)` or space (a quoted title comes
+# after a space and is right).
+_QUOTE_IN_LINK = re.compile(r"\]\([^)\s]*?([\"'])")
 # Classes a writer might mean to set (Pygments' short classes are the highlighter's).
 USER_CLASSES = sorted(EXTENSION_CLASSES)
 _MARKUP_NAMES = {

@@ -8,7 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import frontmatter
-import yaml
+
+from .model import ScheduleSettings
+from .yamlload import load
 
 
 class ChangesError(RuntimeError):
@@ -82,12 +84,11 @@ def changed_files(root: Path, base: str | None = None) -> ChangeSet:
 
 
 def _feed_weeks_at(top: Path, base: str, relative: str) -> int | None:
-    # The schedule settings at `base`: their feed window, when it was a valid whole number there.
+    # The schedule settings at `base`, read by the schema's own rules: their feed window, when valid there.
     try:
-        value = yaml.safe_load(_git(["show", f"{base}:{relative}"], top)).get("feed_weeks")
-    except Exception:  # noqa: BLE001 - git or YAML errors (or no mapping) mean "unknown"
+        return ScheduleSettings.model_validate(load(_git(["show", f"{base}:{relative}"], top))).feed_weeks
+    except Exception:  # noqa: BLE001 - git, YAML or schema errors mean "unknown"
         return None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _at_base(top: Path, base: str, relative: str) -> tuple[date | None, str | None]:

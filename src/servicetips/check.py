@@ -96,7 +96,7 @@ def check_library(
     if ledger_at_base is not None:
         problems += check_ledger_changes(ledger_at_base, ledger, Path(root))
         if not broken:
-            problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of)
+            problems += check_new_entries(ledger_at_base, ledger, validation.library, as_of, published_assets)
     # Built once with the planned weeks: the check needs them, and the
     # published weeks are the same either way.
     schedule = build_schedule(validation.library, as_of, upcoming=UPCOMING_WARNING_WEEKS, ledger=ledger)
@@ -110,7 +110,7 @@ def check_library(
     if published_at_base and not broken and (schedule.unrecorded or not ledger.folder.is_dir()):
         schedule_problems += check_backdating(validation.library, as_of, published_at_base)
     if feed_weeks_at_base is not None and not broken:
-        schedule_problems += check_feed_window(validation.library, schedule, feed_weeks_at_base)
+        schedule_problems += check_feed_window(validation.library, schedule, visible, feed_weeks_at_base)
     for problem in schedule_problems:
         if selected is None or problem.path in selected:
             problems.append(problem)

@@ -442,7 +442,13 @@ def schedule(weeks: int, past: int, record: bool, root: str, as_of: str | None) 
     if record:
         try:
             written = record_weeks(
-                _root(root), report.schedule.slots, report.library, report.ledger, report.schedule.as_of
+                _root(root),
+                report.schedule.slots,
+                report.library,
+                report.ledger,
+                report.schedule.as_of,
+                report.visible.has_page,
+                dict(report.assets),
             )
         except LedgerWriteError as exc:
             raise click.ClickException(str(exc)) from None

@@ -35,14 +35,15 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from .assets import file_sha256, tip_assets
+from .assets import file_sha256
 from .body import check_body, file_links
 from .body_limits import MAX_BODY_CHARS, check_tip_body
 from .dates import IsoWeek
 from .model import Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
 from .problems import Problem, Severity, display_path
-from .routes import tip_asset, tip_source
-from .slugs import SLUG_PATTERN
+from .routes import TIP_ASSET_SUFFIXES, tip_asset, tip_source
+from .slugs import SLUG_PATTERN, is_slug
+from .validate import SCHEDULE_FILE
 from .visibility import partition
 
 LEDGER_FOLDER = "ledger"
@@ -52,10 +53,6 @@ MAX_LEDGER_FILE = 256 * 1024  # a snapshot is one tip (at most ~400 words): far 
 # its length is the tip's business, and links to since-deleted tips are the
 # week's history (their pages are kept by the withdrawal rules).
 _HARMLESS_BODY_CODES = {"BODY001", "BODY002", "BODY006"}
-# At most this many links to tips, and images, in one recorded body (a body has at most 1,000 words).
-MAX_RECORDED_FILES = 200
-# The path of an image beside the tips, as `servicetips.assets` publishes it: kebab-case folders and name.
-ASSET_PATH = r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*[a-z0-9]+(?:-[a-z0-9]+)*\.(?:png|jpg|jpeg|gif|webp|avif)$"
 
 
 def _plain(what: str, min_len: int, max_len: int):
@@ -83,6 +80,15 @@ def _version(value: int) -> int:
 
 
 Slug = Annotated[str, AfterValidator(_slug)]
+
+
+def _asset_path(value: str) -> str:
+    # The names `servicetips.assets` publishes: kebab-case folders and name, an image suffix of the routes.
+    *folders, name = value.split("/")
+    stem, dot, suffix = name.rpartition(".")
+    if not (dot and f".{suffix}" in TIP_ASSET_SUFFIXES and all(is_slug(part) for part in [*folders, stem])):
+        raise ValueError(f"{value!r} is not the name of an image beside the tips")
+    return value
 
 
 class RecordedTag(BaseModel):
@@ -119,11 +125,13 @@ class RecordedTip(BaseModel):
     body: Annotated[str, Field(max_length=MAX_BODY_CHARS)]  # the body limit of any tip
     # The tips the body showed as links when the week was recorded; a link to any other tip (one with no
     # page then) was its text, and stays text whatever that tip's date becomes.
-    links: list[Slug] = Field(default_factory=list, max_length=MAX_RECORDED_FILES)
+    # (A file recorded before this field existed has none: no such file in ledger/ held a link to a tip.)
+    # Unbounded here: the body's own limits and the file's size (MAX_LEDGER_FILE) bound it.
+    links: list[Slug] = Field(default_factory=list)
     # The images beside the tips that the body showed, by path in the tips folder, with the sha256 of
     # their bytes then: the week's readers saw those bytes, so a build refuses other ones (LEDGER018).
-    images: dict[Annotated[str, Field(pattern=ASSET_PATH)], Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
-        default_factory=dict, max_length=MAX_RECORDED_FILES
+    images: dict[Annotated[str, AfterValidator(_asset_path)], Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(
+        default_factory=dict
     )
 
 
@@ -471,15 +479,6 @@ def load_ledger(
     return ledger, problems
 
 
-def _line_of_key(path: Path, key: str) -> int:
-    """The line of a top-level `key:` in a small YAML file (1 when it cannot be read or found)."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return 1
-    return next((number for number, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 1)
-
-
 def _impossible_dates(entry: LedgerEntry, week: IsoWeek, today: date) -> tuple[tuple, str] | None:
     """Where and why the entry's dates cannot be true, or None: a tip joins the rotation only for weeks
     that start after its date, and a week is withdrawn after it was recorded, never after today."""
@@ -501,13 +500,19 @@ def _gaps(ledger: Ledger, first: IsoWeek | None, tips_root: Path) -> list[Proble
     earliest = min(ledger.entries)
     if first is not None and first < earliest:
         # No file was lost: first_week was moved before the weeks recorded (the edit is in schedule.yml).
-        settings = Path(tips_root) / "schedule.yml"
-        line = _line_of_key(settings, "first_week")
+        from .locate import FrontMatterLocator  # noqa: PLC0415 - only needed when there is a problem
+
+        settings = Path(tips_root) / SCHEDULE_FILE
+        try:
+            text = settings.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        line, col = FrontMatterLocator(text, first_line=1).locate(("first_week",))
         return [
             Problem(
                 display_path(settings, Path(tips_root).absolute().parent),
                 line,
-                1,
+                col,
                 "LEDGER006",
                 f"first_week {first} is before the first recorded week, {earliest}: "
                 "the ledger would have no file for the weeks between",
@@ -854,7 +859,9 @@ def withdrawal_notice(week: IsoWeek, withdrawal: Withdrawal) -> str:
     return f"The tip of the week for {week} was withdrawn on {withdrawal.on.isoformat()}. Reason: {withdrawal.reason}"
 
 
-def check_new_entries(old: Mapping[str, str | None], ledger: Ledger, library: Library, as_of: date) -> list[Problem]:
+def check_new_entries(
+    old: Mapping[str, str | None], ledger: Ledger, library: Library, as_of: date, assets: Mapping[str, Path]
+) -> list[Problem]:
     """LEDGER017: a ledger file added since the base must record what the schedule gives that week.
 
     `tips schedule --record` writes exactly that; a hand-made file could
@@ -872,7 +879,6 @@ def check_new_entries(old: Mapping[str, str | None], ledger: Ledger, library: Li
         {w: p for w, p in ledger.paths.items() if w not in added},
     )
     expected = {slot.week: slot for slot in build_schedule(library, as_of, ledger=before).slots}
-    assets = dict(tip_assets(library.root)[0])
     problems: list[Problem] = []
     for week in sorted(added):
         entry, slot = ledger.entries[week], expected.get(week)
@@ -981,16 +987,25 @@ def _unwritable(path: Path, exc: OSError) -> LedgerWriteError:
     )
 
 
-def record_weeks(tips_root: Path, slots: Any, library: Library, ledger: Ledger, as_of: date) -> list[Path]:
+def record_weeks(
+    tips_root: Path,
+    slots: Any,
+    library: Library,
+    ledger: Ledger,
+    as_of: date,
+    has_page: Callable[[str], bool],
+    assets: Mapping[str, Path],
+) -> list[Path]:
     """Write a ledger file for every started week of `slots` not yet recorded; return the files written.
+
+    `has_page` (`Visibility.has_page` on `as_of`) and `assets` (the published images by path in the tips
+    folder) are the check's, as for `snapshot`.
 
     Raises LedgerWriteError when the ledger folder cannot be written; the weeks written before that stay
     written (each file is whole: written aside, then linked into place), and a second run writes the rest.
     """
     folder = ledger_folder(tips_root)
     written: list[Path] = []
-    has_page = partition(library, as_of).has_page
-    assets = dict(tip_assets(Path(tips_root))[0])
     for slot in slots:
         if slot.week in ledger.entries or slot.week > IsoWeek.of(as_of):
             continue
@@ -1036,14 +1051,15 @@ def withdraw(
             "a tip that was never tip of the week can simply be deleted"
         )
     today = today or datetime.now(UTC).date()
-    if on > today:
-        raise WithdrawError(f"--as-of {on} is after today ({today}): a withdrawal is dated the day it is made")
-    early = [w for w in weeks if on < ledger.entries[w].recorded]
-    if early:
-        raise WithdrawError(
-            f"--as-of {on} is before {early[0]} was recorded ({ledger.entries[early[0]].recorded}): "
-            "a withdrawal is dated the day it is made"
-        )
+    for week in weeks:
+        # The dates a check accepts in a ledger file (LEDGER019), so a withdrawal never writes one it refuses.
+        impossible = _impossible_dates(ledger.entries[week].model_copy(update={"withdrawn": withdrawal}), week, today)
+        if impossible is not None:
+            said = impossible[1].removeprefix("it says ")
+            raise WithdrawError(
+                f"{week} cannot be withdrawn on {on}: its file would say {said}; a withdrawal is dated the day "
+                "it is made (--as-of, TIPS_AS_OF)"
+            )
     prepared: list[tuple[str, Path]] = []
     try:
         for week in weeks:

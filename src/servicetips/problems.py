@@ -97,7 +97,7 @@ CODES: dict[str, str] = {
     "SCHED004": "fewer than 4 upcoming weeks can be filled",
     "SCHED005": "a tip is pinned to a week that starts before its published date",
     "SCHED006": "a new or re-dated tip is published before the current week started (--changed only)",
-    "SCHED007": "feed_weeks was lowered so that the feeds would drop started weeks they carry (--changed only)",
+    "SCHED007": "feed_weeks was lowered so that a feed would drop items it carries (--changed only)",
     "LEDGER001": "a ledger file cannot be read, is too large, or is not valid JSON",
     "LEDGER002": "a ledger entry does not match the ledger's schema",
     "LEDGER003": "a ledger file is not named after the week it records (ledger/YYYY-Www.json)",

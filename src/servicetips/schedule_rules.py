@@ -15,6 +15,7 @@ from .model import Library, Tip
 from .problems import Problem, Severity, display_path
 from .schedule import Schedule, build_schedule
 from .validate import SCHEDULE_FILE
+from .visibility import Visibility
 
 # How many weeks ahead `tips check` looks for tips that have not been tip of the week yet.
 UPCOMING_WARNING_WEEKS = 4
@@ -136,26 +137,35 @@ def check_backdating(library: Library, as_of: date, published_at_base: dict[str,
     return problems
 
 
-def check_feed_window(library: Library, schedule: Schedule, feed_weeks_at_base: int) -> list[Problem]:
-    """SCHED007 (--changed only): `feed_weeks` lowered so that the weekly feeds would drop started weeks
-    they carry now. Newsletter tools keep what they pulled, and an item that vanishes from the feed looks
-    like a week taken back; the window may grow, and the oldest weeks still leave it as new ones start."""
-    carried = min(feed_weeks_at_base, len(schedule.published))
+def check_feed_window(
+    library: Library, schedule: Schedule, visible: Visibility, feed_weeks_at_base: int
+) -> list[Problem]:
+    """SCHED007 (--changed only): `feed_weeks` lowered so that a feed would drop items it carries now: the
+    weekly feeds their started weeks, a tag's feed its newest tips (`feed_weeks` caps both). Newsletter
+    tools keep what they pulled, and an item that vanishes from a feed looks like one taken back; the
+    window may grow, and the oldest items still leave it as new ones come."""
     now = library.settings.feed_weeks
+    weekly = min(feed_weeks_at_base, len(schedule.published))
+    tagged = max((min(feed_weeks_at_base, len(visible.tips_with_tag(tag))) for tag in library.tags), default=0)
+    carried = max(weekly, tagged)
     if now >= carried:
         return []
     path = library.root / SCHEDULE_FILE
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     line, col = FrontMatterLocator(text, first_line=1).locate(("feed_weeks",))
+    dropped = (
+        f"the weekly feeds would drop {weekly - now} started weeks they carry"
+        if weekly > now
+        else f"a tag's feed would drop {tagged - now} tips it carries"
+    )
     return [
         Problem(
             display_path(path, library.root.absolute().parent),
             line,
             col,
             "SCHED007",
-            f"feed_weeks went from {feed_weeks_at_base} to {now}: the feeds would drop {carried - now} started "
-            "weeks they carry",
-            f"set feed_weeks back to {feed_weeks_at_base} (or to at least {carried}); the feeds keep the weeks "
-            "they carried, and older ones leave the window as new weeks start",
+            f"feed_weeks went from {feed_weeks_at_base} to {now}: {dropped}",
+            f"set feed_weeks back to {feed_weeks_at_base} (or to at least {carried}); the feeds keep the items "
+            "they carried, and older ones leave the window as new ones come",
         )
     ]

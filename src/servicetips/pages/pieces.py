@@ -26,9 +26,7 @@ def tip_link(index: SiteIndex, here: str, slug: str) -> str:
 def body_tip_link(index: SiteIndex, here: str, tip: Tip) -> Callable[[str], str]:
     """Where `tip`'s body links to other tips go (`tip_link`); a recorded week's snapshot shows the links it
     was recorded with (`visibility.links_shown`), and its other tip links as text."""
-    if tip.shown_as is None:
-        return lambda slug: tip_link(index, here, slug)
-    shown = links_shown(tip, None)
+    shown = links_shown(tip, index.has_page)  # index.has_page records its answers for the page cache
     return lambda slug: href(here, tip_source(slug)) if shown(slug) else UNPUBLISHED_HREF
 
 
