@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from servicetips import cli as cli_module
+from servicetips import files
 from servicetips.cli import main
 from support import AS_OF, FIXTURES, Git
 from support.git import ISOLATED
@@ -373,7 +373,7 @@ def test_schema_output_to_a_file_that_cannot_be_changed_is_one_line_and_keeps_it
     # Before: a PermissionError traceback.
     target = library.parent / "tip.schema.json"
     target.write_text("old\n", encoding="utf-8")
-    with refusing_writes(target, monkeypatch, cli_module, "write_exclusive"):
+    with refusing_writes(target, monkeypatch, files, "write_exclusive"):
         result = run_tips("schema", "-o", "tip.schema.json")
     assert result.exit_code == 1
     assert len(result.output.splitlines()) == 1

@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from servicetips import files
 from servicetips import ledger as ledger_module
 from servicetips.changes import ledger_at
 from servicetips.check import check_library
@@ -36,6 +37,7 @@ from servicetips.problems import CODES
 from servicetips.schedule_rules import check_feed_window
 from servicetips.share import week_email
 from support import AS_OF, FIXTURES, REPO, Git, TipsRun, build_site, run_tips
+from support.readonly import refusing_writes
 from test_output_scan import allowed, site_findings  # noqa: F401 - `allowed` is a fixture (the theme's own scripts)
 
 LEDGER_CASES = FIXTURES / "hostile" / "recorded-weeks"
@@ -192,6 +194,13 @@ def run_check(repo: Path, *extra: str) -> TipsRun:
     return run_tips("check", "--root", "tips", "--as-of", AS_OF, "--format", "json", *extra, cwd=repo)
 
 
+def record(root: Path, report, as_of: date) -> list[Path]:
+    """What `tips schedule --record` does with a checked library: the ledger files written."""
+    return record_weeks(
+        root, report.schedule.slots, report.library, report.ledger, as_of, report.visible.has_page, dict(report.assets)
+    )
+
+
 def recorded_outputs(root: Path, as_of: date, today: date | None = None) -> dict[str, dict]:
     """Everything a recorded week shows, by week: page (without the pager), feed items, API entry.
 
@@ -326,31 +335,12 @@ def test_a_lagging_ledger_is_filled_and_reported(tmp_path):
     assert "2026-W49 to 2026-W50 started but are not recorded" in lag[0].message
     # Recording writes exactly the missing weeks, with what the build showed, and never rewrites one.
     before = week_outputs(report)
-    written = record_weeks(
-        repo / "tips",
-        report.schedule.slots,
-        report.library,
-        report.ledger,
-        later,
-        report.visible.has_page,
-        dict(report.assets),
-    )
+    written = record(repo / "tips", report, later)
     assert [p.name for p in written] == ["2026-W49.json", "2026-W50.json"]
     recorded = check_library(repo / "tips", later, today=later)
     assert recorded.schedule.unrecorded == ()
     assert {w: o for w, o in week_outputs(recorded).items() if w in before} == before
-    assert (
-        record_weeks(
-            repo / "tips",
-            recorded.schedule.slots,
-            recorded.library,
-            recorded.ledger,
-            later,
-            recorded.visible.has_page,
-            dict(recorded.assets),
-        )
-        == []
-    )
+    assert record(repo / "tips", recorded, later) == []
 
 
 def test_record_and_withdraw_from_the_command_line(tmp_path):
@@ -485,18 +475,7 @@ def test_a_hand_made_file_for_a_lagging_week_is_refused(tmp_path):
     assert f"(tips/{due.tip.slug}.md as it is now)" in problems[0].message
     # What `tips schedule --record` writes is accepted.
     path.unlink()
-    assert [
-        p.name
-        for p in record_weeks(
-            root,
-            report.schedule.slots,
-            report.library,
-            report.ledger,
-            monday,
-            report.visible.has_page,
-            dict(report.assets),
-        )
-    ] == ["2026-W49.json"]
+    assert [p.name for p in record(root, report, monday)] == ["2026-W49.json"]
     accepted = check_library(root, monday, ledger_at_base=base, today=monday)
     assert accepted.ok and not [p for p in accepted.problems if p.code.startswith("LEDGER")]
 
@@ -602,18 +581,7 @@ def _repo_with_recorded_image(tmp_path: Path) -> Path:
     (ledger_folder(root) / "2026-W48.json").unlink()
     monday = date.fromisoformat(AS_OF)
     report = check_library(root, monday, today=monday)
-    assert [
-        p.name
-        for p in record_weeks(
-            root,
-            report.schedule.slots,
-            report.library,
-            report.ledger,
-            monday,
-            report.visible.has_page,
-            dict(report.assets),
-        )
-    ] == ["2026-W48.json"]
+    assert [p.name for p in record(root, report, monday)] == ["2026-W48.json"]
     Git(repo)("init", "-q", "-b", "main")
     Git(repo)("add", "-A")
     Git(repo)("commit", "-q", "-m", "base")
@@ -728,15 +696,11 @@ def test_recording_into_a_folder_that_cannot_be_written_is_one_line(tmp_path, mo
     repo = make_case(tmp_path, "backdated-new-tip")
     (repo / "ledger" / "2026-W48.json").unlink()
 
-    def read_only(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
-
-    # As a read-only folder does for a user without root's rights (the tests may run as root).
-    monkeypatch.setattr(ledger_module.tempfile, "mkstemp", read_only)
     monkeypatch.chdir(repo)
-    done = CliRunner().invoke(main, ["schedule", "--record", "--root", "tips", "--as-of", AS_OF])
+    with refusing_writes(repo / "ledger", monkeypatch, files, "write_exclusive"):
+        done = CliRunner().invoke(main, ["schedule", "--record", "--root", "tips", "--as-of", AS_OF])
     assert done.exit_code == 1 and isinstance(done.exception, SystemExit), done.output  # no traceback
-    assert "cannot write" in done.output and "2026-W48.json: Permission denied" in done.output
+    assert "cannot write" in done.output and "2026-W48.json: Operation not permitted" in done.output
     assert not (repo / "ledger" / "2026-W48.json").exists()
 
 

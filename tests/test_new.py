@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from servicetips import scaffold
+from servicetips import files
 from servicetips.check import check_library
 from servicetips.cli import main
 from servicetips.outline import (
@@ -217,7 +217,7 @@ def test_new_in_a_folder_it_cannot_write_is_one_line_and_leaves_nothing(tmp_path
     root = copy_library(tmp_path)
     monkeypatch.chdir(tmp_path)
     before = tip_files(root)
-    with refusing_writes(root, monkeypatch, scaffold, "write_exclusive"):
+    with refusing_writes(root, monkeypatch, files, "write_exclusive"):
         result = CliRunner().invoke(main, ["new", "A fine title", "--tag", "empathy", "--root", "tips"])
     assert result.exit_code == 1
     assert result.output.splitlines() == [

@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import secrets
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,11 +19,12 @@ from . import __version__
 from .changes import ChangesError, changed_files, ledger_at
 from .check import CheckReport, check_library
 from .dates import resolve_as_of
+from .files import replace_whole
 from .ledger import LedgerWriteError, WithdrawError, ledger_folder, record_weeks
 from .ledger import withdraw as withdraw_tip
 from .problems import format_problems
 from .routes import tip_source
-from .scaffold import ScaffoldError, ScaffoldWriteError, new_tip, write_exclusive
+from .scaffold import ScaffoldError, ScaffoldWriteError, new_tip
 from .schema import fields_table_markdown, tip_json_schema_text
 from .validate import AUTHORS_FILE, SCHEDULE_FILE, TAGS_FILE, VOCABULARY_FILES, validate_library
 
@@ -257,15 +257,10 @@ def _write_output(path: Path, text: str) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise click.ClickException(f"cannot write {path}: the folder {folder}/ does not exist; create it first")
-    temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        try:
-            if path.exists() and not os.access(path, os.W_OK):  # a read-only file is not replaced behind its back
-                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-            write_exclusive(temporary, text)
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        if path.exists() and not os.access(path, os.W_OK):  # a read-only file is not replaced behind its back
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        replace_whole(path, text)
     except OSError as exc:
         raise click.ClickException(
             f"cannot write {path}: {exc.strerror or exc}; check that you may write to it (and to {folder}/)"

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import yaml
 
+from .files import replace_whole
 from .markup import md_text
 from .routes import API_TIP_OF_THE_WEEK, API_WEEKS, FEED_JSON, TIPS
 from .validate import TAGS_FILE, VOCABULARY_FILES
@@ -132,22 +133,8 @@ def refresh(project: Project, write: bool) -> list[Refresh]:
         fresh = refresh_text(text, project, where=path.relative_to(project.repo).as_posix())
         results.append(Refresh(path, fresh != text))
         if write and fresh != text:
-            _write_atomically(path, fresh)
+            replace_whole(path, fresh)  # a reader (the preview, an editor) never sees half a file
     return results
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    # A reader (the preview server, an editor) never sees half a file: write
-    # beside it, then rename over it.
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.chmod(temp, path.stat().st_mode & 0o777)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 # -- the blocks ---------------------------------------------------------------

@@ -39,6 +39,7 @@ from .assets import file_sha256
 from .body import check_body, file_links
 from .body_limits import MAX_BODY_CHARS, check_tip_body
 from .dates import IsoWeek
+from .files import write_new
 from .model import Library, ShownAs, Source, Tip, TipFrontMatter, check_plain_text
 from .problems import Problem, Severity, display_path
 from .routes import TIP_ASSET_SUFFIXES, tip_asset, tip_source
@@ -957,25 +958,6 @@ def snapshot_tip(entry: LedgerEntry, path: str) -> Tip | None:
     return Tip(slug=recorded.slug, path=path, meta=meta, body=recorded.body, body_line=1, shown_as=shown_as)
 
 
-def _write_new(path: Path, text: str) -> bool:
-    """Write `text` to `path` atomically, only if it does not exist; True when written."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            # link() fails if the file exists, so a file recorded meanwhile by
-            # another run is never overwritten (rename would replace it).
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        os.unlink(temporary)
-
-
 class LedgerWriteError(RuntimeError):
     """The ledger folder cannot be written; the message names the file and says what to do."""
 
@@ -1018,7 +1000,8 @@ def record_weeks(
         path = folder / f"{slot.week}.json"
         try:
             folder.mkdir(exist_ok=True)
-            if _write_new(path, entry_text(entry)):
+            # Never over a file: one recorded meanwhile by another run stays as it is.
+            if write_new(path, entry_text(entry)):
                 written.append(path)
         except OSError as exc:
             raise _unwritable(path, exc) from None

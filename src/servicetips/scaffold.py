@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,6 +10,7 @@ from pathlib import Path
 import frontmatter
 from pydantic_core import PydanticCustomError
 
+from .files import write_new
 from .load import SourceFile, read_text
 from .model import Library, check_plain_text
 from .outline import OUTLINE, SUMMARY_PLACEHOLDER
@@ -100,48 +98,16 @@ def _check_file(library: Library, path: Path, text: str) -> list[Problem]:
 
 
 def _write_new(path: Path, text: str) -> None:
-    """Write `text` to the new file `path` whole or not at all, never replacing a file.
-
-    The text goes to a temporary file beside it first; a hard link then
-    gives it its name, which fails if the name is taken, so a full disk or
-    a stopped process never leaves a half-written tip behind. (On a file
-    system without hard links the file is created in place, and removed
-    again if it cannot be written whole.)
-    """
-    folder = path.parent
-    temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    """Write `text` to the new file `path` whole or not at all, never replacing a file (`files.write_new`):
+    a full disk or a stopped process never leaves a half-written tip behind."""
     try:
-        write_exclusive(temporary, text)
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            raise ScaffoldError(f"{path} already exists; choose another title or edit that file") from None
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
-                raise
-            write_exclusive(path, text)  # no hard links here
-    except FileExistsError:
-        raise ScaffoldError(f"{path} already exists; choose another title or edit that file") from None
+        written = write_new(path, text)
     except OSError as exc:
         what = (
             "free some disk space and run it again"
             if exc.errno in (errno.ENOSPC, errno.EDQUOT)
-            else f"check that you may write to {folder}/ and run it again"
+            else f"check that you may write to {path.parent}/ and run it again"
         )
         raise ScaffoldWriteError(f"cannot write {path}: {exc.strerror or exc}; nothing was written: {what}") from None
-    finally:
-        with contextlib.suppress(OSError):  # gone already when it was never made
-            os.unlink(temporary)
-
-
-def write_exclusive(path: Path, text: str) -> None:
-    """Create `path` (never an existing file) holding `text`, synced; remove it again if that fails."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        os.unlink(path)
-        raise
+    if not written:
+        raise ScaffoldError(f"{path} already exists; choose another title or edit that file")
