@@ -175,9 +175,7 @@ def make_case(tmp_path: Path, case: str) -> Path:
     """The base repository committed, with the case's change on top (not committed, as in a PR check)."""
     repo = tmp_path / "repo"
     shutil.copytree(BASE, repo)
-    Git(repo)("init", "-q", "-b", "main")
-    Git(repo)("add", "-A")
-    Git(repo)("commit", "-q", "-m", "base")
+    Git.committed(repo, "base")
     source = LEDGER_CASES / case
     for path in sorted(source.rglob("*")):
         if path.is_file() and path.name != "DELETE":
@@ -504,9 +502,7 @@ def _repo_with_link(tmp_path: Path, *base_overlays: str) -> Path:
     shutil.copytree(BASE, repo)
     for overlay in ("base", *base_overlays):
         _overlay(LINK_CASES / overlay, repo)
-    Git(repo)("init", "-q", "-b", "main")
-    Git(repo)("add", "-A")
-    Git(repo)("commit", "-q", "-m", "base")
+    Git.committed(repo, "base")
     return repo
 
 
@@ -582,9 +578,7 @@ def _repo_with_recorded_image(tmp_path: Path) -> Path:
     monday = date.fromisoformat(AS_OF)
     report = check_library(root, monday, today=monday)
     assert [p.name for p in record(root, report, monday)] == ["2026-W48.json"]
-    Git(repo)("init", "-q", "-b", "main")
-    Git(repo)("add", "-A")
-    Git(repo)("commit", "-q", "-m", "base")
+    Git.committed(repo, "base")
     return repo
 
 
@@ -630,9 +624,7 @@ def test_a_pin_on_a_started_week_the_ledger_lags_behind_is_refused(tmp_path):
     # what readers have seen. Moving a pin onto it would swap its tip.
     repo = tmp_path / "repo"
     shutil.copytree(BASE, repo)
-    Git(repo)("init", "-q", "-b", "main")
-    Git(repo)("add", "-A")
-    Git(repo)("commit", "-q", "-m", "base")
+    Git.committed(repo, "base")
     monday = date(2026, 11, 30)
     shown = check_library(repo / "tips", monday, today=monday).schedule.slots[-1]
     assert str(shown.week) == "2026-W49" and shown.tip.slug == "open-with-what-they-need" and shown.record is None
@@ -667,9 +659,7 @@ def test_a_pin_already_in_the_base_stays_when_its_week_starts(tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(BASE, repo)
     _overlay(LAGGING / "pin-started-week", repo)
-    Git(repo)("init", "-q", "-b", "main")
-    Git(repo)("add", "-A")
-    Git(repo)("commit", "-q", "-m", "base with the pin")
+    Git.committed(repo, "base with the pin")
     tip = repo / "tips" / "own-the-miss.md"
     tip.write_text(
         tip.read_text(encoding="utf-8").replace("Say what went wrong", "Say what went wrong first"), encoding="utf-8"
